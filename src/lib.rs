@@ -3,5 +3,13 @@
 //! The library holds all logic; `main.rs` only parses the command line, calls
 //! [`app::run`] and turns its outcome into an exit code.
 
+pub mod app;
+pub mod cli;
 pub mod dns;
+pub mod exit;
+pub mod inventory;
+pub mod names;
+pub mod net;
+pub mod records;
+pub mod render;
 pub mod spf;

@@ -1,1 +1,36 @@
-fn main() {}
+//! The `senderzone` binary: parse arguments, run, report, exit.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use senderzone::app::{self, Streams};
+use senderzone::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = app::run(
+        cli,
+        &mut Streams {
+            out: &mut out,
+            err: &mut err,
+        },
+    );
+    let _ = out.flush();
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(app::Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            for message in error.messages() {
+                let _ = writeln!(err, "senderzone: error: {message}");
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Address facts shared by the inventory checks, the planner and lint.
+
+use std::net::IpAddr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+/// One block of the IANA special-purpose address registries (RFC 6890 and
+/// its updates) that a public mail server must not send from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecialBlock {
+    /// The block in CIDR notation.
+    pub network: &'static str,
+    /// What the block is for, e.g. "private-use".
+    pub purpose: &'static str,
+    /// The RFC that reserves it.
+    pub rfc: &'static str,
+}
+
+const SPECIAL_BLOCKS: &[SpecialBlock] = &[
+    block("0.0.0.0/8", "\"this network\"", "RFC 791"),
+    block("10.0.0.0/8", "private-use", "RFC 1918"),
+    block("100.64.0.0/10", "shared address space (CGNAT)", "RFC 6598"),
+    block("127.0.0.0/8", "loopback", "RFC 1122"),
+    block("169.254.0.0/16", "link-local", "RFC 3927"),
+    block("172.16.0.0/12", "private-use", "RFC 1918"),
+    block("192.0.0.0/24", "IETF protocol assignments", "RFC 6890"),
+    block("192.0.2.0/24", "documentation (TEST-NET-1)", "RFC 5737"),
+    block(
+        "192.88.99.0/24",
+        "deprecated 6to4 relay anycast",
+        "RFC 7526",
+    ),
+    block("192.168.0.0/16", "private-use", "RFC 1918"),
+    block("198.18.0.0/15", "benchmarking", "RFC 2544"),
+    block("198.51.100.0/24", "documentation (TEST-NET-2)", "RFC 5737"),
+    block("203.0.113.0/24", "documentation (TEST-NET-3)", "RFC 5737"),
+    block("224.0.0.0/4", "multicast", "RFC 5771"),
+    block("240.0.0.0/4", "reserved", "RFC 1112"),
+    block("::/128", "unspecified", "RFC 4291"),
+    block("::1/128", "loopback", "RFC 4291"),
+    block("::ffff:0:0/96", "IPv4-mapped", "RFC 4291"),
+    block(
+        "64:ff9b:1::/48",
+        "local-use IPv4/IPv6 translation",
+        "RFC 8215",
+    ),
+    block("100::/64", "discard-only", "RFC 6666"),
+    block("2001::/23", "IETF protocol assignments", "RFC 2928"),
+    block("2001:db8::/32", "documentation", "RFC 3849"),
+    block("2002::/16", "6to4", "RFC 3056"),
+    block("3fff::/20", "documentation", "RFC 9637"),
+    block("fc00::/7", "unique-local", "RFC 4193"),
+    block("fe80::/10", "link-local", "RFC 4291"),
+    block("ff00::/8", "multicast", "RFC 4291"),
+];
+
+const fn block(network: &'static str, purpose: &'static str, rfc: &'static str) -> SpecialBlock {
+    SpecialBlock {
+        network,
+        purpose,
+        rfc,
+    }
+}
+
+impl SpecialBlock {
+    fn net(&self) -> IpNet {
+        self.network
+            .parse()
+            .expect("special-purpose table holds valid CIDRs")
+    }
+
+    /// True for the documentation ranges, which examples and tests may use.
+    pub fn is_documentation(&self) -> bool {
+        self.purpose.starts_with("documentation")
+    }
+}
+
+/// The most specific special-purpose block that overlaps `net`, if any.
+///
+/// A network overlaps a block when either contains the other, so
+/// `10.0.0.0/7` and `10.1.2.3/32` both hit `10.0.0.0/8`.
+pub fn special_purpose(net: IpNet) -> Option<&'static SpecialBlock> {
+    SPECIAL_BLOCKS
+        .iter()
+        .filter(|block| {
+            let special = block.net();
+            special.contains(&net) || net.contains(&special)
+        })
+        .max_by_key(|block| block.net().prefix_len())
+}
+
+/// [`special_purpose`] for one address.
+pub fn special_purpose_address(ip: IpAddr) -> Option<&'static SpecialBlock> {
+    special_purpose(IpNet::from(ip))
+}
+
+/// The smallest exact set of IPv4 networks covering `nets`: contained
+/// networks dropped, adjacent ones merged, nothing widened.
+pub fn aggregate_v4(nets: &[Ipv4Net]) -> Vec<Ipv4Net> {
+    Ipv4Net::aggregate(&nets.to_vec())
+}
+
+/// [`aggregate_v4`] for IPv6.
+pub fn aggregate_v6(nets: &[Ipv6Net]) -> Vec<Ipv6Net> {
+    Ipv6Net::aggregate(&nets.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(text: &str) -> IpNet {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn classifies_special_purpose_space() {
+        assert_eq!(
+            special_purpose(net("10.1.2.3/32")).unwrap().purpose,
+            "private-use"
+        );
+        assert_eq!(
+            special_purpose(net("10.0.0.0/7")).unwrap().network,
+            "10.0.0.0/8"
+        );
+        assert!(
+            special_purpose(net("100.64.0.1/32"))
+                .unwrap()
+                .purpose
+                .contains("CGNAT")
+        );
+        assert!(
+            special_purpose(net("2001:db8::25/128"))
+                .unwrap()
+                .is_documentation()
+        );
+        assert_eq!(
+            special_purpose(net("fe80::1/128")).unwrap().purpose,
+            "link-local"
+        );
+        assert!(special_purpose(net("8.8.8.8/32")).is_none());
+        assert!(special_purpose(net("2a00:1450::/32")).is_none());
+    }
+
+    #[test]
+    fn aggregation_never_widens() {
+        let v4: Vec<Ipv4Net> = ["192.0.2.0/32", "192.0.2.1/32", "192.0.2.2/32"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let merged = aggregate_v4(&v4);
+        assert_eq!(
+            merged,
+            vec![
+                "192.0.2.0/31".parse().unwrap(),
+                "192.0.2.2/32".parse().unwrap()
+            ]
+        );
+        // 0.0.0.0/0 swallows everything; /32 edges stay as they are.
+        let all: Vec<Ipv4Net> = vec!["0.0.0.0/0".parse().unwrap(), "1.2.3.4/32".parse().unwrap()];
+        assert_eq!(
+            aggregate_v4(&all),
+            vec!["0.0.0.0/0".parse::<Ipv4Net>().unwrap()]
+        );
+        let v6: Vec<Ipv6Net> = vec![
+            "2001:db8::/128".parse().unwrap(),
+            "2001:db8::1/128".parse().unwrap(),
+            "::/0".parse().unwrap(),
+        ];
+        assert_eq!(aggregate_v6(&v6), vec!["::/0".parse::<Ipv6Net>().unwrap()]);
+    }
+}

@@ -1,0 +1,73 @@
+//! A neutral JSON list of records for scripting.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Render;
+use crate::records::{Plan, RecordData, ZonePlan};
+
+/// `[{"zone", "owner", "type", "ttl", "data", "strings"?}]`: owners and
+/// names absolute with a trailing dot; TXT `data` is the joined text and
+/// `strings` its character-strings.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Json;
+
+#[derive(Serialize)]
+struct JsonRecord<'a> {
+    zone: String,
+    owner: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    ttl: u32,
+    data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strings: Option<Vec<String>>,
+}
+
+fn records(zone: &ZonePlan) -> impl Iterator<Item = JsonRecord<'_>> {
+    zone.records.iter().map(|record| {
+        let (data, strings) = match &record.data {
+            RecordData::Txt(strings) => (
+                String::from_utf8_lossy(&strings.concat()).into_owned(),
+                Some(
+                    strings
+                        .iter()
+                        .map(|s| String::from_utf8_lossy(s).into_owned())
+                        .collect(),
+                ),
+            ),
+            other => (other.to_string(), None),
+        };
+        JsonRecord {
+            zone: format!("{}.", zone.origin),
+            owner: format!("{}.", record.owner),
+            kind: record.data.type_name(),
+            ttl: record.ttl,
+            data,
+            strings,
+        }
+    })
+}
+
+fn write_json(list: &[JsonRecord<'_>], out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, list)?;
+    writeln!(out)
+}
+
+impl Render for Json {
+    fn extension(&self) -> &'static str {
+        "json"
+    }
+
+    fn render_zone(&self, _plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
+        write_json(&records(zone).collect::<Vec<_>>(), out)
+    }
+
+    fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+        write_json(
+            &plan.zones.iter().flat_map(records).collect::<Vec<_>>(),
+            out,
+        )
+    }
+}

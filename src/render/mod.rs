@@ -1,0 +1,71 @@
+//! Renderers turn a [`Plan`] into text for a consumer: a zone file, an
+//! nsupdate script, JSON. They format only; the writer is handed in.
+
+mod json;
+mod nsupdate;
+mod zone;
+
+use std::io::{self, Write};
+
+use crate::records::{Plan, ZonePlan};
+
+pub use json::Json;
+pub use nsupdate::Nsupdate;
+pub use zone::{Zone, quote_txt};
+
+/// A form of output for a record plan.
+pub trait Render {
+    /// File-name extension used with `--out DIR`.
+    fn extension(&self) -> &'static str;
+
+    /// Writes one zone's records.
+    fn render_zone(&self, plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()>;
+
+    /// Writes the whole plan; by default the zones one after another,
+    /// separated by a blank line.
+    fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+        for (i, zone) in plan.zones.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            self.render_zone(plan, zone, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// A file name for `zone` that is safe on every file system: the zone name
+/// with the RFC 2317 `/` replaced by `-`, then `.` and `extension`.
+pub fn file_name(zone: &ZonePlan, extension: &str) -> String {
+    let stem: String = zone
+        .origin
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{stem}.{extension}")
+}
+
+/// Comment lines explaining where a zone's records go.
+fn zone_comment(zone: &ZonePlan) -> Vec<String> {
+    use crate::records::ZoneRole;
+    match &zone.role {
+        ZoneRole::Forward => vec![format!("records for zone {}.", zone.origin)],
+        ZoneRole::Reverse => vec![format!("PTR records for reverse zone {}.", zone.origin)],
+        ZoneRole::ClasslessParent { child } => vec![
+            format!(
+                "for the parent zone {}., usually run by your ISP:",
+                zone.origin
+            ),
+            format!(
+                "these CNAMEs delegate each address to the classless zone {child}. (RFC 2317);"
+            ),
+            format!("the parent also needs NS records for {child}. naming its name servers"),
+        ],
+    }
+}
