@@ -138,7 +138,7 @@ mod tests {
             index.locate("servers[0].ipv4[1]"),
             Some(Position {
                 line: 4,
-                column: 22
+                column: 23
             })
         );
         // Unknown paths fall back to the nearest ancestor.
