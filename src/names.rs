@@ -153,7 +153,12 @@ pub fn check_public_hostname(name: &str) -> Result<(), NameError> {
 /// Normalises a host name and requires it to be public ([`check_public_hostname`]).
 pub fn normalize_hostname(input: &str) -> Result<String, NameError> {
     // Local names first: `localhost` deserves a better reason than "single label".
-    check_public_hostname(&input.strip_suffix('.').unwrap_or(input).to_ascii_lowercase())?;
+    check_public_hostname(
+        &input
+            .strip_suffix('.')
+            .unwrap_or(input)
+            .to_ascii_lowercase(),
+    )?;
     normalize_fqdn(input, Charset::Ldh)
 }
 

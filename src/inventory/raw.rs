@@ -61,11 +61,7 @@ pub fn from_yaml(text: &str) -> Result<RawInventory, YamlError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let position = inner.location().map(|l| (l.line(), l.column()));
-        let mut message = inner.to_string();
-        // serde_yaml appends " at line L column C"; the position is reported separately.
-        if let Some(cut) = message.rfind(" at line ") {
-            message.truncate(cut);
-        }
+        let message = clean_message(&inner.to_string(), &path);
         YamlError {
             path: if path == "." { String::new() } else { path },
             position,
@@ -83,4 +79,66 @@ pub struct YamlError {
     pub position: Option<(usize, usize)>,
     /// What went wrong.
     pub message: String,
+}
+
+/// Removes what serde_yaml repeats of the position and path, and names the
+/// expected shapes in the inventory's terms rather than Rust's.
+fn clean_message(message: &str, path: &str) -> String {
+    let mut message = message.to_owned();
+    // " at line L column C" may appear more than once.
+    while let Some(start) = message.find(" at line ") {
+        let rest = &message[start + " at line ".len()..];
+        let end = rest
+            .find(" column ")
+            .map(|c| {
+                let digits = rest[c + " column ".len()..]
+                    .find(|ch: char| !ch.is_ascii_digit())
+                    .unwrap_or(rest.len() - c - " column ".len());
+                c + " column ".len() + digits
+            })
+            .unwrap_or(rest.len());
+        message.replace_range(start..start + " at line ".len() + end, "");
+    }
+    if let Some((head, rest)) = message.split_once(": ")
+        && (head == path || (!head.contains(' ') && (head.contains('.') || head.contains('['))))
+    {
+        message = rest.to_owned();
+    }
+    message
+        .replace(
+            "struct RawInventory",
+            "a mapping with `zones`, `servers` and `domains`",
+        )
+        .replace(
+            "struct RawServer",
+            "a server mapping (`hostname`, `ipv4`, `ipv6`)",
+        )
+        .replace(
+            "struct RawDomain",
+            "a domain mapping (`name`, `servers`, `include`)",
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_message;
+
+    #[test]
+    fn drops_repeated_positions_and_paths() {
+        assert_eq!(
+            clean_message(
+                "did not find expected ',' or ']' at line 3 column 8, while parsing a flow sequence at line 2 column 8",
+                "zones"
+            ),
+            "did not find expected ',' or ']', while parsing a flow sequence"
+        );
+        assert_eq!(
+            clean_message("ttl: invalid type: string \"abc\", expected u32", "ttl"),
+            "invalid type: string \"abc\", expected u32"
+        );
+        assert_eq!(
+            clean_message("invalid type: sequence, expected struct RawInventory", ""),
+            "invalid type: sequence, expected a mapping with `zones`, `servers` and `domains`"
+        );
+    }
 }
