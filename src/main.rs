@@ -11,7 +11,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
     let stderr = io::stderr();
-    let mut out = stdout.lock();
+    // Buffered: stdout is line-buffered, and zone files have many lines.
+    let mut out = io::BufWriter::new(stdout.lock());
     let mut err = stderr.lock();
     let result = app::run(
         cli,

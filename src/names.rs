@@ -170,6 +170,14 @@ pub fn is_in_zone(name: &str, zone: &str) -> bool {
             && name.as_bytes()[name.len() - zone.len() - 1] == b'.')
 }
 
+/// `name` and each of its parent domains, longest first:
+/// `a.b.c`, `b.c`, `c`.
+pub fn suffixes(name: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(name), |current| {
+        current.split_once('.').map(|(_, parent)| parent)
+    })
+}
+
 /// `name` relative to `zone` (`@` for the apex); `name` must be in the zone.
 pub fn relative_to<'a>(name: &'a str, zone: &str) -> &'a str {
     if name == zone {
@@ -240,5 +248,7 @@ mod tests {
         assert!(!is_in_zone("badexample.com", "example.com"));
         assert_eq!(relative_to("mail.example.com", "example.com"), "mail");
         assert_eq!(relative_to("example.com", "example.com"), "@");
+        let all: Vec<&str> = suffixes("a.b.c").collect();
+        assert_eq!(all, ["a.b.c", "b.c", "c"]);
     }
 }

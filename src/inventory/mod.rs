@@ -12,6 +12,7 @@ mod validate;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -37,7 +38,10 @@ pub struct Inventory {
     pub servers: Vec<Server>,
     /// Domains whose SPF records are generated.
     pub domains: Vec<Domain>,
-    spans: SpanIndex,
+    /// The text, kept to locate problems found after loading.
+    source: Arc<str>,
+    /// Built on first use: a valid inventory rarely needs it.
+    spans: OnceLock<SpanIndex>,
 }
 
 /// A sending server.
@@ -137,7 +141,10 @@ impl Inventory {
     pub fn locate(&self, path: &str) -> Location {
         Location {
             file: self.file.clone(),
-            position: self.spans.locate(path),
+            position: self
+                .spans
+                .get_or_init(|| SpanIndex::build(&self.source))
+                .locate(path),
             path: path.to_owned(),
         }
     }

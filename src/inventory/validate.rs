@@ -1,8 +1,9 @@
 //! Raw inventory → [`Inventory`], collecting every problem with its place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -29,12 +30,11 @@ pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError
             file: file.to_owned(),
         });
     }
-    let spans = SpanIndex::build(text);
     let raw = raw::from_yaml(text).map_err(|err| {
         let position = err
             .position
             .map(|(line, column)| Position { line, column })
-            .or_else(|| spans.locate(&err.path));
+            .or_else(|| SpanIndex::build(text).locate(&err.path));
         InventoryError::Invalid {
             problems: vec![Problem {
                 location: Location {
@@ -48,54 +48,51 @@ pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError
     })?;
     let mut checker = Checker {
         file,
-        spans: &spans,
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    let inventory = checker.inventory(raw);
-    let Checker {
-        errors, warnings, ..
-    } = checker;
-    if errors.is_empty() {
+    let inventory = checker.inventory(raw, text);
+    // Positions are looked up only when there is something to report: on
+    // large valid inventories this saves a second parse.
+    let spans = OnceLock::new();
+    let locate = |(path, message): (String, String)| Problem {
+        location: Location {
+            file: file.to_owned(),
+            position: spans.get_or_init(|| SpanIndex::build(text)).locate(&path),
+            path,
+        },
+        message,
+    };
+    let warnings = checker.warnings.into_iter().map(locate).collect();
+    if checker.errors.is_empty() {
         Ok(Loaded {
-            inventory: Inventory { spans, ..inventory },
+            inventory,
             warnings,
         })
     } else {
-        Err(InventoryError::Invalid { problems: errors })
+        Err(InventoryError::Invalid {
+            problems: checker.errors.into_iter().map(locate).collect(),
+        })
     }
 }
 
+/// Problems as (key path, message), located once checking is over.
 struct Checker<'a> {
     file: &'a Path,
-    spans: &'a SpanIndex,
-    errors: Vec<Problem>,
-    warnings: Vec<Problem>,
+    errors: Vec<(String, String)>,
+    warnings: Vec<(String, String)>,
 }
 
 impl Checker<'_> {
-    fn problem(&self, path: &str, message: String) -> Problem {
-        Problem {
-            location: Location {
-                file: self.file.to_owned(),
-                position: self.spans.locate(path),
-                path: path.to_owned(),
-            },
-            message,
-        }
-    }
-
     fn error(&mut self, path: &str, message: impl Into<String>) {
-        let problem = self.problem(path, message.into());
-        self.errors.push(problem);
+        self.errors.push((path.to_owned(), message.into()));
     }
 
     fn warn(&mut self, path: &str, message: impl Into<String>) {
-        let problem = self.problem(path, message.into());
-        self.warnings.push(problem);
+        self.warnings.push((path.to_owned(), message.into()));
     }
 
-    fn inventory(&mut self, raw: RawInventory) -> Inventory {
+    fn inventory(&mut self, raw: RawInventory, text: &str) -> Inventory {
         let ttl = self.ttl("ttl", raw.ttl).unwrap_or(DEFAULT_TTL);
         let zones = self.zones(&raw.zones);
         let reverse_zones = self.reverse_zones(&raw.reverse_zones);
@@ -128,7 +125,8 @@ impl Checker<'_> {
             classless_labels,
             servers,
             domains,
-            spans: SpanIndex::default(),
+            source: Arc::from(text),
+            spans: OnceLock::new(),
         };
         if self.errors.is_empty() {
             self.placement(&inventory);
@@ -351,6 +349,11 @@ impl Checker<'_> {
     ) -> Vec<Domain> {
         let mut domains = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let by_hostname: HashMap<&str, usize> = servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.hostname.as_str(), i))
+            .collect();
         for (i, domain) in raw.iter().enumerate() {
             let path = format!("domains[{i}]");
             let name = match names::normalize_fqdn(&domain.name, Charset::Ldh) {
@@ -372,11 +375,12 @@ impl Checker<'_> {
                 );
             }
             let mut server_indexes = Vec::new();
+            let mut listed = HashSet::new();
             for (j, hostname) in domain.servers.iter().enumerate() {
                 let item = format!("{path}.servers[{j}]");
                 let wanted = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
-                match servers.iter().position(|s| s.hostname == wanted) {
-                    Some(index) if server_indexes.contains(&index) => {
+                match by_hostname.get(wanted.as_str()).copied() {
+                    Some(index) if !listed.insert(index) => {
                         self.error(&item, format!("server `{wanted}` is listed twice"));
                     }
                     Some(index) => server_indexes.push(index),
@@ -502,6 +506,12 @@ impl Checker<'_> {
                 .any(|zone| names::is_in_zone(name, zone))
         };
         let zone_list = inventory.zones.join(", ");
+        let hostnames: HashMap<&str, usize> = inventory
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.hostname.as_str(), i))
+            .collect();
         for (i, server) in inventory.servers.iter().enumerate() {
             if !in_some_zone(&server.hostname) {
                 self.error(
@@ -562,7 +572,7 @@ impl Checker<'_> {
                     ),
                 );
             }
-            if let Some(index) = inventory.server_index(&domain.name)
+            if let Some(&index) = hostnames.get(domain.name.as_str())
                 && !domain.servers.contains(&index)
             {
                 self.error(

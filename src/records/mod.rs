@@ -5,7 +5,7 @@ pub mod reverse;
 pub mod spf_text;
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -173,8 +173,10 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
 
 struct Builder<'a> {
     inventory: &'a Inventory,
-    /// Forward records by owner.
+    /// Forward records other than TXT.
     forward: Vec<Record>,
+    /// The one TXT record of each owner (RFC 7208 §3.2).
+    txt: BTreeMap<String, Record>,
     /// Reverse records by zone network.
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
 }
@@ -200,6 +202,7 @@ impl<'a> Builder<'a> {
         Builder {
             inventory,
             forward: Vec::new(),
+            txt: BTreeMap::new(),
             reverse: BTreeMap::new(),
         }
     }
@@ -287,10 +290,13 @@ impl<'a> Builder<'a> {
     /// Sets the one TXT record of `owner` (RFC 7208 §3.2: one SPF record per
     /// name); a domain's record replaces the HELO record at the same name.
     fn replace_txt(&mut self, owner: &str, ttl: u32, text: &str) {
-        self.forward
-            .retain(|r| !(r.owner == owner && matches!(r.data, RecordData::Txt(_))));
         let strings = spf_text::split_strings(text.as_bytes());
-        self.add_forward(owner, ttl, RecordData::Txt(strings));
+        let record = Record {
+            owner: owner.to_owned(),
+            ttl,
+            data: RecordData::Txt(strings),
+        };
+        self.txt.insert(owner.to_owned(), record);
     }
 
     fn reverse_zone_of(&self, ip: IpAddr) -> IpNet {
@@ -345,16 +351,18 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(self) -> Plan {
+        let zone_index: HashMap<&str, usize> = self
+            .inventory
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(i, zone)| (zone.as_str(), i))
+            .collect();
         let mut by_zone: BTreeMap<usize, Vec<Record>> = BTreeMap::new();
-        for record in self.forward {
-            let zone = self
-                .inventory
-                .zones
-                .iter()
-                .enumerate()
-                .filter(|(_, zone)| names::is_in_zone(&record.owner, zone))
-                .max_by_key(|(_, zone)| zone.len())
-                .map(|(i, _)| i)
+        for record in self.forward.into_iter().chain(self.txt.into_values()) {
+            // The longest zone containing the owner.
+            let zone = names::suffixes(&record.owner)
+                .find_map(|suffix| zone_index.get(suffix).copied())
                 .expect("validation placed every owner in a zone");
             by_zone.entry(zone).or_default().push(record);
         }
