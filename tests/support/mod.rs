@@ -10,6 +10,25 @@
 //! `scripts/test` installs them. Servers listen on 127.0.0.1 high ports, each
 //! in its own temporary directory, so tests run in parallel; nothing here
 //! talks to a network beyond loopback. Recipes: `formats.md` §5.
+//!
+//! ```text
+//! mod support;
+//!
+//! let zone = support::wrap_zone("example.com", &generated_snippet);
+//! support::checkzone("example.com", &zone).unwrap();
+//! let nsd = support::Nsd::start(&[("example.com", &zone)]);
+//! assert_eq!(support::query_txt(nsd.addr(), "example.com"), [vec![b"v=spf1 -all".to_vec()]]);
+//!
+//! let bind = support::Bind::start_dynamic(&[("example.com", &zone)]);
+//! // product scripts have no `server` line unless asked: nsupdate() adds it
+//! bind.nsupdate(&generated_script).unwrap();
+//! ```
+//!
+//! Servers are stopped and their directories removed on drop; their
+//! log is at `.log()` for assertion messages. Query helpers sort what they
+//! return (servers may rotate RRsets) and panic on SERVFAIL or REFUSED, so
+//! an empty result always means NOERROR/NXDOMAIN without records; use
+//! `query_rcode` or `query` to look at failures.
 
 mod dig;
 mod server;
@@ -20,11 +39,16 @@ use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, UdpSocket};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+// The API, flattened. Every test binary compiles this module and uses a
+// part of it: an unused re-export is no mistake there.
+#[allow(unused_imports)]
 pub use dig::{
     Response, Rr, parse_txt_rdata, query, query_a, query_aaaa, query_cname, query_ptr, query_rcode,
     query_rdata_wire, query_rrset, query_txt, txt_from_wire,
 };
+#[allow(unused_imports)]
 pub use server::{Bind, Nsd, run_nsupdate};
+#[allow(unused_imports)]
 pub use tools::tool;
 
 /// Name server written into the SOA and NS records of [`wrap_zone`].

@@ -160,10 +160,6 @@ fn start(name: &str, zones: &[&str], configure: &Configure) -> Process {
 /// Polls every 0.1 s until the server answers authoritatively for each zone.
 fn wait_ready(process: &mut Process, name: &str, zones: &[&str]) -> Result<(), StartError> {
     let deadline = Instant::now() + READY_TIMEOUT;
-    let port_taken = |log: &str| {
-        log.to_ascii_lowercase().contains("address in use")
-            || log.to_ascii_lowercase().contains("address already in use")
-    };
     loop {
         if let Ok(Some(status)) = process.child.try_wait() {
             let log = process.log_text();
@@ -200,6 +196,18 @@ fn wait_ready(process: &mut Process, name: &str, zones: &[&str]) -> Result<(), S
         }
         sleep(Duration::from_millis(100));
     }
+}
+
+/// True when a server log says its port was taken (measured messages).
+///
+/// NSD: `can't bind udp socket …: Address already in use`, then exits.
+/// BIND, UDP taken: `unable to listen on any configured interfaces`, exits.
+/// BIND, TCP taken: `creating TCP socket: address in use`, keeps running.
+fn port_taken(log: &str) -> bool {
+    let log = log.to_ascii_lowercase();
+    log.contains("address in use")
+        || log.contains("address already in use")
+        || log.contains("unable to listen on any configured interfaces")
 }
 
 /// One quick SOA probe: true when the zone is loaded and served.
