@@ -384,6 +384,13 @@ fn bind_start_reports_a_zone_it_cannot_load() {
 }
 
 #[test]
+#[should_panic(expected = "did not load a zone")]
+fn nsd_start_reports_a_zone_it_cannot_load() {
+    let zone = support::wrap_zone(FORWARD, "@ IN TXT \"unterminated\n");
+    Nsd::start(&[(FORWARD, &zone)]);
+}
+
+#[test]
 fn free_port_never_repeats_within_a_process() {
     let mut ports = (0..200).map(|_| support::free_port()).collect::<Vec<_>>();
     ports.sort_unstable();

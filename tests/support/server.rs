@@ -179,7 +179,7 @@ fn wait_ready(process: &mut Process, name: &str, zones: &[&str]) -> Result<(), S
             process.stop();
             return Err(StartError::PortTaken(log));
         }
-        if log.contains("not loaded due to errors") {
+        if zone_failed(&log) {
             return Err(StartError::Fatal(format!(
                 "{name} did not load a zone; its log:\n{log}"
             )));
@@ -208,6 +208,17 @@ fn port_taken(log: &str) -> bool {
     log.contains("address in use")
         || log.contains("address already in use")
         || log.contains("unable to listen on any configured interfaces")
+}
+
+/// True when a server log says a zone did not load; both keep running.
+///
+/// BIND: `zone …/IN: not loaded due to errors.`
+/// NSD: `zone … file … read with 2 errors`.
+fn zone_failed(log: &str) -> bool {
+    log.lines().any(|line| {
+        line.contains("not loaded due to errors")
+            || (line.contains(" read with ") && line.contains(" error"))
+    })
 }
 
 /// One quick SOA probe: true when the zone is loaded and served.
