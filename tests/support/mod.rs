@@ -1,0 +1,159 @@
+//! Test support: zone validation and real DNS servers on loopback.
+//!
+//! Every integration test includes this with `mod support;`. A test file that
+//! uses only part of it declares `#[allow(dead_code)] mod support;` so that
+//! the unused helpers do not fail `clippy -D warnings`.
+//!
+//! Everything here shells out to Debian's tools (`named-checkzone`,
+//! `nsd-checkzone`, `named`, `nsd`, `dig`, `nsupdate`, `tsig-keygen`). A
+//! missing tool is a loud panic naming the Debian package, never a skip:
+//! `scripts/test` installs them. Servers listen on 127.0.0.1 high ports, each
+//! in its own temporary directory, so tests run in parallel; nothing here
+//! talks to a network beyond loopback. Recipes: `formats.md` §5.
+//!
+//! ```text
+//! mod support;
+//!
+//! let zone = support::wrap_zone("example.com", &generated_snippet);
+//! support::checkzone("example.com", &zone).unwrap();
+//! let nsd = support::Nsd::start(&[("example.com", &zone)]);
+//! assert_eq!(support::query_txt(nsd.addr(), "example.com"), [vec![b"v=spf1 -all".to_vec()]]);
+//!
+//! let bind = support::Bind::start_dynamic(&[("example.com", &zone)]);
+//! // product scripts have no `server` line unless asked: nsupdate() adds it
+//! bind.nsupdate(&generated_script).unwrap();
+//! ```
+//!
+//! Servers are stopped and their directories removed on drop; their
+//! log is at `.log()` for assertion messages. Query helpers sort what they
+//! return (servers may rotate RRsets) and panic on SERVFAIL or REFUSED, so
+//! an empty result always means NOERROR/NXDOMAIN without records; use
+//! `query_rcode` or `query` to look at failures.
+
+mod dig;
+mod server;
+mod tools;
+
+use std::collections::HashSet;
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, UdpSocket};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+// The API, flattened. Every test binary compiles this module and uses a
+// part of it: an unused re-export is no mistake there.
+#[allow(unused_imports)]
+pub use dig::{
+    Response, Rr, parse_txt_rdata, query, query_a, query_aaaa, query_cname, query_ptr, query_rcode,
+    query_rdata_wire, query_rrset, query_txt, txt_from_wire,
+};
+#[allow(unused_imports)]
+pub use server::{Bind, Nsd, run_nsupdate};
+#[allow(unused_imports)]
+pub use tools::tool;
+
+/// Name server written into the SOA and NS records of [`wrap_zone`].
+///
+/// Out of zone and under `.invalid` (RFC 6761): `named-checkzone -i full`
+/// accepts it without address records and without any lookup (checked with
+/// strace: no socket is opened).
+pub const TEST_NS: &str = "ns1.test.invalid.";
+
+/// `name` with exactly one trailing dot, lower-cased: the form `dig` prints.
+pub fn fqdn(name: &str) -> String {
+    let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    format!("{name}.")
+}
+
+/// Checks a zone with both `named-checkzone -k fail -i full` and `nsd-checkzone`.
+///
+/// The zone is written to a fresh temporary directory under a fixed,
+/// slash-free file name, so RFC 2317 origins such as
+/// `64/26.100.51.198.in-addr.arpa` work. `Ok` only when both tools accept
+/// it; the error carries both tools' exit status and output (`formats.md`
+/// §1.4: they are the oracles, `kzonecheck` is not).
+pub fn checkzone(origin: &str, text: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("create a temporary directory for checkzone");
+    let file = dir.path().join("zone.db");
+    std::fs::write(&file, text).expect("write the zone for checkzone");
+    let origin = fqdn(origin);
+    let bind = tools::run(
+        "named-checkzone",
+        &["-k", "fail", "-i", "full", &origin, path_str(&file)],
+        None,
+    );
+    let nsd = tools::run("nsd-checkzone", &[&origin, path_str(&file)], None);
+    if bind.status.success() && nsd.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "zone `{origin}` rejected\n--- named-checkzone ({}):\n{}--- nsd-checkzone ({}):\n{}",
+        bind.status,
+        tools::output_text(&bind),
+        nsd.status,
+        tools::output_text(&nsd),
+    ))
+}
+
+/// Puts a test SOA and NS in front of a zone snippet.
+///
+/// The snippet may carry its own `$ORIGIN` and `$TTL` lines: the SOA and NS
+/// are written with absolute owners and explicit TTLs before it, so whatever
+/// the snippet sets applies only to its own records. A snippet without
+/// `$ORIGIN` gets `origin`. The NS target is [`TEST_NS`].
+pub fn wrap_zone(origin: &str, snippet: &str) -> String {
+    let origin = fqdn(origin);
+    let mut zone = format!(
+        "$ORIGIN {origin}\n$TTL 3600\n\
+         {origin} 3600 IN SOA {TEST_NS} hostmaster.test.invalid. 1 3600 600 604800 3600\n\
+         {origin} 3600 IN NS {TEST_NS}\n{snippet}"
+    );
+    if !zone.ends_with('\n') {
+        zone.push('\n');
+    }
+    zone
+}
+
+/// Ports handed out by this process, never handed out twice.
+static USED_PORTS: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+/// A port on 127.0.0.1 that is free for both UDP and TCP right now.
+///
+/// Chosen at random below the kernel's ephemeral range (32768–60999), so
+/// client sockets of parallel tests (dig's random source ports) cannot take
+/// it between this check and the server's bind. A port is never returned
+/// twice in one process; a clash with another process is caught when the
+/// server starts (see [`Bind::start`]).
+pub fn free_port() -> u16 {
+    let mut used = USED_PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    let used = used.get_or_insert_with(HashSet::new);
+    let mut state = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ (u64::from(std::process::id()) << 32)
+        ^ (used.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        | 1;
+    for _ in 0..1000 {
+        // xorshift64: enough spread for a port number
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let port = 20000 + (state % 12000) as u16;
+        if used.contains(&port) {
+            continue;
+        }
+        let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+        let udp = UdpSocket::bind(addr);
+        let tcp = TcpListener::bind(addr);
+        if udp.is_ok() && tcp.is_ok() {
+            used.insert(port);
+            return port;
+        }
+    }
+    panic!("no free port for UDP and TCP on 127.0.0.1 in 20000-31999 after 1000 tries");
+}
+
+/// A path as `&str`; temporary paths are always UTF-8 here.
+fn path_str(path: &std::path::Path) -> &str {
+    path.to_str()
+        .unwrap_or_else(|| panic!("path `{}` is not UTF-8", path.display()))
+}
