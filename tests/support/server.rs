@@ -242,9 +242,13 @@ fn answers_soa(addr: SocketAddr, zone: &str) -> bool {
         ],
         None,
     );
+    let text = String::from_utf8_lossy(&output.stdout);
+    // dig separates columns with tabs or, after a long owner, spaces.
     output.status.success()
-        && String::from_utf8_lossy(&output.stdout).contains("status: NOERROR")
-        && String::from_utf8_lossy(&output.stdout).contains("\tSOA\t")
+        && text.contains("status: NOERROR")
+        && text
+            .lines()
+            .any(|line| !line.starts_with(';') && line.split_whitespace().nth(3) == Some("SOA"))
 }
 
 /// NSD 4 serving the given zones (`formats.md` §5.4).
