@@ -199,7 +199,6 @@ fn write_zone_files(
         let mut temp =
             tempfile::NamedTempFile::new_in(dir).map_err(|source| io_error(context(), source))?;
         temp.write_all(&contents)
-            .and_then(|()| temp.as_file().sync_all())
             .map_err(|source| io_error(context(), source))?;
         temp.persist(&path)
             .map_err(|err| io_error(context(), err.error))?;

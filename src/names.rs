@@ -134,7 +134,7 @@ const LOCAL_SUFFIXES: &[(&str, &str)] = &[
 /// a HELO name, a PTR target and an A/AAAA owner.
 pub fn check_public_hostname(name: &str) -> Result<(), NameError> {
     for (suffix, why) in LOCAL_SUFFIXES {
-        if name == *suffix || name.ends_with(&format!(".{suffix}")) {
+        if is_in_zone(name, suffix) {
             return Err(NameError::NotPublic {
                 name: name.to_owned(),
                 why,

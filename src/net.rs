@@ -1,6 +1,7 @@
 //! Address facts shared by the inventory checks, the planner and lint.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -62,13 +63,21 @@ const fn block(network: &'static str, purpose: &'static str, rfc: &'static str) 
     }
 }
 
-impl SpecialBlock {
-    fn net(&self) -> IpNet {
-        self.network
-            .parse()
-            .expect("special-purpose table holds valid CIDRs")
-    }
+/// [`SPECIAL_BLOCKS`] with their networks parsed once.
+static SPECIAL_NETS: LazyLock<Vec<(IpNet, &'static SpecialBlock)>> = LazyLock::new(|| {
+    SPECIAL_BLOCKS
+        .iter()
+        .map(|block| {
+            let net = block
+                .network
+                .parse()
+                .expect("special-purpose table holds valid CIDRs");
+            (net, block)
+        })
+        .collect()
+});
 
+impl SpecialBlock {
     /// True for the documentation ranges, which examples and tests may use.
     pub fn is_documentation(&self) -> bool {
         self.purpose.starts_with("documentation")
@@ -80,13 +89,14 @@ impl SpecialBlock {
 /// A network overlaps a block when either contains the other, so
 /// `10.0.0.0/7` and `10.1.2.3/32` both hit `10.0.0.0/8`.
 pub fn special_purpose(net: IpNet) -> Option<&'static SpecialBlock> {
-    SPECIAL_BLOCKS
+    SPECIAL_NETS
         .iter()
-        .filter(|block| {
-            let special = block.net();
-            special.contains(&net) || net.contains(&special)
+        .filter(|(special, _)| {
+            special.addr().is_ipv4() == net.addr().is_ipv4()
+                && (special.contains(&net) || net.contains(special))
         })
-        .max_by_key(|block| block.net().prefix_len())
+        .max_by_key(|(special, _)| special.prefix_len())
+        .map(|(_, block)| *block)
 }
 
 /// [`special_purpose`] for one address.

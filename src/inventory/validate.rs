@@ -76,6 +76,59 @@ pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError
     }
 }
 
+/// A key path such as `domains[1].servers[0]`, built on the stack and
+/// rendered only when a problem is reported.
+#[derive(Clone, Copy)]
+struct KeyPath<'a> {
+    parent: Option<&'a KeyPath<'a>>,
+    segment: Segment<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> KeyPath<'a> {
+    const ROOT: KeyPath<'static> = KeyPath {
+        parent: None,
+        segment: Segment::Root,
+    };
+
+    fn key(&'a self, key: &'a str) -> KeyPath<'a> {
+        KeyPath {
+            parent: Some(self),
+            segment: Segment::Key(key),
+        }
+    }
+
+    fn index(&'a self, index: usize) -> KeyPath<'a> {
+        KeyPath {
+            parent: Some(self),
+            segment: Segment::Index(index),
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut text = self.parent.map(KeyPath::render).unwrap_or_default();
+        match self.segment {
+            Segment::Root => {}
+            Segment::Key(key) if text.is_empty() => text.push_str(key),
+            Segment::Key(key) => {
+                text.push('.');
+                text.push_str(key);
+            }
+            Segment::Index(index) => text.push_str(&format!("[{index}]")),
+        }
+        text
+    }
+}
+
+/// Where a server address is listed: server index, `ipv4`/`ipv6`, index.
+type AddressSlot = (usize, &'static str, usize);
+
 /// Problems as (key path, message), located once checking is over.
 struct Checker<'a> {
     file: &'a Path,
@@ -84,16 +137,17 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.errors.push((path.to_owned(), message.into()));
+    fn error(&mut self, path: &KeyPath<'_>, message: impl Into<String>) {
+        self.errors.push((path.render(), message.into()));
     }
 
-    fn warn(&mut self, path: &str, message: impl Into<String>) {
-        self.warnings.push((path.to_owned(), message.into()));
+    fn warn(&mut self, path: &KeyPath<'_>, message: impl Into<String>) {
+        self.warnings.push((path.render(), message.into()));
     }
 
     fn inventory(&mut self, raw: RawInventory, text: &str) -> Inventory {
-        let ttl = self.ttl("ttl", raw.ttl).unwrap_or(DEFAULT_TTL);
+        let root = KeyPath::ROOT;
+        let ttl = self.ttl(&root.key("ttl"), raw.ttl).unwrap_or(DEFAULT_TTL);
         let zones = self.zones(&raw.zones);
         let reverse_zones = self.reverse_zones(&raw.reverse_zones);
         let classless_labels = match raw.classless_labels.as_deref() {
@@ -101,7 +155,7 @@ impl Checker<'_> {
             Some("rfc2317") => ClasslessLabels::Rfc2317,
             Some(other) => {
                 self.error(
-                    "classless_labels",
+                    &root.key("classless_labels"),
                     format!(
                         "unknown label style `{other}`; accepted: `rfc4183` (64-26.100.51.198.in-addr.arpa, the default) or `rfc2317` (64/26.100.51.198.in-addr.arpa)"
                     ),
@@ -113,7 +167,7 @@ impl Checker<'_> {
         let domains = self.domains(&raw.domains, &raw.servers, &servers);
         if raw.servers.is_empty() && raw.domains.is_empty() {
             self.error(
-                "",
+                &root,
                 "the inventory describes no `servers` and no `domains`; accepted: at least one of them",
             );
         }
@@ -134,7 +188,7 @@ impl Checker<'_> {
         inventory
     }
 
-    fn ttl(&mut self, path: &str, ttl: Option<u32>) -> Option<u32> {
+    fn ttl(&mut self, path: &KeyPath<'_>, ttl: Option<u32>) -> Option<u32> {
         match ttl {
             Some(ttl) if ttl > MAX_TTL => {
                 self.error(
@@ -152,13 +206,14 @@ impl Checker<'_> {
     fn zones(&mut self, raw: &[String]) -> Vec<String> {
         if raw.is_empty() {
             self.error(
-                "zones",
+                &KeyPath::ROOT.key("zones"),
                 "no forward zones declared; accepted: the zones you publish, e.g. `zones: [example.com]`",
             );
         }
         let mut zones: Vec<String> = Vec::new();
         for (i, zone) in raw.iter().enumerate() {
-            let path = format!("zones[{i}]");
+            let zones_key = KeyPath::ROOT.key("zones");
+            let path = zones_key.index(i);
             match names::normalize_fqdn(zone, Charset::LdhUnderscore) {
                 Ok(zone) if zones.contains(&zone) => {
                     self.error(&path, format!("zone `{zone}` is listed twice"));
@@ -173,7 +228,8 @@ impl Checker<'_> {
     fn reverse_zones(&mut self, raw: &[String]) -> Vec<IpNet> {
         let mut zones: Vec<IpNet> = Vec::new();
         for (i, text) in raw.iter().enumerate() {
-            let path = format!("reverse_zones[{i}]");
+            let zones_key = KeyPath::ROOT.key("reverse_zones");
+            let path = zones_key.index(i);
             let Some(net) = self.network(&path, text, None) else {
                 continue;
             };
@@ -190,7 +246,7 @@ impl Checker<'_> {
 
     /// Parses a network in CIDR notation (a bare address is a host route),
     /// rejecting host bits; `family` restricts it to IPv4 or IPv6.
-    fn network(&mut self, path: &str, text: &str, family: Option<Family>) -> Option<IpNet> {
+    fn network(&mut self, path: &KeyPath<'_>, text: &str, family: Option<Family>) -> Option<IpNet> {
         let text = text.trim();
         let net = match text.parse::<IpNet>() {
             Ok(net) => net,
@@ -230,14 +286,15 @@ impl Checker<'_> {
     fn servers(&mut self, raw: &[RawServer]) -> Vec<Server> {
         let mut servers = Vec::new();
         let mut hostnames: HashMap<String, usize> = HashMap::new();
-        let mut owners: HashMap<IpAddr, String> = HashMap::new();
+        let mut owners: HashMap<IpAddr, AddressSlot> = HashMap::new();
         for (i, server) in raw.iter().enumerate() {
-            let path = format!("servers[{i}]");
+            let servers_key = KeyPath::ROOT.key("servers");
+            let path = servers_key.index(i);
             let hostname = match names::normalize_hostname(&server.hostname) {
                 Ok(name) => name,
                 Err(err) => {
                     self.error(
-                        &format!("{path}.hostname"),
+                        &path.key("hostname"),
                         format!(
                             "invalid host name: {err}; accepted: a public fully qualified name such as `mail.example.com`"
                         ),
@@ -247,26 +304,28 @@ impl Checker<'_> {
             };
             if let Some(first) = hostnames.insert(hostname.clone(), i) {
                 self.error(
-                    &format!("{path}.hostname"),
+                    &path.key("hostname"),
                     format!("server `{hostname}` is already described at `servers[{first}]`"),
                 );
             }
-            let ttl = self.ttl(&format!("{path}.ttl"), server.ttl);
+            let ttl = self.ttl(&path.key("ttl"), server.ttl);
             let helo = server.helo.as_ref().map(|h| h.trim().to_owned());
             let mut ipv4 = Vec::new();
             for (j, text) in server.ipv4.iter().enumerate() {
-                let item = format!("{path}.ipv4[{j}]");
+                let key = path.key("ipv4");
+                let item = key.index(j);
                 if let Some(IpAddr::V4(ip)) =
-                    self.server_address(&item, text, Family::V4, &mut owners)
+                    self.server_address(&item, (i, "ipv4", j), text, Family::V4, &mut owners)
                 {
                     ipv4.push(ip);
                 }
             }
             let mut ipv6 = Vec::new();
             for (j, text) in server.ipv6.iter().enumerate() {
-                let item = format!("{path}.ipv6[{j}]");
+                let key = path.key("ipv6");
+                let item = key.index(j);
                 if let Some(IpAddr::V6(ip)) =
-                    self.server_address(&item, text, Family::V6, &mut owners)
+                    self.server_address(&item, (i, "ipv6", j), text, Family::V6, &mut owners)
                 {
                     ipv6.push(ip);
                 }
@@ -292,10 +351,11 @@ impl Checker<'_> {
 
     fn server_address(
         &mut self,
-        path: &str,
+        path: &KeyPath<'_>,
+        at: AddressSlot,
         text: &str,
         family: Family,
-        owners: &mut HashMap<IpAddr, String>,
+        owners: &mut HashMap<IpAddr, AddressSlot>,
     ) -> Option<IpAddr> {
         let text = text.trim();
         let ip = match text.parse::<IpAddr>() {
@@ -325,16 +385,16 @@ impl Checker<'_> {
             self.error(path, family.wrong_family_message(text));
             return None;
         }
-        if let Some(first) = owners.get(&ip) {
+        if let Some((server, key, index)) = owners.get(&ip) {
             self.error(
                 path,
                 format!(
-                    "{ip} is already listed at `{first}`; one address has one PTR, so it can belong to one server only"
+                    "{ip} is already listed at `servers[{server}].{key}[{index}]`; one address has one PTR, so it can belong to one server only"
                 ),
             );
             return None;
         }
-        owners.insert(ip, path.to_owned());
+        owners.insert(ip, at);
         if let Some(block) = net::special_purpose_address(ip) {
             self.warn(path, special_warning(&ip.to_string(), block, "is in"));
         }
@@ -355,20 +415,18 @@ impl Checker<'_> {
             .map(|(i, s)| (s.hostname.as_str(), i))
             .collect();
         for (i, domain) in raw.iter().enumerate() {
-            let path = format!("domains[{i}]");
+            let domains_key = KeyPath::ROOT.key("domains");
+            let path = domains_key.index(i);
             let name = match names::normalize_fqdn(&domain.name, Charset::Ldh) {
                 Ok(name) => name,
                 Err(err) => {
-                    self.error(
-                        &format!("{path}.name"),
-                        format!("invalid domain name: {err}"),
-                    );
+                    self.error(&path.key("name"), format!("invalid domain name: {err}"));
                     domain.name.to_ascii_lowercase()
                 }
             };
             if let Some(first) = seen.insert(name.clone(), i) {
                 self.error(
-                    &format!("{path}.name"),
+                    &path.key("name"),
                     format!(
                         "domain `{name}` is already described at `domains[{first}]`; a name has one SPF record, so merge the two entries"
                     ),
@@ -377,7 +435,8 @@ impl Checker<'_> {
             let mut server_indexes = Vec::new();
             let mut listed = HashSet::new();
             for (j, hostname) in domain.servers.iter().enumerate() {
-                let item = format!("{path}.servers[{j}]");
+                let key = path.key("servers");
+                let item = key.index(j);
                 let wanted = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
                 match by_hostname.get(wanted.as_str()).copied() {
                     Some(index) if !listed.insert(index) => {
@@ -401,7 +460,8 @@ impl Checker<'_> {
             }
             let mut include = Vec::new();
             for (j, target) in domain.include.iter().enumerate() {
-                let item = format!("{path}.include[{j}]");
+                let key = path.key("include");
+                let item = key.index(j);
                 match names::normalize_fqdn(target, Charset::LdhUnderscore) {
                     Ok(target) if include.contains(&target) => {
                         self.error(&item, format!("`{target}` is included twice; each include costs a DNS lookup"));
@@ -429,7 +489,7 @@ impl Checker<'_> {
                 Some("softfail") => AllPolicy::Softfail,
                 Some(other @ ("pass" | "neutral")) => {
                     self.error(
-                        &format!("{path}.all"),
+                        &path.key("all"),
                         format!(
                             "`all: {other}` would let any host on the internet send as `{name}` ({}all); accepted: `fail` (-all, the default) or `softfail` (~all)",
                             if other == "pass" { "+" } else { "?" }
@@ -439,7 +499,7 @@ impl Checker<'_> {
                 }
                 Some(other) => {
                     self.error(
-                        &format!("{path}.all"),
+                        &path.key("all"),
                         format!("unknown `all` policy `{other}`; accepted: `fail` (-all, the default) or `softfail` (~all)"),
                     );
                     AllPolicy::Fail
@@ -457,7 +517,7 @@ impl Checker<'_> {
                     ),
                 );
             }
-            let ttl = self.ttl(&format!("{path}.ttl"), domain.ttl);
+            let ttl = self.ttl(&path.key("ttl"), domain.ttl);
             domains.push(Domain {
                 name,
                 servers: server_indexes,
@@ -473,14 +533,15 @@ impl Checker<'_> {
 
     fn extra_networks(
         &mut self,
-        path: &str,
+        path: &KeyPath<'_>,
         key: &str,
         raw: &[String],
         family: Family,
     ) -> Vec<IpNet> {
         let mut nets = Vec::new();
         for (j, text) in raw.iter().enumerate() {
-            let item = format!("{path}.{key}[{j}]");
+            let list = path.key(key);
+            let item = list.index(j);
             let Some(net) = self.network(&item, text, Some(family)) else {
                 continue;
             };
@@ -499,84 +560,71 @@ impl Checker<'_> {
     /// Every owner in a declared zone; every address in a declared reverse
     /// zone; at most one SPF record per owner.
     fn placement(&mut self, inventory: &Inventory) {
-        let in_some_zone = |name: &str| {
-            inventory
-                .zones
-                .iter()
-                .any(|zone| names::is_in_zone(name, zone))
+        let zones: HashSet<&str> = inventory.zones.iter().map(String::as_str).collect();
+        let in_some_zone = |name: &str| names::suffixes(name).any(|s| zones.contains(s));
+        let outside = |name: &str| {
+            format!(
+                "`{name}` is outside every declared zone; accepted: a name under one of `zones` ({}), or add its zone to `zones`",
+                inventory.zones.join(", ")
+            )
         };
-        let zone_list = inventory.zones.join(", ");
         let hostnames: HashMap<&str, usize> = inventory
             .servers
             .iter()
             .enumerate()
             .map(|(i, s)| (s.hostname.as_str(), i))
             .collect();
+        let servers_key = KeyPath::ROOT.key("servers");
         for (i, server) in inventory.servers.iter().enumerate() {
+            let path = servers_key.index(i);
             if !in_some_zone(&server.hostname) {
-                self.error(
-                    &format!("servers[{i}].hostname"),
-                    format!(
-                        "`{}` is outside every declared zone; accepted: a name under one of `zones` ({zone_list}), or add its zone to `zones`",
-                        server.hostname
-                    ),
-                );
+                self.error(&path.key("hostname"), outside(&server.hostname));
             }
-            if !inventory.reverse_zones.is_empty() {
-                let addresses = server
-                    .ipv4
+            if inventory.reverse_zones.is_empty() {
+                continue;
+            }
+            let v4 = server
+                .ipv4
+                .iter()
+                .enumerate()
+                .map(|(j, ip)| ("ipv4", j, IpAddr::V4(*ip)));
+            let v6 = server
+                .ipv6
+                .iter()
+                .enumerate()
+                .map(|(j, ip)| ("ipv6", j, IpAddr::V6(*ip)));
+            for (key, j, ip) in v4.chain(v6) {
+                if !inventory
+                    .reverse_zones
                     .iter()
-                    .map(|ip| {
-                        (
-                            "ipv4",
-                            server.ipv4.iter().position(|x| x == ip),
-                            IpAddr::V4(*ip),
-                        )
-                    })
-                    .chain(server.ipv6.iter().map(|ip| {
-                        (
-                            "ipv6",
-                            server.ipv6.iter().position(|x| x == ip),
-                            IpAddr::V6(*ip),
-                        )
-                    }));
-                for (key, j, ip) in addresses {
-                    if !inventory
+                    .any(|zone| zone.contains(&ip))
+                {
+                    let declared: Vec<String> = inventory
                         .reverse_zones
                         .iter()
-                        .any(|zone| zone.contains(&ip))
-                    {
-                        let declared: Vec<String> = inventory
-                            .reverse_zones
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect();
-                        self.error(
-                            &format!("servers[{i}].{key}[{}]", j.unwrap_or(0)),
-                            format!(
-                                "{ip} is outside every declared reverse zone ({}); add the zone that holds its PTR to `reverse_zones`",
-                                declared.join(", ")
-                            ),
-                        );
-                    }
+                        .map(ToString::to_string)
+                        .collect();
+                    self.error(
+                        &path.key(key).index(j),
+                        format!(
+                            "{ip} is outside every declared reverse zone ({}); add the zone that holds its PTR to `reverse_zones`",
+                            declared.join(", ")
+                        ),
+                    );
                 }
             }
         }
+        let domains_key = KeyPath::ROOT.key("domains");
         for (i, domain) in inventory.domains.iter().enumerate() {
+            let path = domains_key.index(i);
             if !in_some_zone(&domain.name) {
-                self.error(
-                    &format!("domains[{i}].name"),
-                    format!(
-                        "`{}` is outside every declared zone; accepted: a name under one of `zones` ({zone_list}), or add its zone to `zones`",
-                        domain.name
-                    ),
-                );
+                self.error(&path.key("name"), outside(&domain.name));
             }
             if let Some(&index) = hostnames.get(domain.name.as_str())
                 && !domain.servers.contains(&index)
             {
                 self.error(
-                    &format!("domains[{i}].name"),
+                    &path.key("name"),
                     format!(
                         "`{}` is both a server's HELO name and a sending domain, but the domain does not list that server; one name has one SPF record, so add `{}` to its `servers`",
                         domain.name, domain.name

@@ -4,7 +4,6 @@
 pub mod reverse;
 pub mod spf_text;
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -371,7 +370,7 @@ impl<'a> Builder<'a> {
             .map(|(i, records)| ZonePlan {
                 origin: self.inventory.zones[i].clone(),
                 role: ZoneRole::Forward,
-                records: sorted(records),
+                records,
             })
             .collect();
         let labels = self.inventory.classless_labels;
@@ -398,9 +397,10 @@ impl<'a> Builder<'a> {
             zones.push(ZonePlan {
                 origin: reverse::zone_name(net, labels),
                 role,
-                records: sorted(records),
+                records,
             });
         }
+        sort_zones(&mut zones);
         Plan {
             default_ttl: self.inventory.ttl,
             zones,
@@ -417,43 +417,111 @@ fn zone_key(net: IpNet, parent_of_classless: bool) -> ZoneKey {
     }
 }
 
-fn sorted(mut records: Vec<Record>) -> Vec<Record> {
-    records.sort_by(|a, b| {
-        compare_names(&a.owner, &b.owner)
-            .then(a.data.type_rank().cmp(&b.data.type_rank()))
-            .then_with(|| compare_data(&a.data, &b.data))
+/// Sorts every zone's records, the zones spread over the available cores
+/// (large inventories spend most of their planning time here).
+fn sort_zones(zones: &mut [ZonePlan]) {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let total: usize = zones.iter().map(|z| z.records.len()).sum();
+    if threads < 2 || total < 10_000 {
+        zones.iter_mut().for_each(|z| sort_records(&mut z.records));
+        return;
+    }
+    // Greedy balance: each zone to the least loaded worker, largest first.
+    let mut order: Vec<&mut ZonePlan> = zones.iter_mut().collect();
+    order.sort_by_key(|z| std::cmp::Reverse(z.records.len()));
+    let mut shares: Vec<(usize, Vec<&mut ZonePlan>)> =
+        (0..threads).map(|_| (0, Vec::new())).collect();
+    for zone in order {
+        let share = shares
+            .iter_mut()
+            .min_by_key(|(load, _)| *load)
+            .expect("one worker at least");
+        share.0 += zone.records.len();
+        share.1.push(zone);
+    }
+    std::thread::scope(|scope| {
+        for (_, share) in shares {
+            scope.spawn(move || share.into_iter().for_each(|z| sort_records(&mut z.records)));
+        }
     });
-    records.dedup();
-    records
 }
 
-fn compare_data(a: &RecordData, b: &RecordData) -> Ordering {
-    match (a, b) {
-        (RecordData::A(x), RecordData::A(y)) => x.cmp(y),
-        (RecordData::Aaaa(x), RecordData::Aaaa(y)) => x.cmp(y),
-        _ => a.to_string().cmp(&b.to_string()),
+/// Orders records by owner (see [`name_key`]), type, then data, and drops
+/// exact duplicates.
+fn sort_records(records: &mut Vec<Record>) {
+    records.sort_by_cached_key(|r| (name_key(&r.owner), r.data.type_rank(), address_key(&r.data)));
+    // Ties within one RRset of names or text: order by the data's text.
+    let mut start = 0;
+    while start < records.len() {
+        let same = |r: &Record| {
+            r.owner == records[start].owner && r.data.type_rank() == records[start].data.type_rank()
+        };
+        let end = start + records[start..].iter().take_while(|r| same(r)).count();
+        if end - start > 1 && address_key(&records[start].data) == 0 {
+            records[start..end].sort_by_cached_key(|r| r.data.to_string());
+        }
+        start = end;
+    }
+    records.dedup();
+}
+
+/// Sort key of a name as bytes: its labels from the root down (RFC 4034
+/// §6.1), numeric labels by value (so `9` sorts before `10` in reverse
+/// zones) and before text labels.
+fn name_key(name: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 8);
+    for label in name.rsplit('.') {
+        let numeric =
+            !label.is_empty() && label.len() <= 20 && label.bytes().all(|b| b.is_ascii_digit());
+        if numeric {
+            // Without leading zeros, a longer number is a larger one.
+            let digits = label.trim_start_matches('0');
+            key.push(0);
+            key.push(digits.len() as u8);
+            key.extend_from_slice(digits.as_bytes());
+        } else {
+            key.push(1);
+            key.extend_from_slice(label.as_bytes());
+        }
+        key.push(0);
+    }
+    key
+}
+
+/// Addresses sort by value; other data has key 0 and is ordered by text.
+fn address_key(data: &RecordData) -> u128 {
+    match data {
+        RecordData::A(ip) => u128::from(u32::from(*ip)),
+        RecordData::Aaaa(ip) => u128::from(*ip),
+        _ => 0,
     }
 }
 
-/// Orders names from the root down, label by label (RFC 4034 §6.1), but
-/// numeric labels by value so `9` sorts before `10` in reverse zones.
-pub fn compare_names(a: &str, b: &str) -> Ordering {
-    let mut left = a.rsplit('.');
-    let mut right = b.rsplit('.');
-    loop {
-        match (left.next(), right.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => {
-                let order = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(m), Ok(n)) => m.cmp(&n),
-                    _ => x.cmp(y),
-                };
-                if order != Ordering::Equal {
-                    return order;
-                }
-            }
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sort_from_the_root_with_numbers_by_value() {
+        let mut names = vec![
+            "10.2.0.192.in-addr.arpa",
+            "9.2.0.192.in-addr.arpa",
+            "b.example.com",
+            "example.com",
+            "a.example.com",
+            "example.org",
+        ];
+        names.sort_by_key(|n| name_key(n));
+        assert_eq!(
+            names,
+            [
+                "9.2.0.192.in-addr.arpa",
+                "10.2.0.192.in-addr.arpa",
+                "example.com",
+                "a.example.com",
+                "b.example.com",
+                "example.org"
+            ]
+        );
     }
 }

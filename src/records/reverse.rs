@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 
-use hickory_proto::rr::Name;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::inventory::ClasslessLabels;
@@ -35,9 +34,30 @@ fn first_subnet_24(net: Ipv4Net) -> String {
 
 /// The PTR owner of `ip` in the standard tree: `d.c.b.a.in-addr.arpa` or
 /// 32 reversed nibbles under `ip6.arpa` (RFC 1035 §3.5, RFC 3596 §2.5).
+///
+/// Written by hand rather than through `hickory_proto::rr::Name`: this runs
+/// once per address and hickory's general name building was the slowest
+/// step of planning a large inventory.
 pub fn ptr_name(ip: IpAddr) -> String {
-    let name = Name::from(ip).to_ascii();
-    name.trim_end_matches('.').to_owned()
+    use std::fmt::Write;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(v6) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let mut name = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                name.push(char::from(HEX[usize::from(byte & 0xf)]));
+                name.push('.');
+                name.push(char::from(HEX[usize::from(byte >> 4)]));
+                name.push('.');
+            }
+            let _ = write!(name, "ip6.arpa");
+            name
+        }
+    }
 }
 
 /// The default reverse zone of an address when none is declared: its /24
@@ -142,6 +162,22 @@ mod tests {
             zone_name(net("2001:db8:10::/48"), style),
             "0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
         );
+    }
+
+    #[test]
+    fn ptr_names_match_hickory() {
+        use hickory_proto::rr::Name;
+        for ip in [
+            "198.51.100.65",
+            "0.0.0.0",
+            "255.255.255.255",
+            "2001:db8::10",
+            "::",
+            "fe80::abcd:1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(format!("{}.", ptr_name(ip)), Name::from(ip).to_ascii());
+        }
     }
 
     #[test]
