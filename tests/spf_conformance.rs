@@ -10,7 +10,10 @@ use std::net::IpAddr;
 
 use senderzone::dns::Mx;
 use senderzone::dns::memory::{MemoryZone, RecordData};
-use senderzone::spf::{CheckParams, Config, SpfResult, check_host};
+use senderzone::spf::{
+    CheckParams, Config, Profile, Severity, SpfResult, TraceEvent, check_host, lint_domain,
+    lint_record,
+};
 use serde::Deserialize;
 use serde_yaml::Value;
 
@@ -115,47 +118,84 @@ fn parse_result(name: &str) -> SpfResult {
     }
 }
 
-#[tokio::test]
-async fn rfc7208_suite() {
+struct Case {
+    name: String,
+    params: CheckParams,
+    accepted: Vec<SpfResult>,
+    explanation: Option<String>,
+}
+
+/// Every scenario of the suite: its zone and its cases.
+fn load_suite() -> Vec<(MemoryZone, Vec<Case>)> {
     let path = suite_path();
     let yaml = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let config = Config {
-        default_explanation: "DEFAULT".to_owned(),
-        timestamp: Some(1_000_000_000),
-        ..Config::default()
-    };
-    let (mut preferred, mut alternative, mut total) = (0, 0, 0);
-    let mut failures = Vec::new();
+    let mut scenarios = Vec::new();
     for document in serde_yaml::Deserializer::from_str(&yaml) {
         let scenario = Value::deserialize(document).expect("scenario");
         let zone = build_zone(&scenario["zonedata"]);
         let Value::Mapping(tests) = &scenario["tests"] else {
             continue;
         };
-        for (name, case) in tests {
+        let cases = tests
+            .iter()
+            .map(|(name, case)| {
+                let ip: IpAddr = text(&case["host"]).parse().expect("host");
+                Case {
+                    name: text(name),
+                    params: CheckParams::mail_from(
+                        ip,
+                        &text(&case["mailfrom"]),
+                        &text(&case["helo"]),
+                    ),
+                    accepted: match &case["result"] {
+                        Value::Sequence(list) => {
+                            list.iter().map(|v| parse_result(&text(v))).collect()
+                        }
+                        one => vec![parse_result(&text(one))],
+                    },
+                    explanation: case.get("explanation").map(text),
+                }
+            })
+            .collect();
+        scenarios.push((zone, cases));
+    }
+    scenarios
+}
+
+fn suite_config() -> Config {
+    Config {
+        default_explanation: "DEFAULT".to_owned(),
+        timestamp: Some(1_000_000_000),
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn rfc7208_suite() {
+    let config = suite_config();
+    let (mut preferred, mut alternative, mut total) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (zone, cases) in load_suite() {
+        for case in cases {
             total += 1;
-            let name = text(name);
-            let ip: IpAddr = text(&case["host"]).parse().expect("host");
-            let params = CheckParams::mail_from(ip, &text(&case["mailfrom"]), &text(&case["helo"]));
-            let accepted: Vec<SpfResult> = match &case["result"] {
-                Value::Sequence(list) => list.iter().map(|v| parse_result(&text(v))).collect(),
-                one => vec![parse_result(&text(one))],
-            };
-            let evaluation = check_host(&zone, &params, &config).await;
-            let want_exp = case.get("explanation").map(text);
-            let exp_ok = match (&want_exp, evaluation.result) {
+            let evaluation = check_host(&zone, &case.params, &config).await;
+            let exp_ok = match (&case.explanation, evaluation.result) {
                 (Some(want), SpfResult::Fail) => evaluation
                     .explanation
                     .as_deref()
                     .is_some_and(|got| got.eq_ignore_ascii_case(want)),
                 _ => true,
             };
-            match accepted.iter().position(|r| *r == evaluation.result) {
+            match case.accepted.iter().position(|r| *r == evaluation.result) {
                 Some(0) if exp_ok => preferred += 1,
                 Some(_) if exp_ok => alternative += 1,
                 _ => failures.push(format!(
-                    "{name}: expected {accepted:?} explanation {want_exp:?}, got {} explanation {:?}\n{evaluation}",
-                    evaluation.result, evaluation.explanation
+                    "{}: expected {:?} explanation {:?}, got {} explanation {:?}\n{evaluation}",
+                    case.name,
+                    case.accepted,
+                    case.explanation,
+                    evaluation.result,
+                    evaluation.explanation
                 )),
             }
         }
@@ -172,4 +212,79 @@ async fn rfc7208_suite() {
         "the suite should hold {SUITE_CASES} cases"
     );
     assert!(failures.is_empty(), "{} case(s) failed", failures.len());
+}
+
+/// The linter agrees with the evaluator on the suite: a record the
+/// evaluator rejects for syntax gets `spf-syntax`, a record of a case that
+/// ends in pass/fail/softfail/neutral gets none, and every permerror case
+/// gets at least one error from `lint_domain`.
+#[tokio::test]
+async fn lint_agrees_with_suite() {
+    let config = suite_config();
+    let profile = Profile::default();
+    let (mut syntax_cases, mut clean_records) = (0, 0);
+    let mut problems = Vec::new();
+    for (zone, cases) in load_suite() {
+        for case in cases {
+            let evaluation = check_host(&zone, &case.params, &config).await;
+            let records: Vec<(&str, &str)> = evaluation
+                .trace
+                .steps
+                .iter()
+                .filter_map(|s| match &s.event {
+                    TraceEvent::Record { text } => Some((s.domain.as_str(), text.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let has_syntax = |text: &str| {
+                lint_record(&[text.as_bytes()], &profile)
+                    .iter()
+                    .any(|f| f.id == "spf-syntax" && f.severity == Severity::Error)
+            };
+            match evaluation.result {
+                SpfResult::Permerror => {
+                    let syntax_domain =
+                        evaluation.trace.steps.iter().find_map(|s| match &s.event {
+                            TraceEvent::Result { reason, .. }
+                                if reason.starts_with("syntax error") =>
+                            {
+                                Some(s.domain.as_str())
+                            }
+                            _ => None,
+                        });
+                    if let Some(domain) = syntax_domain {
+                        syntax_cases += 1;
+                        let text = records.iter().rev().find(|r| r.0 == domain).unwrap().1;
+                        if !has_syntax(text) {
+                            problems.push(format!("{}: no spf-syntax for {text:?}", case.name));
+                        }
+                    }
+                    let lint = lint_domain(&zone, &case.params.domain, &profile).await;
+                    if lint.worst() != Some(Severity::Error) {
+                        problems.push(format!(
+                            "{}: permerror but lint_domain found no error: {:?}",
+                            case.name, lint.findings
+                        ));
+                    }
+                }
+                SpfResult::Pass | SpfResult::Fail | SpfResult::Softfail | SpfResult::Neutral => {
+                    for (_, text) in &records {
+                        clean_records += 1;
+                        if has_syntax(text) {
+                            problems.push(format!("{}: spf-syntax for valid {text:?}", case.name));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    println!(
+        "SPF lint vs suite: {syntax_cases} syntax permerror cases flagged, {clean_records} valid records clean"
+    );
+    for problem in &problems {
+        println!("MISMATCH {problem}");
+    }
+    assert!(syntax_cases >= 40, "only {syntax_cases} syntax cases found");
+    assert!(problems.is_empty(), "{} mismatch(es)", problems.len());
 }

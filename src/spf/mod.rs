@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod eval;
+mod lint;
 pub mod macros;
 mod parse;
 
@@ -16,5 +17,9 @@ pub use ast::{
 };
 pub use eval::{
     CheckParams, Config, Evaluation, TermOutcome, Trace, TraceEvent, TraceStep, check_host,
+};
+pub use lint::{
+    DomainLint, LintFinding, Profile, Severity, dns_querying_terms, is_special_purpose,
+    lint_domain, lint_record, spf_type99,
 };
 pub use parse::{ParseError, ParseErrorKind, is_spf_record, parse, parse_explanation};
