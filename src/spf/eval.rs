@@ -819,3 +819,159 @@ impl fmt::Display for Trace {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::Mx;
+    use crate::dns::memory::{MemoryZone, RecordData};
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn zone(records: &[(&str, &str)]) -> MemoryZone {
+        let mut zone = MemoryZone::new();
+        for (owner, text) in records {
+            zone.insert(owner, RecordData::Txt(vec![text.as_bytes().to_vec()]));
+        }
+        zone
+    }
+
+    fn check(zone: &MemoryZone, ip: &str, sender: &str) -> Evaluation {
+        let params = CheckParams::mail_from(ip.parse().unwrap(), sender, "helo.example.org");
+        block_on(check_host(zone, &params, &Config::default()))
+    }
+
+    #[test]
+    fn params_derive_identity() {
+        let ip = IpAddr::from([192, 0, 2, 1]);
+        let p = CheckParams::mail_from(ip, "@example.net", "h.example");
+        assert_eq!(
+            (p.sender.as_str(), p.domain.as_str()),
+            ("postmaster@example.net", "example.net")
+        );
+        let p = CheckParams::mail_from(ip, "", "h.example");
+        assert_eq!(
+            (p.sender.as_str(), p.domain.as_str()),
+            ("postmaster@h.example", "h.example")
+        );
+        let p = CheckParams::mail_from(ip, "a@b@example.com", "h.example");
+        assert_eq!(p.domain, "example.com");
+    }
+
+    #[test]
+    fn zero_prefixes_match_their_whole_family() {
+        let z = zone(&[
+            ("v4.example", "v=spf1 ip4:203.0.113.9/0 -all"),
+            ("v6.example", "v=spf1 ip6:2001:db8::/0 -all"),
+        ]);
+        assert_eq!(
+            check(&z, "198.51.100.7", "a@v4.example").result,
+            SpfResult::Pass
+        );
+        assert_eq!(check(&z, "2a00::1", "a@v4.example").result, SpfResult::Fail);
+        assert_eq!(check(&z, "2a00::1", "a@v6.example").result, SpfResult::Pass);
+        assert_eq!(
+            check(&z, "::ffff:198.51.100.7", "a@v4.example").result,
+            SpfResult::Pass
+        );
+        assert_eq!(
+            check(&z, "::ffff:198.51.100.7", "a@v6.example").result,
+            SpfResult::Fail
+        );
+    }
+
+    #[test]
+    fn unanswered_queries_never_pass() {
+        let mut z = zone(&[
+            ("a.example", "v=spf1 a:slow.example +all"),
+            ("mx.example", "v=spf1 mx +all"),
+            ("inc.example", "v=spf1 include:slow.example +all"),
+        ]);
+        z.insert_timeout("slow.example");
+        z.insert(
+            "mx.example",
+            RecordData::Mx(Mx {
+                preference: 1,
+                exchange: "slow.example".into(),
+            }),
+        );
+        for sender in [
+            "x@a.example",
+            "x@mx.example",
+            "x@inc.example",
+            "x@slow.example",
+        ] {
+            assert_eq!(
+                check(&z, "192.0.2.1", sender).result,
+                SpfResult::Temperror,
+                "{sender}"
+            );
+        }
+    }
+
+    #[test]
+    fn trace_records_nesting_and_counts() {
+        let mut z = zone(&[
+            (
+                "top.example",
+                "v=spf1 include:child.example -all exp=why.example",
+            ),
+            ("child.example", "v=spf1 a ~all"),
+            ("why.example", "%{i} may not send for %{d}"),
+        ]);
+        z.insert(
+            "child.example",
+            RecordData::A(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+        );
+        let pass = check(&z, "192.0.2.1", "x@top.example");
+        assert_eq!(pass.result, SpfResult::Pass);
+        assert_eq!(pass.explanation, None);
+        assert_eq!((pass.trace.dns_lookups, pass.trace.void_lookups), (2, 0));
+        assert!(
+            pass.trace
+                .steps
+                .iter()
+                .any(|s| s.depth == 1 && s.domain == "child.example")
+        );
+        let fail = check(&z, "192.0.2.2", "x@top.example");
+        assert_eq!(fail.result, SpfResult::Fail);
+        assert_eq!(
+            fail.explanation.as_deref(),
+            Some("192.0.2.2 may not send for top.example")
+        );
+        let text = fail.to_string();
+        assert!(
+            text.starts_with("result: fail\nexplanation: 192.0.2.2 may not send"),
+            "{text}"
+        );
+        assert!(text.contains("\n  child.example: softfail"), "{text}");
+        let json = serde_json::to_value(&fail).unwrap();
+        assert_eq!(json["result"], "fail");
+        assert_eq!(json["trace"]["steps"][0]["event"], "record");
+        assert_eq!(json["trace"]["steps"][2]["outcome"], "no-match");
+    }
+
+    #[test]
+    fn default_explanation_expands_macros() {
+        let z = zone(&[("d.example", "v=spf1 -all")]);
+        let e = check(&z, "192.0.2.5", "x@d.example");
+        assert_eq!(
+            e.explanation.as_deref(),
+            Some("192.0.2.5 is not authorized to send mail for d.example by its SPF record")
+        );
+    }
+
+    #[test]
+    fn results_print_and_serialize_in_lower_case() {
+        assert_eq!(SpfResult::Softfail.to_string(), "softfail");
+        assert_eq!(
+            serde_json::to_string(&SpfResult::Temperror).unwrap(),
+            "\"temperror\""
+        );
+    }
+}
