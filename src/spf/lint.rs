@@ -35,6 +35,11 @@ const MAX_STRING: usize = 255;
 const SAFE_RECORD: usize = 450;
 /// Classic DNS UDP payload size.
 const UDP_PAYLOAD: usize = 512;
+/// Records [`lint_domain`] fetches at most. Each one is reached through a
+/// counted include or redirect, so a tree this large is far over the
+/// lookup limit already; the bound keeps diamond-shaped trees from
+/// costing exponential time.
+const MAX_WALKED: usize = 64;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -556,8 +561,21 @@ pub struct DomainLint {
     pub partial: bool,
     /// Void lookups found statically (missing targets, names without records).
     pub void_lookups: usize,
+    /// DNS-querying terms in the domain's own record (includes and redirect excluded).
+    pub own_lookups: usize,
+    /// Each include or redirect of the domain's record with its share of the count.
+    pub branches: Vec<LookupBranch>,
     /// Every finding, each tagged with the domain it belongs to.
     pub findings: Vec<LintFinding>,
+}
+
+/// The worst-case cost of one `include:` or `redirect=` of the linted record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LookupBranch {
+    /// The term, in canonical form.
+    pub term: String,
+    /// Its DNS-querying terms: 1 for the term itself plus its target's tree.
+    pub lookups: usize,
 }
 
 impl DomainLint {
@@ -581,15 +599,19 @@ pub async fn lint_domain<L: Lookup>(lookup: &L, domain: &str, profile: &Profile)
         voids: 0,
         partial: false,
         record: None,
+        walked: 0,
     };
     let mut detail = String::new();
+    let (mut own_lookups, mut branches) = (0, Vec::new());
     let total = match linter.walk(domain.clone(), Vec::new()).await {
-        Walk::Counted(own, branches) => {
+        Walk::Counted(own, counted) => {
             detail = format!("{own} in `{domain}` itself");
-            for (term, count) in &branches {
-                detail.push_str(&format!(", {count} through `{term}`"));
+            for (term, lookups) in counted {
+                detail.push_str(&format!(", {lookups} through `{term}`"));
+                branches.push(LookupBranch { term, lookups });
             }
-            own + branches.iter().map(|b| b.1).sum::<usize>()
+            own_lookups = own;
+            own + branches.iter().map(|b| b.lookups).sum::<usize>()
         }
         Walk::Missing => {
             linter.push(
@@ -628,6 +650,8 @@ pub async fn lint_domain<L: Lookup>(lookup: &L, domain: &str, profile: &Profile)
         dns_lookups: total,
         partial: linter.partial,
         void_lookups: linter.voids,
+        own_lookups,
+        branches,
         findings: linter.findings,
     }
 }
@@ -650,6 +674,8 @@ struct Linter<'a, L> {
     voids: usize,
     partial: bool,
     record: Option<String>,
+    /// Records fetched so far, bounded by [`MAX_WALKED`].
+    walked: usize,
 }
 
 impl<L: Lookup> Linter<'_, L> {
@@ -694,6 +720,11 @@ impl<L: Lookup> Linter<'_, L> {
     /// Fetches and lints the record of `domain`, then counts its tree.
     fn walk<'s>(&'s mut self, domain: String, path: Vec<String>) -> Boxed<'s> {
         Box::pin(async move {
+            if self.walked >= MAX_WALKED {
+                self.partial = true;
+                return Walk::Unknown;
+            }
+            self.walked += 1;
             let answer = match self.lookup.txt(&domain).await {
                 Ok(answer) => answer,
                 Err(e) => {
@@ -1250,6 +1281,23 @@ mod tests {
         assert!(found.is_empty(), "{found:?}");
         assert_eq!(lint.dns_lookups, 2);
         assert_eq!(lint.record.as_deref(), Some("v=spf1 a mx -all"));
+    }
+
+    #[test]
+    fn diamond_trees_are_bounded() {
+        let mut zone = MemoryZone::new();
+        for i in 0..30 {
+            let text = format!(
+                "v=spf1 include:d{}.example include:e{}.example -all",
+                i + 1,
+                i + 1
+            );
+            txt(&mut zone, &format!("d{i}.example"), &text);
+            txt(&mut zone, &format!("e{i}.example"), &text);
+        }
+        let (lint, found) = domain_ids(&zone, "d0.example");
+        assert!(lint.partial);
+        assert!(found.iter().any(|f| f.0 == "spf-too-many-lookups"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use eval::{
     CheckParams, Config, Evaluation, TermOutcome, Trace, TraceEvent, TraceStep, check_host,
 };
 pub use lint::{
-    DomainLint, LintFinding, Profile, Severity, dns_querying_terms, is_special_purpose,
-    lint_domain, lint_record, spf_type99,
+    DomainLint, LintFinding, LookupBranch, Profile, Severity, dns_querying_terms,
+    is_special_purpose, lint_domain, lint_record, spf_type99,
 };
 pub use parse::{ParseError, ParseErrorKind, is_spf_record, parse, parse_explanation};
