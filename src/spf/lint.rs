@@ -1150,6 +1150,48 @@ mod tests {
     }
 
     #[test]
+    fn medium_records_warn_at_450_octets() {
+        let text = format!("v=spf1 {}-all", "ip4:203.0.114.1 ".repeat(28));
+        let strings: Vec<&str> = text
+            .as_bytes()
+            .chunks(250)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let found = lint_record(&strings, &Profile::default());
+        let long = found
+            .iter()
+            .find(|f| f.id == "spf-record-too-long")
+            .unwrap();
+        assert!(long.message.contains("over 450"), "{}", long.message);
+    }
+
+    #[test]
+    fn type99_and_serialization() {
+        let finding = spf_type99("example.com");
+        assert_eq!(
+            (finding.id, finding.severity),
+            ("spf-type99", Severity::Warning)
+        );
+        let json = serde_json::to_value(&finding).unwrap();
+        assert_eq!(json["id"], "spf-type99");
+        assert_eq!(json["severity"], "warning");
+        assert_eq!(json["domain"], "example.com");
+        assert!(
+            finding
+                .to_string()
+                .starts_with("warning [spf-type99] example.com: ")
+        );
+    }
+
+    #[test]
+    fn special_purpose_addresses() {
+        assert!(is_special_purpose("10.1.2.3".parse().unwrap()));
+        assert!(is_special_purpose("fd00::1".parse().unwrap()));
+        assert!(!is_special_purpose("8.8.8.8".parse().unwrap()));
+        assert!(!is_special_purpose("2a00:1450::1".parse().unwrap()));
+    }
+
+    #[test]
     fn dns_querying_terms_counts_one_record() {
         let count = |t: &str| dns_querying_terms(&parse(t).unwrap());
         assert_eq!(
