@@ -388,7 +388,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             return self.finish(depth, domain, SpfResult::Neutral, reason);
         };
         let label = format!("redirect={spec}");
-        if let Err(Abort::Perm(reason) | Abort::Temp(reason)) = self.count_lookup() {
+        if let Err(reason) = self.count_lookup() {
             self.term_step(depth, domain, label, TermOutcome::Error, reason.clone());
             return self.finish(depth, domain, SpfResult::Permerror, reason);
         }
@@ -423,14 +423,15 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         self.step(depth, domain, event);
     }
 
-    /// Counts one DNS-querying term against the limit (RFC 7208 §4.6.4).
-    fn count_lookup(&mut self) -> Result<(), Abort> {
+    /// Counts one DNS-querying term against the limit (RFC 7208 §4.6.4);
+    /// going over it is a permerror, whose reason is returned.
+    fn count_lookup(&mut self) -> Result<(), String> {
         self.trace.dns_lookups += 1;
         if self.trace.dns_lookups > self.config.max_lookups {
-            return Err(Abort::Perm(format!(
+            return Err(format!(
                 "more than {} DNS-querying terms (RFC 7208 §4.6.4)",
                 self.config.max_lookups
-            )));
+            ));
         }
         Ok(())
     }
@@ -468,7 +469,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         depth: usize,
     ) -> Result<(bool, String), Abort> {
         if mechanism.queries_dns() {
-            self.count_lookup()?;
+            self.count_lookup().map_err(Abort::Perm)?;
         }
         let target = match mechanism.target() {
             Some(spec) => self.expand_domain(spec, domain).await,
