@@ -6,6 +6,8 @@
 //! does not exist (NXDOMAIN), the name exists without records of that type
 //! (no data), and a temporary failure (timeout, SERVFAIL, malformed answer).
 
+pub mod memory;
+
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

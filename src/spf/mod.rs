@@ -1,1 +1,25 @@
 //! SPF (RFC 7208): record syntax, `check_host()` evaluation and lint.
+//!
+//! [`parse()`] turns record text into a typed [`Record`] (or a
+//! [`ParseError`] with a caret), and `Display` writes it back canonically.
+//! [`check_host`] evaluates a record set through a [`crate::dns::Lookup`]
+//! and returns an [`Evaluation`] with a trace.
+
+pub mod ast;
+mod eval;
+mod lint;
+pub mod macros;
+mod parse;
+
+pub use ast::{
+    Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
+    Qualifier, Record, SpfResult, Term,
+};
+pub use eval::{
+    CheckParams, Config, Evaluation, TermOutcome, Trace, TraceEvent, TraceStep, check_host,
+};
+pub use lint::{
+    DomainLint, LintFinding, LookupBranch, Profile, Severity, dns_querying_terms,
+    is_special_purpose, lint_domain, lint_record, spf_type99,
+};
+pub use parse::{ParseError, ParseErrorKind, is_spf_record, parse, parse_explanation};

@@ -1,0 +1,72 @@
+//! Throughput of the SPF parser and of `check_host` over the RFC 7208 suite, in memory.
+//!
+//! Run with `cargo bench --bench spf`. Each measurement runs for a fixed
+//! wall-clock budget after a warm-up and prints operations per second.
+
+#[path = "../tests/spf_suite/mod.rs"]
+mod spf_suite;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use senderzone::spf::{check_host, parse};
+use spf_suite::{SUITE_CASES, Verdict, judge, load_suite, suite_config};
+
+const WARM_UP: Duration = Duration::from_millis(500);
+const BUDGET: Duration = Duration::from_secs(3);
+
+/// Runs `round` (which does `per_round` operations) until `budget` has passed; returns ops/s.
+fn measure(per_round: usize, budget: Duration, mut round: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while start.elapsed() < budget {
+        round();
+        rounds += 1;
+    }
+    (rounds as f64 * per_round as f64) / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let scenarios = load_suite();
+    let records: Vec<&str> = scenarios
+        .iter()
+        .flat_map(|s| s.records.iter().map(String::as_str))
+        .collect();
+    let cases: usize = scenarios.iter().map(|s| s.cases.len()).sum();
+    assert_eq!(
+        cases, SUITE_CASES,
+        "the suite should hold {SUITE_CASES} cases"
+    );
+    let config = suite_config();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+
+    let parse_round = || {
+        for text in &records {
+            let _ = black_box(parse(black_box(text)));
+        }
+    };
+    measure(records.len(), WARM_UP, parse_round);
+    let parses = measure(records.len(), BUDGET, parse_round);
+
+    let check_round = || {
+        runtime.block_on(async {
+            for scenario in &scenarios {
+                for case in &scenario.cases {
+                    let evaluation = check_host(&scenario.zone, &case.params, &config).await;
+                    assert_ne!(judge(case, &evaluation), Verdict::Failed, "{}", case.name);
+                    black_box(evaluation);
+                }
+            }
+        });
+    };
+    measure(cases, WARM_UP, check_round);
+    let evaluations = measure(cases, BUDGET, check_round);
+
+    println!(
+        "spf parse: {parses:.0} records/s ({} suite records per round)",
+        records.len()
+    );
+    println!("spf check_host: {evaluations:.0} evaluations/s ({cases} suite cases per round)");
+}

@@ -1,0 +1,290 @@
+//! An in-memory zone that answers [`Lookup`] queries.
+//!
+//! Used by tests (the RFC 7208 conformance suite) and, later, by offline
+//! checks of a zone file. Owner names are compared without regard to case
+//! and a trailing dot is ignored. A name that holds no record at all is
+//! NXDOMAIN; a name that holds records, but none of the asked type, is
+//! NOERROR with no data. CNAMEs are followed (RFC 1034 §3.6.2) and a loop
+//! is reported as a [`LookupError`].
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use hickory_proto::rr::Name;
+
+use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+
+/// Longest CNAME chain followed before the answer counts as a loop.
+const MAX_CNAME_CHAIN: usize = 16;
+
+/// The data of one resource record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordData {
+    /// An IPv4 address.
+    A(Ipv4Addr),
+    /// An IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// TXT character-strings, not joined.
+    Txt(Txt),
+    /// A mail exchange.
+    Mx(Mx),
+    /// The name an address maps back to (at an `in-addr.arpa` / `ip6.arpa` owner).
+    Ptr(String),
+    /// An alias: queries for other types are answered from the target.
+    Cname(String),
+    /// Any other type, kept so that its owner exists (NOERROR, not NXDOMAIN).
+    Other {
+        /// The RR type number (RFC 1035 §3.2.2), e.g. 99 for SPF.
+        rtype: u16,
+        /// The RDATA as bytes.
+        rdata: Vec<u8>,
+    },
+}
+
+/// The record types the zone is queried for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    A,
+    Aaaa,
+    Txt,
+    Mx,
+    Ptr,
+}
+
+impl RecordData {
+    fn is(&self, kind: Kind) -> bool {
+        matches!(
+            (self, kind),
+            (RecordData::A(_), Kind::A)
+                | (RecordData::Aaaa(_), Kind::Aaaa)
+                | (RecordData::Txt(_), Kind::Txt)
+                | (RecordData::Mx(_), Kind::Mx)
+                | (RecordData::Ptr(_), Kind::Ptr)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Node {
+    records: Vec<RecordData>,
+    /// Set by [`MemoryZone::insert_timeout`]: the number of records listed before the marker.
+    timeout_after: Option<usize>,
+}
+
+/// A set of records in memory, queried through [`Lookup`].
+#[derive(Debug, Clone, Default)]
+pub struct MemoryZone {
+    nodes: HashMap<String, Node>,
+}
+
+fn normalize(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}
+
+fn strip_dot(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_owned()
+}
+
+/// The `in-addr.arpa` or `ip6.arpa` owner of `ip`, without the trailing dot.
+pub fn reverse_name(ip: IpAddr) -> String {
+    let name = Name::from(ip).to_ascii();
+    strip_dot(&name)
+}
+
+impl MemoryZone {
+    /// An empty zone: every name is NXDOMAIN.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one record at `owner` (any case, trailing dot optional).
+    pub fn insert(&mut self, owner: &str, data: RecordData) {
+        self.nodes
+            .entry(normalize(owner))
+            .or_default()
+            .records
+            .push(data);
+    }
+
+    /// Marks `owner` so that a query of a type with no record listed so far times out.
+    ///
+    /// This is the `TIMEOUT` entry of the OpenSPF test suite: `[TIMEOUT]`
+    /// makes every query at the owner time out, `[TXT …, TIMEOUT]` every
+    /// query but TXT. Records inserted after the marker do not lift it.
+    pub fn insert_timeout(&mut self, owner: &str) {
+        let node = self.nodes.entry(normalize(owner)).or_default();
+        node.timeout_after = Some(node.records.len());
+    }
+
+    fn query(&self, name: &str, kind: Kind) -> LookupResult<RecordData> {
+        let mut owner = normalize(name);
+        for _ in 0..MAX_CNAME_CHAIN {
+            let Some(node) = self.nodes.get(&owner) else {
+                return Ok(Answer::NxDomain);
+            };
+            let found: Vec<RecordData> = node
+                .records
+                .iter()
+                .filter(|r| r.is(kind))
+                .cloned()
+                .collect();
+            if !found.is_empty() {
+                let listed = node.timeout_after.unwrap_or(node.records.len());
+                if node.records[..listed].iter().any(|r| r.is(kind)) {
+                    return Ok(Answer::Records(found));
+                }
+                return Err(LookupError::Timeout);
+            }
+            let cname = node.records.iter().find_map(|r| match r {
+                RecordData::Cname(target) => Some(normalize(target)),
+                _ => None,
+            });
+            match (cname, node.timeout_after) {
+                (Some(target), _) => owner = target,
+                (None, Some(_)) => return Err(LookupError::Timeout),
+                (None, None) => return Ok(Answer::NoData),
+            }
+        }
+        Err(LookupError::Failed(format!(
+            "CNAME loop at `{}`",
+            normalize(name)
+        )))
+    }
+
+    fn typed<T>(
+        &self,
+        name: &str,
+        kind: Kind,
+        pick: impl Fn(RecordData) -> Option<T>,
+    ) -> LookupResult<T> {
+        Ok(match self.query(name, kind)? {
+            Answer::Records(records) => {
+                Answer::Records(records.into_iter().filter_map(pick).collect())
+            }
+            Answer::NoData => Answer::NoData,
+            Answer::NxDomain => Answer::NxDomain,
+        })
+    }
+}
+
+impl Lookup for MemoryZone {
+    async fn txt(&self, name: &str) -> LookupResult<Txt> {
+        self.typed(name, Kind::Txt, |r| match r {
+            RecordData::Txt(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
+        self.typed(name, Kind::A, |r| match r {
+            RecordData::A(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
+        self.typed(name, Kind::Aaaa, |r| match r {
+            RecordData::Aaaa(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    async fn mx(&self, name: &str) -> LookupResult<Mx> {
+        self.typed(name, Kind::Mx, |r| match r {
+            RecordData::Mx(mx) => Some(Mx {
+                preference: mx.preference,
+                exchange: strip_dot(&mx.exchange),
+            }),
+            _ => None,
+        })
+    }
+
+    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
+        self.typed(&reverse_name(ip), Kind::Ptr, |r| match r {
+            RecordData::Ptr(target) => Some(strip_dot(&target)),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn names_are_case_insensitive_and_void_kinds_differ() {
+        let mut zone = MemoryZone::new();
+        zone.insert(
+            "Mail.Example.COM.",
+            RecordData::A(Ipv4Addr::new(192, 0, 2, 1)),
+        );
+        block_on(async {
+            assert_eq!(
+                zone.a("mail.example.com").await,
+                Ok(Answer::Records(vec![Ipv4Addr::new(192, 0, 2, 1)]))
+            );
+            assert_eq!(zone.aaaa("MAIL.example.com.").await, Ok(Answer::NoData));
+            assert_eq!(zone.a("other.example.com").await, Ok(Answer::NxDomain));
+        });
+    }
+
+    #[test]
+    fn cname_is_followed_and_loops_are_errors() {
+        let mut zone = MemoryZone::new();
+        zone.insert("b.example.org", RecordData::Cname("A.example.org.".into()));
+        zone.insert(
+            "a.example.org",
+            RecordData::Txt(vec![b"v=spf1 -all".to_vec()]),
+        );
+        zone.insert(
+            "loop.example.org",
+            RecordData::Cname("loop.example.org".into()),
+        );
+        block_on(async {
+            assert_eq!(zone.txt("b.example.org").await.unwrap().records().len(), 1);
+            assert!(zone.a("loop.example.org").await.is_err());
+        });
+    }
+
+    #[test]
+    fn timeout_marker_spares_types_listed_before_it() {
+        let mut zone = MemoryZone::new();
+        zone.insert(
+            "t.example.net",
+            RecordData::Txt(vec![b"v=spf1 -all".to_vec()]),
+        );
+        zone.insert_timeout("t.example.net");
+        zone.insert_timeout("all.example.net");
+        block_on(async {
+            assert!(zone.txt("t.example.net").await.is_ok());
+            assert_eq!(zone.a("t.example.net").await, Err(LookupError::Timeout));
+            assert_eq!(zone.txt("all.example.net").await, Err(LookupError::Timeout));
+        });
+    }
+
+    #[test]
+    fn ptr_is_served_at_the_reverse_owner() {
+        let mut zone = MemoryZone::new();
+        zone.insert(
+            "4.3.2.1.in-addr.arpa",
+            RecordData::Ptr("Mail.Example.com.".into()),
+        );
+        zone.insert(
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6.arpa",
+            RecordData::Ptr("six.example.com".into()),
+        );
+        block_on(async {
+            let v4 = zone.ptr("1.2.3.4".parse().unwrap()).await.unwrap();
+            assert_eq!(v4.records(), ["Mail.Example.com"]);
+            let v6 = zone.ptr("2001:db8::1".parse().unwrap()).await.unwrap();
+            assert_eq!(v6.records(), ["six.example.com"]);
+        });
+    }
+}

@@ -1,0 +1,553 @@
+//! Typed syntax tree of an SPF record and its canonical text form.
+//!
+//! The tree mirrors the ABNF of RFC 7208 §12: a [`Record`] is a list of
+//! [`Term`]s, each a [`Directive`] (optional qualifier and a [`Mechanism`])
+//! or a [`Modifier`]. Domain specifications and modifier values are
+//! [`MacroString`]s (RFC 7208 §7.1). `Display` writes the canonical form, so
+//! that parsing what it writes gives back an equal tree.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde::Serialize;
+
+/// A parsed SPF record: the terms after `v=spf1`, in source order.
+///
+/// `offsets[i]` is the 0-based byte offset of `terms[i]` in the text that
+/// was parsed; it locates error carets and lint findings. Two records are
+/// equal when their terms are equal, wherever the terms stood in the source.
+///
+/// RFC 7208 §4.6, §12 (`record = version terms *SP`).
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    /// The directives and modifiers, in the order written.
+    pub terms: Vec<Term>,
+    /// Byte offset of each term in the parsed text (same length as `terms`).
+    pub offsets: Vec<usize>,
+}
+
+impl PartialEq for Record {
+    fn eq(&self, other: &Self) -> bool {
+        self.terms == other.terms
+    }
+}
+
+impl Eq for Record {}
+
+impl Record {
+    /// Builds a record from terms alone, with offsets as `Display` would place them.
+    pub fn new(terms: Vec<Term>) -> Self {
+        let mut offsets = Vec::with_capacity(terms.len());
+        let mut at = "v=spf1".len();
+        for term in &terms {
+            at += 1;
+            offsets.push(at);
+            at += term.to_string().len();
+        }
+        Record { terms, offsets }
+    }
+
+    /// The directives, in order, with their term index.
+    pub fn directives(&self) -> impl Iterator<Item = (usize, &Directive)> {
+        self.terms.iter().enumerate().filter_map(|(i, t)| match t {
+            Term::Directive(d) => Some((i, d)),
+            Term::Modifier(_) => None,
+        })
+    }
+
+    /// The `redirect=` target and its term index, if the record has one.
+    pub fn redirect(&self) -> Option<(usize, &MacroString)> {
+        self.terms.iter().enumerate().find_map(|(i, t)| match t {
+            Term::Modifier(Modifier::Redirect(target)) => Some((i, target)),
+            _ => None,
+        })
+    }
+
+    /// The `exp=` domain-spec, if the record has one.
+    pub fn explanation(&self) -> Option<&MacroString> {
+        self.terms.iter().find_map(|t| match t {
+            Term::Modifier(Modifier::Explanation(target)) => Some(target),
+            _ => None,
+        })
+    }
+
+    /// The index of the first `all` mechanism, if any.
+    pub fn all_index(&self) -> Option<usize> {
+        self.directives()
+            .find(|(_, d)| d.mechanism == Mechanism::All)
+            .map(|(i, _)| i)
+    }
+}
+
+/// One term: a directive or a modifier (RFC 7208 §4.6.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// `[qualifier] mechanism`.
+    Directive(Directive),
+    /// `name=value`.
+    Modifier(Modifier),
+}
+
+/// A mechanism with its qualifier (RFC 7208 §4.6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// The qualifier as written; `None` means the default `+`.
+    pub qualifier: Option<Qualifier>,
+    /// What the directive tests.
+    pub mechanism: Mechanism,
+}
+
+impl Directive {
+    /// The qualifier in force: the written one, or `+` when none was written.
+    pub fn effective_qualifier(&self) -> Qualifier {
+        self.qualifier.unwrap_or(Qualifier::Pass)
+    }
+}
+
+/// The result a matching directive yields (RFC 7208 §4.6.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Qualifier {
+    /// `+`: pass.
+    Pass,
+    /// `-`: fail.
+    Fail,
+    /// `~`: softfail.
+    SoftFail,
+    /// `?`: neutral.
+    Neutral,
+}
+
+impl Qualifier {
+    /// The qualifier character.
+    pub fn symbol(self) -> char {
+        match self {
+            Qualifier::Pass => '+',
+            Qualifier::Fail => '-',
+            Qualifier::SoftFail => '~',
+            Qualifier::Neutral => '?',
+        }
+    }
+}
+
+/// IPv4 and IPv6 prefix lengths of `a` and `mx` (`dual-cidr-length`, RFC 7208 §5.6).
+///
+/// `None` means the full length (32 or 128).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DualCidr {
+    /// Prefix length applied to IPv4 addresses, 0–32.
+    pub ip4: Option<u8>,
+    /// Prefix length applied to IPv6 addresses, 0–128.
+    pub ip6: Option<u8>,
+}
+
+/// A mechanism (RFC 7208 §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mechanism {
+    /// `all`: always matches (§5.1).
+    All,
+    /// `include:<domain-spec>` (§5.2).
+    Include(MacroString),
+    /// `a[:<domain-spec>][/n][//m]` (§5.3).
+    A {
+        /// Target; `None` means the current domain.
+        domain: Option<MacroString>,
+        /// Prefix lengths.
+        cidr: DualCidr,
+    },
+    /// `mx[:<domain-spec>][/n][//m]` (§5.4).
+    Mx {
+        /// Target; `None` means the current domain.
+        domain: Option<MacroString>,
+        /// Prefix lengths.
+        cidr: DualCidr,
+    },
+    /// `ptr[:<domain-spec>]` (§5.5).
+    Ptr(Option<MacroString>),
+    /// `ip4:<network>[/n]` (§5.6).
+    Ip4 {
+        /// The network address as written.
+        addr: Ipv4Addr,
+        /// Prefix length 0–32; `None` means 32.
+        prefix: Option<u8>,
+    },
+    /// `ip6:<network>[/n]` (§5.6).
+    Ip6 {
+        /// The network address as written.
+        addr: Ipv6Addr,
+        /// Prefix length 0–128; `None` means 128.
+        prefix: Option<u8>,
+    },
+    /// `exists:<domain-spec>` (§5.7).
+    Exists(MacroString),
+}
+
+impl Mechanism {
+    /// The mechanism name in lower case.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mechanism::All => "all",
+            Mechanism::Include(_) => "include",
+            Mechanism::A { .. } => "a",
+            Mechanism::Mx { .. } => "mx",
+            Mechanism::Ptr(_) => "ptr",
+            Mechanism::Ip4 { .. } => "ip4",
+            Mechanism::Ip6 { .. } => "ip6",
+            Mechanism::Exists(_) => "exists",
+        }
+    }
+
+    /// True for the mechanisms that cost one of the 10 DNS lookups (RFC 7208 §4.6.4).
+    pub fn queries_dns(&self) -> bool {
+        matches!(
+            self,
+            Mechanism::Include(_)
+                | Mechanism::A { .. }
+                | Mechanism::Mx { .. }
+                | Mechanism::Ptr(_)
+                | Mechanism::Exists(_)
+        )
+    }
+
+    /// The explicit target domain-spec, if the mechanism has one.
+    pub fn target(&self) -> Option<&MacroString> {
+        match self {
+            Mechanism::Include(d) | Mechanism::Exists(d) => Some(d),
+            Mechanism::A { domain, .. } | Mechanism::Mx { domain, .. } | Mechanism::Ptr(domain) => {
+                domain.as_ref()
+            }
+            Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => None,
+        }
+    }
+}
+
+/// A modifier (RFC 7208 §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modifier {
+    /// `redirect=<domain-spec>` (§6.1).
+    Redirect(MacroString),
+    /// `exp=<domain-spec>` (§6.2).
+    Explanation(MacroString),
+    /// Any other `name=value`: valid and ignored (§6).
+    Unknown {
+        /// The name as written.
+        name: String,
+        /// The value, a macro-string.
+        value: MacroString,
+    },
+}
+
+/// A string with macros: domain-specs, modifier values, explanation text (RFC 7208 §7.1).
+///
+/// Adjacent literal text is kept as one [`MacroItem::Literal`]; [`MacroString::new`]
+/// merges neighbours so equal text always gives equal items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MacroString {
+    /// The parts, in order.
+    pub items: Vec<MacroItem>,
+}
+
+impl MacroString {
+    /// Builds a macro-string, merging adjacent literals and dropping empty ones.
+    pub fn new(items: Vec<MacroItem>) -> Self {
+        let mut merged: Vec<MacroItem> = Vec::with_capacity(items.len());
+        for item in items {
+            match (merged.last_mut(), item) {
+                (_, MacroItem::Literal(text)) if text.is_empty() => {}
+                (Some(MacroItem::Literal(prev)), MacroItem::Literal(text)) => prev.push_str(&text),
+                (_, item) => merged.push(item),
+            }
+        }
+        MacroString { items: merged }
+    }
+
+    /// True when the string holds at least one `%{…}` macro.
+    pub fn has_macros(&self) -> bool {
+        self.items.iter().any(|i| matches!(i, MacroItem::Macro(_)))
+    }
+
+    /// The text when the string holds no `%{…}` macro (escapes resolved).
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for item in &self.items {
+            match item {
+                MacroItem::Literal(text) => out.push_str(text),
+                MacroItem::Percent => out.push('%'),
+                MacroItem::Space => out.push(' '),
+                MacroItem::UrlSpace => out.push_str("%20"),
+                MacroItem::Macro(_) => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// One part of a [`MacroString`] (RFC 7208 §7.1 `macro-expand` / `macro-literal`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MacroItem {
+    /// Literal characters, taken as they are.
+    Literal(String),
+    /// `%{…}`.
+    Macro(Macro),
+    /// `%%`: a percent sign.
+    Percent,
+    /// `%_`: a space.
+    Space,
+    /// `%-`: the URL-encoded space `%20`.
+    UrlSpace,
+}
+
+/// A `%{…}` macro: letter, transformers and delimiters (RFC 7208 §7.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Macro {
+    /// Which value to expand.
+    pub letter: MacroLetter,
+    /// The letter was written in upper case: URL-escape the value (§7.3).
+    pub url_escape: bool,
+    /// Keep only this many right-hand parts (non-zero).
+    pub digits: Option<u32>,
+    /// Reverse the parts before keeping them (`r`).
+    pub reverse: bool,
+    /// Characters that split the value into parts; empty means `.`.
+    pub delimiters: String,
+}
+
+/// The macro letters of RFC 7208 §7.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MacroLetter {
+    /// `s`: the sender (`local-part@domain`).
+    Sender,
+    /// `l`: the sender's local-part.
+    Local,
+    /// `o`: the sender's domain.
+    SenderDomain,
+    /// `d`: the current domain.
+    Domain,
+    /// `i`: the client IP, dotted (nibbles for IPv6).
+    Ip,
+    /// `p`: the validated name of the client IP (discouraged).
+    Ptr,
+    /// `v`: `in-addr` or `ip6`.
+    Version,
+    /// `h`: the HELO/EHLO name.
+    Helo,
+    /// `c`: the client IP in its usual text form (explanations only).
+    ClientIp,
+    /// `r`: the receiving host's name (explanations only).
+    Receiver,
+    /// `t`: the current time in seconds since the epoch (explanations only).
+    Timestamp,
+}
+
+impl MacroLetter {
+    /// Reads a letter without regard to case.
+    pub fn from_char(c: char) -> Option<Self> {
+        Some(match c.to_ascii_lowercase() {
+            's' => MacroLetter::Sender,
+            'l' => MacroLetter::Local,
+            'o' => MacroLetter::SenderDomain,
+            'd' => MacroLetter::Domain,
+            'i' => MacroLetter::Ip,
+            'p' => MacroLetter::Ptr,
+            'v' => MacroLetter::Version,
+            'h' => MacroLetter::Helo,
+            'c' => MacroLetter::ClientIp,
+            'r' => MacroLetter::Receiver,
+            't' => MacroLetter::Timestamp,
+            _ => return None,
+        })
+    }
+
+    /// The letter in lower case.
+    pub fn as_char(self) -> char {
+        match self {
+            MacroLetter::Sender => 's',
+            MacroLetter::Local => 'l',
+            MacroLetter::SenderDomain => 'o',
+            MacroLetter::Domain => 'd',
+            MacroLetter::Ip => 'i',
+            MacroLetter::Ptr => 'p',
+            MacroLetter::Version => 'v',
+            MacroLetter::Helo => 'h',
+            MacroLetter::ClientIp => 'c',
+            MacroLetter::Receiver => 'r',
+            MacroLetter::Timestamp => 't',
+        }
+    }
+
+    /// True for `c`, `r` and `t`, which only explanation text may use (RFC 7208 §7.2).
+    pub fn is_exp_only(self) -> bool {
+        matches!(
+            self,
+            MacroLetter::ClientIp | MacroLetter::Receiver | MacroLetter::Timestamp
+        )
+    }
+}
+
+/// The result of `check_host()` (RFC 7208 §2.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpfResult {
+    /// No record, or no checkable domain.
+    None,
+    /// The domain makes no assertion.
+    Neutral,
+    /// The client is authorised.
+    Pass,
+    /// The client is not authorised.
+    Fail,
+    /// Probably not authorised.
+    Softfail,
+    /// A transient (DNS) error.
+    Temperror,
+    /// The published records could not be interpreted.
+    Permerror,
+}
+
+impl From<Qualifier> for SpfResult {
+    fn from(q: Qualifier) -> Self {
+        match q {
+            Qualifier::Pass => SpfResult::Pass,
+            Qualifier::Fail => SpfResult::Fail,
+            Qualifier::SoftFail => SpfResult::Softfail,
+            Qualifier::Neutral => SpfResult::Neutral,
+        }
+    }
+}
+
+impl fmt::Display for SpfResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SpfResult::None => "none",
+            SpfResult::Neutral => "neutral",
+            SpfResult::Pass => "pass",
+            SpfResult::Fail => "fail",
+            SpfResult::Softfail => "softfail",
+            SpfResult::Temperror => "temperror",
+            SpfResult::Permerror => "permerror",
+        })
+    }
+}
+
+impl fmt::Display for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("v=spf1")?;
+        for term in &self.terms {
+            write!(f, " {term}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Term::Directive(d) => d.fmt(f),
+            Term::Modifier(m) => m.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Directive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(q) = self.qualifier {
+            write!(f, "{}", q.symbol())?;
+        }
+        self.mechanism.fmt(f)
+    }
+}
+
+impl fmt::Display for DualCidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(len) = self.ip4 {
+            write!(f, "/{len}")?;
+        }
+        if let Some(len) = self.ip6 {
+            write!(f, "//{len}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Mechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())?;
+        match self {
+            Mechanism::All => Ok(()),
+            Mechanism::Include(d) | Mechanism::Exists(d) => write!(f, ":{d}"),
+            Mechanism::A { domain, cidr } | Mechanism::Mx { domain, cidr } => {
+                if let Some(d) = domain {
+                    write!(f, ":{d}")?;
+                }
+                write!(f, "{cidr}")
+            }
+            Mechanism::Ptr(domain) => match domain {
+                Some(d) => write!(f, ":{d}"),
+                None => Ok(()),
+            },
+            Mechanism::Ip4 { addr, prefix } => {
+                write!(f, ":{addr}")?;
+                match prefix {
+                    Some(p) => write!(f, "/{p}"),
+                    None => Ok(()),
+                }
+            }
+            Mechanism::Ip6 { addr, prefix } => {
+                write!(f, ":{addr}")?;
+                match prefix {
+                    Some(p) => write!(f, "/{p}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Modifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Modifier::Redirect(d) => write!(f, "redirect={d}"),
+            Modifier::Explanation(d) => write!(f, "exp={d}"),
+            Modifier::Unknown { name, value } => write!(f, "{name}={value}"),
+        }
+    }
+}
+
+impl fmt::Display for MacroString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for item in &self.items {
+            item.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for MacroItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MacroItem::Literal(text) => f.write_str(text),
+            MacroItem::Macro(m) => m.fmt(f),
+            MacroItem::Percent => f.write_str("%%"),
+            MacroItem::Space => f.write_str("%_"),
+            MacroItem::UrlSpace => f.write_str("%-"),
+        }
+    }
+}
+
+impl fmt::Display for Macro {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let letter = self.letter.as_char();
+        let letter = if self.url_escape {
+            letter.to_ascii_uppercase()
+        } else {
+            letter
+        };
+        write!(f, "%{{{letter}")?;
+        if let Some(n) = self.digits {
+            write!(f, "{n}")?;
+        }
+        if self.reverse {
+            f.write_str("r")?;
+        }
+        write!(f, "{}}}", self.delimiters)
+    }
+}

@@ -1,0 +1,1380 @@
+//! Static checks of SPF records, with stable ids (reference: `spf.md` §4, §6).
+//!
+//! [`lint_record`] looks at one record's TXT character-strings and nothing
+//! else. [`lint_domain`] fetches a domain's record and everything it
+//! includes or redirects to, and adds what only DNS can tell: missing
+//! targets, loops, void lookups, MX set sizes and the worst-case number of
+//! DNS-querying terms over the whole tree (RFC 7208 §4.6.4). A DNS error
+//! while linting gives a finding that says what could not be determined,
+//! never a clean result.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::Serialize;
+
+use super::ast::{Mechanism, Modifier, Qualifier, Record, Term};
+use super::parse::{is_spf_record, parse};
+use crate::dns::{Answer, Lookup, LookupError};
+
+/// DNS-querying terms allowed by RFC 7208 §4.6.4.
+const LOOKUP_LIMIT: usize = 10;
+/// Counts from here up to the limit are "near the limit".
+const NEAR_LIMIT: usize = 8;
+/// Void lookups allowed by RFC 7208 §4.6.4.
+const VOID_LIMIT: usize = 2;
+/// MX names allowed per `mx` (RFC 7208 §4.6.4).
+const MX_LIMIT: usize = 10;
+/// Longest character-string in a TXT RR (RFC 1035 §3.3).
+const MAX_STRING: usize = 255;
+/// Record size that keeps a DNS answer within 512 octets (RFC 7208 §3.4).
+const SAFE_RECORD: usize = 450;
+/// Classic DNS UDP payload size.
+const UDP_PAYLOAD: usize = 512;
+/// Records [`lint_domain`] fetches at most. Each one is reached through a
+/// counted include or redirect, so a tree this large is far over the
+/// lookup limit already; the bound keeps diamond-shaped trees from
+/// costing exponential time.
+const MAX_WALKED: usize = 64;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing breaks.
+    Info,
+    /// Best practice or interoperability risk.
+    Warning,
+    /// Receivers will permerror/temperror, or the record does not do its job.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// How strict to be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    /// For whitelist registration: private or documentation addresses,
+    /// broad prefixes, `ptr`, `?all`, and a record not ending in `~all`
+    /// or `-all` become errors.
+    pub strict: bool,
+}
+
+/// One lint result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintFinding {
+    /// Stable kebab-case id, e.g. `spf-plus-all`.
+    pub id: &'static str,
+    /// How bad it is.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+    /// 1-based column of the term in the record, when known.
+    pub column: Option<usize>,
+    /// The domain whose record holds the problem (set by [`lint_domain`]).
+    pub domain: Option<String>,
+}
+
+impl fmt::Display for LintFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]", self.severity, self.id)?;
+        if let Some(domain) = &self.domain {
+            write!(f, " {domain}")?;
+        }
+        if let Some(column) = self.column {
+            write!(f, " column {column}")?;
+        }
+        write!(f, ": {} (hint: {})", self.message, self.hint)
+    }
+}
+
+impl LintFinding {
+    fn new(id: &'static str, severity: Severity, message: String, hint: &str) -> Self {
+        LintFinding {
+            id,
+            severity,
+            message,
+            hint: hint.to_owned(),
+            column: None,
+            domain: None,
+        }
+    }
+
+    fn at(mut self, column: usize) -> Self {
+        self.column = Some(column);
+        self
+    }
+}
+
+/// The finding for an obsolete type-99 (SPF) RR, which RFC 7208 §3.1 says not to publish.
+///
+/// [`Lookup`] does not query type 99; a caller that saw such an RR at
+/// `domain` adds this finding.
+pub fn spf_type99(domain: &str) -> LintFinding {
+    let mut finding = LintFinding::new(
+        "spf-type99",
+        Severity::Warning,
+        format!("`{domain}` publishes an RR of the obsolete type SPF (99)"),
+        "delete the type-99 RR and keep only the TXT record (RFC 7208 §3.1)",
+    );
+    finding.domain = Some(domain.to_owned());
+    finding
+}
+
+/// The static number of DNS-querying terms in one record (RFC 7208 §4.6.4).
+///
+/// Counts `include`, `a`, `mx`, `ptr` and `exists` up to the first `all`
+/// (nothing after it is evaluated), plus `redirect` when there is no `all`.
+/// Include and redirect targets are not followed.
+pub fn dns_querying_terms(record: &Record) -> usize {
+    let end = record.all_index().unwrap_or(record.terms.len());
+    let mechanisms = record.terms[..end]
+        .iter()
+        .filter(|t| matches!(t, Term::Directive(d) if d.mechanism.queries_dns()))
+        .count();
+    let redirect = usize::from(record.all_index().is_none() && record.redirect().is_some());
+    mechanisms + redirect
+}
+
+/// Lints one record given as its TXT character-strings (RFC 1035 §3.3.14), statically.
+///
+/// Pass `&[text]` for a record held as one string. Include and redirect
+/// targets are not followed; the lookup count covers this record alone.
+pub fn lint_record<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> Vec<LintFinding> {
+    let (record, mut findings) = lint_text(strings, profile);
+    if let Some(record) = record {
+        findings.extend(lookup_count_finding(
+            dns_querying_terms(&record),
+            false,
+            "this record alone (include targets not followed)".to_owned(),
+        ));
+    }
+    findings
+}
+
+/// Checks that need the text only; returns the record when it parses.
+fn lint_text<S: AsRef<[u8]>>(
+    strings: &[S],
+    profile: &Profile,
+) -> (Option<Record>, Vec<LintFinding>) {
+    let mut findings = Vec::new();
+    for (i, s) in strings.iter().enumerate() {
+        let len = s.as_ref().len();
+        if len > MAX_STRING {
+            findings.push(LintFinding::new(
+                "spf-string-too-long",
+                Severity::Error,
+                format!("character-string {} is {len} octets: at most {MAX_STRING} fit in one", i + 1),
+                "split the record into several quoted strings of at most 255 octets; receivers join them with no separator",
+            ));
+        }
+    }
+    let bytes: Vec<u8> = strings
+        .iter()
+        .flat_map(|s| s.as_ref().iter().copied())
+        .collect();
+    if bytes.len() > UDP_PAYLOAD {
+        findings.push(LintFinding::new(
+            "spf-record-too-long",
+            Severity::Warning,
+            format!("record is {} octets: the DNS answer exceeds {UDP_PAYLOAD} octets and needs TCP or EDNS", bytes.len()),
+            "shorten the record, e.g. move blocks to an included record (RFC 7208 §3.4)",
+        ));
+    } else if bytes.len() > SAFE_RECORD {
+        findings.push(LintFinding::new(
+            "spf-record-too-long",
+            Severity::Warning,
+            format!(
+                "record is {} octets: over {SAFE_RECORD} the answer may not fit 512 octets",
+                bytes.len()
+            ),
+            "keep the record under 450 octets (RFC 7208 §3.4)",
+        ));
+    }
+    if is_sender_id(&bytes) {
+        findings.push(sender_id_finding());
+        return (None, findings);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    if !is_spf_record(&bytes) {
+        findings.push(LintFinding::new(
+            "spf-syntax",
+            Severity::Error,
+            "text is not an SPF record: it must start with `v=spf1` followed by a space or the end".to_owned(),
+            "start the record with `v=spf1 ` (no leading space, no `v=spf1x`)",
+        ).at(1));
+        return (None, findings);
+    }
+    match parse(&text) {
+        Ok(record) => {
+            findings.extend(record_findings(&record, profile));
+            (Some(record), findings)
+        }
+        Err(e) => {
+            findings.push(
+                LintFinding::new("spf-syntax", Severity::Error, e.kind.to_string(), "")
+                    .at(e.column),
+            );
+            if let Some(last) = findings.last_mut() {
+                last.hint = format!("receivers return permerror; fix the term:\n{}", e.render());
+            }
+            (None, findings)
+        }
+    }
+}
+
+fn is_sender_id(text: &[u8]) -> bool {
+    text.len() >= 7 && text[..7].eq_ignore_ascii_case(b"spf2.0/")
+}
+
+fn sender_id_finding() -> LintFinding {
+    LintFinding::new(
+        "spf-sender-id",
+        Severity::Warning,
+        "Sender ID (`spf2.0/…`) record: deprecated and not SPF".to_owned(),
+        "delete the `spf2.0` record; SPF uses only `v=spf1` (RFC 7208 Appendix A)",
+    )
+}
+
+fn strict_severity(profile: &Profile, relaxed: Severity) -> Severity {
+    if profile.strict {
+        Severity::Error
+    } else {
+        relaxed
+    }
+}
+
+/// Checks of one parsed record that need no DNS.
+fn record_findings(record: &Record, profile: &Profile) -> Vec<LintFinding> {
+    let mut out = Vec::new();
+    let all_index = record.all_index();
+    let mut includes = HashSet::new();
+    for (i, term) in record.terms.iter().enumerate() {
+        let column = record.offsets.get(i).map_or(1, |o| o + 1);
+        match term {
+            Term::Directive(d) => {
+                if all_index.is_some_and(|a| i > a) {
+                    out.push(
+                        LintFinding::new(
+                            "spf-terms-after-all",
+                            Severity::Warning,
+                            format!("`{term}` comes after `all` and is never evaluated"),
+                            "move the term before `all` or delete it",
+                        )
+                        .at(column),
+                    );
+                }
+                out.extend(mechanism_findings(
+                    term,
+                    d.qualifier,
+                    &d.mechanism,
+                    profile,
+                    column,
+                ));
+                if let Mechanism::Include(target) = &d.mechanism
+                    && !includes.insert(target.to_string().to_ascii_lowercase())
+                {
+                    out.push(
+                        LintFinding::new(
+                            "spf-duplicate-include",
+                            Severity::Warning,
+                            format!("`{term}` repeats an earlier include and wastes a DNS lookup"),
+                            "delete the repeated include",
+                        )
+                        .at(column),
+                    );
+                }
+            }
+            Term::Modifier(Modifier::Unknown { name, .. }) => {
+                let lower = name.to_ascii_lowercase();
+                if matches!(
+                    lower.as_str(),
+                    "include" | "a" | "mx" | "ptr" | "ip4" | "ip6" | "exists" | "all"
+                ) {
+                    out.push(LintFinding::new(
+                        "spf-include-typo",
+                        Severity::Warning,
+                        format!("`{term}` is an unknown modifier, ignored by receivers: `{lower}=` is not the `{lower}:` mechanism"),
+                        "write `:` instead of `=`",
+                    ).at(column));
+                }
+            }
+            Term::Modifier(Modifier::Redirect(target)) => {
+                if all_index.is_some() {
+                    out.push(
+                        LintFinding::new(
+                            "spf-redirect-with-all",
+                            Severity::Warning,
+                            format!("`{term}` is ignored because the record has `all`"),
+                            "delete `redirect=` or `all`",
+                        )
+                        .at(column),
+                    );
+                }
+                if target.has_macros() {
+                    out.push(macro_partial(term, column));
+                }
+            }
+            Term::Modifier(Modifier::Explanation(_)) => {}
+        }
+    }
+    if all_index.is_none() && record.redirect().is_none() {
+        out.push(LintFinding::new(
+            "spf-no-all",
+            strict_severity(profile, Severity::Warning),
+            "record has neither `all` nor `redirect=`: unmatched clients get neutral".to_owned(),
+            "end the record with `-all` (or `~all`)",
+        ));
+    }
+    out
+}
+
+fn macro_partial(term: &Term, column: usize) -> LintFinding {
+    LintFinding::new(
+        "spf-macro-partial",
+        Severity::Info,
+        format!("`{term}` has a macro: its target and lookups cannot be counted statically"),
+        "the lookup count is a lower bound; check it with real senders",
+    )
+    .at(column)
+}
+
+fn mechanism_findings(
+    term: &Term,
+    qualifier: Option<Qualifier>,
+    mechanism: &Mechanism,
+    profile: &Profile,
+    column: usize,
+) -> Vec<LintFinding> {
+    let mut out = Vec::new();
+    match mechanism {
+        Mechanism::All => match qualifier {
+            None => out.push(
+                LintFinding::new(
+                    "spf-bare-all",
+                    Severity::Error,
+                    "bare `all` means `+all`: every host on the internet passes".to_owned(),
+                    "end the record with `-all` (or `~all`)",
+                )
+                .at(column),
+            ),
+            Some(Qualifier::Pass) => out.push(
+                LintFinding::new(
+                    "spf-plus-all",
+                    Severity::Error,
+                    "`+all` authorises every host on the internet".to_owned(),
+                    "end the record with `-all` (or `~all`)",
+                )
+                .at(column),
+            ),
+            Some(Qualifier::Neutral) => out.push(
+                LintFinding::new(
+                    "spf-neutral-all",
+                    strict_severity(profile, Severity::Warning),
+                    "`?all` gives neutral for every other host: the record protects nothing"
+                        .to_owned(),
+                    "end the record with `-all` (or `~all`)",
+                )
+                .at(column),
+            ),
+            Some(Qualifier::Fail | Qualifier::SoftFail) => {}
+        },
+        Mechanism::Ptr(_) => out.push(
+            LintFinding::new(
+                "spf-ptr",
+                strict_severity(profile, Severity::Warning),
+                format!(
+                    "`{term}` uses `ptr`, which RFC 7208 §5.5 says not to use: slow and unreliable"
+                ),
+                "replace `ptr` by `ip4:`/`ip6:` or `a:` terms for the sending hosts",
+            )
+            .at(column),
+        ),
+        Mechanism::Ip4 { addr, prefix } => {
+            let len = prefix.unwrap_or(32);
+            if let Ok(net) = Ipv4Net::new(*addr, len) {
+                out.extend(address_findings(
+                    term,
+                    IpNet::V4(net.trunc()),
+                    profile,
+                    column,
+                ));
+            }
+        }
+        Mechanism::Ip6 { addr, prefix } => {
+            let len = prefix.unwrap_or(128);
+            if let Ok(net) = Ipv6Net::new(*addr, len) {
+                out.extend(address_findings(
+                    term,
+                    IpNet::V6(net.trunc()),
+                    profile,
+                    column,
+                ));
+            }
+        }
+        Mechanism::A { cidr, .. } | Mechanism::Mx { cidr, .. } => {
+            let broad4 = cidr.ip4.is_some_and(|l| l < 16);
+            let broad6 = cidr.ip6.is_some_and(|l| l < 32);
+            if broad4 || broad6 {
+                out.push(broad_prefix(term, profile, column));
+            }
+        }
+        Mechanism::Include(_) | Mechanism::Exists(_) => {}
+    }
+    if matches!(mechanism, Mechanism::Include(_) | Mechanism::Exists(_))
+        && mechanism.target().is_some_and(|t| t.has_macros())
+    {
+        out.push(macro_partial(term, column));
+    }
+    out
+}
+
+fn broad_prefix(term: &Term, profile: &Profile, column: usize) -> LintFinding {
+    LintFinding::new(
+        "spf-broad-prefix",
+        strict_severity(profile, Severity::Warning),
+        format!("`{term}` authorises a block broader than /16 (IPv4) or /32 (IPv6)"),
+        "list the sending hosts or the narrowest blocks that hold them",
+    )
+    .at(column)
+}
+
+/// Special-purpose blocks (RFC 6890 and later registry entries) that have no place in SPF.
+const SPECIAL_V4: &[(&str, &str)] = &[
+    ("0.0.0.0/8", "this-network (RFC 791)"),
+    ("10.0.0.0/8", "private-use (RFC 1918)"),
+    ("100.64.0.0/10", "shared CGNAT space (RFC 6598)"),
+    ("127.0.0.0/8", "loopback (RFC 1122)"),
+    ("169.254.0.0/16", "link-local (RFC 3927)"),
+    ("172.16.0.0/12", "private-use (RFC 1918)"),
+    ("192.0.0.0/24", "IETF protocol assignments (RFC 6890)"),
+    ("192.0.2.0/24", "documentation TEST-NET-1 (RFC 5737)"),
+    ("192.88.99.0/24", "deprecated 6to4 relay anycast (RFC 7526)"),
+    ("192.168.0.0/16", "private-use (RFC 1918)"),
+    ("198.18.0.0/15", "benchmarking (RFC 2544)"),
+    ("198.51.100.0/24", "documentation TEST-NET-2 (RFC 5737)"),
+    ("203.0.113.0/24", "documentation TEST-NET-3 (RFC 5737)"),
+    ("224.0.0.0/4", "multicast (RFC 5771)"),
+    ("240.0.0.0/4", "reserved (RFC 1112)"),
+];
+
+const SPECIAL_V6: &[(&str, &str)] = &[
+    ("::/128", "unspecified address (RFC 4291)"),
+    ("::1/128", "loopback (RFC 4291)"),
+    ("::ffff:0:0/96", "IPv4-mapped addresses (RFC 4291)"),
+    ("100::/64", "discard-only (RFC 6666)"),
+    ("2001::/23", "IETF protocol assignments (RFC 2928)"),
+    ("2001:db8::/32", "documentation (RFC 3849)"),
+    ("3fff::/20", "documentation (RFC 9637)"),
+    ("fc00::/7", "unique-local (RFC 4193)"),
+    ("fe80::/10", "link-local (RFC 4291)"),
+    ("ff00::/8", "multicast (RFC 4291)"),
+];
+
+fn address_findings(term: &Term, net: IpNet, profile: &Profile, column: usize) -> Vec<LintFinding> {
+    let mut out = Vec::new();
+    let table = match net {
+        IpNet::V4(_) => SPECIAL_V4,
+        IpNet::V6(_) => SPECIAL_V6,
+    };
+    let overlaps: Vec<String> = table
+        .iter()
+        .filter_map(|(block, what)| {
+            let block: IpNet = block.parse().ok()?;
+            let overlap = block.contains(&net.network()) || net.contains(&block.network());
+            overlap.then(|| format!("{block} {what}"))
+        })
+        .collect();
+    if !overlaps.is_empty() {
+        out.push(
+            LintFinding::new(
+                "spf-private-address",
+                strict_severity(profile, Severity::Warning),
+                format!(
+                    "`{term}` covers special-purpose space: {}",
+                    overlaps.join("; ")
+                ),
+                "list only the public addresses your mail leaves from",
+            )
+            .at(column),
+        );
+    }
+    let broad = match net {
+        IpNet::V4(n) => n.prefix_len() < 16,
+        IpNet::V6(n) => n.prefix_len() < 32,
+    };
+    if broad {
+        out.push(broad_prefix(term, profile, column));
+    }
+    out
+}
+
+fn lookup_count_finding(total: usize, partial: bool, detail: String) -> Option<LintFinding> {
+    let at_least = if partial { "at least " } else { "" };
+    if total > LOOKUP_LIMIT {
+        Some(LintFinding::new(
+            "spf-too-many-lookups",
+            Severity::Error,
+            format!(
+                "worst case {at_least}{total} DNS-querying terms, over the limit of {LOOKUP_LIMIT}: {detail}"
+            ),
+            "receivers return permerror for clients matched late: replace includes by ip4:/ip6: blocks or split the record",
+        ))
+    } else if total >= NEAR_LIMIT {
+        Some(LintFinding::new(
+            "spf-near-lookup-limit",
+            Severity::Warning,
+            format!(
+                "worst case {at_least}{total} DNS-querying terms, near the limit of {LOOKUP_LIMIT}: {detail}"
+            ),
+            "leave room: a provider adding one include breaks the record",
+        ))
+    } else {
+        None
+    }
+}
+
+/// What [`lint_domain`] found for a domain and the records it reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainLint {
+    /// The linted domain.
+    pub domain: String,
+    /// Its SPF record, when exactly one was found.
+    pub record: Option<String>,
+    /// Static worst-case number of DNS-querying terms over the whole tree.
+    pub dns_lookups: usize,
+    /// True when a macro kept part of the tree from being counted.
+    pub partial: bool,
+    /// Void lookups found statically (missing targets, names without records).
+    pub void_lookups: usize,
+    /// DNS-querying terms in the domain's own record (includes and redirect excluded).
+    pub own_lookups: usize,
+    /// Each include or redirect of the domain's record with its share of the count.
+    pub branches: Vec<LookupBranch>,
+    /// Every finding, each tagged with the domain it belongs to.
+    pub findings: Vec<LintFinding>,
+}
+
+/// The worst-case cost of one `include:` or `redirect=` of the linted record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LookupBranch {
+    /// The term, in canonical form.
+    pub term: String,
+    /// Its DNS-querying terms: 1 for the term itself plus its target's tree.
+    pub lookups: usize,
+}
+
+impl DomainLint {
+    /// The worst severity found, `None` when there are no findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Lints `domain`'s SPF record and every record it includes or redirects to.
+///
+/// Counting follows the static worst case of `spf.md` §4: stop at `all`,
+/// count each DNS-querying term, recurse into literal include and redirect
+/// targets, count macro targets as 1 and mark the total partial.
+pub async fn lint_domain<L: Lookup>(lookup: &L, domain: &str, profile: &Profile) -> DomainLint {
+    let domain = domain.strip_suffix('.').unwrap_or(domain).to_owned();
+    let mut linter = Linter {
+        lookup,
+        profile,
+        findings: Vec::new(),
+        voids: 0,
+        partial: false,
+        record: None,
+        walked: 0,
+    };
+    let mut detail = String::new();
+    let (mut own_lookups, mut branches) = (0, Vec::new());
+    let total = match linter.walk(domain.clone(), Vec::new()).await {
+        Walk::Counted(own, counted) => {
+            detail = format!("{own} in `{domain}` itself");
+            for (term, lookups) in counted {
+                detail.push_str(&format!(", {lookups} through `{term}`"));
+                branches.push(LookupBranch { term, lookups });
+            }
+            own_lookups = own;
+            own + branches.iter().map(|b| b.lookups).sum::<usize>()
+        }
+        Walk::Missing => {
+            linter.push(
+                &domain,
+                LintFinding::new(
+                    "spf-none",
+                    Severity::Error,
+                    format!("`{domain}` has no SPF record: receivers get none"),
+                    "publish one TXT record, e.g. `v=spf1 mx -all`",
+                ),
+            );
+            0
+        }
+        Walk::Unknown => 0,
+    };
+    if let Some(f) = lookup_count_finding(total, linter.partial, detail) {
+        linter.push(&domain, f);
+    }
+    if linter.voids > VOID_LIMIT {
+        let voids = linter.voids;
+        linter.push(
+            &domain,
+            LintFinding::new(
+                "spf-void-lookups",
+                Severity::Error,
+                format!(
+                    "{voids} void lookups in the worst case: more than {VOID_LIMIT} is a permerror"
+                ),
+                "remove terms whose targets have no records",
+            ),
+        );
+    }
+    DomainLint {
+        domain,
+        record: linter.record,
+        dns_lookups: total,
+        partial: linter.partial,
+        void_lookups: linter.voids,
+        own_lookups,
+        branches,
+        findings: linter.findings,
+    }
+}
+
+enum Walk {
+    /// The record's static count, and (at the top) the per-branch counts.
+    Counted(usize, Vec<(String, usize)>),
+    /// No SPF record.
+    Missing,
+    /// DNS could not tell, or the record is broken; already reported.
+    Unknown,
+}
+
+type Boxed<'s> = Pin<Box<dyn Future<Output = Walk> + 's>>;
+
+struct Linter<'a, L> {
+    lookup: &'a L,
+    profile: &'a Profile,
+    findings: Vec<LintFinding>,
+    voids: usize,
+    partial: bool,
+    record: Option<String>,
+    /// Records fetched so far, bounded by [`MAX_WALKED`].
+    walked: usize,
+}
+
+impl<L: Lookup> Linter<'_, L> {
+    fn push(&mut self, domain: &str, mut finding: LintFinding) {
+        finding.domain = Some(domain.to_owned());
+        self.findings.push(finding);
+    }
+
+    fn dns_error(
+        &mut self,
+        domain: &str,
+        what: String,
+        error: &LookupError,
+        column: Option<usize>,
+    ) {
+        let mut finding = LintFinding::new(
+            "spf-dns-error",
+            Severity::Error,
+            format!("could not determine {what}: DNS lookup failed: {error}"),
+            "the result is unknown, not clean: retry, or check the name servers",
+        );
+        finding.column = column;
+        self.push(domain, finding);
+    }
+
+    fn void(&mut self, domain: &str, column: usize, message: String, counted: bool) {
+        if counted {
+            self.voids += 1;
+        }
+        self.push(
+            domain,
+            LintFinding::new(
+                "spf-void-lookups",
+                Severity::Warning,
+                message,
+                "remove the term or publish the records it points at",
+            )
+            .at(column),
+        );
+    }
+
+    /// Fetches and lints the record of `domain`, then counts its tree.
+    fn walk<'s>(&'s mut self, domain: String, path: Vec<String>) -> Boxed<'s> {
+        Box::pin(async move {
+            if self.walked >= MAX_WALKED {
+                self.partial = true;
+                return Walk::Unknown;
+            }
+            self.walked += 1;
+            let answer = match self.lookup.txt(&domain).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    let what = format!("the SPF record of `{domain}`");
+                    self.dns_error(&domain, what, &e, None);
+                    return Walk::Unknown;
+                }
+            };
+            let rrs = answer.into_records();
+            if rrs.iter().any(|rr| is_sender_id(&rr.concat())) {
+                self.push(&domain, sender_id_finding());
+            }
+            let spf: Vec<&Vec<Vec<u8>>> = rrs
+                .iter()
+                .filter(|rr| is_spf_record(&rr.concat()))
+                .collect();
+            let strings = match spf.as_slice() {
+                [] => return Walk::Missing,
+                [one] => *one,
+                many => {
+                    let finding = LintFinding::new(
+                        "spf-multiple",
+                        Severity::Error,
+                        format!(
+                            "`{domain}` has {} `v=spf1` records: receivers return permerror",
+                            many.len()
+                        ),
+                        "merge them into one record (RFC 7208 §4.5)",
+                    );
+                    self.push(&domain, finding);
+                    return Walk::Unknown;
+                }
+            };
+            if path.is_empty() {
+                self.record = Some(String::from_utf8_lossy(&strings.concat()).into_owned());
+            }
+            let (record, findings) = lint_text(strings, self.profile);
+            for finding in findings {
+                self.push(&domain, finding);
+            }
+            match record {
+                Some(record) => self.count(&record, &domain, path).await,
+                None => Walk::Unknown,
+            }
+        })
+    }
+
+    /// Counts the DNS-querying terms of `record` and checks their targets.
+    async fn count(&mut self, record: &Record, domain: &str, mut path: Vec<String>) -> Walk {
+        path.push(domain.to_ascii_lowercase());
+        let mut own = 0;
+        let mut branches = Vec::new();
+        let end = record.all_index().unwrap_or(record.terms.len());
+        for (i, term) in record.terms[..end].iter().enumerate() {
+            let column = record.offsets.get(i).map_or(1, |o| o + 1);
+            let Term::Directive(directive) = term else {
+                continue;
+            };
+            let mechanism = &directive.mechanism;
+            if !mechanism.queries_dns() {
+                continue;
+            }
+            let target = match mechanism.target() {
+                Some(spec) => spec
+                    .as_literal()
+                    .map(|t| t.trim_end_matches('.').to_owned()),
+                None => Some(domain.to_owned()),
+            };
+            let Some(target) = target else {
+                self.partial = true;
+                own += 1;
+                continue;
+            };
+            match mechanism {
+                Mechanism::Include(_) => {
+                    let n = self
+                        .follow(term, column, &target, domain, &path, false)
+                        .await;
+                    branches.push((term.to_string(), 1 + n));
+                }
+                Mechanism::A { .. } => {
+                    own += 1;
+                    self.check_addresses(term, column, &target, domain).await;
+                }
+                Mechanism::Mx { .. } => {
+                    own += 1;
+                    self.check_mx(term, column, &target, domain).await;
+                }
+                Mechanism::Exists(_) => {
+                    own += 1;
+                    match self.lookup.a(&target).await {
+                        Err(e) => {
+                            let what = format!("whether `{target}` exists");
+                            self.dns_error(domain, what, &e, Some(column));
+                        }
+                        Ok(answer) if answer.is_void() => {
+                            let message =
+                                format!("`{term}`: `{target}` has no A record, a void lookup");
+                            self.void(domain, column, message, true);
+                        }
+                        Ok(_) => {}
+                    }
+                }
+                _ => own += 1,
+            }
+        }
+        if record.all_index().is_none()
+            && let Some((i, spec)) = record.redirect()
+        {
+            let column = record.offsets.get(i).map_or(1, |o| o + 1);
+            let term = &record.terms[i];
+            match spec.as_literal() {
+                Some(target) => {
+                    let target = target.trim_end_matches('.').to_owned();
+                    let n = self
+                        .follow(term, column, &target, domain, &path, true)
+                        .await;
+                    branches.push((term.to_string(), 1 + n));
+                }
+                None => {
+                    self.partial = true;
+                    own += 1;
+                }
+            }
+        }
+        Walk::Counted(own, branches)
+    }
+
+    /// Follows an include (or a redirect) to `target`; returns the target's total count.
+    async fn follow(
+        &mut self,
+        term: &Term,
+        column: usize,
+        target: &str,
+        domain: &str,
+        path: &[String],
+        redirect: bool,
+    ) -> usize {
+        let (missing_id, what) = if redirect {
+            ("spf-redirect-no-record", "redirect")
+        } else {
+            ("spf-include-no-record", "include")
+        };
+        if path.contains(&target.to_ascii_lowercase()) {
+            let finding = LintFinding::new(
+                "spf-include-loop",
+                Severity::Error,
+                format!(
+                    "`{term}` leads back to `{target}`, already on the path {}",
+                    path.join(" → ")
+                ),
+                "remove the include or redirect that closes the loop",
+            )
+            .at(column);
+            self.push(domain, finding);
+            return 0;
+        }
+        match self.walk(target.to_owned(), path.to_vec()).await {
+            Walk::Counted(own, branches) => own + branches.iter().map(|b| b.1).sum::<usize>(),
+            Walk::Missing => {
+                self.voids += 1;
+                let finding = LintFinding::new(
+                    missing_id,
+                    Severity::Error,
+                    format!(
+                        "{what} target `{target}` has no SPF record: receivers return permerror"
+                    ),
+                    "fix the target name, or ask its owner to publish an SPF record",
+                )
+                .at(column);
+                self.push(domain, finding);
+                0
+            }
+            Walk::Unknown => 0,
+        }
+    }
+
+    /// Does `name` have an A or AAAA record? `None` when DNS could not tell.
+    async fn has_address(&mut self, name: &str, domain: &str, column: usize) -> Option<bool> {
+        let a = self.lookup.a(name).await;
+        let aaaa = self.lookup.aaaa(name).await;
+        match (a, aaaa) {
+            (Ok(a), Ok(aaaa)) => Some(!a.is_void() || !aaaa.is_void()),
+            (Err(e), _) | (_, Err(e)) => {
+                let what = format!("the addresses of `{name}`");
+                self.dns_error(domain, what, &e, Some(column));
+                None
+            }
+        }
+    }
+
+    async fn check_addresses(&mut self, term: &Term, column: usize, target: &str, domain: &str) {
+        if self.has_address(target, domain, column).await == Some(false) {
+            let message = format!("`{term}`: `{target}` has no A or AAAA record, a void lookup");
+            self.void(domain, column, message, true);
+        }
+    }
+
+    async fn check_mx(&mut self, term: &Term, column: usize, target: &str, domain: &str) {
+        let exchanges = match self.lookup.mx(target).await {
+            Err(e) => {
+                let what = format!("the MX records of `{target}`");
+                self.dns_error(domain, what, &e, Some(column));
+                return;
+            }
+            Ok(Answer::Records(records)) if !records.is_empty() => records,
+            Ok(_) => {
+                let message = format!("`{term}`: `{target}` has no MX record, a void lookup");
+                self.void(domain, column, message, true);
+                return;
+            }
+        };
+        if exchanges.len() > MX_LIMIT {
+            let finding = LintFinding::new(
+                "spf-mx-too-many",
+                Severity::Error,
+                format!("`{term}`: `{target}` has {} MX records, more than {MX_LIMIT}: receivers return permerror", exchanges.len()),
+                "use ip4:/ip6: terms for the mail hosts instead of `mx`",
+            )
+            .at(column);
+            self.push(domain, finding);
+            return;
+        }
+        for mx in exchanges.iter().filter(|mx| !mx.exchange.is_empty()) {
+            if self.has_address(&mx.exchange, domain, column).await == Some(false) {
+                let message = format!(
+                    "`{term}`: MX host `{}` has no A or AAAA record",
+                    mx.exchange
+                );
+                self.void(domain, column, message, false);
+            }
+        }
+    }
+}
+
+/// True when `ip` lies in a special-purpose block (private, loopback,
+/// documentation, CGNAT, … per RFC 6890) that has no place in SPF.
+pub fn is_special_purpose(ip: IpAddr) -> bool {
+    let net = IpNet::from(ip);
+    let table = match ip {
+        IpAddr::V4(_) => SPECIAL_V4,
+        IpAddr::V6(_) => SPECIAL_V6,
+    };
+    table.iter().any(|(block, _)| {
+        block
+            .parse::<IpNet>()
+            .is_ok_and(|block| block.contains(&net.network()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::Mx;
+    use crate::dns::memory::{MemoryZone, RecordData};
+
+    fn ids(text: &str, profile: &Profile) -> Vec<(&'static str, Severity)> {
+        lint_record(&[text], profile)
+            .into_iter()
+            .map(|f| (f.id, f.severity))
+            .collect()
+    }
+
+    fn has(text: &str, id: &str, severity: Severity) -> bool {
+        has_with(text, id, severity, &Profile::default())
+    }
+
+    fn has_with(text: &str, id: &str, severity: Severity, profile: &Profile) -> bool {
+        ids(text, profile)
+            .iter()
+            .any(|(i, s)| *i == id && *s == severity)
+    }
+
+    #[test]
+    fn clean_record_has_no_findings() {
+        assert!(
+            ids(
+                "v=spf1 ip4:198.51.99.0/24 mx include:_spf.example.com -all",
+                &Profile::default()
+            )
+            .is_empty()
+        );
+        assert!(ids("v=spf1 ip4:8.8.8.8 ~all", &Profile { strict: true }).is_empty());
+    }
+
+    #[test]
+    fn fixtures_for_each_static_id() {
+        use Severity::{Error, Info, Warning};
+        let table = [
+            ("v=spf1 ip4:1.2.3.4/33 -all", "spf-syntax", Error),
+            ("v=spf1x -all", "spf-syntax", Error),
+            (
+                "v=spf1 a a a a a a a a a a a -all",
+                "spf-too-many-lookups",
+                Error,
+            ),
+            (
+                "v=spf1 a a a a a a a a -all",
+                "spf-near-lookup-limit",
+                Warning,
+            ),
+            (
+                "v=spf1 a a a a a a a a a a -all",
+                "spf-near-lookup-limit",
+                Warning,
+            ),
+            ("v=spf1 ptr -all", "spf-ptr", Warning),
+            ("v=spf1 +all", "spf-plus-all", Error),
+            ("v=spf1 all", "spf-bare-all", Error),
+            ("v=spf1 ?all", "spf-neutral-all", Warning),
+            ("v=spf1 mx", "spf-no-all", Warning),
+            ("v=spf1 -all mx", "spf-terms-after-all", Warning),
+            (
+                "v=spf1 -all redirect=_spf.example.com",
+                "spf-redirect-with-all",
+                Warning,
+            ),
+            (
+                "v=spf1 ip4:10.1.2.0/24 -all",
+                "spf-private-address",
+                Warning,
+            ),
+            ("v=spf1 ip4:192.0.2.1 -all", "spf-private-address", Warning),
+            ("v=spf1 ip4:100.64.0.1 -all", "spf-private-address", Warning),
+            ("v=spf1 ip6:fe80::1 -all", "spf-private-address", Warning),
+            (
+                "v=spf1 ip6:2001:db8::/48 -all",
+                "spf-private-address",
+                Warning,
+            ),
+            ("v=spf1 ip4:8.0.0.0/8 -all", "spf-broad-prefix", Warning),
+            ("v=spf1 ip6:2a00::/16 -all", "spf-broad-prefix", Warning),
+            ("v=spf1 a/8 -all", "spf-broad-prefix", Warning),
+            (
+                "v=spf1 include:a.example.com include:A.example.com -all",
+                "spf-duplicate-include",
+                Warning,
+            ),
+            (
+                "v=spf1 include=_spf.example.com -all",
+                "spf-include-typo",
+                Warning,
+            ),
+            ("spf2.0/mfrom,pra mx -all", "spf-sender-id", Warning),
+            (
+                "v=spf1 exists:%{i}.bl.example.com -all",
+                "spf-macro-partial",
+                Info,
+            ),
+            (
+                "v=spf1 redirect=%{d}.example.com",
+                "spf-macro-partial",
+                Info,
+            ),
+        ];
+        for (text, id, severity) in table {
+            assert!(
+                has(text, id, severity),
+                "{text}: want {id} {severity}, got {:?}",
+                ids(text, &Profile::default())
+            );
+        }
+    }
+
+    #[test]
+    fn exactly_ten_lookups_is_not_an_error() {
+        let found = ids("v=spf1 a a a a a a a a a a -all", &Profile::default());
+        assert!(!found.iter().any(|(id, _)| *id == "spf-too-many-lookups"));
+        assert!(!has(
+            "v=spf1 a a a a a a a -all",
+            "spf-near-lookup-limit",
+            Severity::Warning
+        ));
+    }
+
+    #[test]
+    fn syntax_finding_has_the_column() {
+        let findings = lint_record(&["v=spf1 mx ip4:192.0.2.0/33 -all"], &Profile::default());
+        let syntax = findings.iter().find(|f| f.id == "spf-syntax").unwrap();
+        assert_eq!(syntax.column, Some(11));
+        assert!(syntax.message.contains("out of range"));
+        let ptr = lint_record(&["v=spf1 mx ptr -all"], &Profile::default());
+        assert_eq!(ptr[0].column, Some(11));
+    }
+
+    #[test]
+    fn strict_profile_turns_content_warnings_into_errors() {
+        let strict = Profile { strict: true };
+        for (text, id) in [
+            ("v=spf1 ip4:192.168.1.1 -all", "spf-private-address"),
+            ("v=spf1 ip4:8.0.0.0/12 -all", "spf-broad-prefix"),
+            ("v=spf1 ptr -all", "spf-ptr"),
+            ("v=spf1 ?all", "spf-neutral-all"),
+            ("v=spf1 mx", "spf-no-all"),
+        ] {
+            assert!(has_with(text, id, Severity::Error, &strict), "{text}");
+        }
+    }
+
+    #[test]
+    fn long_strings_and_records() {
+        let long = format!("v=spf1 {}-all", "ip4:203.0.114.1 ".repeat(20));
+        let found = ids(&long, &Profile::default());
+        assert!(found.contains(&("spf-string-too-long", Severity::Error)));
+        let split: Vec<&str> = vec![&long[..200], &long[200..]];
+        let found: Vec<&str> = lint_record(&split, &Profile::default())
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert!(!found.contains(&"spf-string-too-long"));
+        let big = format!("v=spf1 {}-all", "ip4:203.0.114.1 ".repeat(30));
+        let strings: Vec<&str> = big
+            .as_bytes()
+            .chunks(250)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let found: Vec<LintFinding> = lint_record(&strings, &Profile::default());
+        assert!(
+            found
+                .iter()
+                .any(|f| f.id == "spf-record-too-long" && f.message.contains("512"))
+        );
+    }
+
+    #[test]
+    fn medium_records_warn_at_450_octets() {
+        let text = format!("v=spf1 {}-all", "ip4:203.0.114.1 ".repeat(28));
+        let strings: Vec<&str> = text
+            .as_bytes()
+            .chunks(250)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let found = lint_record(&strings, &Profile::default());
+        let long = found
+            .iter()
+            .find(|f| f.id == "spf-record-too-long")
+            .unwrap();
+        assert!(long.message.contains("over 450"), "{}", long.message);
+    }
+
+    #[test]
+    fn type99_and_serialization() {
+        let finding = spf_type99("example.com");
+        assert_eq!(
+            (finding.id, finding.severity),
+            ("spf-type99", Severity::Warning)
+        );
+        let json = serde_json::to_value(&finding).unwrap();
+        assert_eq!(json["id"], "spf-type99");
+        assert_eq!(json["severity"], "warning");
+        assert_eq!(json["domain"], "example.com");
+        assert!(
+            finding
+                .to_string()
+                .starts_with("warning [spf-type99] example.com: ")
+        );
+    }
+
+    #[test]
+    fn special_purpose_addresses() {
+        assert!(is_special_purpose("10.1.2.3".parse().unwrap()));
+        assert!(is_special_purpose("fd00::1".parse().unwrap()));
+        assert!(!is_special_purpose("8.8.8.8".parse().unwrap()));
+        assert!(!is_special_purpose("2a00:1450::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn dns_querying_terms_counts_one_record() {
+        let count = |t: &str| dns_querying_terms(&parse(t).unwrap());
+        assert_eq!(
+            count("v=spf1 ip4:1.2.3.4 a mx ptr exists:x.example.com include:y.example.com -all"),
+            5
+        );
+        assert_eq!(count("v=spf1 a redirect=x.example.com"), 2);
+        assert_eq!(count("v=spf1 a -all redirect=x.example.com"), 1);
+        assert_eq!(count("v=spf1 -all a mx"), 0);
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn txt(zone: &mut MemoryZone, owner: &str, text: &str) {
+        zone.insert(owner, RecordData::Txt(vec![text.as_bytes().to_vec()]));
+    }
+
+    fn domain_ids(
+        zone: &MemoryZone,
+        domain: &str,
+    ) -> (DomainLint, Vec<(&'static str, Option<String>)>) {
+        let lint = block_on(lint_domain(zone, domain, &Profile::default()));
+        let ids = lint
+            .findings
+            .iter()
+            .map(|f| (f.id, f.domain.clone()))
+            .collect();
+        (lint, ids)
+    }
+
+    #[test]
+    fn domain_fixtures() {
+        let mut zone = MemoryZone::new();
+        let a = std::net::Ipv4Addr::new(198, 51, 99, 1);
+        txt(&mut zone, "multi.example", "v=spf1 -all");
+        txt(&mut zone, "multi.example", "v=spf1 +all");
+        txt(
+            &mut zone,
+            "inc.example",
+            "v=spf1 include:nothing.example include:plain.example -all",
+        );
+        txt(&mut zone, "plain.example", "not spf");
+        txt(&mut zone, "red.example", "v=spf1 redirect=plain.example");
+        txt(
+            &mut zone,
+            "loop1.example",
+            "v=spf1 include:loop2.example -all",
+        );
+        txt(
+            &mut zone,
+            "loop2.example",
+            "v=spf1 include:LOOP1.example. -all",
+        );
+        txt(
+            &mut zone,
+            "void.example",
+            "v=spf1 a:n1.example a:n2.example exists:n3.example -all",
+        );
+        txt(&mut zone, "mxs.example", "v=spf1 mx -all");
+        for i in 0..11 {
+            zone.insert(
+                "mxs.example",
+                RecordData::Mx(Mx {
+                    preference: i,
+                    exchange: format!("mx{i}.example"),
+                }),
+            );
+        }
+        txt(&mut zone, "old.example", "spf2.0/pra -all");
+        txt(&mut zone, "old.example", "v=spf1 -all");
+        zone.insert_timeout("timeout.example");
+        txt(
+            &mut zone,
+            "brokeninc.example",
+            "v=spf1 include:timeout.example -all",
+        );
+        txt(&mut zone, "ok.example", "v=spf1 a mx -all");
+        zone.insert("ok.example", RecordData::A(a));
+        zone.insert(
+            "ok.example",
+            RecordData::Mx(Mx {
+                preference: 10,
+                exchange: "ok.example".into(),
+            }),
+        );
+
+        let (_, found) = domain_ids(&zone, "multi.example");
+        assert!(found.contains(&("spf-multiple", Some("multi.example".into()))));
+        let (_, found) = domain_ids(&zone, "inc.example");
+        assert_eq!(
+            found
+                .iter()
+                .filter(|f| f.0 == "spf-include-no-record")
+                .count(),
+            2
+        );
+        let (_, found) = domain_ids(&zone, "red.example");
+        assert!(found.iter().any(|f| f.0 == "spf-redirect-no-record"));
+        let (_, found) = domain_ids(&zone, "loop1.example");
+        assert!(
+            found.contains(&("spf-include-loop", Some("loop2.example".into()))),
+            "{found:?}"
+        );
+        let (lint, found) = domain_ids(&zone, "void.example");
+        assert_eq!(lint.void_lookups, 3);
+        assert!(found.iter().any(|f| f.0 == "spf-void-lookups"));
+        assert!(
+            lint.findings
+                .iter()
+                .any(|f| f.id == "spf-void-lookups" && f.severity == Severity::Error)
+        );
+        let (_, found) = domain_ids(&zone, "mxs.example");
+        assert!(found.iter().any(|f| f.0 == "spf-mx-too-many"));
+        let (_, found) = domain_ids(&zone, "old.example");
+        assert!(found.iter().any(|f| f.0 == "spf-sender-id"));
+        let (_, found) = domain_ids(&zone, "nothing.example");
+        assert!(found.iter().any(|f| f.0 == "spf-none"));
+        let (lint, found) = domain_ids(&zone, "timeout.example");
+        assert!(found.iter().any(|f| f.0 == "spf-dns-error"), "{found:?}");
+        assert!(lint.findings[0].message.starts_with("could not determine"));
+        let (lint, _) = domain_ids(&zone, "brokeninc.example");
+        assert_eq!(lint.worst(), Some(Severity::Error));
+        let (lint, found) = domain_ids(&zone, "ok.example");
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(lint.dns_lookups, 2);
+        assert_eq!(lint.record.as_deref(), Some("v=spf1 a mx -all"));
+    }
+
+    #[test]
+    fn diamond_trees_are_bounded() {
+        let mut zone = MemoryZone::new();
+        for i in 0..30 {
+            let text = format!(
+                "v=spf1 include:d{}.example include:e{}.example -all",
+                i + 1,
+                i + 1
+            );
+            txt(&mut zone, &format!("d{i}.example"), &text);
+            txt(&mut zone, &format!("e{i}.example"), &text);
+        }
+        let (lint, found) = domain_ids(&zone, "d0.example");
+        assert!(lint.partial);
+        assert!(found.iter().any(|f| f.0 == "spf-too-many-lookups"));
+    }
+
+    #[test]
+    fn domain_lookup_count_follows_the_tree() {
+        let mut zone = MemoryZone::new();
+        txt(
+            &mut zone,
+            "top.example",
+            "v=spf1 include:a.example include:b.example redirect=c.example",
+        );
+        txt(&mut zone, "a.example", "v=spf1 ptr ptr ptr -all");
+        txt(&mut zone, "b.example", "v=spf1 include:a.example ptr -all");
+        txt(
+            &mut zone,
+            "c.example",
+            "v=spf1 exists:%{i}.c.example ptr -all",
+        );
+        let (lint, _) = domain_ids(&zone, "top.example");
+        // include a (1+3) + include b (1 + 1+3 + 1) + redirect c (1 + 2) = 13
+        assert_eq!(lint.dns_lookups, 13);
+        assert!(lint.partial);
+        let too_many = lint
+            .findings
+            .iter()
+            .find(|f| f.id == "spf-too-many-lookups")
+            .unwrap();
+        assert!(
+            too_many.message.contains("at least 13"),
+            "{}",
+            too_many.message
+        );
+        assert!(
+            too_many.message.contains("6 through `include:b.example`"),
+            "{}",
+            too_many.message
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! Macro expansion (RFC 7208 §7).
+//!
+//! [`expand`] turns a parsed [`MacroString`] into text given the values of
+//! the macro letters. The evaluator resolves `%{p}` (which needs DNS) before
+//! calling it; everything here is pure.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use super::ast::{Macro, MacroItem, MacroLetter, MacroString};
+
+/// Longest domain name handed to DNS after expansion (RFC 7208 §7.3).
+const MAX_DOMAIN_LEN: usize = 253;
+
+/// The values macro letters expand to (RFC 7208 §7.2).
+#[derive(Debug, Clone)]
+pub struct MacroEnv<'a> {
+    /// `%{s}`: `local-part@domain`.
+    pub sender: &'a str,
+    /// `%{l}`: the local-part.
+    pub local: &'a str,
+    /// `%{o}`: the sender's domain.
+    pub sender_domain: &'a str,
+    /// `%{d}`: the domain whose record is being evaluated.
+    pub domain: &'a str,
+    /// `%{i}`, `%{c}`, `%{v}`: the client address (IPv4-mapped already unmapped).
+    pub ip: IpAddr,
+    /// `%{h}`: the HELO/EHLO name, verbatim.
+    pub helo: &'a str,
+    /// `%{p}`: the validated name of the client, or `unknown`.
+    pub ptr: &'a str,
+    /// `%{r}`: the receiving host's name.
+    pub receiver: &'a str,
+    /// `%{t}`: seconds since the Unix epoch.
+    pub timestamp: u64,
+}
+
+/// True when `spec` uses `letter` in any macro.
+pub fn uses_letter(spec: &MacroString, letter: MacroLetter) -> bool {
+    spec.items
+        .iter()
+        .any(|i| matches!(i, MacroItem::Macro(m) if m.letter == letter))
+}
+
+/// Expands every macro of `spec` (RFC 7208 §7.3, §7.4).
+pub fn expand(spec: &MacroString, env: &MacroEnv<'_>) -> String {
+    let mut out = String::new();
+    for item in &spec.items {
+        match item {
+            MacroItem::Literal(text) => out.push_str(text),
+            MacroItem::Percent => out.push('%'),
+            MacroItem::Space => out.push(' '),
+            MacroItem::UrlSpace => out.push_str("%20"),
+            MacroItem::Macro(m) => out.push_str(&expand_macro(m, env)),
+        }
+    }
+    out
+}
+
+/// Expands `spec` for use as a DNS name: a trailing dot is dropped and a
+/// name over 253 characters loses labels from the left (RFC 7208 §7.3).
+pub fn expand_domain(spec: &MacroString, env: &MacroEnv<'_>) -> String {
+    let expanded = expand(spec, env);
+    let mut name = expanded.strip_suffix('.').unwrap_or(&expanded);
+    while name.len() > MAX_DOMAIN_LEN {
+        match name.split_once('.') {
+            Some((_, rest)) => name = rest,
+            None => break,
+        }
+    }
+    name.to_owned()
+}
+
+fn expand_macro(m: &Macro, env: &MacroEnv<'_>) -> String {
+    let value = letter_value(m.letter, env);
+    let delimiters = if m.delimiters.is_empty() {
+        "."
+    } else {
+        m.delimiters.as_str()
+    };
+    let mut parts: Vec<&str> = value.split(|c| delimiters.contains(c)).collect();
+    if m.reverse {
+        parts.reverse();
+    }
+    if let Some(keep) = m.digits {
+        let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+        if keep < parts.len() {
+            parts.drain(..parts.len() - keep);
+        }
+    }
+    let joined = parts.join(".");
+    if m.url_escape {
+        url_escape(&joined)
+    } else {
+        joined
+    }
+}
+
+fn letter_value(letter: MacroLetter, env: &MacroEnv<'_>) -> String {
+    match letter {
+        MacroLetter::Sender => env.sender.to_owned(),
+        MacroLetter::Local => env.local.to_owned(),
+        MacroLetter::SenderDomain => env.sender_domain.to_owned(),
+        MacroLetter::Domain => env.domain.to_owned(),
+        MacroLetter::Ip => dotted_ip(env.ip),
+        MacroLetter::Ptr => env.ptr.to_owned(),
+        MacroLetter::Version => match env.ip {
+            IpAddr::V4(_) => "in-addr".to_owned(),
+            IpAddr::V6(_) => "ip6".to_owned(),
+        },
+        MacroLetter::Helo => env.helo.to_owned(),
+        MacroLetter::ClientIp => env.ip.to_string(),
+        MacroLetter::Receiver => env.receiver.to_owned(),
+        MacroLetter::Timestamp => env.timestamp.to_string(),
+    }
+}
+
+/// `%{i}`: dotted quad for IPv4, 32 dot-separated nibbles for IPv6 (RFC 7208 §7.3).
+pub fn dotted_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let mut out = String::with_capacity(63);
+            for byte in v6.octets() {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                let _ = write!(out, "{:x}.{:x}", byte >> 4, byte & 0xf);
+            }
+            out
+        }
+    }
+}
+
+/// Percent-encodes every octet outside the RFC 3986 unreserved set (RFC 7208 §7.3).
+fn url_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spf::parse;
+
+    fn env(ip: &str) -> MacroEnv<'static> {
+        MacroEnv {
+            sender: "strong-bad@email.example.com",
+            local: "strong-bad",
+            sender_domain: "email.example.com",
+            domain: "email.example.com",
+            ip: ip.parse().unwrap(),
+            helo: "mx.example.org",
+            ptr: "unknown",
+            receiver: "mx.example.net",
+            timestamp: 1_000_000,
+        }
+    }
+
+    fn expand_exp(text: &str, ip: &str) -> String {
+        expand(&parse::parse_explanation(text).unwrap(), &env(ip))
+    }
+
+    /// The examples of RFC 7208 §7.4.
+    #[test]
+    fn rfc_examples() {
+        let table = [
+            ("%{s}", "strong-bad@email.example.com"),
+            ("%{o}", "email.example.com"),
+            ("%{d}", "email.example.com"),
+            ("%{d4}", "email.example.com"),
+            ("%{d3}", "email.example.com"),
+            ("%{d2}", "example.com"),
+            ("%{d1}", "com"),
+            ("%{dr}", "com.example.email"),
+            ("%{d2r}", "example.email"),
+            ("%{l}", "strong-bad"),
+            ("%{l-}", "strong.bad"),
+            ("%{lr}", "strong-bad"),
+            ("%{lr-}", "bad.strong"),
+            ("%{l1r-}", "strong"),
+            (
+                "%{ir}.%{v}._spf.%{d2}",
+                "3.2.0.192.in-addr._spf.example.com",
+            ),
+            ("%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com"),
+            (
+                "%{d2}.trusted-domains.example.net",
+                "example.com.trusted-domains.example.net",
+            ),
+            ("%%%_%-", "% %20"),
+            ("%{L}", "strong-bad"),
+            ("%{S}", "strong-bad%40email.example.com"),
+            ("%{c} %{r} %{t}", "192.0.2.3 mx.example.net 1000000"),
+        ];
+        for (spec, want) in table {
+            assert_eq!(expand_exp(spec, "192.0.2.3"), want, "{spec}");
+        }
+        assert_eq!(
+            expand_exp("%{ir}.%{v}._spf.%{d2}", "2001:db8::cb01"),
+            "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com"
+        );
+        assert_eq!(expand_exp("%{c}", "2001:db8::cb01"), "2001:db8::cb01");
+    }
+
+    #[test]
+    fn long_names_lose_labels_from_the_left() {
+        let spec = parse::parse_explanation(&format!(
+            "{}.{}.example.com.",
+            "a".repeat(200),
+            "b".repeat(60)
+        ))
+        .unwrap();
+        let name = expand_domain(&spec, &env("192.0.2.3"));
+        assert_eq!(name, format!("{}.example.com", "b".repeat(60)));
+    }
+}

@@ -1,0 +1,1193 @@
+//! SPF record parser: one nom function per RFC 7208 §12 ABNF rule.
+//!
+//! Each rule function takes the remaining input and returns the rest and
+//! its value. Errors that leave no alternative are nom `Failure`s carrying a
+//! [`ParseErrorKind`]; [`parse`] reports them at the start of the term they
+//! occur in, so a caret can point at the bad term. Record-level checks that
+//! the ABNF cannot express (at most one `redirect=` and one `exp=`, §6) run
+//! after the grammar.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
+use nom::combinator::{all_consuming, opt};
+use nom::{Err as NomErr, IResult, Parser};
+
+use super::ast::{
+    Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
+    Qualifier, Record, Term,
+};
+
+/// What is wrong with a record, and what would have been accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseErrorKind {
+    /// The text does not start with the version tag.
+    #[error("record does not start with `v=spf1` followed by a space or the end")]
+    NotSpf,
+    /// A control character (CR, LF, TAB, NUL, …) in the record.
+    #[error("control character {0} is not allowed: terms are separated by spaces (U+0020) only")]
+    ControlChar(String),
+    /// A character outside 7-bit ASCII.
+    #[error("non-ASCII character {0} is not allowed: SPF records are 7-bit ASCII")]
+    NonAscii(String),
+    /// A mechanism name that RFC 7208 does not define.
+    #[error(
+        "unknown mechanism `{0}`: accepted all, include, a, mx, ptr, ip4, ip6, exists, or a modifier `name=value`"
+    )]
+    UnknownMechanism(String),
+    /// `redirect:` or `exp:` written like a mechanism.
+    #[error("`{0}` is a modifier, not a mechanism: write `{0}=` followed by a domain")]
+    ModifierAsMechanism(String),
+    /// A modifier name that does not start with a letter.
+    #[error(
+        "invalid modifier name `{0}`: accepted a letter followed by letters, digits, `-`, `_` or `.`"
+    )]
+    InvalidModifierName(String),
+    /// A mechanism that needs `:argument` has none.
+    #[error("`{0}` needs an argument: accepted `{1}`")]
+    MissingArgument(String, String),
+    /// `a:`, `include:`, `redirect=`, … with nothing after them.
+    #[error("empty domain after `{0}`: accepted a domain name or a macro")]
+    EmptyDomain(String),
+    /// A mechanism that takes no argument or prefix length was given one.
+    #[error("`{0}` takes no prefix length or argument here")]
+    NoArgument(String),
+    /// `ip4:…//n` or `ip6:…//n`.
+    #[error("`{0}` takes a single prefix length `/n`, not a dual `//n`")]
+    DualCidrNotAllowed(String),
+    /// A prefix length above 32 (IPv4) or 128 (IPv6).
+    #[error("ip{family} prefix length {value} is out of range: accepted 0–{max}")]
+    CidrOutOfRange {
+        /// 4 or 6.
+        family: u8,
+        /// The digits as written.
+        value: String,
+        /// 32 or 128.
+        max: u8,
+    },
+    /// A prefix length such as `/032`.
+    #[error(
+        "prefix length `/{0}` has a leading zero: accepted a decimal number without leading zeros"
+    )]
+    CidrLeadingZero(String),
+    /// Not a dotted-quad IPv4 address.
+    #[error("invalid IPv4 network `{0}`: accepted four decimal octets 0–255 without leading zeros")]
+    InvalidIp4(String),
+    /// Not an RFC 4291 IPv6 address.
+    #[error("invalid IPv6 network `{0}`: accepted an RFC 4291 address such as `2001:db8::`")]
+    InvalidIp6(String),
+    /// A domain-spec that ends neither in `.toplabel` nor in a macro.
+    #[error(
+        "domain `{0}` does not end in a valid top label: accepted `.label` of letters, digits and inner dashes, not all digits, or a macro"
+    )]
+    InvalidDomainEnd(String),
+    /// `%` followed by something other than `{`, `%`, `_`, `-`.
+    #[error("invalid macro escape `%{0}`: accepted `%{{…}}`, `%%`, `%_` and `%-`")]
+    InvalidMacroEscape(String),
+    /// `%{x}` with an undefined letter.
+    #[error(
+        "unknown macro letter `{0}`: accepted s, l, o, d, i, p, v, h (and c, r, t in explanation text)"
+    )]
+    UnknownMacroLetter(char),
+    /// `%{c}`, `%{r}` or `%{t}` outside explanation text.
+    #[error(
+        "macro letter `{0}` is only allowed in explanation text: accepted here s, l, o, d, i, p, v, h"
+    )]
+    ExpOnlyMacroLetter(char),
+    /// A `%{…}` with bad transformers or delimiters, or no closing brace.
+    #[error(
+        "malformed macro `{0}`: accepted `%{{`, a letter, optional non-zero digits, optional `r`, delimiters from `.-+,/_=`, then `}}`"
+    )]
+    MalformedMacro(String),
+    /// A second `redirect=` or `exp=`.
+    #[error("`{0}` appears more than once: accepted at most one `redirect=` and one `exp=`")]
+    DuplicateModifier(String),
+    /// Text that no rule accepts at this point.
+    #[error("unexpected `{found}` after `{after}`: terms are separated by spaces")]
+    Unexpected {
+        /// The text that was understood just before.
+        after: String,
+        /// The text that was not understood.
+        found: String,
+    },
+}
+
+/// A record that does not follow RFC 7208 §12, with the place of the bad term.
+///
+/// `offset` is the 0-based byte offset of the term, `column` its 1-based
+/// character column. [`ParseError::render`] draws a caret under it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {kind}")]
+pub struct ParseError {
+    /// 0-based byte offset of the bad term in the text.
+    pub offset: usize,
+    /// 1-based column (in characters) of the bad term.
+    pub column: usize,
+    /// What is wrong.
+    pub kind: ParseErrorKind,
+    text: String,
+}
+
+impl ParseError {
+    fn new(text: &str, at: &str, kind: ParseErrorKind) -> Self {
+        let offset = text.len() - at.len();
+        let column = text[..offset].chars().count() + 1;
+        ParseError {
+            offset,
+            column,
+            kind,
+            text: text.to_owned(),
+        }
+    }
+
+    /// The text that was parsed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The record on one line and, below it, a caret under the bad term and the message.
+    ///
+    /// Control and other invisible characters are shown as `�` so the caret stays aligned.
+    pub fn render(&self) -> String {
+        let line: String = self
+            .text
+            .chars()
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .collect();
+        format!(
+            "{line}\n{:width$}^ {}",
+            "",
+            self.kind,
+            width = self.column - 1
+        )
+    }
+}
+
+/// Where a macro-string stands: the record, or explanation text (RFC 7208 §6.2, §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MacroContext {
+    /// Domain-specs and modifier values: no spaces, no `c`, `r`, `t`.
+    Record,
+    /// Explanation text fetched by `exp=`: spaces and `c`, `r`, `t` allowed.
+    Explanation,
+}
+
+/// nom error carrying the kind of failure and where it happened.
+#[derive(Debug)]
+struct Failure<'a> {
+    input: &'a str,
+    kind: ParseErrorKind,
+}
+
+impl<'a> nom::error::ParseError<&'a str> for Failure<'a> {
+    fn from_error_kind(input: &'a str, _kind: nom::error::ErrorKind) -> Self {
+        Failure {
+            input,
+            kind: char_error("", input),
+        }
+    }
+
+    fn append(_input: &'a str, _kind: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type PResult<'a, T> = IResult<&'a str, T, Failure<'a>>;
+
+fn fail<T>(input: &str, kind: ParseErrorKind) -> PResult<'_, T> {
+    Err(failure(input, kind))
+}
+
+fn failure(input: &str, kind: ParseErrorKind) -> NomErr<Failure<'_>> {
+    NomErr::Failure(Failure { input, kind })
+}
+
+/// The error for text that no rule accepts: a control or non-ASCII
+/// character gets its own kind, anything else is "unexpected".
+fn char_error(after: &str, rest: &str) -> ParseErrorKind {
+    match rest.chars().next() {
+        Some(c) if !c.is_ascii() => ParseErrorKind::NonAscii(format!("U+{:04X}", c as u32)),
+        Some(c) if c.is_ascii_control() => {
+            ParseErrorKind::ControlChar(format!("U+{:04X}", c as u32))
+        }
+        _ => ParseErrorKind::Unexpected {
+            after: after.to_owned(),
+            found: rest.split(' ').next().unwrap_or_default().to_owned(),
+        },
+    }
+}
+
+/// Parses an SPF record (RFC 7208 §4.5, §12), strictly.
+///
+/// Accepts exactly what the ABNF accepts, plus the record-level rules of
+/// §6 (at most one `redirect=` and one `exp=`). Unknown modifiers are kept.
+pub fn parse(text: &str) -> Result<Record, ParseError> {
+    let (_, terms) = all_consuming(record).parse(text).map_err(|e| match e {
+        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind),
+        NomErr::Incomplete(_) => ParseError::new(text, text, ParseErrorKind::NotSpf),
+    })?;
+    let mut seen_redirect = false;
+    let mut seen_exp = false;
+    let mut out = Record::default();
+    for (at, term) in terms {
+        let seen = match &term {
+            Term::Modifier(Modifier::Redirect(_)) => Some((&mut seen_redirect, "redirect")),
+            Term::Modifier(Modifier::Explanation(_)) => Some((&mut seen_exp, "exp")),
+            _ => None,
+        };
+        if let Some((seen, name)) = seen {
+            if *seen {
+                let kind = ParseErrorKind::DuplicateModifier(name.to_owned());
+                return Err(ParseError::new(text, at, kind));
+            }
+            *seen = true;
+        }
+        out.offsets.push(text.len() - at.len());
+        out.terms.push(term);
+    }
+    Ok(out)
+}
+
+/// Parses explanation text fetched through `exp=` (RFC 7208 §6.2, §12 `explain-string`).
+///
+/// Spaces and the macro letters `c`, `r`, `t` are allowed here; control
+/// and non-ASCII characters are not.
+pub fn parse_explanation(text: &str) -> Result<MacroString, ParseError> {
+    let (rest, value) = explain_string(text).map_err(|e| match e {
+        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind),
+        NomErr::Incomplete(_) => ParseError::new(text, text, ParseErrorKind::NotSpf),
+    })?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(ParseError::new(text, rest, char_error("", rest)))
+    }
+}
+
+/// True when TXT data is an SPF record: `v=spf1` (any case) then a space or the end (RFC 7208 §4.5).
+pub fn is_spf_record(text: &[u8]) -> bool {
+    text.len() >= 6
+        && text[..6].eq_ignore_ascii_case(b"v=spf1")
+        && (text.len() == 6 || text[6] == b' ')
+}
+
+/// `record = version terms *SP`
+fn record(input: &str) -> PResult<'_, Vec<(&str, Term)>> {
+    let (rest, ()) = version(input)?;
+    terms(rest)
+}
+
+/// `version = "v=spf1"`, followed by a space or the end (RFC 7208 §4.5).
+fn version(input: &str) -> PResult<'_, ()> {
+    let tagged: PResult<'_, &str> = tag_no_case("v=spf1").parse(input);
+    match tagged {
+        Ok((rest, _)) if rest.is_empty() || rest.starts_with(' ') => Ok((rest, ())),
+        _ => fail(input, ParseErrorKind::NotSpf),
+    }
+}
+
+/// `terms = *( 1*SP ( directive / modifier ) )`, and the trailing `*SP` of `record`.
+///
+/// Returns each term with the input at its start, for offsets.
+fn terms(mut input: &str) -> PResult<'_, Vec<(&str, Term)>> {
+    let mut out = Vec::new();
+    loop {
+        // `version` and each term end at a space or at the end.
+        let (rest, _) = take_while(|c| c == ' ').parse(input)?;
+        if rest.is_empty() {
+            return Ok((rest, out));
+        }
+        let (after, term) = match term(rest) {
+            Ok(ok) => ok,
+            Err(NomErr::Error(f) | NomErr::Failure(f)) => return fail(rest, f.kind),
+            Err(NomErr::Incomplete(n)) => return Err(NomErr::Incomplete(n)),
+        };
+        if !after.is_empty() && !after.starts_with(' ') {
+            let text = &rest[..rest.len() - after.len()];
+            return fail(rest, char_error(text, after));
+        }
+        out.push((rest, term));
+        input = after;
+    }
+}
+
+/// `directive / modifier`: a modifier is a `name` followed by `=` (RFC 7208 §4.6.1).
+fn term(input: &str) -> PResult<'_, Term> {
+    let (after_name, _) = take_while(name_char).parse(input)?;
+    if after_name.starts_with('=') {
+        let (rest, m) = modifier(input)?;
+        Ok((rest, Term::Modifier(m)))
+    } else {
+        let (rest, d) = directive(input)?;
+        Ok((rest, Term::Directive(d)))
+    }
+}
+
+/// `directive = [ qualifier ] mechanism`
+fn directive(input: &str) -> PResult<'_, Directive> {
+    let (rest, qualifier) = opt(qualifier).parse(input)?;
+    let (rest, mechanism) = mechanism(rest)?;
+    Ok((
+        rest,
+        Directive {
+            qualifier,
+            mechanism,
+        },
+    ))
+}
+
+/// `qualifier = "+" / "-" / "?" / "~"`
+fn qualifier(input: &str) -> PResult<'_, Qualifier> {
+    let q = match input.chars().next() {
+        Some('+') => Qualifier::Pass,
+        Some('-') => Qualifier::Fail,
+        Some('~') => Qualifier::SoftFail,
+        Some('?') => Qualifier::Neutral,
+        _ => {
+            return Err(NomErr::Error(nom::error::ParseError::from_error_kind(
+                input,
+                nom::error::ErrorKind::OneOf,
+            )));
+        }
+    };
+    Ok((&input[1..], q))
+}
+
+/// `mechanism = ( all / include / a / mx / ptr / ip4 / ip6 / exists )`
+fn mechanism(input: &str) -> PResult<'_, Mechanism> {
+    let (_, name) = take_while(|c: char| c.is_ascii_alphanumeric()).parse(input)?;
+    match name.to_ascii_lowercase().as_str() {
+        "all" => all(input),
+        "include" => include(input),
+        "a" => a(input),
+        "mx" => mx(input),
+        "ptr" => ptr(input),
+        "ip4" => ip4(input),
+        "ip6" => ip6(input),
+        "exists" => exists(input),
+        lower @ ("redirect" | "exp") => {
+            fail(input, ParseErrorKind::ModifierAsMechanism(lower.to_owned()))
+        }
+        _ if input.starts_with(|c: char| c.is_control() || !c.is_ascii()) => {
+            fail(input, char_error("", input))
+        }
+        _ => {
+            let word = input.split(' ').next().unwrap_or_default();
+            fail(input, ParseErrorKind::UnknownMechanism(word.to_owned()))
+        }
+    }
+}
+
+/// `all = "all"`
+fn all(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("all").parse(input)?;
+    if rest.starts_with([':', '/']) {
+        return fail(input, ParseErrorKind::NoArgument("all".into()));
+    }
+    Ok((rest, Mechanism::All))
+}
+
+/// `include = "include" ":" domain-spec`
+fn include(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("include").parse(input)?;
+    let Some(rest) = rest.strip_prefix(':') else {
+        return missing_argument(input, "include", "include:_spf.example.com");
+    };
+    let (rest, domain) = domain_argument(rest, "include")?;
+    Ok((rest, Mechanism::Include(domain)))
+}
+
+/// `a = "a" [ ":" domain-spec ] [ dual-cidr-length ]`
+fn a(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("a").parse(input)?;
+    let (rest, (domain, cidr)) = target_and_cidr(rest, "a")?;
+    Ok((rest, Mechanism::A { domain, cidr }))
+}
+
+/// `mx = "mx" [ ":" domain-spec ] [ dual-cidr-length ]`
+fn mx(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("mx").parse(input)?;
+    let (rest, (domain, cidr)) = target_and_cidr(rest, "mx")?;
+    Ok((rest, Mechanism::Mx { domain, cidr }))
+}
+
+/// `ptr = "ptr" [ ":" domain-spec ]`
+fn ptr(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("ptr").parse(input)?;
+    if rest.starts_with('/') {
+        return fail(input, ParseErrorKind::NoArgument("ptr".into()));
+    }
+    match rest.strip_prefix(':') {
+        Some(rest) => {
+            let (rest, domain) = domain_argument(rest, "ptr")?;
+            Ok((rest, Mechanism::Ptr(Some(domain))))
+        }
+        None => Ok((rest, Mechanism::Ptr(None))),
+    }
+}
+
+/// `ip4 = "ip4" ":" ip4-network [ ip4-cidr-length ]`
+fn ip4(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("ip4").parse(input)?;
+    let Some(rest) = rest.strip_prefix(':') else {
+        return missing_argument(input, "ip4", "ip4:192.0.2.0/24");
+    };
+    let (rest, addr) = ip4_network(rest)?;
+    if rest.starts_with("//") {
+        return fail(input, ParseErrorKind::DualCidrNotAllowed("ip4".into()));
+    }
+    let (rest, prefix) = opt(ip4_cidr_length).parse(rest)?;
+    Ok((rest, Mechanism::Ip4 { addr, prefix }))
+}
+
+/// `ip6 = "ip6" ":" ip6-network [ ip6-cidr-length ]`
+fn ip6(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("ip6").parse(input)?;
+    let Some(rest) = rest.strip_prefix(':') else {
+        return missing_argument(input, "ip6", "ip6:2001:db8::/32");
+    };
+    let (rest, addr) = ip6_network(rest)?;
+    if rest.starts_with("//") {
+        return fail(input, ParseErrorKind::DualCidrNotAllowed("ip6".into()));
+    }
+    let (rest, prefix) = opt(ip6_cidr_length).parse(rest)?;
+    Ok((rest, Mechanism::Ip6 { addr, prefix }))
+}
+
+/// `exists = "exists" ":" domain-spec`
+fn exists(input: &str) -> PResult<'_, Mechanism> {
+    let (rest, _) = tag_no_case("exists").parse(input)?;
+    let Some(rest) = rest.strip_prefix(':') else {
+        return missing_argument(input, "exists", "exists:%{i}.example.com");
+    };
+    let (rest, domain) = domain_argument(rest, "exists")?;
+    Ok((rest, Mechanism::Exists(domain)))
+}
+
+fn missing_argument<'a, T>(input: &'a str, name: &str, example: &str) -> PResult<'a, T> {
+    fail(
+        input,
+        ParseErrorKind::MissingArgument(name.into(), example.into()),
+    )
+}
+
+/// The domain-spec after `include:`, `exists:`, `ptr:`: not empty, and no
+/// prefix length (a `/24` would be read as part of the top label).
+fn domain_argument<'a>(input: &'a str, name: &str) -> PResult<'a, MacroString> {
+    if input.is_empty() || input.starts_with(' ') {
+        return fail(input, ParseErrorKind::EmptyDomain(format!("{name}:")));
+    }
+    match domain_spec(input) {
+        Err(NomErr::Failure(Failure {
+            input: at,
+            kind: ParseErrorKind::InvalidDomainEnd(text),
+        })) => {
+            let digits = text.trim_end_matches(|c: char| c.is_ascii_digit());
+            let kind = if digits.len() < text.len() && digits.ends_with('/') {
+                ParseErrorKind::NoArgument(name.into())
+            } else {
+                ParseErrorKind::InvalidDomainEnd(text)
+            };
+            fail(at, kind)
+        }
+        other => other,
+    }
+}
+
+/// The optional `:domain-spec` and `dual-cidr-length` of `a` and `mx`.
+///
+/// A domain-spec may itself hold `/` (`a:foo:bar/baz.example.com`), so the
+/// prefix lengths are split off the end of the term first, as pyspf does.
+fn target_and_cidr<'a>(input: &'a str, name: &str) -> PResult<'a, (Option<MacroString>, DualCidr)> {
+    let Some(spec) = input.strip_prefix(':') else {
+        let (rest, cidr) = dual_cidr_length(input)?;
+        return Ok((rest, (None, cidr)));
+    };
+    let end = spec.find(' ').unwrap_or(spec.len());
+    let (domain_text, cidr_text) = split_cidr_suffix(&spec[..end]);
+    if domain_text.is_empty() {
+        return fail(input, ParseErrorKind::EmptyDomain(format!("{name}:")));
+    }
+    let (left, domain) = domain_spec(domain_text)?;
+    if !left.is_empty() {
+        // Hand the caller the unparsed text so it names the bad character.
+        let at = domain_text.len() - left.len();
+        return Ok((&spec[at..], (Some(domain), DualCidr::default())));
+    }
+    let (_, cidr) = all_consuming(dual_cidr_length).parse(cidr_text)?;
+    Ok((&spec[end..], (Some(domain), cidr)))
+}
+
+/// Splits `text` into a domain part and a trailing `[/n][//m]`.
+fn split_cidr_suffix(text: &str) -> (&str, &str) {
+    let mut end = text.len();
+    let digits = |s: &str| s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let d = digits(&text[..end]);
+    if d < end && text[..d].ends_with("//") {
+        end = d - 2;
+    }
+    let d = digits(&text[..end]);
+    if d < end && text[..d].ends_with('/') && !text[..d].ends_with("//") {
+        end = d - 1;
+    }
+    text.split_at(end)
+}
+
+/// `dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ]`
+fn dual_cidr_length(input: &str) -> PResult<'_, DualCidr> {
+    let (rest, ip4) = opt(ip4_cidr_length).parse(input)?;
+    let (rest, ip6) = opt(|i| {
+        let (i, _) = tag("/").parse(i)?;
+        ip6_cidr_length(i)
+    })
+    .parse(rest)?;
+    Ok((rest, DualCidr { ip4, ip6 }))
+}
+
+/// `ip4-cidr-length = "/" ("0" / %x31-39 0*1DIGIT)` ; value range 0-32
+fn ip4_cidr_length(input: &str) -> PResult<'_, u8> {
+    cidr_length(input, 4, 32)
+}
+
+/// `ip6-cidr-length = "/" ("0" / %x31-39 0*2DIGIT)` ; value range 0-128
+fn ip6_cidr_length(input: &str) -> PResult<'_, u8> {
+    cidr_length(input, 6, 128)
+}
+
+fn cidr_length(input: &str, family: u8, max: u8) -> PResult<'_, u8> {
+    let (rest, _) = tag("/").parse(input)?;
+    let (rest, digits) = take_while1(|c: char| c.is_ascii_digit()).parse(rest)?;
+    if digits.len() > 1 && digits.starts_with('0') {
+        return fail(input, ParseErrorKind::CidrLeadingZero(digits.into()));
+    }
+    match digits.parse::<u8>() {
+        Ok(value) if value <= max => Ok((rest, value)),
+        _ => fail(
+            input,
+            ParseErrorKind::CidrOutOfRange {
+                family,
+                value: digits.into(),
+                max,
+            },
+        ),
+    }
+}
+
+/// `ip4-network = qnum "." qnum "." qnum "." qnum`
+fn ip4_network(input: &str) -> PResult<'_, Ipv4Addr> {
+    let (rest, text) = take_while(|c: char| c.is_ascii_digit() || c == '.').parse(input)?;
+    let octets: Vec<Option<u8>> = text.split('.').map(qnum).collect();
+    match octets.as_slice() {
+        [Some(a), Some(b), Some(c), Some(d)] => Ok((rest, Ipv4Addr::new(*a, *b, *c, *d))),
+        _ => fail(input, ParseErrorKind::InvalidIp4(text.into())),
+    }
+}
+
+/// `qnum = DIGIT / %x31-39 DIGIT / "1" 2DIGIT / "2" %x30-34 DIGIT / "25" %x30-35`
+///
+/// A decimal 0–255 without leading zeros.
+fn qnum(text: &str) -> Option<u8> {
+    let ok = !text.is_empty()
+        && text.len() <= 3
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text.len() == 1 || !text.starts_with('0'));
+    if ok { text.parse().ok() } else { None }
+}
+
+/// `ip6-network = <as per [RFC4291], section 2.2>`
+fn ip6_network(input: &str) -> PResult<'_, Ipv6Addr> {
+    let (rest, text) =
+        take_while(|c: char| c.is_ascii_hexdigit() || c == ':' || c == '.').parse(input)?;
+    match text.parse() {
+        Ok(addr) => Ok((rest, addr)),
+        Err(_) => fail(input, ParseErrorKind::InvalidIp6(text.into())),
+    }
+}
+
+/// `modifier = redirect / explanation / unknown-modifier`
+fn modifier(input: &str) -> PResult<'_, Modifier> {
+    let (_, n) = name(input)?;
+    if n.eq_ignore_ascii_case("redirect") {
+        redirect(input)
+    } else if n.eq_ignore_ascii_case("exp") {
+        explanation(input)
+    } else {
+        unknown_modifier(input)
+    }
+}
+
+/// `redirect = "redirect" "=" domain-spec`
+fn redirect(input: &str) -> PResult<'_, Modifier> {
+    let (rest, _) = tag_no_case("redirect=").parse(input)?;
+    let (rest, domain) = modifier_domain(rest, "redirect=")?;
+    Ok((rest, Modifier::Redirect(domain)))
+}
+
+/// `explanation = "exp" "=" domain-spec`
+fn explanation(input: &str) -> PResult<'_, Modifier> {
+    let (rest, _) = tag_no_case("exp=").parse(input)?;
+    let (rest, domain) = modifier_domain(rest, "exp=")?;
+    Ok((rest, Modifier::Explanation(domain)))
+}
+
+fn modifier_domain<'a>(input: &'a str, label: &str) -> PResult<'a, MacroString> {
+    if input.is_empty() || input.starts_with(' ') {
+        return fail(input, ParseErrorKind::EmptyDomain(label.into()));
+    }
+    domain_spec(input)
+}
+
+/// `unknown-modifier = name "=" macro-string`
+fn unknown_modifier(input: &str) -> PResult<'_, Modifier> {
+    let (rest, n) = name(input)?;
+    let (rest, _) = tag("=").parse(rest)?;
+    let (rest, value) = macro_string(MacroContext::Record)(rest)?;
+    let name = n.to_owned();
+    Ok((rest, Modifier::Unknown { name, value }))
+}
+
+/// `name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." )`
+fn name(input: &str) -> PResult<'_, &str> {
+    let (rest, n) = take_while(name_char).parse(input)?;
+    if !n.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return fail(input, ParseErrorKind::InvalidModifierName(n.into()));
+    }
+    Ok((rest, n))
+}
+
+fn name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// `domain-spec = macro-string domain-end`
+fn domain_spec(input: &str) -> PResult<'_, MacroString> {
+    let (rest, spec) = macro_string(MacroContext::Record)(input)?;
+    if spec.items.is_empty() {
+        return fail(input, char_error("", input));
+    }
+    if !domain_end(&spec) {
+        let text = &input[..input.len() - rest.len()];
+        return fail(input, ParseErrorKind::InvalidDomainEnd(text.into()));
+    }
+    Ok((rest, spec))
+}
+
+/// `domain-end = ( "." toplabel [ "." ] ) / macro-expand`
+///
+/// Checked on the parsed macro-string: it ends in a macro-expand, or its
+/// last literal ends in `.toplabel` with an optional final dot.
+fn domain_end(spec: &MacroString) -> bool {
+    match spec.items.last() {
+        Some(MacroItem::Literal(text)) => {
+            let text = text.strip_suffix('.').unwrap_or(text);
+            text.rsplit_once('.').is_some_and(|(_, top)| toplabel(top))
+        }
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// `toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum )`
+fn toplabel(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            first.is_ascii_alphanumeric()
+                && last.is_ascii_alphanumeric()
+                && bytes.iter().all(|b| alphanum(*b) || *b == b'-')
+                && bytes.iter().any(|b| b.is_ascii_alphabetic() || *b == b'-')
+        }
+        _ => false,
+    }
+}
+
+/// `alphanum = ALPHA / DIGIT`
+fn alphanum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// `explain-string = *( macro-string / SP )`
+fn explain_string(input: &str) -> PResult<'_, MacroString> {
+    macro_string(MacroContext::Explanation)(input)
+}
+
+/// `macro-string = *( macro-expand / macro-literal )`
+fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroString> {
+    move |mut input| {
+        let mut items = Vec::new();
+        loop {
+            if input.starts_with('%') {
+                let (rest, item) = macro_expand(context)(input)?;
+                items.push(item);
+                input = rest;
+                continue;
+            }
+            let (rest, text) = take_while(|c| {
+                macro_literal(c) || (context == MacroContext::Explanation && c == ' ')
+            })
+            .parse(input)?;
+            if text.is_empty() {
+                return Ok((input, MacroString::new(items)));
+            }
+            items.push(MacroItem::Literal(text.to_owned()));
+            input = rest;
+        }
+    }
+}
+
+/// `macro-literal = %x21-24 / %x26-7E`
+fn macro_literal(c: char) -> bool {
+    matches!(c, '\x21'..='\x24' | '\x26'..='\x7e')
+}
+
+/// `macro-expand = ( "%{" macro-letter transformers *delimiter "}" ) / "%%" / "%_" / "%-"`
+fn macro_expand(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroItem> {
+    move |input| {
+        let (rest, _) = tag("%").parse(input)?;
+        let mut chars = rest.chars();
+        match chars.next() {
+            Some('%') => Ok((&rest[1..], MacroItem::Percent)),
+            Some('_') => Ok((&rest[1..], MacroItem::Space)),
+            Some('-') => Ok((&rest[1..], MacroItem::UrlSpace)),
+            Some('{') => {
+                let malformed = || {
+                    let end = input.find(['}', ' ']).map_or(input.len(), |i| i + 1);
+                    ParseErrorKind::MalformedMacro(input[..end].to_owned())
+                };
+                let Some((body, (letter, url_escape))) = macro_letter(context)(&rest[1..])? else {
+                    return fail(input, malformed());
+                };
+                let (body, (digits, reverse)) = transformers(body)?;
+                if digits == Some(0) {
+                    return fail(input, malformed());
+                }
+                let (body, delimiters) = take_while(delimiter).parse(body)?;
+                let Some(rest) = body.strip_prefix('}') else {
+                    return fail(input, malformed());
+                };
+                Ok((
+                    rest,
+                    MacroItem::Macro(Macro {
+                        letter,
+                        url_escape,
+                        digits,
+                        reverse,
+                        delimiters: delimiters.to_owned(),
+                    }),
+                ))
+            }
+            Some(c) => fail(input, ParseErrorKind::InvalidMacroEscape(c.to_string())),
+            None => fail(input, ParseErrorKind::InvalidMacroEscape(String::new())),
+        }
+    }
+}
+
+type LetterResult<'a> = Result<Option<(&'a str, (MacroLetter, bool))>, NomErr<Failure<'a>>>;
+
+/// `macro-letter = "s" / "l" / "o" / "d" / "i" / "p" / "h" / "c" / "r" / "t" / "v"`
+///
+/// Returns the letter and whether it was written in upper case, or `None`
+/// when the input is empty; refuses letters not allowed in `context`.
+fn macro_letter(context: MacroContext) -> impl Fn(&str) -> LetterResult<'_> {
+    move |input| {
+        let Some(c) = input.chars().next() else {
+            return Ok(None);
+        };
+        let letter = match MacroLetter::from_char(c) {
+            None => return Err(failure(input, ParseErrorKind::UnknownMacroLetter(c))),
+            Some(l) if l.is_exp_only() && context == MacroContext::Record => {
+                return Err(failure(input, ParseErrorKind::ExpOnlyMacroLetter(c)));
+            }
+            Some(l) => l,
+        };
+        Ok(Some((
+            &input[c.len_utf8()..],
+            (letter, c.is_ascii_uppercase()),
+        )))
+    }
+}
+
+/// `transformers = *DIGIT [ "r" ]`
+///
+/// A digit count too large for `u32` is kept as `u32::MAX`: either way it
+/// means "all parts".
+fn transformers(input: &str) -> PResult<'_, (Option<u32>, bool)> {
+    let (rest, digits) = take_while(|c: char| c.is_ascii_digit()).parse(input)?;
+    let count = (!digits.is_empty()).then(|| digits.parse().unwrap_or(u32::MAX));
+    let (rest, r) = opt(tag_no_case("r")).parse(rest)?;
+    Ok((rest, (count, r.is_some())))
+}
+
+/// `delimiter = "." / "-" / "+" / "," / "/" / "_" / "="`
+fn delimiter(c: char) -> bool {
+    matches!(c, '.' | '-' | '+' | ',' | '/' | '_' | '=')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> (usize, ParseErrorKind) {
+        let e = parse(text).expect_err(text);
+        (e.offset, e.kind)
+    }
+
+    #[test]
+    fn valid_records_parse_and_print_canonically() {
+        let table = [
+            ("v=spf1", "v=spf1"),
+            ("V=SpF1 -ALL", "v=spf1 -all"),
+            ("v=spf1  a  -all ", "v=spf1 a -all"),
+            ("v=spf1 a/24//64 mx//64 mx/0", "v=spf1 a/24//64 mx//64 mx/0"),
+            (
+                "v=spf1 a:foo:bar/baz.example.com",
+                "v=spf1 a:foo:bar/baz.example.com",
+            ),
+            ("v=spf1 a:foo.example.com/24", "v=spf1 a:foo.example.com/24"),
+            (
+                "v=spf1 ip4:1.1.1.1/0 ip6:::1.1.1.1/0",
+                "v=spf1 ip4:1.1.1.1/0 ip6:::101:101/0",
+            ),
+            (
+                "v=spf1 ip6:Cafe:Babe:8000::/33",
+                "v=spf1 ip6:cafe:babe:8000::/33",
+            ),
+            (
+                "v=spf1 moo.cow-far_out=man:dog/cat ip4:1.2.3.4 -all",
+                "v=spf1 moo.cow-far_out=man:dog/cat ip4:1.2.3.4 -all",
+            ),
+            (
+                "v=spf1 include=foo.example.com",
+                "v=spf1 include=foo.example.com",
+            ),
+            (
+                "v=spf1 default=+ ra=postmaster",
+                "v=spf1 default=+ ra=postmaster",
+            ),
+            (
+                "v=spf1 exists:%{ir}.%{l1r+-}.%{D2}.example.com",
+                "v=spf1 exists:%{ir}.%{l1r+-}.%{D2}.example.com",
+            ),
+            (
+                "v=spf1 a:macro%%p%_%-x.example.com",
+                "v=spf1 a:macro%%p%_%-x.example.com",
+            ),
+            (
+                "v=spf1 a:foo.example.xn--zckzah",
+                "v=spf1 a:foo.example.xn--zckzah",
+            ),
+            ("v=spf1 a:museum.example.", "v=spf1 a:museum.example."),
+            (
+                "v=spf1 redirect=%{d}.d.spf.example.com.",
+                "v=spf1 redirect=%{d}.d.spf.example.com.",
+            ),
+            ("v=spf1 -all exp=msg8.%{D2}", "v=spf1 -all exp=msg8.%{D2}"),
+            (
+                "v=spf1 ?ptr ~ptr:example.com +exists:%{i}",
+                "v=spf1 ?ptr ~ptr:example.com +exists:%{i}",
+            ),
+            ("v=spf1 a:mail.example...com", "v=spf1 a:mail.example...com"),
+        ];
+        for (text, canonical) in table {
+            let record = parse(text).unwrap_or_else(|e| panic!("{text}: {}", e.render()));
+            assert_eq!(record.to_string(), canonical, "{text}");
+            assert_eq!(parse(canonical).unwrap(), record, "{text}");
+        }
+    }
+
+    #[test]
+    fn offsets_point_at_terms() {
+        let r = parse("v=spf1  a   -all x=y").unwrap();
+        assert_eq!(r.offsets, vec![8, 12, 17]);
+    }
+
+    #[test]
+    fn errors_have_kind_and_offset() {
+        use ParseErrorKind as K;
+        type Case = (&'static str, usize, fn(&ParseErrorKind) -> bool);
+        let cases: &[Case] = &[
+            ("v=spf10", 0, |k| *k == K::NotSpf),
+            (" v=spf1", 0, |k| *k == K::NotSpf),
+            (
+                "v=spf1 ip4:1.2.3.4 -all moo",
+                24,
+                |k| matches!(k, K::UnknownMechanism(m) if m == "moo"),
+            ),
+            ("v=spf1 moo.cow/far_out=man:dog/cat", 7, |k| {
+                matches!(k, K::UnknownMechanism(_))
+            }),
+            ("v=spf1 moo.cow:far_out=man:dog/cat", 7, |k| {
+                matches!(k, K::UnknownMechanism(_))
+            }),
+            ("v=spf1 ip4:1.2.3.4 redirect:t2.example.com", 19, |k| {
+                matches!(k, K::ModifierAsMechanism(_))
+            }),
+            (
+                "v=spf1 1up=foo",
+                7,
+                |k| matches!(k, K::InvalidModifierName(n) if n == "1up"),
+            ),
+            (
+                "v=spf1 =all",
+                7,
+                |k| matches!(k, K::InvalidModifierName(n) if n.is_empty()),
+            ),
+            ("v=spf1 a:foo-bar -all", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 a:museum", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 a:museum.", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 a:abc.123", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 a:example.-com", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 a:111.222.33.44", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 mx:example.com:8080", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            (
+                "v=spf1 a:foo.example.com\0",
+                7,
+                |k| matches!(k, K::ControlChar(c) if c == "U+0000"),
+            ),
+            (
+                "v=spf1 a:ctrl.example.com\rptr -all",
+                7,
+                |k| matches!(k, K::ControlChar(c) if c == "U+000D"),
+            ),
+            ("v=spf1 ip4:192.0.2.5\n include:x.example.com", 7, |k| {
+                matches!(k, K::ControlChar(_))
+            }),
+            ("v=spf1 \u{80}a:example.net -all", 7, |k| {
+                matches!(k, K::NonAscii(_))
+            }),
+            ("v=spf1 a:example.net \u{96}all", 21, |k| {
+                matches!(k, K::NonAscii(_))
+            }),
+            ("v=spf1 a:\u{feff}garbage.example.net -all", 7, |k| {
+                matches!(k, K::NonAscii(_))
+            }),
+            (
+                "v=spf1 a:",
+                7,
+                |k| matches!(k, K::EmptyDomain(d) if d == "a:"),
+            ),
+            (
+                "v=spf1 mx: -all",
+                7,
+                |k| matches!(k, K::EmptyDomain(d) if d == "mx:"),
+            ),
+            ("v=spf1 include: -all", 7, |k| {
+                matches!(k, K::EmptyDomain(_))
+            }),
+            ("v=spf1 exists:", 7, |k| matches!(k, K::EmptyDomain(_))),
+            ("v=spf1 ptr:", 7, |k| matches!(k, K::EmptyDomain(_))),
+            (
+                "v=spf1 ?all redirect=",
+                12,
+                |k| matches!(k, K::EmptyDomain(d) if d == "redirect="),
+            ),
+            (
+                "v=spf1 exp= -all",
+                7,
+                |k| matches!(k, K::EmptyDomain(d) if d == "exp="),
+            ),
+            ("v=spf1 exp=-all", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 redirect=-all ?all", 7, |k| {
+                matches!(k, K::InvalidDomainEnd(_))
+            }),
+            ("v=spf1 include +all", 7, |k| {
+                matches!(k, K::MissingArgument(..))
+            }),
+            ("v=spf1 exists", 7, |k| matches!(k, K::MissingArgument(..))),
+            ("v=spf1 ip4", 7, |k| matches!(k, K::MissingArgument(..))),
+            ("v=spf1 -all ip6", 12, |k| {
+                matches!(k, K::MissingArgument(..))
+            }),
+            (
+                "v=spf1 -all.",
+                7,
+                |k| matches!(k, K::Unexpected { found, .. } if found == "."),
+            ),
+            ("v=spf1 -all:foobar", 7, |k| matches!(k, K::NoArgument(_))),
+            ("v=spf1 -all/8", 7, |k| matches!(k, K::NoArgument(_))),
+            ("v=spf1 ptr/0 -all", 7, |k| matches!(k, K::NoArgument(_))),
+            (
+                "v=spf1 include:ip5.example.com/24",
+                7,
+                |k| matches!(k, K::NoArgument(n) if n == "include"),
+            ),
+            (
+                "v=spf1 exists:mail.example.com/24",
+                7,
+                |k| matches!(k, K::NoArgument(n) if n == "exists"),
+            ),
+            ("v=spf1 ip4:1.2.3.4//32", 7, |k| {
+                matches!(k, K::DualCidrNotAllowed(_))
+            }),
+            ("v=spf1 ip6:::1.1.1.1//33", 7, |k| {
+                matches!(k, K::DualCidrNotAllowed(_))
+            }),
+            ("v=spf1 ip4:1.2.3.4:8080", 7, |k| {
+                matches!(k, K::Unexpected { .. })
+            }),
+            ("v=spf1 ip4:1.2.3", 7, |k| matches!(k, K::InvalidIp4(_))),
+            ("v=spf1 ip4:01.2.3.4", 7, |k| matches!(k, K::InvalidIp4(_))),
+            ("v=spf1 ip4:256.2.3.4", 7, |k| matches!(k, K::InvalidIp4(_))),
+            ("v=spf1 ip6::CAFE::BABE", 7, |k| {
+                matches!(k, K::InvalidIp6(_))
+            }),
+            (
+                "v=spf1 a/24/64 -all",
+                7,
+                |k| matches!(k, K::Unexpected { found, .. } if found == "/64"),
+            ),
+            ("v=spf1 a//129", 7, |k| {
+                matches!(k, K::CidrOutOfRange { family: 6, .. })
+            }),
+            ("v=spf1 mx/33", 7, |k| {
+                matches!(k, K::CidrOutOfRange { family: 4, .. })
+            }),
+            ("v=spf1 a:x.example.com/33", 7, |k| {
+                matches!(k, K::CidrOutOfRange { family: 4, .. })
+            }),
+            ("v=spf1 exists:%{ir}.%{a}.example.com", 7, |k| {
+                *k == K::UnknownMacroLetter('a')
+            }),
+            ("v=spf1 -all exp=%{r}.example.com", 12, |k| {
+                *k == K::ExpOnlyMacroLetter('r')
+            }),
+            (
+                "v=spf1 -exists:%(ir).sbl.example.com",
+                7,
+                |k| matches!(k, K::InvalidMacroEscape(c) if c == "("),
+            ),
+            (
+                "v=spf1 exists:foo%.sbl.example.com",
+                7,
+                |k| matches!(k, K::InvalidMacroEscape(c) if c == "."),
+            ),
+            ("v=spf1 -all foo=%abc", 12, |k| {
+                matches!(k, K::InvalidMacroEscape(_))
+            }),
+            (
+                "v=spf1 -all foo=%",
+                12,
+                |k| matches!(k, K::InvalidMacroEscape(c) if c.is_empty()),
+            ),
+            ("v=spf1 exists:%{d0}.example.com", 7, |k| {
+                matches!(k, K::MalformedMacro(_))
+            }),
+            ("v=spf1 exists:%{d.example.com", 7, |k| {
+                matches!(k, K::MalformedMacro(_))
+            }),
+            ("v=spf1 exists:%{dx}.example.com", 7, |k| {
+                matches!(k, K::MalformedMacro(_))
+            }),
+            ("v=spf1 exists:%{", 7, |k| matches!(k, K::MalformedMacro(_))),
+            (
+                "v=spf1 exp=a.example.com -all exp=b.example.com",
+                30,
+                |k| matches!(k, K::DuplicateModifier(n) if n == "exp"),
+            ),
+            (
+                "v=spf1 redirect=a.example.com REDIRECT=b.example.com",
+                30,
+                |k| matches!(k, K::DuplicateModifier(n) if n == "redirect"),
+            ),
+        ];
+        for (text, offset, check) in cases {
+            let (at, k) = kind(text);
+            assert!(check(&k), "{text:?}: unexpected kind {k:?}");
+            assert_eq!(at, *offset, "{text:?}: {k}");
+        }
+    }
+
+    #[test]
+    fn cidr_boundaries() {
+        let ok = [
+            "v=spf1 ip4:0.0.0.0/0",
+            "v=spf1 ip4:192.0.2.1/32",
+            "v=spf1 ip6:::/0",
+            "v=spf1 ip6:2001:db8::/128",
+            "v=spf1 a/0//0",
+            "v=spf1 a/32//128",
+        ];
+        for text in ok {
+            parse(text).unwrap_or_else(|e| panic!("{}", e.render()));
+        }
+        let bad = [
+            ("v=spf1 ip4:192.0.2.1/33", "33"),
+            ("v=spf1 ip6:2001:db8::/129", "129"),
+            ("v=spf1 a//256", "256"),
+            ("v=spf1 ip4:192.0.2.1/99999999999", "99999999999"),
+        ];
+        for (text, value) in bad {
+            assert!(
+                matches!(kind(text).1, ParseErrorKind::CidrOutOfRange { value: v, .. } if v == value),
+                "{text}"
+            );
+        }
+        for text in [
+            "v=spf1 ip4:1.2.3.4/032",
+            "v=spf1 ip6:::1/00",
+            "v=spf1 a//064",
+        ] {
+            assert!(
+                matches!(kind(text).1, ParseErrorKind::CidrLeadingZero(_)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn render_draws_a_caret_under_the_term() {
+        let e = parse("v=spf1 ip4:192.0.2.0/33 -all").unwrap_err();
+        assert_eq!(e.column, 8);
+        assert_eq!(
+            e.render(),
+            "v=spf1 ip4:192.0.2.0/33 -all\n       ^ ip4 prefix length 33 is out of range: accepted 0–32"
+        );
+        assert_eq!(
+            e.to_string(),
+            "column 8: ip4 prefix length 33 is out of range: accepted 0–32"
+        );
+        let e = parse("v=spf1 a:x.example.com\rptr").unwrap_err();
+        assert!(
+            e.render()
+                .starts_with("v=spf1 a:x.example.com\u{fffd}ptr\n       ^ control")
+        );
+    }
+
+    #[test]
+    fn explanation_text_allows_spaces_and_crt() {
+        let text = "Connections from %{c} at %{r} (%{t}) not authorized.";
+        let value = parse_explanation(text).unwrap();
+        assert_eq!(value.to_string(), text);
+        assert!(parse_explanation("The %{x}-files.").is_err());
+        assert!(parse_explanation("\u{feff}Explanation").is_err());
+        assert!(parse_explanation("line\nbreak").is_err());
+        assert_eq!(parse_explanation("").unwrap(), MacroString::default());
+    }
+
+    #[test]
+    fn record_selection_prefix() {
+        assert!(is_spf_record(b"v=spf1"));
+        assert!(is_spf_record(b"V=SPF1 -all"));
+        assert!(!is_spf_record(b"v=spf10"));
+        assert!(!is_spf_record(b"v=spf1mx"));
+        assert!(!is_spf_record(b" v=spf1"));
+        assert!(!is_spf_record(b"spf2.0/pra"));
+        assert!(!is_spf_record(b""));
+    }
+}
