@@ -180,11 +180,10 @@ fn entries(file: &Path, text: &str) -> Result<Vec<Entry>, ZoneFileError> {
         rest = next;
         match token {
             None => {}
-            Some(Token::Blank) => {
-                if at_line_start && depth == 0 && current.tokens.is_empty() {
-                    current.blank_owner = true;
-                }
+            Some(Token::Blank) if at_line_start && depth == 0 && current.tokens.is_empty() => {
+                current.blank_owner = true;
             }
+            Some(Token::Blank) => {}
             Some(Token::Newline) if depth > 0 => {}
             Some(Token::Newline) => {
                 if !current.tokens.is_empty() {
@@ -322,7 +321,7 @@ fn absolute(name: &str, origin: Option<&str>) -> Result<String, String> {
         return Ok(stripped.to_ascii_lowercase());
     }
     match origin {
-        Some(origin) if origin.is_empty() => Ok(decoded.to_ascii_lowercase()),
+        Some("") => Ok(decoded.to_ascii_lowercase()),
         Some(origin) => Ok(format!("{}.{origin}", decoded.to_ascii_lowercase())),
         None => Err(format!(
             "relative name `{name}` before any `$ORIGIN`; set `$ORIGIN` or end the name with `.`"
