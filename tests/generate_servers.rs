@@ -110,9 +110,9 @@ fn inventories(dir: &Path) -> Vec<PathBuf> {
 /// Asks `server` for every RRset of the plan and compares: TXT strings
 /// byte for byte (and joined), address and name sets exactly.
 fn assert_served(server: SocketAddr, plan: &Plan, label: &str) {
-    let mut rrsets: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut rrsets: BTreeSet<(&str, String)> = BTreeSet::new();
     for record in plan.zones.iter().flat_map(|z| &z.records) {
-        rrsets.insert((&record.owner, record.data.type_name()));
+        rrsets.insert((&record.owner, record.data.type_name().into_owned()));
     }
     for (owner, kind) in rrsets {
         let planned: Vec<&RecordData> = plan
@@ -123,7 +123,7 @@ fn assert_served(server: SocketAddr, plan: &Plan, label: &str) {
             .map(|r| &r.data)
             .collect();
         let context = format!("{label}: {owner} {kind}");
-        match kind {
+        match kind.as_str() {
             "TXT" => {
                 let served = support::query_txt(server, owner);
                 let want: Vec<Vec<Vec<u8>>> = planned

@@ -7,7 +7,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use proptest::prelude::*;
-use senderzone::dns::memory::{MemoryZone, RecordData};
+use senderzone::dns::RecordData;
+use senderzone::dns::memory::MemoryZone;
 use senderzone::spf::{
     CheckParams, Config, Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString,
     Mechanism, Modifier, Profile, Qualifier, Record, Term, check_host, lint_record, parse,

@@ -10,36 +10,10 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use hickory_proto::rr::Name;
-
-use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+use super::{Answer, Lookup, LookupError, LookupResult, Mx, RecordData, Txt};
 
 /// Longest CNAME chain followed before the answer counts as a loop.
 const MAX_CNAME_CHAIN: usize = 16;
-
-/// The data of one resource record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordData {
-    /// An IPv4 address.
-    A(Ipv4Addr),
-    /// An IPv6 address.
-    Aaaa(Ipv6Addr),
-    /// TXT character-strings, not joined.
-    Txt(Txt),
-    /// A mail exchange.
-    Mx(Mx),
-    /// The name an address maps back to (at an `in-addr.arpa` / `ip6.arpa` owner).
-    Ptr(String),
-    /// An alias: queries for other types are answered from the target.
-    Cname(String),
-    /// Any other type, kept so that its owner exists (NOERROR, not NXDOMAIN).
-    Other {
-        /// The RR type number (RFC 1035 §3.2.2), e.g. 99 for SPF.
-        rtype: u16,
-        /// The RDATA as bytes.
-        rdata: Vec<u8>,
-    },
-}
 
 /// The record types the zone is queried for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,12 +57,6 @@ fn normalize(name: &str) -> String {
 
 fn strip_dot(name: &str) -> String {
     name.strip_suffix('.').unwrap_or(name).to_owned()
-}
-
-/// The `in-addr.arpa` or `ip6.arpa` owner of `ip`, without the trailing dot.
-pub fn reverse_name(ip: IpAddr) -> String {
-    let name = Name::from(ip).to_ascii();
-    strip_dot(&name)
 }
 
 impl MemoryZone {
@@ -200,7 +168,7 @@ impl Lookup for MemoryZone {
     }
 
     async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        self.typed(&reverse_name(ip), Kind::Ptr, |r| match r {
+        self.typed(&super::reverse_name(ip), Kind::Ptr, |r| match r {
             RecordData::Ptr(target) => Some(strip_dot(&target)),
             _ => None,
         })

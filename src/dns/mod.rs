@@ -9,9 +9,38 @@
 pub mod memory;
 pub mod zonefile;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The PTR owner of `ip` in the standard tree: `d.c.b.a.in-addr.arpa` or
+/// 32 reversed nibbles under `ip6.arpa` (RFC 1035 §3.5, RFC 3596 §2.5).
+///
+/// Written by hand rather than through `hickory_proto::rr::Name`: this runs
+/// once per address and hickory's general name building was the slowest
+/// step of planning a large inventory.
+pub fn reverse_name(ip: IpAddr) -> String {
+    use std::fmt::Write;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(v6) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let mut name = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                name.push(char::from(HEX[usize::from(byte & 0xf)]));
+                name.push('.');
+                name.push(char::from(HEX[usize::from(byte >> 4)]));
+                name.push('.');
+            }
+            let _ = write!(name, "ip6.arpa");
+            name
+        }
+    }
+}
 
 /// The answer to one query that DNS did give.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +105,70 @@ pub struct Mx {
 /// One TXT record: its character-strings as sent, not joined (RFC 1035 §3.3.14).
 pub type Txt = Vec<Vec<u8>>;
 
+/// The typed data of one resource record: what the planner emits, zone
+/// files hold and the in-memory zone serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordData {
+    /// An IPv4 address.
+    A(Ipv4Addr),
+    /// An IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// An alias target, absolute, without trailing dot: queries for other
+    /// types are answered from the target (RFC 1034 §3.6.2).
+    Cname(String),
+    /// A reverse-mapping target, absolute, without trailing dot.
+    Ptr(String),
+    /// Character-strings of at most 255 octets each, not joined.
+    Txt(Txt),
+    /// A mail exchange.
+    Mx(Mx),
+    /// Any other type, kept so that its owner exists (NOERROR, not NXDOMAIN).
+    Other {
+        /// The RR type number (RFC 1035 §3.2.2), e.g. 99 for SPF.
+        rtype: u16,
+        /// The RDATA in presentation form.
+        rdata: Vec<u8>,
+    },
+}
+
+impl RecordData {
+    /// The type mnemonic (RFC 1035 §3.2.2, RFC 3596).
+    pub fn type_name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            RecordData::A(_) => "A",
+            RecordData::Aaaa(_) => "AAAA",
+            RecordData::Cname(_) => "CNAME",
+            RecordData::Ptr(_) => "PTR",
+            RecordData::Txt(_) => "TXT",
+            RecordData::Mx(_) => "MX",
+            RecordData::Other { rtype: 99, .. } => "SPF",
+            RecordData::Other { rtype, .. } => return Cow::Owned(format!("TYPE{rtype}")),
+        })
+    }
+
+    /// TXT data joined into one byte string (RFC 7208 §3.3).
+    pub fn txt_joined(&self) -> Option<Vec<u8>> {
+        match self {
+            RecordData::Txt(strings) => Some(strings.concat()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RecordData {
+    /// Data in a plain form for messages (not zone-file syntax).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordData::A(ip) => write!(f, "{ip}"),
+            RecordData::Aaaa(ip) => write!(f, "{ip}"),
+            RecordData::Cname(name) | RecordData::Ptr(name) => write!(f, "{name}."),
+            RecordData::Txt(strings) => write!(f, "{}", String::from_utf8_lossy(&strings.concat())),
+            RecordData::Mx(mx) => write!(f, "{mx}."),
+            RecordData::Other { rdata, .. } => write!(f, "{}", String::from_utf8_lossy(rdata)),
+        }
+    }
+}
+
 /// Asks DNS for the record types mail checks need.
 ///
 /// Names are passed as text without a trailing dot and compared without
@@ -101,5 +194,26 @@ pub trait Lookup {
 impl fmt::Display for Mx {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.preference, self.exchange)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ptr_names_match_hickory() {
+        use hickory_proto::rr::Name;
+        for ip in [
+            "198.51.100.65",
+            "0.0.0.0",
+            "255.255.255.255",
+            "2001:db8::10",
+            "::",
+            "fe80::abcd:1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(format!("{}.", reverse_name(ip)), Name::from(ip).to_ascii());
+        }
     }
 }

@@ -22,8 +22,8 @@ use nom::multi::{many0, many1};
 use nom::sequence::{delimited, preceded};
 use nom::{IResult, Parser};
 
-use super::Mx;
-use super::memory::{MemoryZone, RecordData};
+use super::memory::MemoryZone;
+use super::{Mx, RecordData};
 
 /// A master-file problem, located by file and line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,17 +5,16 @@ pub mod reverse;
 pub mod spf_text;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use ipnet::{IpNet, Ipv4Net};
-use serde::Serialize;
 
+pub use crate::dns::RecordData;
 use crate::inventory::Inventory;
 use crate::names;
 
 /// All records of an inventory, zone by zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// The inventory's default TTL, written as `$TTL`.
     pub default_ttl: u32,
@@ -25,7 +24,7 @@ pub struct Plan {
 }
 
 /// The records that belong in one zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZonePlan {
     /// The zone's name, without trailing dot.
     pub origin: String,
@@ -36,8 +35,7 @@ pub struct ZonePlan {
 }
 
 /// What kind of zone a [`ZonePlan`] describes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoneRole {
     /// A forward zone from `zones`.
     Forward,
@@ -52,82 +50,26 @@ pub enum ZoneRole {
 }
 
 /// One resource record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// Absolute owner name, without trailing dot.
     pub owner: String,
     /// Time to live in seconds.
     pub ttl: u32,
     /// Type and data.
-    #[serde(flatten)]
     pub data: RecordData,
 }
 
-/// Typed record data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", content = "data")]
-pub enum RecordData {
-    /// An IPv4 address.
-    A(Ipv4Addr),
-    /// An IPv6 address.
-    #[serde(rename = "AAAA")]
-    Aaaa(Ipv6Addr),
-    /// An alias target, absolute, without trailing dot.
-    #[serde(rename = "CNAME")]
-    Cname(String),
-    /// A reverse-mapping target, absolute, without trailing dot.
-    #[serde(rename = "PTR")]
-    Ptr(String),
-    /// Text as character-strings of at most 255 octets each.
-    #[serde(rename = "TXT", serialize_with = "serialize_txt")]
-    Txt(Vec<Vec<u8>>),
-}
-
-fn serialize_txt<S: serde::Serializer>(strings: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-    let joined: Vec<u8> = strings.concat();
-    s.serialize_str(&String::from_utf8_lossy(&joined))
-}
-
-impl RecordData {
-    /// The type mnemonic (RFC 1035 §3.2.2, RFC 3596).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            RecordData::A(_) => "A",
-            RecordData::Aaaa(_) => "AAAA",
-            RecordData::Cname(_) => "CNAME",
-            RecordData::Ptr(_) => "PTR",
-            RecordData::Txt(_) => "TXT",
-        }
-    }
-
-    fn type_rank(&self) -> u8 {
-        match self {
-            RecordData::A(_) => 0,
-            RecordData::Aaaa(_) => 1,
-            RecordData::Cname(_) => 2,
-            RecordData::Ptr(_) => 3,
-            RecordData::Txt(_) => 4,
-        }
-    }
-
-    /// TXT data joined into one byte string (RFC 7208 §3.3).
-    pub fn txt_joined(&self) -> Option<Vec<u8>> {
-        match self {
-            RecordData::Txt(strings) => Some(strings.concat()),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for RecordData {
-    /// Data in a plain form for messages (not zone-file syntax).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecordData::A(ip) => write!(f, "{ip}"),
-            RecordData::Aaaa(ip) => write!(f, "{ip}"),
-            RecordData::Cname(name) | RecordData::Ptr(name) => write!(f, "{name}."),
-            RecordData::Txt(strings) => write!(f, "{}", String::from_utf8_lossy(&strings.concat())),
-        }
+/// Rank of a type in the output order of a zone.
+fn type_rank(data: &RecordData) -> u8 {
+    match data {
+        RecordData::A(_) => 0,
+        RecordData::Aaaa(_) => 1,
+        RecordData::Cname(_) => 2,
+        RecordData::Mx(_) => 3,
+        RecordData::Ptr(_) => 4,
+        RecordData::Txt(_) => 5,
+        RecordData::Other { .. } => 6,
     }
 }
 
@@ -449,12 +391,12 @@ fn sort_zones(zones: &mut [ZonePlan]) {
 /// Orders records by owner (see [`name_key`]), type, then data, and drops
 /// exact duplicates.
 fn sort_records(records: &mut Vec<Record>) {
-    records.sort_by_cached_key(|r| (name_key(&r.owner), r.data.type_rank(), address_key(&r.data)));
+    records.sort_by_cached_key(|r| (name_key(&r.owner), type_rank(&r.data), address_key(&r.data)));
     // Ties within one RRset of names or text: order by the data's text.
     let mut start = 0;
     while start < records.len() {
         let same = |r: &Record| {
-            r.owner == records[start].owner && r.data.type_rank() == records[start].data.type_rank()
+            r.owner == records[start].owner && type_rank(&r.data) == type_rank(&records[start].data)
         };
         let end = start + records[start..].iter().take_while(|r| same(r)).count();
         if end - start > 1 && address_key(&records[start].data) == 0 {

@@ -32,33 +32,7 @@ fn first_subnet_24(net: Ipv4Net) -> String {
     Ipv4Net::new(net.network(), 24).map_or_else(|_| net.to_string(), |n| n.trunc().to_string())
 }
 
-/// The PTR owner of `ip` in the standard tree: `d.c.b.a.in-addr.arpa` or
-/// 32 reversed nibbles under `ip6.arpa` (RFC 1035 §3.5, RFC 3596 §2.5).
-///
-/// Written by hand rather than through `hickory_proto::rr::Name`: this runs
-/// once per address and hickory's general name building was the slowest
-/// step of planning a large inventory.
-pub fn ptr_name(ip: IpAddr) -> String {
-    use std::fmt::Write;
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, d] = v4.octets();
-            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
-        }
-        IpAddr::V6(v6) => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            let mut name = String::with_capacity(72);
-            for byte in v6.octets().iter().rev() {
-                name.push(char::from(HEX[usize::from(byte & 0xf)]));
-                name.push('.');
-                name.push(char::from(HEX[usize::from(byte >> 4)]));
-                name.push('.');
-            }
-            let _ = write!(name, "ip6.arpa");
-            name
-        }
-    }
-}
+pub use crate::dns::reverse_name as ptr_name;
 
 /// The default reverse zone of an address when none is declared: its /24
 /// for IPv4, its /48 for IPv6.
@@ -162,22 +136,6 @@ mod tests {
             zone_name(net("2001:db8:10::/48"), style),
             "0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
         );
-    }
-
-    #[test]
-    fn ptr_names_match_hickory() {
-        use hickory_proto::rr::Name;
-        for ip in [
-            "198.51.100.65",
-            "0.0.0.0",
-            "255.255.255.255",
-            "2001:db8::10",
-            "::",
-            "fe80::abcd:1",
-        ] {
-            let ip: IpAddr = ip.parse().unwrap();
-            assert_eq!(format!("{}.", ptr_name(ip)), Name::from(ip).to_ascii());
-        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::Render;
@@ -18,7 +20,7 @@ struct JsonRecord<'a> {
     zone: String,
     owner: String,
     #[serde(rename = "type")]
-    kind: &'a str,
+    kind: Cow<'a, str>,
     ttl: u32,
     data: String,
     #[serde(skip_serializing_if = "Option::is_none")]

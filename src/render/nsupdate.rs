@@ -1,5 +1,6 @@
 //! RFC 2136 dynamic-update scripts for `nsupdate`.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
@@ -24,12 +25,12 @@ impl Render for Nsupdate {
     fn render_zone(&self, _plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "; senderzone: {}", zone_comment(zone).join("\n; "))?;
         writeln!(out, "; apply with: nsupdate -k KEYFILE THIS-FILE")?;
-        let rrsets: BTreeSet<(&str, &str)> = zone
+        let rrsets: BTreeSet<(&str, Cow<'_, str>)> = zone
             .records
             .iter()
             .map(|r| (r.owner.as_str(), r.data.type_name()))
             .collect();
-        for (owner, _) in rrsets.iter().filter(|(_, kind)| *kind == "TXT") {
+        for (owner, _) in rrsets.iter().filter(|(_, kind)| kind == "TXT") {
             writeln!(
                 out,
                 "; note: replaces every TXT record at {owner}.; add any other TXT record it must keep (site verification, DKIM) below"
@@ -42,9 +43,9 @@ impl Render for Nsupdate {
         // Deletes first, one per RRset, so the adds rebuild each RRset whole.
         let mut deleted = BTreeSet::new();
         for record in &zone.records {
-            let key = (record.owner.as_str(), record.data.type_name());
-            if deleted.insert(key) {
-                writeln!(out, "update delete {}. {}", key.0, key.1)?;
+            let (owner, kind) = (record.owner.as_str(), record.data.type_name());
+            if deleted.insert((owner, kind.clone())) {
+                writeln!(out, "update delete {owner}. {kind}")?;
             }
         }
         for record in &zone.records {

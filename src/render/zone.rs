@@ -42,6 +42,9 @@ pub(super) fn rdata(data: &RecordData) -> String {
         RecordData::Aaaa(ip) => ip.to_string(),
         RecordData::Cname(name) | RecordData::Ptr(name) => format!("{name}."),
         RecordData::Txt(strings) => quote_txt(strings).join(" "),
+        RecordData::Mx(mx) if mx.exchange.is_empty() => format!("{} .", mx.preference),
+        RecordData::Mx(mx) => format!("{} {}.", mx.preference, mx.exchange),
+        RecordData::Other { rdata, .. } => String::from_utf8_lossy(rdata).into_owned(),
     }
 }
 

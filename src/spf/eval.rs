@@ -825,7 +825,8 @@ impl fmt::Display for Trace {
 mod tests {
     use super::*;
     use crate::dns::Mx;
-    use crate::dns::memory::{MemoryZone, RecordData};
+    use crate::dns::RecordData;
+    use crate::dns::memory::MemoryZone;
 
     fn block_on<F: Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()

@@ -979,7 +979,8 @@ pub fn is_special_purpose(ip: IpAddr) -> bool {
 mod tests {
     use super::*;
     use crate::dns::Mx;
-    use crate::dns::memory::{MemoryZone, RecordData};
+    use crate::dns::RecordData;
+    use crate::dns::memory::MemoryZone;
 
     fn ids(text: &str, profile: &Profile) -> Vec<(&'static str, Severity)> {
         lint_record(&[text], profile)

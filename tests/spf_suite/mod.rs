@@ -9,7 +9,8 @@
 use std::net::IpAddr;
 
 use senderzone::dns::Mx;
-use senderzone::dns::memory::{MemoryZone, RecordData};
+use senderzone::dns::RecordData;
+use senderzone::dns::memory::MemoryZone;
 use senderzone::spf::{CheckParams, Config, Evaluation, SpfResult};
 use serde::Deserialize;
 use serde_yaml::Value;
