@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use ipnet::{IpNet, Ipv4Net};
 
 pub use crate::dns::RecordData;
+use crate::dns::memory::MemoryZone;
 use crate::inventory::Inventory;
 use crate::names;
 
@@ -21,6 +22,18 @@ pub struct Plan {
     /// Zones in output order: forward zones as declared, then reverse zones
     /// by address.
     pub zones: Vec<ZonePlan>,
+}
+
+impl Plan {
+    /// The planned records as an in-memory zone, to evaluate them with the
+    /// SPF engine before they are published.
+    pub fn to_memory_zone(&self) -> MemoryZone {
+        let mut zone = MemoryZone::new();
+        for record in self.zones.iter().flat_map(|z| &z.records) {
+            zone.insert(&record.owner, record.data.clone());
+        }
+        zone
+    }
 }
 
 /// The records that belong in one zone.
