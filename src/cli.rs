@@ -11,6 +11,8 @@ Examples:
   senderzone generate mail.yaml             print zone-file snippets
   senderzone generate mail.yaml --out dns/  one file per zone, written atomically
   senderzone generate mail.yaml --format nsupdate --nsupdate-server 192.0.2.53
+  senderzone spf check 'v=spf1 ip4:192.0.2.0/24 -all'
+  senderzone spf eval --domain example.com --ip 192.0.2.10
 
 Exit codes: 0 ok, 1 problems found, 2 bad input or usage, 3 DNS could not answer.";
 
@@ -41,6 +43,9 @@ pub enum Command {
         #[arg(default_value = "senderzone.yaml")]
         file: PathBuf,
     },
+    /// Check and evaluate SPF records (RFC 7208).
+    #[command(subcommand)]
+    Spf(SpfCommand),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  senderzone completions bash > /etc/bash_completion.d/senderzone"
@@ -81,4 +86,96 @@ pub enum OutputFormat {
     Nsupdate,
     /// A neutral JSON list of records.
     Json,
+}
+
+/// `senderzone spf …`.
+#[derive(Debug, Subcommand)]
+pub enum SpfCommand {
+    /// Parse and lint an SPF record given as text, or the live record of a
+    /// domain and everything it includes.
+    #[command(after_help = "Examples:
+  senderzone spf check 'v=spf1 ip4:192.0.2.0/24 include:_spf.example.net -all'
+  senderzone spf check --domain example.com --strict
+  senderzone spf check --domain example.com --zone-file example.com.zone
+
+Exit codes: 0 clean (warnings allowed), 1 errors found, 2 bad input (a record
+that does not parse is shown with a caret under the bad term), 3 DNS could not answer.")]
+    Check(SpfCheckArgs),
+    /// Run check_host() for an address and show the result with its trace,
+    /// like spfquery.
+    #[command(after_help = "Examples:
+  senderzone spf eval --domain example.com --ip 192.0.2.10
+  senderzone spf eval --domain example.com --ip 2001:db8::25 --sender bounce@example.com --helo mail.example.com
+
+Exit codes: 0 pass, 1 any other result (fail, softfail, neutral, none, permerror),
+2 bad input, 3 temperror (DNS could not answer).")]
+    Eval(SpfEvalArgs),
+}
+
+/// Where DNS answers come from.
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// Ask this server (repeatable) instead of the system resolver:
+    /// `IP`, `IP:PORT` or `[IPv6]:PORT`.
+    #[arg(long = "nameserver", value_name = "IP[:PORT]")]
+    pub nameservers: Vec<String>,
+    /// Answer from this RFC 1035 zone file instead of the network
+    /// (repeatable; every file needs `$ORIGIN` or absolute names).
+    #[arg(
+        long = "zone-file",
+        value_name = "FILE",
+        conflicts_with = "nameservers"
+    )]
+    pub zone_files: Vec<PathBuf>,
+}
+
+/// Report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Lines for people.
+    Text,
+    /// JSON for programs.
+    Json,
+}
+
+/// Arguments of `spf check`.
+#[derive(Debug, Args)]
+pub struct SpfCheckArgs {
+    /// The record text, e.g. `v=spf1 mx -all`.
+    #[arg(required_unless_present = "domain", conflicts_with = "domain")]
+    pub record: Option<String>,
+    /// Fetch and lint the live record of DOMAIN and all it includes.
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// The whitelist-registration profile: private or documentation
+    /// space, broad prefixes, `ptr`, `?all` and a plain `all` are errors.
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// Arguments of `spf eval`.
+#[derive(Debug, Args)]
+pub struct SpfEvalArgs {
+    /// The domain whose SPF record is evaluated.
+    #[arg(long)]
+    pub domain: String,
+    /// The client address.
+    #[arg(long)]
+    pub ip: String,
+    /// The MAIL FROM address (default `postmaster@DOMAIN`).
+    #[arg(long)]
+    pub sender: Option<String>,
+    /// The HELO/EHLO name (for `%{h}`; default `unknown`).
+    #[arg(long)]
+    pub helo: Option<String>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }

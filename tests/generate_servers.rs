@@ -140,32 +140,26 @@ fn assert_served(server: SocketAddr, plan: &Plan, label: &str) {
                 assert_eq!(joined, want_joined, "{context}: joined text");
             }
             "A" => {
-                let served = support::query_a(server, owner);
-                let want: Vec<_> = planned
-                    .iter()
-                    .filter_map(|d| {
-                        if let RecordData::A(ip) = d {
-                            Some(*ip)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
-                assert_eq!(sorted(served), sorted(want), "{context}");
+                let want = planned.iter().filter_map(|d| match d {
+                    RecordData::A(ip) => Some(*ip),
+                    _ => None,
+                });
+                assert_eq!(
+                    sorted(support::query_a(server, owner)),
+                    sorted(want.collect()),
+                    "{context}"
+                );
             }
             "AAAA" => {
-                let served = support::query_aaaa(server, owner);
-                let want: Vec<_> = planned
-                    .iter()
-                    .filter_map(|d| {
-                        if let RecordData::Aaaa(ip) = d {
-                            Some(*ip)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
-                assert_eq!(sorted(served), sorted(want), "{context}");
+                let want = planned.iter().filter_map(|d| match d {
+                    RecordData::Aaaa(ip) => Some(*ip),
+                    _ => None,
+                });
+                assert_eq!(
+                    sorted(support::query_aaaa(server, owner)),
+                    sorted(want.collect()),
+                    "{context}"
+                );
             }
             "PTR" => {
                 let served = support::query_ptr(server, owner);

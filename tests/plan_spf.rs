@@ -40,22 +40,37 @@ fn plan() -> (Inventory, Plan) {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 #[test]
 fn every_planned_spf_record_is_lint_clean_even_strictly() {
     let (inventory, plan) = plan();
     let mut zone = plan.to_memory_zone();
-    zone.insert("_spf.vendor.example", RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()]));
+    zone.insert(
+        "_spf.vendor.example",
+        RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()]),
+    );
     let mut owners: Vec<&str> = inventory.domains.iter().map(|d| d.name.as_str()).collect();
     owners.extend(inventory.servers.iter().map(|s| s.hostname.as_str()));
-    assert!(plan.zones[0].records.iter().any(|r| r.owner == "_spf1.example.com"), "the long record chains");
+    assert!(
+        plan.zones[0]
+            .records
+            .iter()
+            .any(|r| r.owner == "_spf1.example.com"),
+        "the long record chains"
+    );
     let rt = runtime();
     for strict in [false, true] {
         for owner in &owners {
             let lint = rt.block_on(spf::lint_domain(&zone, owner, &Profile { strict }));
-            assert!(lint.findings.is_empty(), "{owner} (strict: {strict}): {:#?}", lint.findings);
+            assert!(
+                lint.findings.is_empty(),
+                "{owner} (strict: {strict}): {:#?}",
+                lint.findings
+            );
             assert!(lint.dns_lookups <= 10);
         }
         for record in plan.zones.iter().flat_map(|z| &z.records) {
@@ -71,11 +86,16 @@ fn every_planned_spf_record_is_lint_clean_even_strictly() {
 fn exactly_the_inventory_is_authorised() {
     let (inventory, plan) = plan();
     let mut zone = plan.to_memory_zone();
-    zone.insert("_spf.vendor.example", RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()]));
+    zone.insert(
+        "_spf.vendor.example",
+        RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()]),
+    );
     let rt = runtime();
     let check = |ip: IpAddr, domain: &str| {
-        let params = CheckParams::mail_from(ip, &format!("postmaster@{domain}"), "relay.example.net");
-        rt.block_on(spf::check_host(&zone, &params, &Config::default())).result
+        let params =
+            CheckParams::mail_from(ip, &format!("postmaster@{domain}"), "relay.example.net");
+        rt.block_on(spf::check_host(&zone, &params, &Config::default()))
+            .result
     };
     for domain in &inventory.domains {
         let rejected = match domain.all {
@@ -84,22 +104,55 @@ fn exactly_the_inventory_is_authorised() {
         };
         for &index in &domain.servers {
             let server = &inventory.servers[index];
-            for ip in server.ipv4.iter().map(|&ip| IpAddr::V4(ip)).chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip))) {
-                assert_eq!(check(ip, &domain.name), SpfResult::Pass, "{ip} for {}", domain.name);
+            for ip in server
+                .ipv4
+                .iter()
+                .map(|&ip| IpAddr::V4(ip))
+                .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
+            {
+                assert_eq!(
+                    check(ip, &domain.name),
+                    SpfResult::Pass,
+                    "{ip} for {}",
+                    domain.name
+                );
                 // Each server's HELO record authorises it too (RFC 7208 §2.3).
                 let helo = CheckParams::helo(ip, &server.hostname);
-                assert_eq!(rt.block_on(spf::check_host(&zone, &helo, &Config::default())).result, SpfResult::Pass);
+                assert_eq!(
+                    rt.block_on(spf::check_host(&zone, &helo, &Config::default()))
+                        .result,
+                    SpfResult::Pass
+                );
             }
             // The neighbour of a single address is not authorised: nothing was widened.
-            let IpAddr::V4(first) = IpAddr::V4(server.ipv4[0]) else { unreachable!() };
+            let IpAddr::V4(first) = IpAddr::V4(server.ipv4[0]) else {
+                unreachable!()
+            };
             let neighbour = IpAddr::V4(Ipv4Addr::from(u32::from(first) + 1));
-            assert_eq!(check(neighbour, &domain.name), rejected, "{neighbour} for {}", domain.name);
+            assert_eq!(
+                check(neighbour, &domain.name),
+                rejected,
+                "{neighbour} for {}",
+                domain.name
+            );
         }
         assert_eq!(check("192.0.2.1".parse().unwrap(), &domain.name), rejected);
-        assert_eq!(check("2001:db8::1".parse().unwrap(), &domain.name), rejected);
+        assert_eq!(
+            check("2001:db8::1".parse().unwrap(), &domain.name),
+            rejected
+        );
     }
     // The include and the extra network pass through the chain as well.
-    assert_eq!(check("100.22.0.7".parse().unwrap(), "example.com"), SpfResult::Pass);
-    assert_eq!(check("100.21.0.200".parse().unwrap(), "example.org"), SpfResult::Pass);
-    assert_eq!(check("100.21.1.0".parse().unwrap(), "example.org"), SpfResult::Softfail);
+    assert_eq!(
+        check("100.22.0.7".parse().unwrap(), "example.com"),
+        SpfResult::Pass
+    );
+    assert_eq!(
+        check("100.21.0.200".parse().unwrap(), "example.org"),
+        SpfResult::Pass
+    );
+    assert_eq!(
+        check("100.21.1.0".parse().unwrap(), "example.org"),
+        SpfResult::Softfail
+    );
 }

@@ -683,33 +683,19 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     async fn explain(&mut self, record: &Record, domain: &str, depth: usize) -> String {
         if let Some(spec) = record.explanation() {
             let target = self.expand_domain(spec, domain).await;
-            match self.explanation_text(&target, domain).await {
-                Ok(text) => {
-                    let source = format!("TXT of `{target}`");
-                    self.step(
-                        depth,
-                        domain,
-                        TraceEvent::Explanation {
-                            text: text.clone(),
-                            source,
-                        },
-                    );
-                    return text;
-                }
-                Err(why) => {
-                    let text = self.default_explanation(domain);
-                    let source = format!("default: {why}");
-                    self.step(
-                        depth,
-                        domain,
-                        TraceEvent::Explanation {
-                            text: text.clone(),
-                            source,
-                        },
-                    );
-                    return text;
-                }
-            }
+            let (text, source) = match self.explanation_text(&target, domain).await {
+                Ok(text) => (text, format!("TXT of `{target}`")),
+                Err(why) => (self.default_explanation(domain), format!("default: {why}")),
+            };
+            self.step(
+                depth,
+                domain,
+                TraceEvent::Explanation {
+                    text: text.clone(),
+                    source,
+                },
+            );
+            return text;
         }
         self.default_explanation(domain)
     }

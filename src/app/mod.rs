@@ -1,6 +1,8 @@
 //! Runs a parsed command line: the only layer that touches files and
 //! terminals, through the writers it is handed.
 
+mod spf;
+
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -15,7 +17,7 @@ use crate::records::{self, Plan};
 use crate::render::{self, Render};
 
 /// The starter inventory written by `senderzone init`.
-pub const STARTER_INVENTORY: &str = include_str!("../templates/inventory.yaml");
+pub const STARTER_INVENTORY: &str = include_str!("../../templates/inventory.yaml");
 
 /// Why a command could not do its job.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
     match cli.command {
         Command::Generate(args) => generate(&args, streams),
         Command::Init { file } => init(&file, streams),
+        Command::Spf(command) => spf::run(&command, streams),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "senderzone", streams.out);
@@ -82,7 +85,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
     }
 }
 
-fn io_error(context: impl Into<String>, source: io::Error) -> Error {
+pub(crate) fn io_error(context: impl Into<String>, source: io::Error) -> Error {
     Error::Io {
         context: context.into(),
         source,

@@ -1,0 +1,184 @@
+//! `senderzone spf check` and `senderzone spf eval`.
+
+use std::io::Write;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::{Error, Streams, io_error};
+use crate::cli::{DnsArgs, ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs};
+use crate::dns::source::DnsSource;
+use crate::exit;
+use crate::names::{self, Charset};
+use crate::spf::{self, CheckParams, Config, LintFinding, Profile, Severity, SpfResult};
+
+/// The lint id of a check that DNS could not answer.
+const DNS_ERROR_ID: &str = "spf-dns-error";
+
+/// Runs an `spf` subcommand.
+pub fn run(command: &SpfCommand, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    match command {
+        SpfCommand::Check(args) => check(args, streams),
+        SpfCommand::Eval(args) => eval(args, streams),
+    }
+}
+
+fn open_dns(args: &DnsArgs) -> Result<DnsSource, Error> {
+    DnsSource::open(&args.nameservers, &args.zone_files)
+        .map_err(|err| Error::Usage(err.to_string()))
+}
+
+/// A runtime on this thread: lookups are concurrent, not parallel.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| io_error("cannot start the DNS runtime", source))
+}
+
+fn domain_argument(text: &str) -> Result<String, Error> {
+    names::normalize_fqdn(text, Charset::LdhUnderscore)
+        .map_err(|err| Error::Usage(format!("invalid `--domain` value: {err}")))
+}
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<&'a str>,
+    record: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dns_lookups: Option<usize>,
+    findings: &'a [LintFinding],
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+fn summarize(findings: &[LintFinding]) -> Summary {
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    Summary {
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        infos: count(Severity::Info),
+    }
+}
+
+fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let profile = Profile {
+        strict: args.strict,
+    };
+    let (findings, report_domain, record, lookups) = match (&args.record, &args.domain) {
+        (Some(record), _) => {
+            // A record on the command line is input: one that does not parse
+            // is bad input, shown with a caret under the bad term.
+            spf::parse(record)
+                .map_err(|err| Error::Usage(format!("invalid SPF record\n{}", err.render())))?;
+            let findings = spf::lint_record(&[record.as_bytes()], &profile);
+            (findings, None, Some(record.clone()), None)
+        }
+        (None, Some(domain)) => {
+            let domain = domain_argument(domain)?;
+            let dns = open_dns(&args.dns)?;
+            let lint = runtime()?.block_on(spf::lint_domain(&dns, &domain, &profile));
+            (
+                lint.findings,
+                Some(domain),
+                lint.record,
+                Some(lint.dns_lookups),
+            )
+        }
+        (None, None) => unreachable!("clap requires RECORD or --domain"),
+    };
+    let summary = summarize(&findings);
+    let write_error = |source| io_error("cannot write the report", source);
+    match args.format {
+        ReportFormat::Json => {
+            let report = CheckReport {
+                domain: report_domain.as_deref(),
+                record: record.as_deref(),
+                dns_lookups: lookups,
+                findings: &findings,
+                summary,
+            };
+            serde_json::to_writer_pretty(&mut *streams.out, &report)
+                .map_err(|err| io_error("cannot write the report", err.into()))?;
+            writeln!(streams.out).map_err(write_error)?;
+        }
+        ReportFormat::Text => {
+            if let Some(domain) = &report_domain {
+                let shown = record
+                    .as_deref()
+                    .map_or("(none)".to_owned(), |r| format!("{r:?}"));
+                writeln!(streams.out, "{domain}: {shown}").map_err(write_error)?;
+                if let Some(lookups) = lookups {
+                    writeln!(streams.out, "dns-querying terms (worst case): {lookups}/10")
+                        .map_err(write_error)?;
+                }
+            }
+            for finding in &findings {
+                writeln!(streams.out, "{finding}").map_err(write_error)?;
+            }
+            writeln!(
+                streams.out,
+                "{} error(s), {} warning(s), {} note(s)",
+                summary.errors, summary.warnings, summary.infos
+            )
+            .map_err(write_error)?;
+        }
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error);
+    let (dns, other): (Vec<_>, Vec<_>) = errors.partition(|f| f.id == DNS_ERROR_ID);
+    Ok(if !other.is_empty() {
+        exit::PROBLEMS
+    } else if !dns.is_empty() {
+        exit::DNS_FAILURE
+    } else {
+        exit::OK
+    })
+}
+
+fn eval(args: &SpfEvalArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let domain = domain_argument(&args.domain)?;
+    let ip: IpAddr = args.ip.trim().parse().map_err(|_| {
+        Error::Usage(format!(
+            "invalid `--ip` value `{}`; accepted: an IPv4 or IPv6 address",
+            args.ip
+        ))
+    })?;
+    let sender = match &args.sender {
+        Some(sender) if sender.contains('@') => sender.clone(),
+        Some(sender) => {
+            return Err(Error::Usage(format!(
+                "invalid `--sender` value `{sender}`; accepted: local-part@domain"
+            )));
+        }
+        None => format!("postmaster@{domain}"),
+    };
+    let params = CheckParams {
+        ip,
+        domain,
+        sender,
+        helo: args.helo.clone().unwrap_or_else(|| "unknown".to_owned()),
+    };
+    let dns = open_dns(&args.dns)?;
+    let evaluation = runtime()?.block_on(spf::check_host(&dns, &params, &Config::default()));
+    let write_error = |source| io_error("cannot write the report", source);
+    match args.format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *streams.out, &evaluation)
+                .map_err(|err| io_error("cannot write the report", err.into()))?;
+            writeln!(streams.out).map_err(write_error)?;
+        }
+        ReportFormat::Text => write!(streams.out, "{evaluation}").map_err(write_error)?,
+    }
+    Ok(match evaluation.result {
+        SpfResult::Pass => exit::OK,
+        SpfResult::Temperror => exit::DNS_FAILURE,
+        _ => exit::PROBLEMS,
+    })
+}

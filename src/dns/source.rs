@@ -1,0 +1,122 @@
+//! The DNS a command reads: zone files in memory, or servers over the
+//! network. One type so that every check runs unchanged against either.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+
+use super::memory::MemoryZone;
+use super::resolver::HickoryLookup;
+use super::zonefile::{self, ZoneFileError};
+use super::{Lookup, LookupResult, Mx, Txt};
+
+/// Where answers come from.
+pub enum DnsSource {
+    /// RFC 1035 zone files loaded in memory (`--zone-file`).
+    Zones(MemoryZone),
+    /// Live DNS through hickory-resolver (`--nameserver` or the system).
+    Network(HickoryLookup),
+}
+
+/// Why a [`DnsSource`] could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A `--nameserver` value is not `IP[:PORT]`.
+    #[error("invalid `--nameserver` value `{0}`; accepted: IP, IP:PORT or [IPv6]:PORT")]
+    Nameserver(String),
+    /// A zone file could not be read.
+    #[error(transparent)]
+    ZoneFile(#[from] ZoneFileError),
+    /// The system resolver configuration could not be read.
+    #[error("cannot use the system resolver: {0}; give `--nameserver IP` instead")]
+    System(String),
+}
+
+impl DnsSource {
+    /// Zone files when given, else the named servers, else the system resolver.
+    pub fn open(nameservers: &[String], zone_files: &[PathBuf]) -> Result<Self, SourceError> {
+        if !zone_files.is_empty() {
+            return Ok(DnsSource::Zones(zonefile::load(zone_files)?));
+        }
+        if nameservers.is_empty() {
+            return HickoryLookup::system()
+                .map(DnsSource::Network)
+                .map_err(|err| SourceError::System(err.to_string()));
+        }
+        let servers = nameservers
+            .iter()
+            .map(|text| parse_nameserver(text).ok_or_else(|| SourceError::Nameserver(text.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DnsSource::Network(HickoryLookup::with_nameservers(
+            &servers,
+        )))
+    }
+}
+
+/// `IP`, `IP:PORT` or `[IPv6]:PORT`; the port defaults to 53.
+pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(SocketAddr::new(ip, 53));
+    }
+    text.parse::<SocketAddr>().ok()
+}
+
+impl Lookup for DnsSource {
+    async fn txt(&self, name: &str) -> LookupResult<Txt> {
+        match self {
+            DnsSource::Zones(zone) => zone.txt(name).await,
+            DnsSource::Network(net) => net.txt(name).await,
+        }
+    }
+
+    async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
+        match self {
+            DnsSource::Zones(zone) => zone.a(name).await,
+            DnsSource::Network(net) => net.a(name).await,
+        }
+    }
+
+    async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
+        match self {
+            DnsSource::Zones(zone) => zone.aaaa(name).await,
+            DnsSource::Network(net) => net.aaaa(name).await,
+        }
+    }
+
+    async fn mx(&self, name: &str) -> LookupResult<Mx> {
+        match self {
+            DnsSource::Zones(zone) => zone.mx(name).await,
+            DnsSource::Network(net) => net.mx(name).await,
+        }
+    }
+
+    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
+        match self {
+            DnsSource::Zones(zone) => zone.ptr(ip).await,
+            DnsSource::Network(net) => net.ptr(ip).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nameserver_forms() {
+        assert_eq!(
+            parse_nameserver("192.0.2.53"),
+            Some("192.0.2.53:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_nameserver("127.0.0.1:5353"),
+            Some("127.0.0.1:5353".parse().unwrap())
+        );
+        assert_eq!(parse_nameserver("::1"), Some("[::1]:53".parse().unwrap()));
+        assert_eq!(
+            parse_nameserver("[::1]:5353"),
+            Some("[::1]:5353".parse().unwrap())
+        );
+        assert_eq!(parse_nameserver("ns1.example.com"), None);
+        assert_eq!(parse_nameserver("127.0.0.1:99999"), None);
+    }
+}
