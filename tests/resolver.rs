@@ -420,6 +420,57 @@ fn each_check_sees_fresh_data() {
     });
 }
 
+/// Zones `c0.example` … `c9.example`: `www.cN` is a CNAME to `www.cN+1`,
+/// `www.c9` has an address. Each hop is another zone, so BIND answers
+/// each with the CNAME alone and the resolver has to ask again.
+fn chain_zones() -> Vec<(String, String)> {
+    (0..10)
+        .map(|i| {
+            let origin = format!("c{i}.example");
+            let body = if i == 9 {
+                "www IN A 192.0.2.9\n".to_owned()
+            } else {
+                format!("www IN CNAME www.c{}.example.\n", i + 1)
+            };
+            let zone = support::wrap_zone(&origin, &format!("$TTL 300\n{body}"));
+            (origin, zone)
+        })
+        .collect()
+}
+
+#[test]
+fn bind_cname_chains_across_zones_end_in_records_or_an_error() {
+    let zones = chain_zones();
+    let mut served: Vec<(&str, &str)> = zones
+        .iter()
+        .map(|(o, z)| (o.as_str(), z.as_str()))
+        .collect();
+    let forward = forward_zone();
+    served.push((FORWARD, &forward));
+    let bind = Bind::start(&served);
+    let dns = HickoryLookup::with_nameservers(&[bind.addr()]);
+    run(async {
+        // seven hops: followed to the end
+        assert_eq!(
+            records(dns.a("www.c2.example").await),
+            [Ipv4Addr::new(192, 0, 2, 9)]
+        );
+        assert_eq!(dns.txt("www.c2.example").await, Ok(Answer::NoData));
+        // nine hops: more than hickory follows, never taken for no data
+        match dns.a("www.c0.example").await {
+            Err(LookupError::Failed(message)) => {
+                assert!(message.contains("CNAME chain longer"), "{message}")
+            }
+            other => panic!("expected a chain error, got {other:?}"),
+        }
+        // BIND answers an in-zone loop with SERVFAIL itself
+        assert!(matches!(
+            dns.a("loop1.example.com").await,
+            Err(LookupError::Failed(message)) if message.contains("SERVFAIL")
+        ));
+    });
+}
+
 #[test]
 fn names_that_cannot_be_encoded_fail_without_a_query() {
     // no server at all: an attempt to send would fail differently
@@ -464,6 +515,8 @@ enum Reply {
     Rcode(u8),
     /// The query's ID, then bytes that are no DNS message.
     Garbage,
+    /// Three bytes: not even a header.
+    Noise,
 }
 
 /// A UDP "server" on 127.0.0.1 in a thread; stopped and joined on drop.
@@ -528,6 +581,7 @@ fn respond(query: &[u8], reply: Reply) -> Option<Vec<u8>> {
     }
     match reply {
         Reply::Silence => None,
+        Reply::Noise => Some(vec![1, 2, 3]),
         Reply::Garbage => {
             let mut response = query[..2].to_vec();
             response.extend_from_slice(&[0x81, 0x80, 0xff, 0xff, 0xff]);
@@ -614,16 +668,23 @@ fn servfail_and_refused_are_failures_that_name_the_rcode() {
 
 #[test]
 fn a_malformed_response_is_never_records() {
-    let server = Responder::start(Reply::Garbage);
-    let dns = HickoryLookup::from_nameservers(&[server.addr], quick());
-    run(async {
-        let started = Instant::now();
-        let result = dns.a("example.com").await;
-        match &result {
-            Err(LookupError::Timeout) | Err(LookupError::Failed(_)) => {}
-            other => panic!("expected a failure or timeout, got {other:?}"),
-        }
-        assert!(started.elapsed() < Duration::from_secs(3), "{result:?}");
-    });
-    assert!(server.queries() >= 1);
+    // with the query's ID it is taken for the answer and fails to decode;
+    // without a header it is ignored like a stray packet, until the timeout
+    for (reply, decodes) in [(Reply::Garbage, true), (Reply::Noise, false)] {
+        let server = Responder::start(reply);
+        let dns = HickoryLookup::from_nameservers(&[server.addr], quick());
+        run(async {
+            let started = Instant::now();
+            let result = dns.a("example.com").await;
+            match &result {
+                Err(LookupError::Failed(message)) if decodes => {
+                    assert!(message.contains("malformed answer"), "{message}")
+                }
+                Err(LookupError::Timeout) if !decodes => {}
+                other => panic!("expected a failure or timeout, got {other:?}"),
+            }
+            assert!(started.elapsed() < Duration::from_secs(3), "{result:?}");
+        });
+        assert!(server.queries() >= 1);
+    }
 }
