@@ -13,8 +13,9 @@
 //! RFC 2317 classless reverse zones when the server answers only the CNAME.
 //!
 //! hickory runs its connections as background tasks on the runtime of the
-//! query that opened them: create and use one `HickoryLookup` inside one
-//! tokio runtime (a current-thread runtime with `enable_all()` is enough).
+//! query that opened them, and must reconnect when a later query runs on
+//! another runtime: create and use one `HickoryLookup` inside one tokio
+//! runtime (a current-thread runtime with `enable_all()` is enough).
 //! Names in the RFC 6761 special-use zones are answered by hickory without a
 //! query: `localhost.` and the loopback reverse names resolve to loopback,
 //! `invalid.` is NXDOMAIN.
@@ -180,7 +181,8 @@ impl HickoryLookup {
     /// Tells a real NOERROR/no-data from a CNAME chain hickory gave up on.
     ///
     /// hickory 0.26 reports a CNAME loop, or a chain longer than it
-    /// follows, as NOERROR without records. A genuine negative answer
+    /// follows, as NOERROR without records (BIND itself answers an
+    /// in-zone loop with SERVFAIL; NSD hands the loop out). A genuine negative answer
     /// carries the zone's SOA (RFC 2308 §2.2); when it does not, the chain
     /// is walked here with CNAME queries, which hickory does not chase.
     async fn confirm_no_data(&self, name: Name, rtype: RecordType) -> LookupResult<RData> {
@@ -203,7 +205,9 @@ impl HickoryLookup {
                         _ => None,
                     }),
                 Err(error) if no_records(&error).is_some() => None,
-                Err(error) => return Err(describe(&display_name(&current), rtype, &error)),
+                Err(error) => {
+                    return Err(describe(&display_name(&current), RecordType::CNAME, &error));
+                }
             };
             let Some(target) = target else {
                 return Ok(Answer::NoData);
