@@ -667,6 +667,38 @@ fn servfail_and_refused_are_failures_that_name_the_rcode() {
 }
 
 #[test]
+fn an_error_response_does_not_hide_a_good_server() {
+    let zones = all_zones();
+    let nsd = Nsd::start(&borrowed(&zones[..1]));
+    let servfail = Responder::start(Reply::Rcode(2));
+    let refused = Responder::start(Reply::Rcode(5));
+    let expected = [
+        Ipv4Addr::new(198, 51, 100, 10),
+        Ipv4Addr::new(198, 51, 100, 11),
+    ];
+    // the responders answer first: hickory alone would return their rcode
+    for servers in [[servfail.addr, nsd.addr()], [nsd.addr(), refused.addr]] {
+        let dns = HickoryLookup::from_nameservers(&servers, quick());
+        run(async {
+            for _ in 0..5 {
+                assert_eq!(records(dns.a("mail.example.com").await), expected);
+                assert_eq!(dns.a("nope.example.com").await, Ok(Answer::NxDomain));
+            }
+        });
+    }
+    assert!(servfail.queries() >= 1 && refused.queries() >= 1);
+    // when every server fails, the error stands
+    let dns = HickoryLookup::from_nameservers(&[servfail.addr, refused.addr], quick());
+    run(async {
+        assert!(matches!(
+            dns.a("mail.example.com").await,
+            Err(LookupError::Failed(message))
+                if message.contains("SERVFAIL") || message.contains("REFUSED")
+        ));
+    });
+}
+
+#[test]
 fn a_malformed_response_is_never_records() {
     // with the query's ID it is taken for the answer and fails to decode;
     // without a header it is ignored like a stray packet, until the timeout

@@ -82,9 +82,18 @@ pub struct ResolverSetupError {
 /// `/etc/resolv.conf`, or [`HickoryLookup::with_nameservers`] for given
 /// servers (tests, `--server`). Queries go over UDP and are repeated over
 /// TCP when the answer comes back truncated (RFC 7766 §5).
+///
+/// With several servers, hickory asks two at a time and returns the first
+/// response; an error response (SERVFAIL, REFUSED) from a quick broken
+/// server would then hide a good answer from another one. So after an
+/// error response each server is asked on its own, in the order given, and
+/// the first answer that is no error wins.
 #[derive(Clone)]
 pub struct HickoryLookup {
-    resolver: TokioResolver,
+    /// Every server, in one hickory pool.
+    pool: TokioResolver,
+    /// One resolver per server, when there is more than one server.
+    singles: Vec<TokioResolver>,
 }
 
 impl fmt::Debug for HickoryLookup {
@@ -118,8 +127,9 @@ impl HickoryLookup {
     /// Asks the given servers (UDP, TCP on truncation), with `settings`.
     ///
     /// Each server is one candidate of the pool: hickory asks two at a time
-    /// and moves on to another one when a server does not answer. With no
-    /// server at all every lookup fails.
+    /// and moves on to another one when a server does not answer; after an
+    /// error response every server is asked (see [`HickoryLookup`]). With
+    /// no server at all every lookup fails.
     pub fn from_nameservers(servers: &[SocketAddr], settings: ResolverSettings) -> Self {
         let servers = servers
             .iter()
@@ -135,30 +145,43 @@ impl HickoryLookup {
     }
 
     fn build(servers: Vec<NameServerConfig>, settings: ResolverSettings) -> Self {
-        let config = ResolverConfig::from_parts(None, Vec::new(), servers);
-        let mut options = ResolverOpts::default();
-        options.timeout = settings.timeout;
-        options.attempts = settings.attempts;
-        // Each check must see the zone as it is now: no cache, and should
-        // an entry slip in, it expires at once.
-        options.cache_size = 0;
-        options.positive_max_ttl = Some(Duration::ZERO);
-        options.negative_max_ttl = Some(Duration::ZERO);
-        options.use_hosts_file = ResolveHosts::Never;
-        options.ndots = 0;
-        // CNAMEs stay in the answer, so that records can be matched to the chain.
-        options.preserve_intermediates = true;
-        let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-            .with_options(options)
-            .build()
-            .expect("hickory builds a resolver without TLS or DNSSEC infallibly");
-        HickoryLookup { resolver }
+        let singles = if servers.len() > 1 {
+            servers
+                .iter()
+                .map(|server| resolver(vec![server.clone()], settings))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        HickoryLookup {
+            pool: resolver(servers, settings),
+            singles,
+        }
+    }
+
+    /// One hickory lookup, asking each server alone after an error response.
+    ///
+    /// A single server's failure (error response, timeout, garbage) is
+    /// passed over; when no server gives an answer, the pool's error stands.
+    async fn ask(&self, name: &Name, rtype: RecordType) -> Result<HickoryAnswer, NetError> {
+        let pooled = self.pool.lookup(name.clone(), rtype).await;
+        if !matches!(pooled, Err(NetError::Dns(DnsError::ResponseCode(_)))) {
+            return pooled;
+        }
+        for single in &self.singles {
+            match single.lookup(name.clone(), rtype).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) if no_records(&error).is_some() => return Err(error),
+                Err(_) => {}
+            }
+        }
+        pooled
     }
 
     /// Asks for `rtype` at `name` and keeps the records of that type on the CNAME chain.
     async fn query(&self, name: Name, rtype: RecordType) -> LookupResult<RData> {
         let shown = display_name(&name);
-        match self.resolver.lookup(name.clone(), rtype).await {
+        match self.ask(&name, rtype).await {
             Ok(answer) => {
                 let records = chained_records(&name, rtype, &answer);
                 if records.is_empty() {
@@ -190,11 +213,7 @@ impl HickoryLookup {
         let mut seen = HashSet::from([name.to_lowercase()]);
         let mut current = name;
         for _ in 0..=FOLLOWED_CNAME_HOPS {
-            let target = match self
-                .resolver
-                .lookup(current.clone(), RecordType::CNAME)
-                .await
-            {
+            let target = match self.ask(&current, RecordType::CNAME).await {
                 Ok(answer) => answer
                     .answers()
                     .iter()
@@ -298,6 +317,27 @@ impl Lookup for HickoryLookup {
             Answer::NxDomain => Answer::NxDomain,
         })
     }
+}
+
+/// A hickory resolver on `servers`: no cache, no hosts file, no search list.
+fn resolver(servers: Vec<NameServerConfig>, settings: ResolverSettings) -> TokioResolver {
+    let config = ResolverConfig::from_parts(None, Vec::new(), servers);
+    let mut options = ResolverOpts::default();
+    options.timeout = settings.timeout;
+    options.attempts = settings.attempts;
+    // Each check must see the zone as it is now: no cache, and should
+    // an entry slip in, it expires at once.
+    options.cache_size = 0;
+    options.positive_max_ttl = Some(Duration::ZERO);
+    options.negative_max_ttl = Some(Duration::ZERO);
+    options.use_hosts_file = ResolveHosts::Never;
+    options.ndots = 0;
+    // CNAMEs stay in the answer, so that records can be matched to the chain.
+    options.preserve_intermediates = true;
+    TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+        .with_options(options)
+        .build()
+        .expect("hickory builds a resolver without TLS or DNSSEC infallibly")
 }
 
 /// Turns the text form of a name into a fully qualified [`Name`], octet for octet.
