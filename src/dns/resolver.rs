@@ -1,0 +1,513 @@
+//! Live DNS through hickory-resolver.
+//!
+//! [`HickoryLookup`] answers [`Lookup`] queries from real name servers: the
+//! system's (`/etc/resolv.conf`) or a given list. It is a stub resolver
+//! without a cache worth the name (every check sees fresh data), without
+//! search domains (every name is fully qualified), without `/etc/hosts` and
+//! without DNSSEC validation.
+//!
+//! Results keep apart what RFC 7208 §5 and §2.6 keep apart: records, NOERROR
+//! with no data, NXDOMAIN (RFC 8020), and no answer at all (timeout,
+//! SERVFAIL, REFUSED, a malformed or truncated response), which becomes a
+//! [`LookupError`]. CNAME chains are followed (RFC 1034 §3.6.2), also into
+//! RFC 2317 classless reverse zones when the server answers only the CNAME.
+//!
+//! hickory runs its connections as background tasks on the runtime of the
+//! query that opened them, and must reconnect when a later query runs on
+//! another runtime: create and use one `HickoryLookup` inside one tokio
+//! runtime (a current-thread runtime with `enable_all()` is enough).
+//! Names in the RFC 6761 special-use zones are answered by hickory without a
+//! query: `localhost.` and the loopback reverse names resolve to loopback,
+//! `invalid.` is NXDOMAIN.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{
+    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::lookup::Lookup as HickoryAnswer;
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError, NoRecords};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::rdata::{CNAME, MX, PTR};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+
+use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+
+/// Longest label, in octets (RFC 1035 §2.3.4).
+const MAX_LABEL: usize = 63;
+/// Longest name in wire form, in octets, root label included (RFC 1035 §2.3.4).
+const MAX_NAME: usize = 255;
+/// CNAME hops hickory 0.26 follows for certain: it sends at most eight
+/// queries per lookup, each of which moves at least one hop.
+const FOLLOWED_CNAME_HOPS: usize = 7;
+
+/// How long to wait for a server, and how often to ask again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolverSettings {
+    /// Time allowed for one attempt at one query, across all servers asked
+    /// in parallel (hickory's `ResolverOpts::timeout`).
+    pub timeout: Duration,
+    /// Further attempts after the first one timed out or failed (hickory's
+    /// `ResolverOpts::attempts`): a query is sent at most `attempts + 1`
+    /// times, so it takes at most `timeout × (attempts + 1)` per CNAME hop.
+    pub attempts: usize,
+}
+
+impl Default for ResolverSettings {
+    /// Two seconds per attempt, two more attempts after the first.
+    fn default() -> Self {
+        ResolverSettings {
+            timeout: Duration::from_secs(2),
+            attempts: 2,
+        }
+    }
+}
+
+/// The system resolver configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the system resolver configuration (`/etc/resolv.conf`)")]
+pub struct ResolverSetupError {
+    #[source]
+    source: NetError,
+}
+
+/// Answers [`Lookup`] queries from live name servers through hickory-resolver.
+///
+/// Built with [`HickoryLookup::system`] for the servers of
+/// `/etc/resolv.conf`, or [`HickoryLookup::with_nameservers`] for given
+/// servers (tests, `--server`). Queries go over UDP and are repeated over
+/// TCP when the answer comes back truncated (RFC 7766 §5).
+///
+/// With several servers, hickory asks two at a time and returns the first
+/// response; an error response (SERVFAIL, REFUSED) from a quick broken
+/// server would then hide a good answer from another one. So after an
+/// error response each server is asked on its own, in the order given, and
+/// the first answer that is no error wins.
+#[derive(Clone)]
+pub struct HickoryLookup {
+    /// Every server, in one hickory pool.
+    pool: TokioResolver,
+    /// One resolver per server, when there is more than one server.
+    singles: Vec<TokioResolver>,
+}
+
+impl fmt::Debug for HickoryLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HickoryLookup").finish_non_exhaustive()
+    }
+}
+
+impl HickoryLookup {
+    /// Asks the name servers of the system configuration, with default settings.
+    ///
+    /// Only the `nameserver` lines are taken: search domains, `ndots` and
+    /// the system's timeouts are not (see [`HickoryLookup::from_system`]).
+    pub fn system() -> Result<Self, ResolverSetupError> {
+        Self::from_system(ResolverSettings::default())
+    }
+
+    /// Asks the name servers of the system configuration, with `settings`.
+    pub fn from_system(settings: ResolverSettings) -> Result<Self, ResolverSetupError> {
+        let (config, _) = hickory_resolver::system_conf::read_system_conf()
+            .map_err(|source| ResolverSetupError { source })?;
+        let (_, _, servers) = config.into_parts();
+        Ok(Self::build(servers, settings))
+    }
+
+    /// Asks the given servers (UDP, TCP on truncation), with default settings.
+    pub fn with_nameservers(servers: &[SocketAddr]) -> Self {
+        Self::from_nameservers(servers, ResolverSettings::default())
+    }
+
+    /// Asks the given servers (UDP, TCP on truncation), with `settings`.
+    ///
+    /// Each server is one candidate of the pool: hickory asks two at a time
+    /// and moves on to another one when a server does not answer; after an
+    /// error response every server is asked (see [`HickoryLookup`]). With
+    /// no server at all every lookup fails.
+    pub fn from_nameservers(servers: &[SocketAddr], settings: ResolverSettings) -> Self {
+        let servers = servers
+            .iter()
+            .map(|addr| {
+                let mut udp = ConnectionConfig::udp();
+                udp.port = addr.port();
+                let mut tcp = ConnectionConfig::tcp();
+                tcp.port = addr.port();
+                NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+            })
+            .collect();
+        Self::build(servers, settings)
+    }
+
+    fn build(servers: Vec<NameServerConfig>, settings: ResolverSettings) -> Self {
+        let singles = if servers.len() > 1 {
+            servers
+                .iter()
+                .map(|server| resolver(vec![server.clone()], settings))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        HickoryLookup {
+            pool: resolver(servers, settings),
+            singles,
+        }
+    }
+
+    /// One hickory lookup, asking each server alone after an error response.
+    ///
+    /// A single server's failure (error response, timeout, garbage) is
+    /// passed over; when no server gives an answer, the pool's error stands.
+    async fn ask(&self, name: &Name, rtype: RecordType) -> Result<HickoryAnswer, NetError> {
+        let pooled = self.pool.lookup(name.clone(), rtype).await;
+        if !matches!(pooled, Err(NetError::Dns(DnsError::ResponseCode(_)))) {
+            return pooled;
+        }
+        for single in &self.singles {
+            match single.lookup(name.clone(), rtype).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) if no_records(&error).is_some() => return Err(error),
+                Err(_) => {}
+            }
+        }
+        pooled
+    }
+
+    /// Asks for `rtype` at `name` and keeps the records of that type on the CNAME chain.
+    async fn query(&self, name: Name, rtype: RecordType) -> LookupResult<RData> {
+        let shown = display_name(&name);
+        match self.ask(&name, rtype).await {
+            Ok(answer) => {
+                let records = chained_records(&name, rtype, &answer);
+                if records.is_empty() {
+                    // hickory hands back answers that hold only CNAMEs when
+                    // the chain ends without the type: that is no data.
+                    self.confirm_no_data(name, rtype).await
+                } else {
+                    Ok(Answer::Records(records))
+                }
+            }
+            Err(error) => match no_records(&error) {
+                Some(ResponseCode::NXDomain) => Ok(Answer::NxDomain),
+                Some(ResponseCode::NoError) if has_soa(&error) => Ok(Answer::NoData),
+                Some(ResponseCode::NoError) => self.confirm_no_data(name, rtype).await,
+                _ => Err(describe(&shown, rtype, &error)),
+            },
+        }
+    }
+
+    /// Tells a real NOERROR/no-data from a CNAME chain hickory gave up on.
+    ///
+    /// hickory 0.26 reports a CNAME loop, or a chain longer than it
+    /// follows, as NOERROR without records (BIND itself answers an
+    /// in-zone loop with SERVFAIL; NSD hands the loop out). A genuine negative answer
+    /// carries the zone's SOA (RFC 2308 §2.2); when it does not, the chain
+    /// is walked here with CNAME queries, which hickory does not chase.
+    async fn confirm_no_data(&self, name: Name, rtype: RecordType) -> LookupResult<RData> {
+        let start = display_name(&name);
+        let mut seen = HashSet::from([name.to_lowercase()]);
+        let mut current = name;
+        for _ in 0..=FOLLOWED_CNAME_HOPS {
+            let target = match self.ask(&current, RecordType::CNAME).await {
+                Ok(answer) => answer
+                    .answers()
+                    .iter()
+                    .find_map(|record| match &record.data {
+                        RData::CNAME(CNAME(target)) if record.name == current => {
+                            Some(target.clone())
+                        }
+                        _ => None,
+                    }),
+                Err(error) if no_records(&error).is_some() => None,
+                Err(error) => {
+                    return Err(describe(&display_name(&current), RecordType::CNAME, &error));
+                }
+            };
+            let Some(target) = target else {
+                return Ok(Answer::NoData);
+            };
+            if !seen.insert(target.to_lowercase()) {
+                return Err(LookupError::Failed(format!(
+                    "`{start}` {rtype}: CNAME loop at `{}`",
+                    display_name(&target)
+                )));
+            }
+            current = target;
+        }
+        Err(LookupError::Failed(format!(
+            "`{start}` {rtype}: CNAME chain longer than {FOLLOWED_CNAME_HOPS} hops"
+        )))
+    }
+
+    /// Encodes `name` and asks for `rtype`, mapping the records with `pick`.
+    async fn typed<T>(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        pick: impl Fn(RData) -> Option<T>,
+    ) -> LookupResult<T> {
+        let name = encode_name(name).map_err(LookupError::Failed)?;
+        Ok(match self.query(name, rtype).await? {
+            Answer::Records(records) => {
+                Answer::Records(records.into_iter().filter_map(pick).collect())
+            }
+            Answer::NoData => Answer::NoData,
+            Answer::NxDomain => Answer::NxDomain,
+        })
+    }
+}
+
+impl Lookup for HickoryLookup {
+    async fn txt(&self, name: &str) -> LookupResult<Txt> {
+        self.typed(name, RecordType::TXT, |data| match data {
+            RData::TXT(txt) => Some(txt.txt_data.iter().map(|s| s.to_vec()).collect()),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
+        self.typed(name, RecordType::A, |data| match data {
+            RData::A(a) => Some(a.0),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
+        self.typed(name, RecordType::AAAA, |data| match data {
+            RData::AAAA(aaaa) => Some(aaaa.0),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn mx(&self, name: &str) -> LookupResult<Mx> {
+        self.typed(name, RecordType::MX, |data| match data {
+            RData::MX(MX {
+                preference,
+                exchange,
+                ..
+            }) => Some(Mx {
+                preference,
+                exchange: display_name(&exchange),
+            }),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
+        Ok(match self.query(Name::from(ip), RecordType::PTR).await? {
+            Answer::Records(records) => Answer::Records(
+                records
+                    .into_iter()
+                    .filter_map(|data| match data {
+                        RData::PTR(PTR(target)) => Some(display_name(&target)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Answer::NoData => Answer::NoData,
+            Answer::NxDomain => Answer::NxDomain,
+        })
+    }
+}
+
+/// A hickory resolver on `servers`: no cache, no hosts file, no search list.
+fn resolver(servers: Vec<NameServerConfig>, settings: ResolverSettings) -> TokioResolver {
+    let config = ResolverConfig::from_parts(None, Vec::new(), servers);
+    let mut options = ResolverOpts::default();
+    options.timeout = settings.timeout;
+    options.attempts = settings.attempts;
+    // Each check must see the zone as it is now: no cache, and should
+    // an entry slip in, it expires at once.
+    options.cache_size = 0;
+    options.positive_max_ttl = Some(Duration::ZERO);
+    options.negative_max_ttl = Some(Duration::ZERO);
+    options.use_hosts_file = ResolveHosts::Never;
+    options.ndots = 0;
+    // CNAMEs stay in the answer, so that records can be matched to the chain.
+    options.preserve_intermediates = true;
+    TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+        .with_options(options)
+        .build()
+        .expect("hickory builds a resolver without TLS or DNSSEC infallibly")
+}
+
+/// Turns the text form of a name into a fully qualified [`Name`], octet for octet.
+///
+/// The text is split at dots and each label taken as raw octets, without
+/// escapes, so `64/26`, `_spf` or a space (legal octets, RFC 2181 §11) go
+/// on the wire as written. One trailing dot is allowed; `""` and `"."` are
+/// the root. Empty labels, labels over 63 octets and names over 255
+/// octets (RFC 1035 §2.3.4) are errors.
+fn encode_name(text: &str) -> Result<Name, String> {
+    let trimmed = text.strip_suffix('.').unwrap_or(text);
+    if trimmed.is_empty() {
+        return Ok(Name::root());
+    }
+    let mut wire_len = 1;
+    for label in trimmed.split('.') {
+        if label.is_empty() {
+            return Err(format!("cannot query `{text}`: empty label"));
+        }
+        if label.len() > MAX_LABEL {
+            return Err(format!(
+                "cannot query `{text}`: label of {} octets, at most {MAX_LABEL} allowed",
+                label.len()
+            ));
+        }
+        wire_len += label.len() + 1;
+    }
+    if wire_len > MAX_NAME {
+        return Err(format!(
+            "cannot query `{text}`: name of {wire_len} octets, at most {MAX_NAME} allowed"
+        ));
+    }
+    Name::from_labels(trimmed.split('.').map(str::as_bytes))
+        .map_err(|error| format!("cannot query `{text}`: {error}"))
+}
+
+/// The text form of a name: labels as raw octets joined by dots, no trailing dot.
+///
+/// The inverse of [`encode_name`] for every name whose labels hold no dot.
+/// Octets that are not UTF-8 become U+FFFD; the root is `""` (a null MX,
+/// RFC 7505).
+fn display_name(name: &Name) -> String {
+    let labels: Vec<String> = name
+        .iter()
+        .map(|label| String::from_utf8_lossy(label).into_owned())
+        .collect();
+    labels.join(".")
+}
+
+/// The data of the records of type `rtype` on the CNAME chain from `name`.
+///
+/// hickory returns the answer section as the server sent it, CNAMEs and
+/// all: only records owned by the queried name or by a CNAME target count.
+fn chained_records(name: &Name, rtype: RecordType, answer: &HickoryAnswer) -> Vec<RData> {
+    let mut owners = vec![name.clone()];
+    for _ in 0..answer.answers().len() {
+        let next = answer
+            .answers()
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::CNAME(CNAME(target))
+                    if owners.contains(&record.name) && !owners.contains(target) =>
+                {
+                    Some(target.clone())
+                }
+                _ => None,
+            });
+        match next {
+            Some(target) => owners.push(target),
+            None => break,
+        }
+    }
+    answer
+        .answers()
+        .iter()
+        .filter(|record: &&Record| record.record_type() == rtype && owners.contains(&record.name))
+        .map(|record| record.data.clone())
+        .collect()
+}
+
+/// The response code of a negative answer (NXDOMAIN or no data), if `error` is one.
+fn no_records(error: &NetError) -> Option<ResponseCode> {
+    match error {
+        NetError::Dns(DnsError::NoRecordsFound(NoRecords { response_code, .. })) => {
+            Some(*response_code)
+        }
+        _ => None,
+    }
+}
+
+/// True when a negative answer carried the zone's SOA.
+fn has_soa(error: &NetError) -> bool {
+    matches!(
+        error,
+        NetError::Dns(DnsError::NoRecordsFound(NoRecords { soa: Some(_), .. }))
+    )
+}
+
+/// Maps a hickory error that is no negative answer onto a [`LookupError`].
+fn describe(name: &str, rtype: RecordType, error: &NetError) -> LookupError {
+    let cause = match error {
+        NetError::Timeout => return LookupError::Timeout,
+        NetError::Dns(DnsError::ResponseCode(code)) => {
+            format!("server answered {}", rcode_name(*code))
+        }
+        NetError::Dns(DnsError::NoRecordsFound(NoRecords { response_code, .. })) => {
+            format!(
+                "server answered {} without records",
+                rcode_name(*response_code)
+            )
+        }
+        NetError::Proto(error) => format!("malformed answer: {error}"),
+        NetError::Truncated => "answer truncated over TCP too".to_owned(),
+        NetError::NoConnections => "no name server to ask".to_owned(),
+        NetError::Io(error) => format!("network error: {error}"),
+        NetError::ForeignClassRecord { .. } => format!("answer rejected: {error}"),
+        other => format!("lookup failed: {other}"),
+    };
+    LookupError::Failed(format!("`{name}` {rtype}: {cause}"))
+}
+
+/// The mnemonic of a response code (RFC 1035 §4.1.1, RFC 6895 §2.3).
+fn rcode_name(code: ResponseCode) -> String {
+    match code {
+        ResponseCode::NoError => "NOERROR".to_owned(),
+        ResponseCode::FormErr => "FORMERR".to_owned(),
+        ResponseCode::ServFail => "SERVFAIL".to_owned(),
+        ResponseCode::NXDomain => "NXDOMAIN".to_owned(),
+        ResponseCode::NotImp => "NOTIMP".to_owned(),
+        ResponseCode::Refused => "REFUSED".to_owned(),
+        ResponseCode::NotAuth => "NOTAUTH".to_owned(),
+        other => format!("rcode {}", u16::from(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_encoded_octet_for_octet() {
+        let name = encode_name("65.64/26.100.51.198.in-addr.arpa").unwrap();
+        assert!(name.is_fqdn());
+        assert_eq!(name.num_labels(), 7);
+        assert_eq!(display_name(&name), "65.64/26.100.51.198.in-addr.arpa");
+        let spaced = encode_name("a b:c%d._spf.example.com.").unwrap();
+        assert_eq!(display_name(&spaced), "a b:c%d._spf.example.com");
+        assert_eq!(encode_name("").unwrap(), Name::root());
+        assert_eq!(encode_name(".").unwrap(), Name::root());
+        assert_eq!(display_name(&Name::root()), "");
+    }
+
+    #[test]
+    fn names_that_cannot_be_encoded_are_errors() {
+        let long_label = format!("{}.example.com", "x".repeat(64));
+        assert!(encode_name(&long_label).unwrap_err().contains("64 octets"));
+        assert!(encode_name(&format!("{}.com", "x".repeat(63))).is_ok());
+        // 4 × (63 + 1) + 1 = 257 octets on the wire
+        let long_name = vec!["y".repeat(63); 4].join(".");
+        assert!(encode_name(&long_name).unwrap_err().contains("257 octets"));
+        // 3 × 64 + 61 + 1 + 1 = 255 octets: the longest name
+        let longest = format!("{}.{}", vec!["z".repeat(63); 3].join("."), "z".repeat(61));
+        assert!(encode_name(&longest).is_ok());
+        assert!(encode_name("a..b").unwrap_err().contains("empty label"));
+    }
+
+    #[test]
+    fn rcodes_have_their_mnemonics() {
+        assert_eq!(rcode_name(ResponseCode::ServFail), "SERVFAIL");
+        assert_eq!(rcode_name(ResponseCode::Refused), "REFUSED");
+        assert_eq!(rcode_name(ResponseCode::Unknown(3841)), "rcode 3841");
+    }
+}
