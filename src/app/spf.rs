@@ -1,6 +1,5 @@
 //! `senderzone spf check` and `senderzone spf eval`.
 
-use std::io::Write;
 use std::net::IpAddr;
 
 use serde::Serialize;
