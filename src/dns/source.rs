@@ -14,7 +14,7 @@ pub enum DnsSource {
     /// RFC 1035 zone files loaded in memory (`--zone-file`).
     Zones(MemoryZone),
     /// Live DNS through hickory-resolver (`--nameserver` or the system).
-    Network(HickoryLookup),
+    Network(Box<HickoryLookup>),
 }
 
 /// Why a [`DnsSource`] could not be set up.
@@ -39,7 +39,7 @@ impl DnsSource {
         }
         if nameservers.is_empty() {
             return HickoryLookup::system()
-                .map(DnsSource::Network)
+                .map(|net| DnsSource::Network(Box::new(net)))
                 .map_err(|err| SourceError::System(err.to_string()));
         }
         let servers = nameservers
