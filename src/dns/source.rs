@@ -46,8 +46,8 @@ impl DnsSource {
             .iter()
             .map(|text| parse_nameserver(text).ok_or_else(|| SourceError::Nameserver(text.clone())))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(DnsSource::Network(HickoryLookup::with_nameservers(
-            &servers,
+        Ok(DnsSource::Network(Box::new(
+            HickoryLookup::with_nameservers(&servers),
         )))
     }
 }
