@@ -10,6 +10,7 @@ pub mod exit;
 pub mod inventory;
 pub mod names;
 pub mod net;
+pub mod parallel;
 pub mod records;
 pub mod render;
 pub mod spf;

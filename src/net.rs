@@ -63,18 +63,17 @@ const fn block(network: &'static str, purpose: &'static str, rfc: &'static str) 
     }
 }
 
-/// [`SPECIAL_BLOCKS`] with their networks parsed once.
-static SPECIAL_NETS: LazyLock<Vec<(IpNet, &'static SpecialBlock)>> = LazyLock::new(|| {
-    SPECIAL_BLOCKS
-        .iter()
-        .map(|block| {
-            let net = block
-                .network
-                .parse()
-                .expect("special-purpose table holds valid CIDRs");
-            (net, block)
-        })
-        .collect()
+/// [`SPECIAL_BLOCKS`] with their networks parsed once, IPv4 and IPv6 apart.
+static SPECIAL_NETS: LazyLock<[Vec<(IpNet, &'static SpecialBlock)>; 2]> = LazyLock::new(|| {
+    let mut by_family = [Vec::new(), Vec::new()];
+    for block in SPECIAL_BLOCKS {
+        let net: IpNet = block
+            .network
+            .parse()
+            .expect("special-purpose table holds valid CIDRs");
+        by_family[usize::from(net.addr().is_ipv6())].push((net, block));
+    }
+    by_family
 });
 
 impl SpecialBlock {
@@ -89,12 +88,9 @@ impl SpecialBlock {
 /// A network overlaps a block when either contains the other, so
 /// `10.0.0.0/7` and `10.1.2.3/32` both hit `10.0.0.0/8`.
 pub fn special_purpose(net: IpNet) -> Option<&'static SpecialBlock> {
-    SPECIAL_NETS
+    SPECIAL_NETS[usize::from(net.addr().is_ipv6())]
         .iter()
-        .filter(|(special, _)| {
-            special.addr().is_ipv4() == net.addr().is_ipv4()
-                && (special.contains(&net) || net.contains(special))
-        })
+        .filter(|(special, _)| special.contains(&net) || net.contains(special))
         .max_by_key(|(special, _)| special.prefix_len())
         .map(|(_, block)| *block)
 }

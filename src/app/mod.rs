@@ -184,17 +184,14 @@ fn write_zone_files(
     dir: &Path,
     streams: &mut Streams<'_>,
 ) -> Result<(), Error> {
-    let mut rendered: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for zone in &plan.zones {
-        let mut buffer = Vec::new();
-        renderer
-            .render_zone(plan, zone, &mut buffer)
-            .map_err(|source| io_error("cannot render", source))?;
-        rendered.push((
-            dir.join(render::file_name(zone, renderer.extension())),
-            buffer,
-        ));
-    }
+    let buffers =
+        render::render_zones(renderer, plan).map_err(|source| io_error("cannot render", source))?;
+    let rendered: Vec<(PathBuf, Vec<u8>)> = plan
+        .zones
+        .iter()
+        .map(|zone| dir.join(render::file_name(zone, renderer.extension())))
+        .zip(buffers)
+        .collect();
     std::fs::create_dir_all(dir)
         .map_err(|source| io_error(format!("cannot create `{}`", dir.display()), source))?;
     for (path, contents) in rendered {

@@ -375,49 +375,50 @@ fn zone_key(net: IpNet, parent_of_classless: bool) -> ZoneKey {
 /// Sorts every zone's records, the zones spread over the available cores
 /// (large inventories spend most of their planning time here).
 fn sort_zones(zones: &mut [ZonePlan]) {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let total: usize = zones.iter().map(|z| z.records.len()).sum();
-    if threads < 2 || total < 10_000 {
-        zones.iter_mut().for_each(|z| sort_records(&mut z.records));
-        return;
-    }
-    // Greedy balance: each zone to the least loaded worker, largest first.
-    let mut order: Vec<&mut ZonePlan> = zones.iter_mut().collect();
-    order.sort_by_key(|z| std::cmp::Reverse(z.records.len()));
-    let mut shares: Vec<(usize, Vec<&mut ZonePlan>)> =
-        (0..threads).map(|_| (0, Vec::new())).collect();
-    for zone in order {
-        let share = shares
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("one worker at least");
-        share.0 += zone.records.len();
-        share.1.push(zone);
-    }
-    std::thread::scope(|scope| {
-        for (_, share) in shares {
-            scope.spawn(move || share.into_iter().for_each(|z| sort_records(&mut z.records)));
-        }
-    });
+    crate::parallel::map_balanced(
+        zones.iter_mut().collect(),
+        |zone| zone.records.len(),
+        |zone| sort_records(&mut zone.records),
+    );
 }
 
 /// Orders records by owner (see [`name_key`]), type, then data, and drops
 /// exact duplicates.
+///
+/// The planner emits each owner's records together, so runs of one owner
+/// are sorted by a key computed once per run, then each owner's records
+/// among themselves: far fewer keys and comparisons than sorting records.
 fn sort_records(records: &mut Vec<Record>) {
-    records.sort_by_cached_key(|r| (name_key(&r.owner), type_rank(&r.data), address_key(&r.data)));
-    // Ties within one RRset of names or text: order by the data's text.
-    let mut start = 0;
-    while start < records.len() {
-        let same = |r: &Record| {
-            r.owner == records[start].owner && type_rank(&r.data) == type_rank(&records[start].data)
-        };
-        let end = start + records[start..].iter().take_while(|r| same(r)).count();
-        if end - start > 1 && address_key(&records[start].data) == 0 {
-            records[start..end].sort_by_cached_key(|r| r.data.to_string());
+    let mut runs: Vec<(Vec<u8>, Vec<Record>)> = Vec::new();
+    for record in std::mem::take(records) {
+        match runs.last_mut() {
+            Some((_, run)) if run[0].owner == record.owner => run.push(record),
+            _ => runs.push((name_key(&record.owner), vec![record])),
         }
+    }
+    // Stable: runs of the same owner stay in order and end up adjacent.
+    runs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut start = 0;
+    while start < runs.len() {
+        let end = start
+            + runs[start..]
+                .iter()
+                .take_while(|(key, _)| *key == runs[start].0)
+                .count();
+        let mut owner: Vec<Record> = runs[start..end]
+            .iter_mut()
+            .flat_map(|(_, run)| run.drain(..))
+            .collect();
+        owner.sort_by(|a, b| {
+            (type_rank(&a.data), address_key(&a.data))
+                .cmp(&(type_rank(&b.data), address_key(&b.data)))
+                // Names and text only when two of a kind meet (rare).
+                .then_with(|| a.data.to_string().cmp(&b.data.to_string()))
+        });
+        owner.dedup();
+        records.extend(owner);
         start = end;
     }
-    records.dedup();
 }
 
 /// Sort key of a name as bytes: its labels from the root down (RFC 4034
@@ -443,12 +444,12 @@ fn name_key(name: &str) -> Vec<u8> {
     key
 }
 
-/// Addresses sort by value; other data has key 0 and is ordered by text.
-fn address_key(data: &RecordData) -> u128 {
+/// Addresses sort by value; other data is ordered by its text.
+fn address_key(data: &RecordData) -> Option<u128> {
     match data {
-        RecordData::A(ip) => u128::from(u32::from(*ip)),
-        RecordData::Aaaa(ip) => u128::from(*ip),
-        _ => 0,
+        RecordData::A(ip) => Some(u128::from(u32::from(*ip))),
+        RecordData::Aaaa(ip) => Some(u128::from(*ip)),
+        _ => None,
     }
 }
 

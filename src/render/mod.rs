@@ -14,7 +14,7 @@ pub use nsupdate::Nsupdate;
 pub use zone::{Zone, quote_txt};
 
 /// A form of output for a record plan.
-pub trait Render {
+pub trait Render: Sync {
     /// File-name extension used with `--out DIR`.
     fn extension(&self) -> &'static str;
 
@@ -24,14 +24,31 @@ pub trait Render {
     /// Writes the whole plan; by default the zones one after another,
     /// separated by a blank line.
     fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-        for (i, zone) in plan.zones.iter().enumerate() {
+        for (i, zone) in render_zones(self, plan)?.iter().enumerate() {
             if i > 0 {
                 writeln!(out)?;
             }
-            self.render_zone(plan, zone, out)?;
+            out.write_all(zone)?;
         }
         Ok(())
     }
+}
+
+/// Each zone of `plan` rendered on its own, in plan order, the zones
+/// spread over the available cores.
+pub fn render_zones<R: Render + ?Sized>(renderer: &R, plan: &Plan) -> io::Result<Vec<Vec<u8>>> {
+    crate::parallel::map_balanced(
+        plan.zones.iter().collect(),
+        |zone| zone.records.len(),
+        |zone| {
+            let mut buffer = Vec::new();
+            renderer
+                .render_zone(plan, zone, &mut buffer)
+                .map(|()| buffer)
+        },
+    )
+    .into_iter()
+    .collect()
 }
 
 /// A file name for `zone` that is safe on every file system: the zone name
