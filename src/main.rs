@@ -3,12 +3,20 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use senderzone::app::{self, Streams};
 use senderzone::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors read like every other error: `senderzone: error: …`.
+        Err(err) if err.use_stderr() => {
+            eprint!("senderzone: {}", err.render());
+            return ExitCode::from(senderzone::exit::BAD_INPUT);
+        }
+        Err(err) => err.exit(),
+    };
     let stdout = io::stdout();
     let stderr = io::stderr();
     // Buffered: stdout is line-buffered, and zone files have many lines.

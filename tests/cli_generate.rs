@@ -459,6 +459,11 @@ fn json_and_nsupdate_forms() {
 fn usage_errors_exit_2() {
     let output = run(&["generate"]);
     assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("senderzone: error: "),
+        "{}",
+        stderr(&output)
+    );
     let output = run(&["generate", "x.yaml", "--format", "bind"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
