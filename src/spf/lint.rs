@@ -398,7 +398,7 @@ fn mechanism_findings(
                 "spf-ptr",
                 strict_severity(profile, Severity::Warning),
                 format!(
-                    "`{term}` uses `ptr`, which RFC 7208 §5.5 says not to use: slow and unreliable"
+                    "`{term}`: RFC 7208 §5.5 says the `ptr` mechanism should not be used: it is slow, unreliable and some receivers skip it"
                 ),
                 "replace `ptr` by `ip4:`/`ip6:` or `a:` terms for the sending hosts",
             )
