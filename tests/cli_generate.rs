@@ -245,6 +245,21 @@ fn rejects_each_invalid_value_at_its_location() {
         ),
         ("ttl: 3600", "ttl: -5", &[":1:6:", "`ttl`", "invalid"]),
         (
+            "    ipv4: [198.51.100.10]",
+            "    ipv4: [198.51.100.10]\n    helo: localhost.localdomain",
+            &[
+                ":6:11:",
+                "`servers[0].helo`",
+                "cannot be published",
+                "smtp_helo_name",
+            ],
+        ),
+        (
+            "    ipv4: [198.51.100.10]",
+            "    ipv4: [198.51.100.10]\n    helo: smtp.example.net",
+            &["`servers[0].helo`", "outside every declared zone"],
+        ),
+        (
             "ttl: 3600",
             "ttl: 3600\nclassless_labels: slash",
             &["`classless_labels`", "rfc2317"],
