@@ -46,6 +46,16 @@ pub enum Command {
     /// Check and evaluate SPF records (RFC 7208).
     #[command(subcommand)]
     Spf(SpfCommand),
+    /// Check addresses and domains against DNS blocklists, believing only
+    /// lists that pass their RFC 5782 test entries in the same run.
+    #[command(after_help = "Examples:
+  senderzone dnsbl 203.0.113.10 2001:db8::25
+  senderzone dnsbl example.com --list dbl.spamhaus.org
+  senderzone dnsbl 203.0.113.10 --lists my-lists.yaml --nameserver 127.0.0.1
+
+Exit codes: 0 not listed (on at least one healthy list, and listed nowhere),
+1 listed, 2 bad input, 3 no verdict (no list could be believed).")]
+    Dnsbl(DnsblArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  senderzone completions bash > /etc/bash_completion.d/senderzone"
@@ -173,6 +183,29 @@ pub struct SpfEvalArgs {
     /// The HELO/EHLO name (for `%{h}`; default `unknown`).
     #[arg(long)]
     pub helo: Option<String>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// Arguments of `dnsbl`.
+#[derive(Debug, Args)]
+pub struct DnsblArgs {
+    /// IPv4/IPv6 addresses and domain names to check.
+    #[arg(required = true, value_name = "IP|DOMAIN")]
+    pub targets: Vec<String>,
+    /// Ask only this list (repeatable), by zone, e.g. `zen.spamhaus.org`.
+    #[arg(long = "list", value_name = "ZONE")]
+    pub lists: Vec<String>,
+    /// Add or override lists from a YAML file (the keys of the built-in
+    /// registry, documented in the README).
+    #[arg(long = "lists", value_name = "FILE")]
+    pub list_file: Option<PathBuf>,
+    /// At most this many queries at a time.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
     #[command(flatten)]
     pub dns: DnsArgs,
     /// Output format.

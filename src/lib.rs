@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod dns;
+pub mod dnsbl;
 pub mod exit;
 pub mod inventory;
 pub mod names;

@@ -1,6 +1,7 @@
 //! Runs a parsed command line: the only layer that touches files and
 //! terminals, through the writers it is handed.
 
+mod dnsbl;
 mod spf;
 
 use std::fs::OpenOptions;
@@ -71,6 +72,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Command::Generate(args) => generate(&args, streams),
         Command::Init { file } => init(&file, streams),
         Command::Spf(command) => spf::run(&command, streams),
+        Command::Dnsbl(args) => dnsbl::run(&args, streams),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "senderzone", streams.out);
@@ -90,6 +92,14 @@ pub(crate) fn io_error(context: impl Into<String>, source: io::Error) -> Error {
         context: context.into(),
         source,
     }
+}
+
+/// A runtime on this thread: lookups are concurrent, not parallel.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| io_error("cannot start the DNS runtime", source))
 }
 
 /// Loads an inventory, printing its warnings.

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::{Error, Streams, io_error};
+use super::{Error, Streams, io_error, runtime};
 use crate::cli::{DnsArgs, ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs};
 use crate::dns::source::DnsSource;
 use crate::exit;
@@ -25,14 +25,6 @@ pub fn run(command: &SpfCommand, streams: &mut Streams<'_>) -> Result<u8, Error>
 fn open_dns(args: &DnsArgs) -> Result<DnsSource, Error> {
     DnsSource::open(&args.nameservers, &args.zone_files)
         .map_err(|err| Error::Usage(err.to_string()))
-}
-
-/// A runtime on this thread: lookups are concurrent, not parallel.
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| io_error("cannot start the DNS runtime", source))
 }
 
 fn domain_argument(text: &str) -> Result<String, Error> {

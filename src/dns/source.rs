@@ -52,6 +52,14 @@ impl DnsSource {
     }
 }
 
+/// The name servers of the system configuration (`/etc/resolv.conf`);
+/// empty when it cannot be read.
+pub fn system_nameservers() -> Vec<IpAddr> {
+    hickory_resolver::system_conf::read_system_conf()
+        .map(|(config, _)| config.name_servers().iter().map(|ns| ns.ip).collect())
+        .unwrap_or_default()
+}
+
 /// `IP`, `IP:PORT` or `[IPv6]:PORT`; the port defaults to 53.
 pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
     if let Ok(ip) = text.parse::<IpAddr>() {

@@ -1,0 +1,535 @@
+//! DNS blocklists you can trust (RFC 5782, deliverability.md §3).
+//!
+//! A list is only believed after it passes the RFC 5782 §5 test in the same
+//! run: its positive test entry (`127.0.0.2`, `::FFFF:7F00:2`, `TEST`) must
+//! be listed with a documented code and its negative entry (`127.0.0.1`,
+//! `::FFFF:7F00:1`, `INVALID`) must not. Only then does a documented code
+//! mean "listed" and NXDOMAIN mean "not listed"; everything else is
+//! "unknown", with the raw answer. With no believable list there is no
+//! verdict, never "clean".
+
+pub mod registry;
+
+use std::cell::Cell;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+
+pub use registry::{Impact, Key, List, Registry, Status};
+
+use crate::dns::{Answer, Lookup, LookupError};
+
+/// What is checked against the lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Target {
+    /// An IPv4 or IPv6 address.
+    Ip(IpAddr),
+    /// A domain name (for domain lists such as Spamhaus DBL).
+    Domain(String),
+}
+
+impl Target {
+    /// The kind of key a list needs to answer for this target.
+    pub fn key(&self) -> Key {
+        match self {
+            Target::Ip(IpAddr::V4(_)) => Key::Ipv4,
+            Target::Ip(IpAddr::V6(_)) => Key::Ipv6,
+            Target::Domain(_) => Key::Domain,
+        }
+    }
+
+    /// The name queried in `zone` (RFC 5782 §2.1, §2.4, §3).
+    pub fn query_name(&self, zone: &str) -> String {
+        match self {
+            Target::Ip(IpAddr::V4(ip)) => {
+                let [a, b, c, d] = ip.octets();
+                format!("{d}.{c}.{b}.{a}.{zone}")
+            }
+            Target::Ip(ip @ IpAddr::V6(_)) => {
+                let reverse = crate::dns::reverse_name(*ip);
+                let nibbles = reverse.trim_end_matches("ip6.arpa");
+                format!("{nibbles}{zone}")
+            }
+            Target::Domain(domain) => format!("{domain}.{zone}"),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Ip(ip) => write!(f, "{ip}"),
+            Target::Domain(domain) => f.write_str(domain),
+        }
+    }
+}
+
+/// The RFC 5782 §5 test entries for a key: (listed, not listed).
+fn test_entries(key: Key) -> (Target, Target) {
+    match key {
+        Key::Ipv4 => (
+            Target::Ip(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))),
+            Target::Ip(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1))),
+        ),
+        Key::Ipv6 => (
+            Target::Ip(IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0x7f00, 2))),
+            Target::Ip(IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0x7f00, 1))),
+        ),
+        Key::Domain => (
+            Target::Domain("test".to_owned()),
+            Target::Domain("invalid".to_owned()),
+        ),
+    }
+}
+
+/// Whether a list can be believed in this run, for one kind of key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Health {
+    /// Test entries answered as RFC 5782 requires.
+    Healthy,
+    /// The negative test entry is listed: the list answers everything
+    /// (closed lists such as AHBL and NJABL do this).
+    ListsEverything {
+        /// What it answered for the negative entry.
+        answer: String,
+    },
+    /// The list refused us or something filters the answers: a refusal code
+    /// (Spamhaus `127.255.255.254` through a public resolver), an answer
+    /// outside `127/8`, or the positive entry missing (resolver blocked).
+    Refused {
+        /// Why we think so, with the raw answer.
+        why: String,
+    },
+    /// No usable answer: timeout, SERVFAIL.
+    NotAnswering {
+        /// The DNS error.
+        why: String,
+    },
+}
+
+impl fmt::Display for Health {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Health::Healthy => f.write_str("healthy"),
+            Health::ListsEverything { answer } => write!(
+                f,
+                "lists everything (its RFC 5782 negative test entry is listed: {answer})"
+            ),
+            Health::Refused { why } => write!(f, "refused or filtered: {why}"),
+            Health::NotAnswering { why } => write!(f, "not answering: {why}"),
+        }
+    }
+}
+
+/// Answers in these ranges are refusals whatever the list says (Spamhaus
+/// `127.255.255.0/24`, DBL `127.0.1.255`).
+fn is_generic_refusal(code: Ipv4Addr) -> bool {
+    let [a, b, c, d] = code.octets();
+    (a, b, c) == (127, 255, 255) || (a, b, c, d) == (127, 0, 1, 255)
+}
+
+fn show(codes: &[Ipv4Addr]) -> String {
+    codes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn show_answer(answer: &Result<Answer<Ipv4Addr>, LookupError>) -> String {
+    match answer {
+        Ok(Answer::Records(codes)) => show(codes),
+        Ok(Answer::NoData) => "NOERROR without an address".to_owned(),
+        Ok(Answer::NxDomain) => "NXDOMAIN".to_owned(),
+        Err(err) => err.to_string(),
+    }
+}
+
+/// The refusal explanation for any refused or filtered code in `codes`.
+fn refusal(list: &List, codes: &[Ipv4Addr]) -> Option<String> {
+    codes.iter().find_map(|code| {
+        if code.octets()[0] != 127 {
+            // RFC 5782 §2.3: lists answer in 127/8; anything else comes
+            // from an NXDOMAIN-hijacking resolver or a DNS filter.
+            return Some(format!(
+                "{code} is outside 127.0.0.0/8: a hijacking resolver or DNS filter answered"
+            ));
+        }
+        list.refusals
+            .get(code)
+            .map(|why| format!("{code}: {why}"))
+            .or_else(|| is_generic_refusal(*code).then(|| format!("{code}: a refusal code")))
+    })
+}
+
+/// Tests `list` for `key` per RFC 5782 §5 and §7.
+pub async fn test_list<L: Lookup>(lookup: &L, list: &List, key: Key) -> Health {
+    let (listed, unlisted) = test_entries(key);
+    let positive = lookup.a(&listed.query_name(&list.zone)).await;
+    let negative = lookup.a(&unlisted.query_name(&list.zone)).await;
+    for answer in [&positive, &negative] {
+        if let Err(err) = answer {
+            return Health::NotAnswering {
+                why: err.to_string(),
+            };
+        }
+        if let Ok(Answer::Records(codes)) = answer
+            && let Some(why) = refusal(list, codes)
+        {
+            return Health::Refused { why };
+        }
+    }
+    if let Ok(Answer::Records(codes)) = &negative {
+        return Health::ListsEverything {
+            answer: show(codes),
+        };
+    }
+    match &positive {
+        Ok(Answer::Records(codes)) if codes.iter().all(|c| list.codes.contains_key(c)) => {
+            Health::Healthy
+        }
+        Ok(Answer::Records(codes)) => Health::Refused {
+            why: format!(
+                "its test entry answered {}, which is not one of its documented codes (a DNS filter or hijacking resolver?)",
+                show(codes)
+            ),
+        },
+        other => Health::Refused {
+            why: format!(
+                "its RFC 5782 test entry is not listed ({}): the resolver in use is probably blocked by the list, or the list is dead",
+                show_answer(other)
+            ),
+        },
+    }
+}
+
+/// A documented listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    /// The answer.
+    pub code: Ipv4Addr,
+    /// What it means.
+    pub meaning: String,
+    /// How much it matters.
+    pub impact: Impact,
+    /// What to do.
+    pub advice: Option<String>,
+}
+
+/// The answer of one list about one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Listed with documented codes by a healthy list.
+    Listed {
+        /// Each code and its meaning.
+        listings: Vec<Listing>,
+        /// The list's TXT reason, when it gives one.
+        reason: Option<String>,
+    },
+    /// NXDOMAIN from a healthy list.
+    NotListed,
+    /// Nothing can be concluded.
+    Unknown {
+        /// Why, with the raw answer.
+        why: String,
+    },
+}
+
+/// Asks `list`, known to be in `health`, about `target`.
+pub async fn check<L: Lookup>(
+    lookup: &L,
+    list: &List,
+    health: &Health,
+    target: &Target,
+) -> Verdict {
+    if *health != Health::Healthy {
+        return Verdict::Unknown {
+            why: format!("the list is {health}"),
+        };
+    }
+    let name = target.query_name(&list.zone);
+    let answer = lookup.a(&name).await;
+    let codes = match answer {
+        Ok(Answer::NxDomain) => return Verdict::NotListed,
+        Ok(Answer::Records(codes)) => codes,
+        other => {
+            return Verdict::Unknown {
+                why: format!("could not determine: {}", show_answer(&other)),
+            };
+        }
+    };
+    if let Some(why) = refusal(list, &codes) {
+        return Verdict::Unknown {
+            why: format!("refused: {why}"),
+        };
+    }
+    let listings: Option<Vec<Listing>> = codes
+        .iter()
+        .map(|code| {
+            list.codes.get(code).map(|documented| Listing {
+                code: *code,
+                meaning: documented.meaning.clone(),
+                impact: documented.impact.or(list.impact).unwrap_or(Impact::Minor),
+                advice: documented.advice.clone(),
+            })
+        })
+        .collect();
+    match listings {
+        Some(listings) => {
+            let reason = match lookup.txt(&name).await {
+                Ok(Answer::Records(txts)) => txts
+                    .first()
+                    .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned()),
+                _ => None,
+            };
+            Verdict::Listed { listings, reason }
+        }
+        None => Verdict::Unknown {
+            why: format!(
+                "answered {}, not a documented code of this list",
+                show(&codes)
+            ),
+        },
+    }
+}
+
+/// One list's answer about one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListResult {
+    /// The list's zone.
+    pub zone: String,
+    /// The list's name.
+    pub name: String,
+    /// Its impact class.
+    pub impact: Option<Impact>,
+    /// Where to ask for removal.
+    pub delist: Option<String>,
+    /// What it said.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+/// The overall answer for a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Overall {
+    /// At least one healthy list lists it.
+    Listed,
+    /// Healthy lists answered and none lists it (some may be unknown).
+    NotListed,
+    /// No healthy list answered: no verdict.
+    Unknown,
+}
+
+/// Everything the lists said about one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetReport {
+    /// The address or domain.
+    pub target: Target,
+    /// The overall verdict.
+    pub overall: Overall,
+    /// Each list asked.
+    pub lists: Vec<ListResult>,
+}
+
+/// A list's health for one key, as tested in this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListHealth {
+    /// The zone.
+    pub zone: String,
+    /// The key tested.
+    pub key: Key,
+    /// The result.
+    pub health: Health,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Per target.
+    pub targets: Vec<TargetReport>,
+    /// The health of every list used.
+    pub health: Vec<ListHealth>,
+    /// Named lists that are dead, with why; never queried.
+    pub dead: Vec<(String, String)>,
+}
+
+/// Tests every list once per key needed, then asks every usable list about
+/// every target, at most `concurrency` queries at a time. `progress` is
+/// called with (done, total) after each question.
+pub async fn run<L: Lookup>(
+    lookup: &L,
+    lists: &[&List],
+    targets: &[Target],
+    concurrency: usize,
+    progress: &dyn Fn(usize, usize),
+) -> Report {
+    let dead: Vec<(String, String)> = lists
+        .iter()
+        .filter(|l| l.status == Status::Dead)
+        .map(|l| (l.zone.clone(), l.note.clone().unwrap_or_default()))
+        .collect();
+    let usable: Vec<&List> = lists
+        .iter()
+        .copied()
+        .filter(|l| l.status != Status::Dead)
+        .collect();
+    let mut keys: Vec<Key> = Vec::new();
+    for key in targets.iter().map(Target::key) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    let wanted: Vec<(&List, Key)> = usable
+        .iter()
+        .flat_map(|list| {
+            keys.iter()
+                .filter(|k| list.takes(**k))
+                .map(move |k| (*list, *k))
+        })
+        .collect();
+    let questions: Vec<(usize, &List)> = targets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            usable
+                .iter()
+                .filter(|l| l.takes(t.key()))
+                .map(move |l| (i, *l))
+        })
+        .collect();
+    let total = wanted.len() + questions.len();
+    let done = Cell::new(0);
+    let step = || {
+        done.set(done.get() + 1);
+        progress(done.get(), total);
+    };
+    let health: Vec<ListHealth> = stream::iter(wanted)
+        .map(|(list, key)| async move {
+            ListHealth {
+                zone: list.zone.clone(),
+                key,
+                health: test_list(lookup, list, key).await,
+            }
+        })
+        .buffered(concurrency.max(1))
+        .inspect(|_| step())
+        .collect()
+        .await;
+    let health_of = |zone: &str, key: Key| {
+        health
+            .iter()
+            .find(|h| h.zone == zone && h.key == key)
+            .map(|h| &h.health)
+            .expect("every list was tested for every key asked")
+    };
+    let answers: Vec<(usize, ListResult)> = stream::iter(questions)
+        .map(|(i, list)| {
+            let target = &targets[i];
+            let health = health_of(&list.zone, target.key());
+            async move {
+                let verdict = check(lookup, list, health, target).await;
+                (
+                    i,
+                    ListResult {
+                        zone: list.zone.clone(),
+                        name: list.label().to_owned(),
+                        impact: list.impact,
+                        delist: list.delist.clone(),
+                        verdict,
+                    },
+                )
+            }
+        })
+        .buffered(concurrency.max(1))
+        .inspect(|_| step())
+        .collect()
+        .await;
+    let mut reports: Vec<TargetReport> = targets
+        .iter()
+        .map(|target| TargetReport {
+            target: target.clone(),
+            overall: Overall::Unknown,
+            lists: Vec::new(),
+        })
+        .collect();
+    for (i, result) in answers {
+        reports[i].lists.push(result);
+    }
+    for report in &mut reports {
+        let verdicts = report.lists.iter().map(|r| &r.verdict);
+        report.overall = if verdicts
+            .clone()
+            .any(|v| matches!(v, Verdict::Listed { .. }))
+        {
+            Overall::Listed
+        } else if verdicts.clone().any(|v| *v == Verdict::NotListed) {
+            Overall::NotListed
+        } else {
+            Overall::Unknown
+        };
+    }
+    Report {
+        targets: reports,
+        health,
+        dead,
+    }
+}
+
+/// Well-known public resolvers, which many lists refuse (Spamhaus answers
+/// `127.255.255.254` or NXDOMAIN through them).
+const PUBLIC_RESOLVERS: &[&str] = &[
+    "8.8.8.8",
+    "8.8.4.4",
+    "1.1.1.1",
+    "1.0.0.1",
+    "9.9.9.9",
+    "149.112.112.112",
+    "208.67.222.222",
+    "208.67.220.220",
+    "94.140.14.14",
+    "94.140.15.15",
+    "2001:4860:4860::8888",
+    "2001:4860:4860::8844",
+    "2606:4700:4700::1111",
+    "2606:4700:4700::1001",
+    "2620:fe::fe",
+    "2620:fe::9",
+];
+
+/// True for a well-known public resolver address.
+pub fn is_public_resolver(ip: IpAddr) -> bool {
+    PUBLIC_RESOLVERS
+        .iter()
+        .any(|known| known.parse::<IpAddr>() == Ok(ip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_rfc_5782_query_names() {
+        let zone = "zen.spamhaus.org";
+        assert_eq!(
+            Target::Ip("192.0.2.99".parse().unwrap()).query_name(zone),
+            "99.2.0.192.zen.spamhaus.org"
+        );
+        let (positive, _) = test_entries(Key::Ipv6);
+        assert_eq!(
+            positive.query_name("bl.test"),
+            "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.test"
+        );
+        assert_eq!(
+            Target::Domain("example.com".into()).query_name("dbl.test"),
+            "example.com.dbl.test"
+        );
+        assert!(is_public_resolver("8.8.8.8".parse().unwrap()));
+        assert!(!is_public_resolver("127.0.0.1".parse().unwrap()));
+    }
+}
