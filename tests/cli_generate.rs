@@ -245,6 +245,35 @@ fn rejects_each_invalid_value_at_its_location() {
         ),
         ("ttl: 3600", "ttl: -5", &[":1:6:", "`ttl`", "invalid"]),
         (
+            "    servers: [mail.example.com]",
+            "    servers: [mail.example.com]\n    dmarc: {policy: block}",
+            &["`domains[0].dmarc.policy`", "none, quarantine, reject"],
+        ),
+        (
+            "    servers: [mail.example.com]",
+            "    servers: [mail.example.com]\n    dmarc:\n      policy: none\n      rua: [reports.example.com]",
+            &[
+                ":11:13:",
+                "`domains[0].dmarc.rua[0]`",
+                "not a report address",
+            ],
+        ),
+        (
+            "    servers: [mail.example.com]",
+            "    servers: [mail.example.com]\n    dmarc: {policy: none, adkim: loose}",
+            &["`domains[0].dmarc.adkim`", "relaxed, strict"],
+        ),
+        (
+            "    servers: [mail.example.com]",
+            "    servers: [mail.example.com]\n    dmarc: {policy: none, pct: 50}",
+            &["`domains[0].dmarc.pct`", "unknown field `pct`"],
+        ),
+        (
+            "    servers: [mail.example.com]",
+            "    servers: [mail.example.com]\n    dkim_selectors: [\"bad selector\"]",
+            &["`domains[0].dkim_selectors[0]`", "not a DKIM selector"],
+        ),
+        (
             "    ipv4: [198.51.100.10]",
             "    ipv4: [198.51.100.10]\n    helo: localhost.localdomain",
             &[
@@ -420,6 +449,33 @@ fn out_dir_gets_one_whole_file_per_zone_and_nothing_on_error() {
     assert!(
         !out3.exists(),
         "nothing may be written for an invalid inventory"
+    );
+}
+
+#[test]
+fn dmarc_records_and_external_report_authorisation() {
+    let yaml = BASE.replace(
+        "    servers: [mail.example.com]",
+        "    servers: [mail.example.com]\n    dmarc:\n      policy: reject\n      subdomain_policy: quarantine\n      rua: [mailto:agg@reports.example.net, dmarc@example.com]\n      aspf: strict",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "inv.yaml", yaml.as_bytes());
+    let output = run(&["generate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(r#""v=DMARC1; p=reject; sp=quarantine; aspf=s; rua=mailto:agg@reports.example.net,mailto:dmarc@example.com""#),
+        "{text}"
+    );
+    // reports.example.net is not one of the zones: the user is told what it must publish.
+    let err = stderr(&output);
+    assert!(
+        err.contains("senderzone: warning:") && err.contains("`domains[0].dmarc`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("example.com._report._dmarc.reports.example.net. TXT \"v=DMARC1\""),
+        "{err}"
     );
 }
 

@@ -146,6 +146,15 @@ fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error>
     }
     let inventory = load_inventory(&args.inventory, streams)?;
     let plan = plan_records(&inventory)?;
+    for warning in &plan.warnings {
+        writeln!(
+            streams.err,
+            "senderzone: warning: {}: {}",
+            inventory.locate(&warning.path),
+            warning.message
+        )
+        .map_err(|source| io_error("cannot write to stderr", source))?;
+    }
     match &args.out {
         None => renderer
             .render_plan(&plan, streams.out)

@@ -5,6 +5,7 @@
 //! aside) or [`InventoryError`] lists every problem with its file, line,
 //! column and key path.
 
+mod dmarc;
 mod raw;
 mod span;
 mod validate;
@@ -16,6 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+pub use dmarc::{Alignment, Dmarc, DmarcPolicy};
 pub use span::{Position, SpanIndex};
 
 /// Default TTL when the inventory gives none.
@@ -84,6 +86,10 @@ pub struct Domain {
     pub all: AllPolicy,
     /// TTL for this domain's SPF records, overriding the default.
     pub ttl: Option<u32>,
+    /// The DMARC policy to publish at `_dmarc.<name>`.
+    pub dmarc: Option<Dmarc>,
+    /// DKIM selectors whose keys `verify` checks (`<selector>._domainkey.<name>`).
+    pub dkim_selectors: Vec<String>,
 }
 
 /// The terminal `all` of a generated SPF record (RFC 7208 §5.1).

@@ -51,6 +51,23 @@ pub struct RawDomain {
     pub ip6: Vec<String>,
     pub all: Option<String>,
     pub ttl: Option<u32>,
+    pub dmarc: Option<RawDmarc>,
+    #[serde(default)]
+    pub dkim_selectors: Vec<String>,
+}
+
+/// The `dmarc` mapping of a domain.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDmarc {
+    pub policy: String,
+    pub subdomain_policy: Option<String>,
+    #[serde(default)]
+    pub rua: Vec<String>,
+    #[serde(default)]
+    pub ruf: Vec<String>,
+    pub adkim: Option<String>,
+    pub aspf: Option<String>,
 }
 
 /// Deserialises the YAML text. This is the one place that names the YAML

@@ -7,11 +7,11 @@ use std::sync::{Arc, OnceLock};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::raw::{self, RawDomain, RawInventory, RawServer};
+use super::raw::{self, RawDmarc, RawDomain, RawInventory, RawServer};
 use super::span::{Position, SpanIndex};
 use super::{
-    AllPolicy, ClasslessLabels, DEFAULT_TTL, Domain, Inventory, InventoryError, Loaded, Location,
-    Problem, Server,
+    Alignment, AllPolicy, ClasslessLabels, DEFAULT_TTL, Dmarc, DmarcPolicy, Domain, Inventory,
+    InventoryError, Loaded, Location, Problem, Server,
 };
 use crate::names::{self, Charset};
 use crate::net;
@@ -518,6 +518,12 @@ impl Checker<'_> {
                 );
             }
             let ttl = self.ttl(&path.key("ttl"), domain.ttl);
+            let dmarc = domain
+                .dmarc
+                .as_ref()
+                .and_then(|raw| self.dmarc(&path.key("dmarc"), raw));
+            let dkim_selectors =
+                self.dkim_selectors(&path.key("dkim_selectors"), &domain.dkim_selectors);
             domains.push(Domain {
                 name,
                 servers: server_indexes,
@@ -526,9 +532,104 @@ impl Checker<'_> {
                 ip6,
                 all,
                 ttl,
+                dmarc,
+                dkim_selectors,
             });
         }
         domains
+    }
+
+    fn dmarc(&mut self, path: &KeyPath<'_>, raw: &RawDmarc) -> Option<Dmarc> {
+        let policy = |checker: &mut Self, key: &str, text: &str| {
+            DmarcPolicy::parse(text.trim()).or_else(|| {
+                checker.error(
+                    &path.key(key),
+                    format!("unknown DMARC policy `{text}`; accepted: none, quarantine, reject"),
+                );
+                None
+            })
+        };
+        let alignment = |checker: &mut Self, key: &str, text: &Option<String>| {
+            text.as_deref().and_then(|text| {
+                Alignment::parse(text.trim()).or_else(|| {
+                    checker.error(
+                        &path.key(key),
+                        format!("unknown alignment `{text}`; accepted: relaxed, strict"),
+                    );
+                    None
+                })
+            })
+        };
+        let main = policy(self, "policy", &raw.policy);
+        let subdomain_policy = raw
+            .subdomain_policy
+            .as_deref()
+            .and_then(|text| policy(self, "subdomain_policy", text));
+        let adkim = alignment(self, "adkim", &raw.adkim);
+        let aspf = alignment(self, "aspf", &raw.aspf);
+        let rua = self.report_addresses(path, "rua", &raw.rua);
+        let ruf = self.report_addresses(path, "ruf", &raw.ruf);
+        Some(Dmarc {
+            policy: main?,
+            subdomain_policy,
+            rua,
+            ruf,
+            adkim,
+            aspf,
+        })
+    }
+
+    /// Report addresses as `local@domain` (a `mailto:` prefix is accepted).
+    fn report_addresses(&mut self, path: &KeyPath<'_>, key: &str, raw: &[String]) -> Vec<String> {
+        let list = path.key(key);
+        let mut addresses = Vec::new();
+        for (j, text) in raw.iter().enumerate() {
+            let text = text.trim();
+            let address = text.strip_prefix("mailto:").unwrap_or(text);
+            let valid = address.rsplit_once('@').and_then(|(local, domain)| {
+                let local_ok = !local.is_empty()
+                    && local
+                        .chars()
+                        .all(|c| c.is_ascii_graphic() && !",;!@".contains(c));
+                let domain = names::normalize_fqdn(domain, Charset::LdhUnderscore).ok()?;
+                local_ok.then(|| format!("{local}@{domain}"))
+            });
+            match valid {
+                Some(address) => addresses.push(address),
+                None => self.error(
+                    &list.index(j),
+                    format!(
+                        "`{text}` is not a report address; accepted: an email address such as `dmarc-reports@example.com` (RFC 7489 §6.2), optionally with `mailto:`"
+                    ),
+                ),
+            }
+        }
+        addresses
+    }
+
+    /// DKIM selectors: one or more LDH labels (RFC 6376 §3.1).
+    fn dkim_selectors(&mut self, path: &KeyPath<'_>, raw: &[String]) -> Vec<String> {
+        let mut selectors = Vec::new();
+        for (j, text) in raw.iter().enumerate() {
+            let selector = text.trim().to_ascii_lowercase();
+            let valid = !selector.is_empty()
+                && selector.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                });
+            if valid {
+                selectors.push(selector);
+            } else {
+                self.error(
+                    &path.index(j),
+                    format!("`{text}` is not a DKIM selector; accepted: labels of letters, digits, `-` and `_`, e.g. `mail2024`"),
+                );
+            }
+        }
+        selectors
     }
 
     fn extra_networks(

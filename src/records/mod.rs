@@ -11,7 +11,7 @@ use ipnet::{IpNet, Ipv4Net};
 
 pub use crate::dns::RecordData;
 use crate::dns::memory::MemoryZone;
-use crate::inventory::Inventory;
+use crate::inventory::{Dmarc, Inventory};
 use crate::names;
 
 /// All records of an inventory, zone by zone.
@@ -22,6 +22,8 @@ pub struct Plan {
     /// Zones in output order: forward zones as declared, then reverse zones
     /// by address.
     pub zones: Vec<ZonePlan>,
+    /// Records the setup needs that belong to someone else's zone.
+    pub warnings: Vec<PlanError>,
 }
 
 impl Plan {
@@ -117,6 +119,9 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
                 message: err.message,
             }),
         }
+        if let Some(dmarc) = &domain.dmarc {
+            builder.dmarc(i, domain, dmarc);
+        }
     }
     if errors.is_empty() {
         Ok(builder.finish())
@@ -133,6 +138,7 @@ struct Builder<'a> {
     txt: BTreeMap<String, Record>,
     /// Reverse records by zone network.
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
+    warnings: Vec<PlanError>,
 }
 
 /// A reverse zone's sort key and identity: family first, then address, then
@@ -158,6 +164,7 @@ impl<'a> Builder<'a> {
             forward: Vec::new(),
             txt: BTreeMap::new(),
             reverse: BTreeMap::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -231,6 +238,41 @@ impl<'a> Builder<'a> {
             ));
         }
         Ok(Some(name))
+    }
+
+    /// `_dmarc.<domain>` (RFC 7489 §6.1) and, for report addresses in
+    /// another domain, the authorisation record that domain must publish
+    /// (RFC 7489 §7.1): planned when it is one of our zones, else a warning.
+    fn dmarc(&mut self, index: usize, domain: &crate::inventory::Domain, dmarc: &Dmarc) {
+        let ttl = domain.ttl.unwrap_or(self.inventory.ttl);
+        self.replace_txt(
+            &format!("_dmarc.{}", domain.name),
+            ttl,
+            &dmarc.record_text(),
+        );
+        for report_domain in dmarc.report_domains() {
+            if names::is_in_zone(report_domain, &domain.name)
+                || names::is_in_zone(&domain.name, report_domain)
+            {
+                continue;
+            }
+            let owner = format!("{}._report._dmarc.{report_domain}", domain.name);
+            if self
+                .inventory
+                .zones
+                .iter()
+                .any(|z| names::is_in_zone(&owner, z))
+            {
+                self.replace_txt(&owner, ttl, "v=DMARC1");
+            } else {
+                self.warnings.push(PlanError {
+                    path: format!("domains[{index}].dmarc"),
+                    message: format!(
+                        "reports go to `{report_domain}`, which is not one of your zones: its operator must publish `{owner}. TXT \"v=DMARC1\"` (RFC 7489 §7.1) or receivers will not send the reports"
+                    ),
+                });
+            }
+        }
     }
 
     fn add_forward(&mut self, owner: &str, ttl: u32, data: RecordData) {
@@ -359,6 +401,7 @@ impl<'a> Builder<'a> {
         Plan {
             default_ttl: self.inventory.ttl,
             zones,
+            warnings: self.warnings,
         }
     }
 }
