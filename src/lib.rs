@@ -10,6 +10,7 @@ pub mod dnsbl;
 pub mod exit;
 pub mod generic_ptr;
 pub mod inventory;
+pub mod mailauth;
 pub mod names;
 pub mod net;
 pub mod parallel;
