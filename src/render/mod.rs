@@ -3,6 +3,7 @@
 
 mod json;
 mod nsupdate;
+mod template;
 mod zone;
 
 use std::io::{self, Write};
@@ -11,15 +12,22 @@ use crate::records::{Plan, ZonePlan};
 
 pub use json::Json;
 pub use nsupdate::Nsupdate;
+pub use template::{Provider, Template, TemplateError, powerdns_zone_id};
 pub use zone::{Zone, quote_txt};
 
 /// A form of output for a record plan.
 pub trait Render: Sync {
     /// File-name extension used with `--out DIR`.
-    fn extension(&self) -> &'static str;
+    fn extension(&self) -> &str;
 
     /// Writes one zone's records.
     fn render_zone(&self, plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()>;
+
+    /// Why this form cannot carry `zone`, if it cannot: the caller leaves
+    /// such zones out and tells the user why. By default every zone fits.
+    fn skip_reason(&self, _zone: &ZonePlan) -> Option<String> {
+        None
+    }
 
     /// Writes the whole plan; by default the zones one after another,
     /// separated by a blank line.
