@@ -368,4 +368,7 @@ fn powerdns_keeps_quotes_backslashes_semicolons_and_long_txt_byte_exact() {
     let id = server.create_zone("special.test");
     server.patch(&id, &file);
     assert_served(&server, &plan.zones);
+    // `_` is escaped in zone ids too (pdns apiZoneNameToId).
+    let underscore = server.create_zone("_tls.special.test");
+    assert_eq!(underscore, render::powerdns_zone_id("_tls.special.test"));
 }

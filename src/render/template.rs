@@ -838,3 +838,155 @@ fn natural_key(text: &str) -> Vec<NaturalPart> {
     }
     parts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_template_compiles() {
+        let env = environment();
+        for (name, _) in BUILTIN {
+            env.get_template(name).unwrap();
+        }
+        for provider in [
+            Provider::Cloudflare,
+            Provider::CloudflareBatch,
+            Provider::Route53,
+            Provider::Powerdns,
+            Provider::Gcloud,
+            Provider::Digitalocean,
+            Provider::Octodns,
+        ] {
+            let template = Template::provider(provider);
+            let expected = if provider == Provider::Octodns {
+                "yaml"
+            } else {
+                "json"
+            };
+            assert_eq!(template.extension(), expected);
+        }
+    }
+
+    #[test]
+    fn natural_order_matches_python_natsort() {
+        // sorted(l, key=natsort.natsort_keygen()) with natsort 8.4.0
+        let input = [
+            "",
+            "m10",
+            "m9",
+            "m1",
+            "_spf1",
+            "_spf10",
+            "_spf2",
+            "mail",
+            "10",
+            "9",
+            "100",
+            "a.1",
+            "0.a",
+            "0.1.0",
+            "0.10",
+            "1.0",
+            "b",
+            "relay.lab",
+            "m01",
+        ];
+        let expected = [
+            "",
+            "0.1.0",
+            "0.10",
+            "0.a",
+            "1.0",
+            "9",
+            "10",
+            "100",
+            "_spf1",
+            "_spf2",
+            "_spf10",
+            "a.1",
+            "b",
+            "m1",
+            "m01",
+            "m9",
+            "m10",
+            "mail",
+            "relay.lab",
+        ];
+        let mut sorted = input.to_vec();
+        sorted.sort_by_key(|s| natural_key(s));
+        assert_eq!(sorted, expected);
+    }
+
+    #[test]
+    fn powerdns_zone_ids_escape_like_the_api() {
+        assert_eq!(
+            powerdns_zone_id("64/26.100.51.198.in-addr.arpa"),
+            "64=2F26.100.51.198.in-addr.arpa."
+        );
+        assert_eq!(powerdns_zone_id("example.com."), "example.com.");
+        assert_eq!(powerdns_zone_id("_x.example.com"), "=5Fx.example.com.");
+    }
+
+    #[test]
+    fn extensions_come_from_the_name_before_the_template_suffix() {
+        assert_eq!(extension_of("route53.json.j2"), "json");
+        assert_eq!(extension_of("dir.v2/zones.YAML.jinja"), "yaml");
+        assert_eq!(extension_of("notes.j2"), "txt");
+        assert_eq!(extension_of("plain"), "txt");
+    }
+
+    #[test]
+    fn filters_encode_txt_for_each_consumer() {
+        let strings = Value::from(vec![
+            Value::from("a \"q\" b\\c; \u{7}"),
+            Value::from_bytes(vec![0xff, b' ']),
+        ]);
+        assert_eq!(
+            filter_zone_txt(&strings).unwrap(),
+            r#""a \"q\" b\\c; \007" "\255 ""#
+        );
+        assert_eq!(
+            filter_route53_txt(&strings).unwrap(),
+            r#""a \"q\" b\\c; \007" "\377 ""#
+        );
+        // one text is split at 255 octets
+        let long = Value::from("x".repeat(300));
+        assert_eq!(
+            filter_zone_txt(&long).unwrap(),
+            format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
+        );
+        assert_eq!(
+            filter_octodns_txt(&Value::from("v=DMARC1; p=reject")).unwrap(),
+            r"v=DMARC1\; p=reject"
+        );
+        for refused in ["a\\;b", "\"quoted\"", "a\" \"b", "caf\u{e9}"] {
+            assert!(
+                filter_octodns_txt(&Value::from(refused)).is_err(),
+                "{refused}"
+            );
+        }
+        assert_eq!(
+            filter_route53_name("65.64/26.x.in-addr.arpa."),
+            r"65.64\05726.x.in-addr.arpa."
+        );
+    }
+
+    #[test]
+    fn yaml_scalars_read_back_as_the_same_string() {
+        for text in [
+            "",
+            "it's",
+            "v=DMARC1\\; p=reject",
+            "10",
+            "@",
+            "a: b # c",
+            "tab\there",
+        ] {
+            let scalar = filter_yaml(&Value::from(text)).unwrap();
+            let back: String = serde_yaml::from_str(&scalar).unwrap();
+            assert_eq!(back, text, "{scalar}");
+        }
+        assert_eq!(filter_yaml(&Value::from("it's")).unwrap(), "'it''s'");
+    }
+}
