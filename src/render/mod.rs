@@ -32,14 +32,19 @@ pub trait Render: Sync {
     /// Writes the whole plan; by default the zones one after another,
     /// separated by a blank line.
     fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-        for (i, zone) in render_zones(self, plan)?.iter().enumerate() {
-            if i > 0 {
-                writeln!(out)?;
-            }
-            out.write_all(zone)?;
-        }
-        Ok(())
+        write_one_after_another(&render_zones(self, plan)?, out)
     }
+}
+
+/// Writes rendered zones one after another, separated by a blank line.
+fn write_one_after_another(zones: &[Vec<u8>], out: &mut dyn Write) -> io::Result<()> {
+    for (i, zone) in zones.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        out.write_all(zone)?;
+    }
+    Ok(())
 }
 
 /// Each zone of `plan` rendered on its own, in plan order, the zones

@@ -283,15 +283,7 @@ impl Render for Template {
                 }
                 Ok(())
             }
-            _ => {
-                for (i, body) in zones.iter().enumerate() {
-                    if i > 0 {
-                        writeln!(out)?;
-                    }
-                    out.write_all(body)?;
-                }
-                Ok(())
-            }
+            _ => super::write_one_after_another(&zones, out),
         }
     }
 }
