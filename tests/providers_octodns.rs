@@ -9,9 +9,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use senderzone::inventory::Inventory;
-use senderzone::records::{self, Plan, RecordData, ZoneRole};
+use senderzone::records::spf_text::split_strings;
+use senderzone::records::{self, Plan, Record, RecordData, ZonePlan, ZoneRole};
+use senderzone::render::{Provider, Render, Template};
 
 const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
 /// The octoDNS release the form is checked against.
@@ -21,8 +24,14 @@ fn repo_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
-/// `target/octodns-venv-VERSION/bin/python`, with octoDNS installed.
+/// `target/octodns-venv-VERSION/bin/python`, with octoDNS installed; set
+/// up once per test process (the tests here run in parallel).
 fn octodns_python() -> PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(install_octodns).clone()
+}
+
+fn install_octodns() -> PathBuf {
     // target/debug/senderzone → target
     let target = Path::new(BIN).parent().unwrap().parent().unwrap();
     let venv = target.join(format!("octodns-venv-{OCTODNS}"));
@@ -99,8 +108,8 @@ struct Loaded {
     values: Vec<String>,
 }
 
-/// Generates the octoDNS files of `inventory`, loads them with octoDNS
-/// and compares every record set with the plan.
+/// Generates the octoDNS files of `inventory` with the binary, loads them
+/// with octoDNS and compares every record set with the plan.
 fn assert_octodns_loads_the_plan(python: &Path, inventory: &Path) -> usize {
     let plan: Plan = records::plan(&Inventory::load(inventory).unwrap().inventory).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -111,6 +120,13 @@ fn assert_octodns_loads_the_plan(python: &Path, inventory: &Path) -> usize {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    assert_loaded_equals_plan(python, &out, &plan, &inventory.display().to_string())
+}
+
+/// Loads the zone files of `plan` from `dir` with octoDNS and compares
+/// every record set with the plan: TXT as raw text after octoDNS's own
+/// un-escaping, addresses, names and TTLs.
+fn assert_loaded_equals_plan(python: &Path, dir: &Path, plan: &Plan, label: &str) -> usize {
     let zones: Vec<String> = plan
         .zones
         .iter()
@@ -118,18 +134,17 @@ fn assert_octodns_loads_the_plan(python: &Path, inventory: &Path) -> usize {
         .collect();
     for zone in &zones {
         // `--out` names the file as YamlProvider looks for it: ZONE.yaml
-        assert!(out.join(format!("{zone}yaml")).is_file(), "{zone}");
+        assert!(dir.join(format!("{zone}yaml")).is_file(), "{zone}");
     }
     let dump = Command::new(python)
         .arg(repo_file("tests/fixtures/providers/octodns_dump.py"))
-        .arg(&out)
+        .arg(dir)
         .args(&zones)
         .output()
         .unwrap();
     assert!(
         dump.status.success(),
-        "octoDNS refused the files of {}:\n{}",
-        inventory.display(),
+        "octoDNS refused the files of {label}:\n{}",
         String::from_utf8_lossy(&dump.stderr)
     );
     let loaded: Vec<Loaded> = serde_json::from_slice(&dump.stdout).unwrap();
@@ -175,7 +190,7 @@ fn assert_octodns_loads_the_plan(python: &Path, inventory: &Path) -> usize {
         .collect();
     got.sort();
     want.sort();
-    assert_eq!(got, want, "{}", inventory.display());
+    assert_eq!(got, want, "{label}");
     want.len()
 }
 
@@ -222,4 +237,64 @@ fn octodns_form_refuses_rfc2317_slash_labels_with_the_fix() {
         "{stderr}"
     );
     assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn octodns_reads_escaped_semicolons_quotes_backslashes_and_long_txt_back() {
+    let python = octodns_python();
+    let txt = |owner: &str, text: &[u8]| Record {
+        owner: owner.to_owned(),
+        ttl: 300,
+        data: RecordData::Txt(split_strings(text)),
+    };
+    let long: Vec<u8> = (0..600).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut records = vec![
+        txt("example.test", b"v=spf1 a -all"),
+        txt(
+            "_dmarc.example.test",
+            b"v=DMARC1; p=reject; rua=mailto:d@example.test",
+        ),
+        txt("q.example.test", b"say \"hi\"; a\\b c"),
+        txt("long.example.test", &long),
+    ];
+    // natural order: m2 before m10 in octoDNS, after it in the plan
+    for i in [1, 10, 2] {
+        records.push(Record {
+            owner: format!("m{i}.example.test"),
+            ttl: 300,
+            data: RecordData::A([192, 0, 2, i].into()),
+        });
+    }
+    records.sort_by(|a, b| a.owner.cmp(&b.owner));
+    let plan = Plan {
+        default_ttl: 300,
+        zones: vec![
+            ZonePlan {
+                origin: "example.test".to_owned(),
+                role: ZoneRole::Forward,
+                records,
+            },
+            ZonePlan {
+                origin: "0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa".to_owned(),
+                role: ZoneRole::Reverse,
+                records: vec![Record {
+                    owner: senderzone::dns::reverse_name("2001:db8:10::25".parse().unwrap()),
+                    ttl: 300,
+                    data: RecordData::Ptr("m1.example.test".to_owned()),
+                }],
+            },
+        ],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let template = Template::provider(Provider::Octodns);
+    for zone in &plan.zones {
+        let mut text = Vec::new();
+        template.render_zone(&plan, zone, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        if zone.origin == "example.test" {
+            assert!(text.contains(r"v=DMARC1\; p=reject\; rua"), "{text}");
+        }
+        std::fs::write(dir.path().join(format!("{}.yaml", zone.origin)), text).unwrap();
+    }
+    assert_loaded_equals_plan(&python, dir.path(), &plan, "hand-built plan");
 }
