@@ -576,7 +576,7 @@ fn invalid(message: String) -> minijinja::Error {
 /// strings themselves (`record.strings`), one text (`record.text`) is
 /// split into strings of at most 255 octets (RFC 1035 §3.3).
 fn character_strings(value: &Value) -> Result<Vec<Vec<u8>>, minijinja::Error> {
-    match value.kind() {
+    match defined(value)?.kind() {
         ValueKind::String | ValueKind::Bytes => {
             Ok(split_strings(value.as_bytes().unwrap_or_default()))
         }
@@ -606,9 +606,23 @@ fn joined_text(value: &Value, form: &str) -> Result<String, minijinja::Error> {
     })
 }
 
+/// Fails on an undefined value, which serialisation would silently turn
+/// into `null` or an empty string: a misspelt field must not pass.
+fn defined(value: &Value) -> Result<&Value, minijinja::Error> {
+    if value.is_undefined() {
+        Err(minijinja::Error::new(
+            ErrorKind::UndefinedError,
+            "the filter's input is undefined (a misspelt field?)",
+        ))
+    } else {
+        Ok(value)
+    }
+}
+
 /// `json`: any value as JSON (RFC 8259): strings quoted and escaped,
 /// lists and maps whole; bytes that are not UTF-8 as lossy text.
 fn filter_json(value: &Value) -> Result<String, minijinja::Error> {
+    let value = defined(value)?;
     let result = match value.kind() {
         ValueKind::Bytes => serde_json::to_string(&value.to_string()),
         _ => serde_json::to_string(value),
@@ -621,7 +635,7 @@ fn filter_json(value: &Value) -> Result<String, minijinja::Error> {
 /// double-quoted with escapes when it holds control characters (§7.3.1;
 /// a JSON string is a valid one).
 fn filter_yaml(value: &Value) -> Result<String, minijinja::Error> {
-    let text = match value.as_str() {
+    let text = match defined(value)?.as_str() {
         Some(text) => Cow::Borrowed(text),
         None => Cow::Owned(value.to_string()),
     };
@@ -791,7 +805,7 @@ fn filter_octodns_order(value: &Value, kwargs: Kwargs) -> Result<Value, minijinj
     let attribute: Option<&str> = kwargs.get("attribute")?;
     kwargs.assert_all_used()?;
     let attribute = attribute.unwrap_or("relative");
-    let mut items: Vec<(Vec<NaturalPart>, Value)> = value
+    let mut items: Vec<(Vec<NaturalPart>, Value)> = defined(value)?
         .try_iter()?
         .map(|item| {
             let key = item.get_attr(attribute)?;
@@ -968,6 +982,45 @@ mod tests {
             filter_route53_name("65.64/26.x.in-addr.arpa."),
             r"65.64\05726.x.in-addr.arpa."
         );
+    }
+
+    #[test]
+    fn encoding_an_undefined_value_is_an_error_with_its_line() {
+        for filter in [
+            "json",
+            "yaml",
+            "zone_txt",
+            "route53_txt",
+            "octodns_txt",
+            "digitalocean_txt",
+            "route53_name",
+            "octodns_name",
+            "powerdns_zone_id",
+            "octodns_order",
+        ] {
+            let source = format!(
+                "{{% for r in zone.records %}}\n{{{{ r.adress|{filter} }}}}\n{{% endfor %}}"
+            );
+            let template = Template::user("t.txt.j2", source).unwrap();
+            let plan = Plan {
+                default_ttl: 60,
+                zones: vec![ZonePlan {
+                    origin: "example.test".to_owned(),
+                    role: ZoneRole::Forward,
+                    records: vec![crate::records::Record {
+                        owner: "example.test".to_owned(),
+                        ttl: 60,
+                        data: RecordData::A([192, 0, 2, 1].into()),
+                    }],
+                }],
+            };
+            let err = template.render_text(&plan, &plan.zones[0]).unwrap_err();
+            assert!(
+                err.message.starts_with("template `t.txt.j2` line 2: "),
+                "{filter}: {}",
+                err.message
+            );
+        }
     }
 
     #[test]
