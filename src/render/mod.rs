@@ -1,5 +1,6 @@
 //! Renderers turn a [`Plan`] into text for a consumer: a zone file, an
-//! nsupdate script, JSON. They format only; the writer is handed in.
+//! nsupdate script, JSON, a provider's API payload or a user's template
+//! ([`Template`]). They format only; the writer is handed in.
 
 mod json;
 mod nsupdate;
