@@ -11,6 +11,8 @@ Examples:
   senderzone generate mail.yaml             print zone-file snippets
   senderzone generate mail.yaml --out dns/  one file per zone, written atomically
   senderzone generate mail.yaml --format nsupdate --nsupdate-server 192.0.2.53
+  senderzone generate mail.yaml --format route53 --out aws/
+  senderzone generate mail.yaml --template hetzner.json.j2
   senderzone spf check 'v=spf1 ip4:192.0.2.0/24 -all'
   senderzone spf eval --domain example.com --ip 192.0.2.10
 
@@ -74,9 +76,16 @@ Exit codes: 0 not listed (on at least one healthy list, and listed nowhere),
 pub struct GenerateArgs {
     /// The inventory (YAML).
     pub inventory: PathBuf,
-    /// Output form.
+    /// Output form: zone-file snippets, an nsupdate script, neutral JSON,
+    /// or a provider's API payload (see README, "Provider payloads and
+    /// templates").
     #[arg(long, value_enum, default_value_t = OutputFormat::Zone)]
     pub format: OutputFormat,
+    /// Render each zone with this minijinja template instead of a built-in
+    /// form; the extension before `.j2` names the output's (`x.json.j2`
+    /// gives `.json`).
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    pub template: Option<PathBuf>,
     /// Write one file per zone into DIR (created if missing) instead of
     /// printing; each file is written whole or not at all.
     #[arg(long, value_name = "DIR")]
@@ -96,6 +105,20 @@ pub enum OutputFormat {
     Nsupdate,
     /// A neutral JSON list of records.
     Json,
+    /// Cloudflare API v4 record bodies (a JSON array per zone).
+    Cloudflare,
+    /// Cloudflare API v4 batch body (`{"posts": [...]}` per zone).
+    CloudflareBatch,
+    /// AWS Route 53 ChangeResourceRecordSets change batch (UPSERT).
+    Route53,
+    /// PowerDNS HTTP API zone PATCH body (rrsets, REPLACE).
+    Powerdns,
+    /// Google Cloud DNS changes body (additions).
+    Gcloud,
+    /// DigitalOcean domain record bodies (no PTR: reverse zones left out).
+    Digitalocean,
+    /// octoDNS YamlProvider zone file.
+    Octodns,
 }
 
 /// `senderzone spf …`.

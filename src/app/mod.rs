@@ -15,7 +15,7 @@ use crate::cli::{Cli, Command, GenerateArgs, OutputFormat};
 use crate::exit;
 use crate::inventory::{Inventory, InventoryError, Problem};
 use crate::records::{self, Plan};
-use crate::render::{self, Render};
+use crate::render::{self, Provider, Render};
 
 /// The starter inventory written by `senderzone init`.
 pub const STARTER_INVENTORY: &str = include_str!("../../templates/inventory.yaml");
@@ -128,40 +128,80 @@ pub fn plan_records(inventory: &Inventory) -> Result<Plan, Error> {
 }
 
 fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let renderer: Box<dyn Render> = match args.format {
-        OutputFormat::Zone => Box::new(render::Zone),
-        OutputFormat::Json => Box::new(render::Json),
-        OutputFormat::Nsupdate => Box::new(render::Nsupdate {
-            server: args
-                .nsupdate_server
-                .as_deref()
-                .map(nsupdate_server)
-                .transpose()?,
-        }),
-    };
+    let renderer = renderer(args)?;
     if args.nsupdate_server.is_some() && args.format != OutputFormat::Nsupdate {
         return Err(Error::Usage(
             "`--nsupdate-server` applies only to `--format nsupdate`".to_owned(),
         ));
     }
     let inventory = load_inventory(&args.inventory, streams)?;
-    let plan = plan_records(&inventory)?;
-    for warning in &plan.warnings {
-        writeln!(
-            streams.err,
-            "senderzone: warning: {}: {}",
-            inventory.locate(&warning.path),
-            warning.message
-        )
-        .map_err(|source| io_error("cannot write to stderr", source))?;
+    let mut plan = plan_records(&inventory)?;
+    let mut notes: Vec<String> = plan
+        .warnings
+        .iter()
+        .map(|warning| format!("{}: {}", inventory.locate(&warning.path), warning.message))
+        .collect();
+    plan.zones.retain(|zone| match renderer.skip_reason(zone) {
+        Some(reason) => {
+            notes.push(reason);
+            false
+        }
+        None => true,
+    });
+    for note in notes {
+        writeln!(streams.err, "senderzone: warning: {note}")
+            .map_err(|source| io_error("cannot write to stderr", source))?;
     }
     match &args.out {
-        None => renderer
-            .render_plan(&plan, streams.out)
-            .map_err(|source| io_error("cannot write the output", source))?,
+        None => {
+            // Rendered whole before the first byte goes out: a failure
+            // leaves stdout empty.
+            let mut rendered = Vec::new();
+            renderer
+                .render_plan(&plan, &mut rendered)
+                .map_err(|source| io_error("cannot render", source))?;
+            streams
+                .out
+                .write_all(&rendered)
+                .map_err(|source| io_error("cannot write the output", source))?;
+        }
         Some(dir) => write_zone_files(&plan, renderer.as_ref(), dir, streams)?,
     }
     Ok(exit::OK)
+}
+
+/// The renderer `args` ask for; a `--template` file is read and compiled
+/// here, so a missing or broken template stops before anything is written.
+fn renderer(args: &GenerateArgs) -> Result<Box<dyn Render>, Error> {
+    if let Some(path) = &args.template {
+        let source = std::fs::read_to_string(path).map_err(|source| {
+            io_error(format!("cannot read template `{}`", path.display()), source)
+        })?;
+        let template = render::Template::user(&path.display().to_string(), source)
+            .map_err(|err| Error::Usage(err.to_string()))?;
+        return Ok(Box::new(template));
+    }
+    let provider = |provider| -> Result<Box<dyn Render>, Error> {
+        Ok(Box::new(render::Template::provider(provider)))
+    };
+    match args.format {
+        OutputFormat::Zone => Ok(Box::new(render::Zone)),
+        OutputFormat::Json => Ok(Box::new(render::Json)),
+        OutputFormat::Nsupdate => Ok(Box::new(render::Nsupdate {
+            server: args
+                .nsupdate_server
+                .as_deref()
+                .map(nsupdate_server)
+                .transpose()?,
+        })),
+        OutputFormat::Cloudflare => provider(Provider::Cloudflare),
+        OutputFormat::CloudflareBatch => provider(Provider::CloudflareBatch),
+        OutputFormat::Route53 => provider(Provider::Route53),
+        OutputFormat::Powerdns => provider(Provider::Powerdns),
+        OutputFormat::Gcloud => provider(Provider::Gcloud),
+        OutputFormat::Digitalocean => provider(Provider::Digitalocean),
+        OutputFormat::Octodns => provider(Provider::Octodns),
+    }
 }
 
 /// Parses `HOST` or `HOST:PORT` (IPv6 as `[ADDR]:PORT`) into nsupdate's

@@ -1,8 +1,10 @@
 //! Renderers turn a [`Plan`] into text for a consumer: a zone file, an
-//! nsupdate script, JSON. They format only; the writer is handed in.
+//! nsupdate script, JSON, a provider's API payload or a user's template
+//! ([`Template`]). They format only; the writer is handed in.
 
 mod json;
 mod nsupdate;
+mod template;
 mod zone;
 
 use std::io::{self, Write};
@@ -11,27 +13,39 @@ use crate::records::{Plan, ZonePlan};
 
 pub use json::Json;
 pub use nsupdate::Nsupdate;
+pub use template::{Provider, Template, TemplateError, powerdns_zone_id};
 pub use zone::{Zone, quote_txt};
 
 /// A form of output for a record plan.
 pub trait Render: Sync {
     /// File-name extension used with `--out DIR`.
-    fn extension(&self) -> &'static str;
+    fn extension(&self) -> &str;
 
     /// Writes one zone's records.
     fn render_zone(&self, plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()>;
 
+    /// Why this form cannot carry `zone`, if it cannot: the caller leaves
+    /// such zones out and tells the user why. By default every zone fits.
+    fn skip_reason(&self, _zone: &ZonePlan) -> Option<String> {
+        None
+    }
+
     /// Writes the whole plan; by default the zones one after another,
     /// separated by a blank line.
     fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-        for (i, zone) in render_zones(self, plan)?.iter().enumerate() {
-            if i > 0 {
-                writeln!(out)?;
-            }
-            out.write_all(zone)?;
-        }
-        Ok(())
+        write_one_after_another(&render_zones(self, plan)?, out)
     }
+}
+
+/// Writes rendered zones one after another, separated by a blank line.
+fn write_one_after_another(zones: &[Vec<u8>], out: &mut dyn Write) -> io::Result<()> {
+    for (i, zone) in zones.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        out.write_all(zone)?;
+    }
+    Ok(())
 }
 
 /// Each zone of `plan` rendered on its own, in plan order, the zones
