@@ -268,6 +268,7 @@ fn octodns_reads_escaped_semicolons_quotes_backslashes_and_long_txt_back() {
     records.sort_by(|a, b| a.owner.cmp(&b.owner));
     let plan = Plan {
         default_ttl: 300,
+        warnings: Vec::new(),
         zones: vec![
             ZonePlan {
                 origin: "example.test".to_owned(),

@@ -354,6 +354,7 @@ fn powerdns_keeps_quotes_backslashes_semicolons_and_long_txt_byte_exact() {
     };
     let plan = Plan {
         default_ttl: 300,
+        warnings: Vec::new(),
         zones: vec![zone],
     };
     let mut body = Vec::new();
