@@ -314,6 +314,23 @@ fn nsd_rfc2317_names_with_a_slash_work() {
             ["mail2.example.com"]
         );
         assert_eq!(dns.ptr(ip("198.51.100.66")).await, Ok(Answer::NxDomain));
+        // the parent's CNAME itself, not followed
+        assert_eq!(
+            records(dns.cname("65.100.51.198.in-addr.arpa").await),
+            ["65.64/26.100.51.198.in-addr.arpa"]
+        );
+        assert_eq!(
+            records(dns.cname("66.100.51.198.in-addr.arpa").await),
+            ["66.64/26.100.51.198.in-addr.arpa"]
+        );
+        assert_eq!(
+            dns.cname("67.100.51.198.in-addr.arpa").await,
+            Ok(Answer::NxDomain)
+        );
+        assert_eq!(
+            dns.cname("100.51.198.in-addr.arpa").await,
+            Ok(Answer::NoData)
+        );
         // a name with `/` queried directly as text
         assert_eq!(
             dns.a("65.64/26.100.51.198.in-addr.arpa").await,

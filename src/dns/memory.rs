@@ -173,6 +173,25 @@ impl Lookup for MemoryZone {
             _ => None,
         })
     }
+
+    async fn cname(&self, name: &str) -> LookupResult<String> {
+        let Some(node) = self.nodes.get(&normalize(name)) else {
+            return Ok(Answer::NxDomain);
+        };
+        let targets: Vec<String> = node
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                RecordData::Cname(target) => Some(strip_dot(target)),
+                _ => None,
+            })
+            .collect();
+        Ok(if targets.is_empty() {
+            Answer::NoData
+        } else {
+            Answer::Records(targets)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +237,12 @@ mod tests {
         block_on(async {
             assert_eq!(zone.txt("b.example.org").await.unwrap().records().len(), 1);
             assert!(zone.a("loop.example.org").await.is_err());
+            assert_eq!(
+                zone.cname("B.example.org").await,
+                Ok(Answer::Records(vec!["A.example.org".to_owned()]))
+            );
+            assert_eq!(zone.cname("a.example.org").await, Ok(Answer::NoData));
+            assert_eq!(zone.cname("c.example.org").await, Ok(Answer::NxDomain));
         });
     }
 

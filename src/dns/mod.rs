@@ -191,6 +191,10 @@ pub trait Lookup {
     /// PTR names (without trailing dot) for `ip`, at its `in-addr.arpa` or
     /// `ip6.arpa` owner.
     fn ptr(&self, ip: IpAddr) -> impl Future<Output = LookupResult<String>>;
+    /// The CNAME target (without trailing dot) at `name` itself, not
+    /// followed: how `verify` sees an RFC 2317 delegation in the parent
+    /// reverse zone (RFC 2317 §4, RFC 1034 §3.6.2).
+    fn cname(&self, name: &str) -> impl Future<Output = LookupResult<String>>;
 }
 
 impl fmt::Display for Mx {

@@ -317,6 +317,34 @@ impl Lookup for HickoryLookup {
             Answer::NxDomain => Answer::NxDomain,
         })
     }
+
+    async fn cname(&self, name: &str) -> LookupResult<String> {
+        let name = encode_name(name).map_err(LookupError::Failed)?;
+        match self.ask(&name, RecordType::CNAME).await {
+            Ok(answer) => {
+                let targets: Vec<String> = answer
+                    .answers()
+                    .iter()
+                    .filter_map(|record| match &record.data {
+                        RData::CNAME(CNAME(target)) if record.name == name => {
+                            Some(display_name(target))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                Ok(if targets.is_empty() {
+                    Answer::NoData
+                } else {
+                    Answer::Records(targets)
+                })
+            }
+            Err(error) => match no_records(&error) {
+                Some(ResponseCode::NXDomain) => Ok(Answer::NxDomain),
+                Some(ResponseCode::NoError) => Ok(Answer::NoData),
+                _ => Err(describe(&display_name(&name), RecordType::CNAME, &error)),
+            },
+        }
+    }
 }
 
 /// A hickory resolver on `servers`: no cache, no hosts file, no search list.

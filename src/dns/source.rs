@@ -95,6 +95,13 @@ impl Lookup for DnsSource {
             DnsSource::Network(net) => net.ptr(ip).await,
         }
     }
+
+    async fn cname(&self, name: &str) -> LookupResult<String> {
+        match self {
+            DnsSource::Zones(zone) => zone.cname(name).await,
+            DnsSource::Network(net) => net.cname(name).await,
+        }
+    }
 }
 
 #[cfg(test)]
