@@ -13,3 +13,4 @@ pub mod net;
 pub mod records;
 pub mod render;
 pub mod spf;
+pub mod verify;

@@ -2,6 +2,7 @@
 //! terminals, through the writers it is handed.
 
 mod spf;
+mod verify;
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
@@ -71,6 +72,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Command::Generate(args) => generate(&args, streams),
         Command::Init { file } => init(&file, streams),
         Command::Spf(command) => spf::run(&command, streams),
+        Command::Verify(args) => verify::run(&args, streams),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "senderzone", streams.out);

@@ -1,0 +1,227 @@
+//! `verify`: live DNS against the inventory.
+//!
+//! The inventory is planned exactly as `generate` plans it
+//! ([`crate::records::plan`]); every planned record and every
+//! deliverability rule of `deliverability.md` §4–§7 is then checked
+//! against DNS through a [`Lookup`], and each difference or problem becomes
+//! a [`Finding`] with a stable id, a severity and a fix.
+//!
+//! Checks run concurrently, server by server and domain by domain, through
+//! one [`SharedLookup`]: each distinct query is asked once per run, a bound
+//! keeps the queries in flight in check, and a deadline ends the run on
+//! time. A query DNS did not answer makes its check a `dns-error` ("could
+//! not determine"), never a pass.
+//!
+//! Checks by id:
+//!
+//! - servers: `a-missing`, `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`,
+//!   `a-extra`; `ptr-missing`, `ptr-mismatch`, `ptr-multiple`,
+//!   `ptr-cname-missing`, `fcrdns-fail`; `helo-invalid`,
+//!   `helo-unresolvable`, `helo-ip-mismatch`, `helo-ptr-mismatch`,
+//!   `helo-spf-missing`.
+//! - domains: `spf-missing`, `spf-multiple`, `spf-syntax`, `spf-drift`,
+//!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
+//!   [`crate::spf::lint_domain`] unchanged.
+//! - `dns-error` for anything DNS could not answer.
+
+mod domain;
+mod finding;
+mod lookup;
+mod report;
+mod server;
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+
+pub use finding::{DNS_ERROR, Finding, Report, Severity, Summary};
+pub use lookup::{Progress, SharedLookup};
+pub use report::{escape, write_text};
+
+use crate::dns::{Answer, Lookup, RecordData};
+use crate::inventory::Inventory;
+use crate::records::{self, Plan, ZoneRole};
+use crate::spf::Profile;
+
+/// How a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// SPF lint profile (`--strict`).
+    pub profile: Profile,
+    /// Queries in flight at most.
+    pub concurrency: usize,
+    /// The whole run's deadline: queries unanswered by then are timeouts.
+    pub deadline: Duration,
+}
+
+impl Default for Options {
+    /// The normal profile, 64 queries in flight, two minutes.
+    fn default() -> Self {
+        Options {
+            profile: Profile::default(),
+            concurrency: 64,
+            deadline: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Servers or domains whose checks run at the same time.
+const CHECKS_IN_FLIGHT: usize = 256;
+
+/// What the plan says DNS should hold, indexed for the checks.
+#[derive(Debug, Default)]
+struct Planned {
+    /// A and AAAA addresses by owner.
+    addresses: HashMap<String, Vec<IpAddr>>,
+    /// TXT records by owner, character-strings joined.
+    txt: HashMap<String, String>,
+    /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
+    classless: HashMap<String, String>,
+    /// Every server address of the inventory.
+    servers: HashSet<IpAddr>,
+}
+
+impl Planned {
+    fn new(plan: &Plan, inventory: &Inventory) -> Self {
+        let mut planned = Planned::default();
+        for zone in &plan.zones {
+            for record in &zone.records {
+                match (&zone.role, &record.data) {
+                    (_, RecordData::A(ip)) => planned.address(&record.owner, IpAddr::V4(*ip)),
+                    (_, RecordData::Aaaa(ip)) => planned.address(&record.owner, IpAddr::V6(*ip)),
+                    (_, RecordData::Txt(strings)) => {
+                        let text = String::from_utf8_lossy(&strings.concat()).into_owned();
+                        planned.txt.insert(record.owner.clone(), text);
+                    }
+                    (ZoneRole::ClasslessParent { .. }, RecordData::Cname(target)) => {
+                        planned
+                            .classless
+                            .insert(record.owner.clone(), target.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        planned.servers = inventory
+            .servers
+            .iter()
+            .flat_map(|s| {
+                s.ipv4
+                    .iter()
+                    .map(|&ip| IpAddr::V4(ip))
+                    .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
+            })
+            .collect();
+        planned
+    }
+
+    fn address(&mut self, owner: &str, ip: IpAddr) {
+        self.addresses.entry(owner.to_owned()).or_default().push(ip);
+    }
+
+    /// The planned IPv4 and IPv6 addresses of `owner`.
+    fn addresses(&self, owner: &str) -> (Vec<IpAddr>, Vec<IpAddr>) {
+        self.addresses
+            .get(owner)
+            .map(|ips| ips.iter().partition(|ip| ip.is_ipv4()))
+            .unwrap_or_default()
+    }
+}
+
+/// What every check needs.
+struct Context<'a, L> {
+    dns: SharedLookup<'a, L>,
+    inventory: &'a Inventory,
+    planned: Planned,
+    profile: Profile,
+}
+
+/// An empty answer in words, for `actual` values and messages.
+fn describe_void<T>(answer: &Answer<T>, name: &str) -> String {
+    match answer {
+        Answer::NxDomain => format!("NXDOMAIN: `{name}` does not exist"),
+        Answer::NoData | Answer::Records(_) => {
+            format!("no data: `{name}` exists but holds no record of this type")
+        }
+    }
+}
+
+/// The inventory without the `helo:` values `generate` refuses to publish.
+///
+/// Verify diagnoses such a name (`helo-invalid`) instead of refusing the
+/// inventory, so it plans the records of the rest. Returns `None` when
+/// planning fails for no `helo:` value, or succeeds as it is.
+pub fn without_unpublishable_helo(inventory: &Inventory) -> Option<Inventory> {
+    let errors = records::plan(inventory).err()?;
+    let mut cleaned = inventory.clone();
+    let mut changed = false;
+    for error in errors {
+        let index = error
+            .path
+            .strip_prefix("servers[")
+            .and_then(|rest| rest.strip_suffix("].helo"))
+            .and_then(|i| i.parse::<usize>().ok());
+        if let Some(server) = index.and_then(|i| cleaned.servers.get_mut(i)) {
+            server.helo = None;
+            changed = true;
+        }
+    }
+    changed.then_some(cleaned)
+}
+
+type Check<'a> = Pin<Box<dyn Future<Output = Vec<Finding>> + 'a>>;
+
+/// Verifies `inventory`, planned as `plan`, against `dns`.
+///
+/// `progress` is updated as the run goes, for a caller that shows it.
+pub async fn run<L: Lookup>(
+    dns: &L,
+    inventory: &Inventory,
+    plan: &Plan,
+    options: &Options,
+    progress: &Progress,
+) -> Report {
+    let ctx = Context {
+        dns: SharedLookup::new(dns, options.concurrency, options.deadline, progress),
+        inventory,
+        planned: Planned::new(plan, inventory),
+        profile: options.profile,
+    };
+    progress.plan_checks(inventory.servers.len() + inventory.domains.len());
+    let ctx = &ctx;
+    let servers = inventory
+        .servers
+        .iter()
+        .map(|s| Box::pin(server::check(ctx, s)) as Check<'_>);
+    let domains = inventory
+        .domains
+        .iter()
+        .map(|d| Box::pin(domain::check(ctx, d)) as Check<'_>);
+    let results: Vec<Vec<Finding>> = stream::iter(servers.chain(domains))
+        .map(|check| async move {
+            let findings = check.await;
+            progress.check_done();
+            findings
+        })
+        .buffered(CHECKS_IN_FLIGHT)
+        .collect()
+        .await;
+    // A problem two checks meet (an include shared by two domains) is
+    // reported once.
+    let mut seen = HashSet::new();
+    let findings: Vec<Finding> = results
+        .into_iter()
+        .flatten()
+        .filter(|f| seen.insert((f.id, f.subject.clone(), f.message.clone())))
+        .collect();
+    Report::new(
+        findings,
+        inventory.servers.len(),
+        inventory.domains.len(),
+        progress.queries_sent(),
+    )
+}
