@@ -269,6 +269,12 @@ fn nsd_nxdomain_and_no_data_are_kept_apart_for_every_type() {
         assert_eq!(dns.mx("mail.example.com").await, Ok(Answer::NoData));
         assert_eq!(dns.ptr(ip("198.51.100.11")).await, Ok(Answer::NoData));
         assert_eq!(dns.ptr(ip("2001:db8::11")).await, Ok(Answer::NoData));
+
+        // the apex's NS and SOA serial (support::wrap_zone writes serial 1)
+        assert_eq!(records(dns.ns("example.com").await), ["ns1.test.invalid"]);
+        assert_eq!(records(dns.soa("example.com").await), [1]);
+        assert_eq!(dns.soa("mail.example.com").await, Ok(Answer::NoData));
+        assert_eq!(dns.ns(missing).await, Ok(Answer::NxDomain));
     });
 }
 

@@ -33,7 +33,7 @@ use hickory_resolver::lookup::Lookup as HickoryAnswer;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::rdata::{CNAME, MX, PTR};
+use hickory_resolver::proto::rr::rdata::{CNAME, MX, NS, PTR};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
@@ -316,6 +316,22 @@ impl Lookup for HickoryLookup {
             Answer::NoData => Answer::NoData,
             Answer::NxDomain => Answer::NxDomain,
         })
+    }
+
+    async fn ns(&self, name: &str) -> LookupResult<String> {
+        self.typed(name, RecordType::NS, |data| match data {
+            RData::NS(NS(target)) => Some(display_name(&target)),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn soa(&self, name: &str) -> LookupResult<u32> {
+        self.typed(name, RecordType::SOA, |data| match data {
+            RData::SOA(soa) => Some(soa.serial),
+            _ => None,
+        })
+        .await
     }
 
     async fn cname(&self, name: &str) -> LookupResult<String> {

@@ -78,6 +78,8 @@ pub struct SharedLookup<'a, L> {
     mx: Table<String, Mx>,
     ptr: Table<IpAddr, String>,
     cname: Table<String, String>,
+    ns: Table<String, String>,
+    soa: Table<String, u32>,
 }
 
 impl<'a, L: Lookup> SharedLookup<'a, L> {
@@ -100,6 +102,8 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
             mx: Table::default(),
             ptr: Table::default(),
             cname: Table::default(),
+            ns: Table::default(),
+            soa: Table::default(),
         }
     }
 
@@ -162,6 +166,14 @@ impl<L: Lookup> Lookup for SharedLookup<'_, L> {
         self.once(&self.cname, key(name), self.inner.cname(name))
             .await
     }
+
+    async fn ns(&self, name: &str) -> LookupResult<String> {
+        self.once(&self.ns, key(name), self.inner.ns(name)).await
+    }
+
+    async fn soa(&self, name: &str) -> LookupResult<u32> {
+        self.once(&self.soa, key(name), self.inner.soa(name)).await
+    }
 }
 
 #[cfg(test)]
@@ -203,6 +215,12 @@ mod tests {
         }
         async fn cname(&self, name: &str) -> LookupResult<String> {
             self.answer(self.zone.cname(name).await).await
+        }
+        async fn ns(&self, name: &str) -> LookupResult<String> {
+            self.answer(self.zone.ns(name).await).await
+        }
+        async fn soa(&self, name: &str) -> LookupResult<u32> {
+            self.answer(self.zone.soa(name).await).await
         }
     }
 
