@@ -147,6 +147,19 @@ pub struct VerifyArgs {
     pub inventory: PathBuf,
     #[command(flatten)]
     pub dns: DnsArgs,
+    /// Find each zone's name servers and ask every one of them directly:
+    /// report servers that do not answer, do not serve the zone, or
+    /// disagree (SOA serial, answers); the checks then ask them.
+    #[arg(long, conflicts_with = "zone_files")]
+    pub authoritative: bool,
+    /// With `--authoritative`: the port the name servers are asked on.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 53,
+        requires = "authoritative"
+    )]
+    pub ns_port: u16,
     /// Apply the SPF engine's whitelist-registration profile.
     #[arg(long)]
     pub strict: bool,

@@ -36,6 +36,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
         },
         concurrency: args.concurrency,
         deadline: Duration::from_secs(args.timeout),
+        authoritative: args.authoritative.then_some(args.ns_port),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

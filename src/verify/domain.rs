@@ -13,7 +13,7 @@ use crate::spf::{self, CheckParams, Config, Evaluation, SpfResult, TraceEvent};
 /// Every finding about `domain`.
 pub(super) async fn check<L: Lookup>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<Finding> {
     let name = &domain.name;
-    let lint = spf::lint_domain(&ctx.dns, name, &ctx.profile).await;
+    let lint = spf::lint_domain(ctx.dns, name, &ctx.profile).await;
     let mut findings: Vec<Finding> = lint
         .findings
         .into_iter()
@@ -122,7 +122,7 @@ async fn authorization<L: Lookup>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<
             .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)));
         for ip in ips {
             let params = CheckParams::mail_from(ip, &sender, server.helo_name());
-            let evaluation = spf::check_host(&ctx.dns, &params, &config).await;
+            let evaluation = spf::check_host(ctx.dns, &params, &config).await;
             match evaluation.result {
                 SpfResult::Pass => {}
                 SpfResult::Temperror => findings.push(Finding::undetermined(
@@ -149,7 +149,7 @@ async fn authorization<L: Lookup>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<
     }
     for ip in outsiders(ctx, domain) {
         let params = CheckParams::mail_from(ip, &sender, "unknown");
-        let evaluation = spf::check_host(&ctx.dns, &params, &config).await;
+        let evaluation = spf::check_host(ctx.dns, &params, &config).await;
         match evaluation.result {
             SpfResult::Pass => findings.push(
                 Finding::new(

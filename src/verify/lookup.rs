@@ -16,8 +16,6 @@ use std::future::Future;
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::rc::Rc;
-use std::time::Duration;
-
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::Instant;
 
@@ -84,18 +82,18 @@ pub struct SharedLookup<'a, L> {
 
 impl<'a, L: Lookup> SharedLookup<'a, L> {
     /// Wraps `inner`: at most `concurrency` queries in flight (at least
-    /// one), none answered later than `deadline` from now.
+    /// one), none answered later than `deadline`.
     pub fn new(
         inner: &'a L,
         concurrency: usize,
-        deadline: Duration,
+        deadline: Instant,
         progress: &'a Progress,
     ) -> Self {
         SharedLookup {
             inner,
             progress,
             permits: Semaphore::new(concurrency.max(1)),
-            deadline: Instant::now() + deadline,
+            deadline,
             txt: Table::default(),
             a: Table::default(),
             aaaa: Table::default(),
@@ -178,6 +176,8 @@ impl<L: Lookup> Lookup for SharedLookup<'_, L> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::dns::memory::MemoryZone;
     use crate::dns::{Answer, RecordData};
@@ -248,7 +248,12 @@ mod tests {
     fn concurrent_duplicates_are_asked_once() {
         let inner = counting(Duration::from_millis(20));
         let progress = Progress::default();
-        let shared = SharedLookup::new(&inner, 4, Duration::from_secs(10), &progress);
+        let shared = SharedLookup::new(
+            &inner,
+            4,
+            Instant::now() + Duration::from_secs(10),
+            &progress,
+        );
         runtime().block_on(async {
             let (one, two, three) = tokio::join!(
                 shared.a("mail.example.com"),
@@ -269,7 +274,12 @@ mod tests {
     fn the_deadline_turns_unanswered_queries_into_timeouts() {
         let inner = counting(Duration::from_secs(30));
         let progress = Progress::default();
-        let shared = SharedLookup::new(&inner, 1, Duration::from_millis(50), &progress);
+        let shared = SharedLookup::new(
+            &inner,
+            1,
+            Instant::now() + Duration::from_millis(50),
+            &progress,
+        );
         let started = std::time::Instant::now();
         runtime().block_on(async {
             let (a, txt) = tokio::join!(shared.a("mail.example.com"), shared.txt("example.com"));

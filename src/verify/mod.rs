@@ -24,6 +24,7 @@
 //!   [`crate::spf::lint_domain`] unchanged.
 //! - `dns-error` for anything DNS could not answer.
 
+mod authoritative;
 mod domain;
 mod finding;
 mod lookup;
@@ -56,6 +57,9 @@ pub struct Options {
     pub concurrency: usize,
     /// The whole run's deadline: queries unanswered by then are timeouts.
     pub deadline: Duration,
+    /// Ask each zone's name servers directly, on this port (53 but in
+    /// tests), instead of the resolver alone (`--authoritative`).
+    pub authoritative: Option<u16>,
 }
 
 impl Default for Options {
@@ -65,6 +69,7 @@ impl Default for Options {
             profile: Profile::default(),
             concurrency: 64,
             deadline: Duration::from_secs(120),
+            authoritative: None,
         }
     }
 }
@@ -83,6 +88,8 @@ struct Planned {
     classless: HashMap<String, String>,
     /// Every server address of the inventory.
     servers: HashSet<IpAddr>,
+    /// The forward zones of the inventory.
+    zones: Vec<String>,
 }
 
 impl Planned {
@@ -116,6 +123,7 @@ impl Planned {
                     .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
             })
             .collect();
+        planned.zones = inventory.zones.clone();
         planned
     }
 
@@ -134,9 +142,9 @@ impl Planned {
 
 /// What every check needs.
 struct Context<'a, L> {
-    dns: SharedLookup<'a, L>,
+    dns: &'a L,
     inventory: &'a Inventory,
-    planned: Planned,
+    planned: &'a Planned,
     profile: Profile,
 }
 
@@ -185,10 +193,49 @@ pub async fn run<L: Lookup>(
     options: &Options,
     progress: &Progress,
 ) -> Report {
+    let deadline = tokio::time::Instant::now() + options.deadline;
+    let planned = Planned::new(plan, inventory);
+    let shared = SharedLookup::new(dns, options.concurrency, deadline, progress);
+    let mut findings = Vec::new();
+    let mut servers = Vec::new();
+    if let Some(port) = options.authoritative {
+        let survey = authoritative::survey(&shared, plan, &planned, port, deadline, progress).await;
+        findings = survey.0;
+        servers = survey.1;
+    }
+    let direct = authoritative::Fallback::new(&servers, dns);
+    let checks = match &direct {
+        Some(direct) => {
+            let shared = SharedLookup::new(direct, options.concurrency, deadline, progress);
+            checks(&shared, inventory, &planned, options, progress).await
+        }
+        None => checks(&shared, inventory, &planned, options, progress).await,
+    };
+    findings.extend(checks);
+    // A problem two checks meet (an include shared by two domains) is
+    // reported once.
+    let mut seen = HashSet::new();
+    findings.retain(|f| seen.insert((f.id, f.subject.clone(), f.message.clone())));
+    Report::new(
+        findings,
+        inventory.servers.len(),
+        inventory.domains.len(),
+        progress.queries_sent(),
+    )
+}
+
+/// Runs the checks of every server and domain through `dns`.
+async fn checks<L: Lookup>(
+    dns: &L,
+    inventory: &Inventory,
+    planned: &Planned,
+    options: &Options,
+    progress: &Progress,
+) -> Vec<Finding> {
     let ctx = Context {
-        dns: SharedLookup::new(dns, options.concurrency, options.deadline, progress),
+        dns,
         inventory,
-        planned: Planned::new(plan, inventory),
+        planned,
         profile: options.profile,
     };
     progress.plan_checks(inventory.servers.len() + inventory.domains.len());
@@ -210,18 +257,5 @@ pub async fn run<L: Lookup>(
         .buffered(CHECKS_IN_FLIGHT)
         .collect()
         .await;
-    // A problem two checks meet (an include shared by two domains) is
-    // reported once.
-    let mut seen = HashSet::new();
-    let findings: Vec<Finding> = results
-        .into_iter()
-        .flatten()
-        .filter(|f| seen.insert((f.id, f.subject.clone(), f.message.clone())))
-        .collect();
-    Report::new(
-        findings,
-        inventory.servers.len(),
-        inventory.domains.len(),
-        progress.queries_sent(),
-    )
+    results.into_iter().flatten().collect()
 }
