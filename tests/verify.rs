@@ -631,6 +631,40 @@ fn zone_files_give_the_findings_of_the_served_zones() {
 }
 
 #[test]
+fn control_characters_from_dns_are_escaped_in_text() {
+    let mut world = World::new();
+    // `\027` in zone-file syntax is the octet ESC (RFC 1035 §5.1).
+    world.edit(
+        "example.net",
+        "ip4:192.0.2.10 ",
+        "ip4:192.0.2.10 \\027[31mred ",
+    );
+    let nsd = world.serve();
+    let output = Command::new(BIN)
+        .args(["verify", path(&world.inventory), "--nameserver"])
+        .arg(nsd.addr().to_string())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(!shown.contains('\x1b'), "{shown}");
+    assert!(shown.contains("\\027[31mred"), "{shown}");
+    assert!(shown.contains("spf-syntax"), "{shown}");
+}
+
+#[test]
+fn strict_makes_documentation_space_an_error() {
+    let world = World::new();
+    let nsd = world.serve();
+    let (output, report) = verify(
+        &world.inventory,
+        &["--nameserver", &nsd.addr().to_string(), "--strict"],
+    );
+    let finding = assert_found(&output, &report, "spf-private-address", "example.net");
+    assert_eq!(finding["severity"], "error");
+}
+
+#[test]
 fn bad_input_exits_2() {
     let world = World::new();
     for args in [
