@@ -428,6 +428,15 @@ fn a_truncated_answer_is_fetched_over_tcp() {
         );
     }
     let nsd = world.serve();
+    // Over UDP with a 1232-octet EDNS buffer, NSD sets TC.
+    let udp = Command::new(support::tool("dig"))
+        .args(["+notcp", "+ignore", "+bufsize=1232", "-p"])
+        .arg(nsd.port().to_string())
+        .args(["@127.0.0.1", "example.net", "TXT"])
+        .output()
+        .unwrap();
+    let udp = String::from_utf8_lossy(&udp.stdout);
+    assert!(udp.contains(" tc"), "{udp}");
     let (output, report) = against(&nsd, &world.inventory);
     assert_eq!(output.status.code(), Some(0), "{report:#}");
     assert!(errors(&report).is_empty(), "{report:#}");
