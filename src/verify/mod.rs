@@ -259,3 +259,177 @@ async fn checks<L: Lookup>(
         .await;
     results.into_iter().flatten().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    use std::path::Path;
+
+    use super::*;
+    use crate::dns::memory::MemoryZone;
+
+    const INVENTORY: &str = "\
+zones: [example.org]
+reverse_zones: [198.51.100.0/24, 2001:db8:5::/48]
+servers:
+  - hostname: mx.example.org
+    ipv4: [198.51.100.5]
+    ipv6: ['2001:db8:5::5']
+domains:
+  - name: example.org
+    servers: [mx.example.org]
+";
+
+    /// An edit of the planned records.
+    type Change = Box<dyn FnOnce(&mut MemoryZone)>;
+
+    /// The planned zone with `change` applied, verified; the ids found.
+    fn ids_after(change: impl FnOnce(&mut MemoryZone)) -> (Vec<&'static str>, Report) {
+        let inventory = Inventory::from_bytes(Path::new("t.yaml"), INVENTORY.as_bytes())
+            .unwrap()
+            .inventory;
+        let plan = records::plan(&inventory).unwrap();
+        let mut zone = plan.to_memory_zone();
+        change(&mut zone);
+        let progress = Progress::default();
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(
+                &zone,
+                &inventory,
+                &plan,
+                &Options::default(),
+                &progress,
+            ));
+        let ids = report
+            .findings
+            .iter()
+            .filter(|f| f.id != "spf-private-address")
+            .map(|f| f.id)
+            .collect();
+        (ids, report)
+    }
+
+    #[test]
+    fn the_plan_itself_verifies_clean() {
+        let (ids, report) = ids_after(|_| {});
+        assert!(ids.is_empty(), "{report:#?}");
+        assert_eq!(report.exit_code(), 0);
+    }
+
+    #[test]
+    fn each_fault_has_its_id() {
+        let cases: Vec<(&str, Change)> = vec![
+            (
+                "ptr-multiple",
+                Box::new(|z| {
+                    z.insert(
+                        "5.100.51.198.in-addr.arpa",
+                        RecordData::Ptr("mx.example.org".into()),
+                    );
+                    z.insert(
+                        "5.100.51.198.in-addr.arpa",
+                        RecordData::Ptr("other.example.org".into()),
+                    );
+                }),
+            ),
+            (
+                "aaaa-mismatch",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::Aaaa(_)));
+                    z.insert(
+                        "mx.example.org",
+                        RecordData::Aaaa(Ipv6Addr::new(0x2001, 0xdb8, 5, 0, 0, 0, 0, 6)),
+                    );
+                }),
+            ),
+            (
+                "a-mismatch",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::A(_)));
+                    z.insert(
+                        "mx.example.org",
+                        RecordData::A(Ipv4Addr::new(198, 51, 100, 6)),
+                    );
+                }),
+            ),
+            (
+                "helo-ip-mismatch",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::Aaaa(_)));
+                }),
+            ),
+            (
+                "helo-spf-missing",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::Txt(_)));
+                }),
+            ),
+            (
+                "ptr-missing",
+                Box::new(|z| {
+                    // The name exists without a PTR: no data, not NXDOMAIN.
+                    *z = planned_without("5.100.51.198.in-addr.arpa", |_| false);
+                    z.insert(
+                        "5.100.51.198.in-addr.arpa",
+                        RecordData::Txt(vec![b"no ptr".to_vec()]),
+                    );
+                }),
+            ),
+            (
+                "spf-missing",
+                Box::new(|z| *z = planned_without("example.org", |_| false)),
+            ),
+        ];
+        for (id, change) in cases {
+            let (ids, report) = ids_after(change);
+            assert!(ids.contains(&id), "{id}: {report:#?}");
+            let errors = report
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Error);
+            assert_eq!(report.exit_code(), if errors { 1 } else { 0 }, "{id}");
+        }
+        let (_, report) = ids_after(|z| {
+            *z = planned_without("5.100.51.198.in-addr.arpa", |_| false);
+            z.insert(
+                "5.100.51.198.in-addr.arpa",
+                RecordData::Txt(vec![b"x".to_vec()]),
+            );
+        });
+        let missing = report
+            .findings
+            .iter()
+            .find(|f| f.id == "ptr-missing")
+            .unwrap();
+        assert!(missing.actual.as_deref().unwrap().starts_with("no data"));
+    }
+
+    #[test]
+    fn an_unanswered_query_is_never_a_pass() {
+        let (ids, report) = ids_after(|z| {
+            *z = planned_without("mx.example.org", |_| false);
+            z.insert_timeout("mx.example.org");
+        });
+        assert!(ids.contains(&DNS_ERROR), "{report:#?}");
+        assert!(!ids.contains(&"a-missing"), "{report:#?}");
+        assert_eq!(report.exit_code(), 3);
+    }
+
+    /// The planned records, those at `owner` kept only where `keep` says so.
+    fn planned_without(owner: &str, keep: impl Fn(&RecordData) -> bool) -> MemoryZone {
+        let inventory = Inventory::from_bytes(Path::new("t.yaml"), INVENTORY.as_bytes())
+            .unwrap()
+            .inventory;
+        let plan = records::plan(&inventory).unwrap();
+        let mut fresh = MemoryZone::new();
+        for record in plan.zones.iter().flat_map(|z| &z.records) {
+            if record.owner != owner || keep(&record.data) {
+                fresh.insert(&record.owner, record.data.clone());
+            }
+        }
+        fresh
+    }
+}
