@@ -232,6 +232,25 @@ fn generated_zones_served_by_nsd_verify_clean() {
 }
 
 #[test]
+fn generated_zones_served_by_bind_verify_clean() {
+    // BIND answers the RFC 2317 parent with the CNAME alone (formats.md
+    // §5.7): the PTR in the child zone is reached by following it.
+    let world = World::new();
+    let zones: Vec<(&str, &str)> = world
+        .zones
+        .iter()
+        .map(|(o, t)| (o.as_str(), t.as_str()))
+        .collect();
+    let bind = support::Bind::start(&zones);
+    let (output, report) = verify(
+        &world.inventory,
+        &["--nameserver", &bind.addr().to_string(), "--timeout", "20"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{report:#}\n{}", bind.log());
+    assert!(errors(&report).is_empty(), "{report:#}");
+}
+
+#[test]
 fn a_dropped_ptr_is_ptr_missing_with_nxdomain() {
     let mut world = World::new();
     world.edit(
