@@ -15,6 +15,7 @@ Examples:
   senderzone generate mail.yaml --template hetzner.json.j2
   senderzone spf check 'v=spf1 ip4:192.0.2.0/24 -all'
   senderzone spf eval --domain example.com --ip 192.0.2.10
+  senderzone verify mail.yaml --nameserver 192.0.2.53
 
 Exit codes: 0 ok, 1 problems found, 2 bad input or usage, 3 DNS could not answer.";
 
@@ -48,6 +49,16 @@ pub enum Command {
     /// Check and evaluate SPF records (RFC 7208).
     #[command(subcommand)]
     Spf(SpfCommand),
+    /// Check live DNS against the inventory: drift, SPF authorization, PTR
+    /// and FCrDNS, HELO names.
+    #[command(after_help = "Examples:
+  senderzone verify mail.yaml
+  senderzone verify mail.yaml --nameserver 192.0.2.53 --format json
+  senderzone verify mail.yaml --zone-file dns/example.com.zone --zone-file dns/113.0.203.in-addr.arpa.zone
+
+Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad input,
+3 DNS could not answer enough to decide (dns-error findings, no other error).")]
+    Verify(VerifyArgs),
     /// Check addresses and domains against DNS blocklists, believing only
     /// lists that pass their RFC 5782 test entries in the same run.
     #[command(after_help = "Examples:
@@ -160,6 +171,41 @@ pub struct DnsArgs {
         conflicts_with = "nameservers"
     )]
     pub zone_files: Vec<PathBuf>,
+}
+
+/// Arguments of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The inventory (YAML).
+    pub inventory: PathBuf,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// Find each zone's name servers and ask every one of them directly:
+    /// report servers that do not answer, do not serve the zone, or
+    /// disagree (SOA serial, answers); the checks then ask them.
+    #[arg(long, conflicts_with = "zone_files")]
+    pub authoritative: bool,
+    /// With `--authoritative`: the port the name servers are asked on.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 53,
+        requires = "authoritative"
+    )]
+    pub ns_port: u16,
+    /// Apply the SPF engine's whitelist-registration profile.
+    #[arg(long)]
+    pub strict: bool,
+    /// Deadline for the whole run, in seconds: queries not answered by
+    /// then count as timed out (dns-error).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub timeout: u64,
+    /// DNS queries in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 /// Report format.

@@ -17,3 +17,4 @@ pub mod parallel;
 pub mod records;
 pub mod render;
 pub mod spf;
+pub mod verify;

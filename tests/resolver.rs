@@ -269,6 +269,12 @@ fn nsd_nxdomain_and_no_data_are_kept_apart_for_every_type() {
         assert_eq!(dns.mx("mail.example.com").await, Ok(Answer::NoData));
         assert_eq!(dns.ptr(ip("198.51.100.11")).await, Ok(Answer::NoData));
         assert_eq!(dns.ptr(ip("2001:db8::11")).await, Ok(Answer::NoData));
+
+        // the apex's NS and SOA serial (support::wrap_zone writes serial 1)
+        assert_eq!(records(dns.ns("example.com").await), ["ns1.test.invalid"]);
+        assert_eq!(records(dns.soa("example.com").await), [1]);
+        assert_eq!(dns.soa("mail.example.com").await, Ok(Answer::NoData));
+        assert_eq!(dns.ns(missing).await, Ok(Answer::NxDomain));
     });
 }
 
@@ -314,6 +320,23 @@ fn nsd_rfc2317_names_with_a_slash_work() {
             ["mail2.example.com"]
         );
         assert_eq!(dns.ptr(ip("198.51.100.66")).await, Ok(Answer::NxDomain));
+        // the parent's CNAME itself, not followed
+        assert_eq!(
+            records(dns.cname("65.100.51.198.in-addr.arpa").await),
+            ["65.64/26.100.51.198.in-addr.arpa"]
+        );
+        assert_eq!(
+            records(dns.cname("66.100.51.198.in-addr.arpa").await),
+            ["66.64/26.100.51.198.in-addr.arpa"]
+        );
+        assert_eq!(
+            dns.cname("67.100.51.198.in-addr.arpa").await,
+            Ok(Answer::NxDomain)
+        );
+        assert_eq!(
+            dns.cname("100.51.198.in-addr.arpa").await,
+            Ok(Answer::NoData)
+        );
         // a name with `/` queried directly as text
         assert_eq!(
             dns.a("65.64/26.100.51.198.in-addr.arpa").await,

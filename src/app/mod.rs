@@ -3,6 +3,7 @@
 
 mod dnsbl;
 mod spf;
+mod verify;
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
@@ -73,6 +74,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Command::Init { file } => init(&file, streams),
         Command::Spf(command) => spf::run(&command, streams),
         Command::Dnsbl(args) => dnsbl::run(&args, streams),
+        Command::Verify(args) => verify::run(&args, streams),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "senderzone", streams.out);

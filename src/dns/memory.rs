@@ -23,7 +23,13 @@ enum Kind {
     Txt,
     Mx,
     Ptr,
+    Ns,
+    Soa,
 }
+
+/// RR type numbers of the types kept as [`RecordData::Other`] (RFC 1035 §3.2.2).
+const TYPE_NS: u16 = 2;
+const TYPE_SOA: u16 = 6;
 
 impl RecordData {
     fn is(&self, kind: Kind) -> bool {
@@ -34,6 +40,14 @@ impl RecordData {
                 | (RecordData::Txt(_), Kind::Txt)
                 | (RecordData::Mx(_), Kind::Mx)
                 | (RecordData::Ptr(_), Kind::Ptr)
+                | (RecordData::Other { rtype: TYPE_NS, .. }, Kind::Ns)
+                | (
+                    RecordData::Other {
+                        rtype: TYPE_SOA,
+                        ..
+                    },
+                    Kind::Soa
+                )
         )
     }
 }
@@ -173,6 +187,46 @@ impl Lookup for MemoryZone {
             _ => None,
         })
     }
+
+    /// NS targets as written in the zone file, which must be absolute.
+    async fn ns(&self, name: &str) -> LookupResult<String> {
+        self.typed(name, Kind::Ns, |r| match r {
+            RecordData::Other { rdata, .. } => {
+                Some(strip_dot(String::from_utf8_lossy(&rdata).trim()))
+            }
+            _ => None,
+        })
+    }
+
+    /// The third field of the SOA data (MNAME RNAME SERIAL …).
+    async fn soa(&self, name: &str) -> LookupResult<u32> {
+        self.typed(name, Kind::Soa, |r| match r {
+            RecordData::Other { rdata, .. } => String::from_utf8_lossy(&rdata)
+                .split_whitespace()
+                .nth(2)
+                .and_then(|serial| serial.parse().ok()),
+            _ => None,
+        })
+    }
+
+    async fn cname(&self, name: &str) -> LookupResult<String> {
+        let Some(node) = self.nodes.get(&normalize(name)) else {
+            return Ok(Answer::NxDomain);
+        };
+        let targets: Vec<String> = node
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                RecordData::Cname(target) => Some(strip_dot(target)),
+                _ => None,
+            })
+            .collect();
+        Ok(if targets.is_empty() {
+            Answer::NoData
+        } else {
+            Answer::Records(targets)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +272,43 @@ mod tests {
         block_on(async {
             assert_eq!(zone.txt("b.example.org").await.unwrap().records().len(), 1);
             assert!(zone.a("loop.example.org").await.is_err());
+            assert_eq!(
+                zone.cname("B.example.org").await,
+                Ok(Answer::Records(vec!["A.example.org".to_owned()]))
+            );
+            assert_eq!(zone.cname("a.example.org").await, Ok(Answer::NoData));
+            assert_eq!(zone.cname("c.example.org").await, Ok(Answer::NxDomain));
+        });
+    }
+
+    #[test]
+    fn ns_and_soa_serial_are_read_from_their_data() {
+        let mut zone = MemoryZone::new();
+        zone.insert(
+            "example.org",
+            RecordData::Other {
+                rtype: 6,
+                rdata: b"ns1.example.org. hostmaster.example.org. 2024010101 3600 600 604800 3600"
+                    .to_vec(),
+            },
+        );
+        zone.insert(
+            "example.org",
+            RecordData::Other {
+                rtype: 2,
+                rdata: b"ns1.example.org.".to_vec(),
+            },
+        );
+        block_on(async {
+            assert_eq!(
+                zone.soa("example.org").await,
+                Ok(Answer::Records(vec![2_024_010_101]))
+            );
+            assert_eq!(
+                zone.ns("example.org").await,
+                Ok(Answer::Records(vec!["ns1.example.org".to_owned()]))
+            );
+            assert_eq!(zone.ns("www.example.org").await, Ok(Answer::NxDomain));
         });
     }
 

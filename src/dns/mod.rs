@@ -191,6 +191,17 @@ pub trait Lookup {
     /// PTR names (without trailing dot) for `ip`, at its `in-addr.arpa` or
     /// `ip6.arpa` owner.
     fn ptr(&self, ip: IpAddr) -> impl Future<Output = LookupResult<String>>;
+    /// The CNAME target (without trailing dot) at `name` itself, not
+    /// followed: how `verify` sees an RFC 2317 delegation in the parent
+    /// reverse zone (RFC 2317 §4, RFC 1034 §3.6.2).
+    fn cname(&self, name: &str) -> impl Future<Output = LookupResult<String>>;
+    /// The name servers (without trailing dot) of the zone at `name`
+    /// (RFC 1035 §3.3.11): how `verify --authoritative` finds whom to ask.
+    fn ns(&self, name: &str) -> impl Future<Output = LookupResult<String>>;
+    /// The serial of the SOA record at `name`, a zone apex (RFC 1035
+    /// §3.3.13): servers of one zone that disagree on it serve different
+    /// versions of the zone.
+    fn soa(&self, name: &str) -> impl Future<Output = LookupResult<u32>>;
 }
 
 impl fmt::Display for Mx {

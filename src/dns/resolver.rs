@@ -33,7 +33,7 @@ use hickory_resolver::lookup::Lookup as HickoryAnswer;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::rdata::{CNAME, MX, PTR};
+use hickory_resolver::proto::rr::rdata::{CNAME, MX, NS, PTR};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
@@ -316,6 +316,50 @@ impl Lookup for HickoryLookup {
             Answer::NoData => Answer::NoData,
             Answer::NxDomain => Answer::NxDomain,
         })
+    }
+
+    async fn ns(&self, name: &str) -> LookupResult<String> {
+        self.typed(name, RecordType::NS, |data| match data {
+            RData::NS(NS(target)) => Some(display_name(&target)),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn soa(&self, name: &str) -> LookupResult<u32> {
+        self.typed(name, RecordType::SOA, |data| match data {
+            RData::SOA(soa) => Some(soa.serial),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn cname(&self, name: &str) -> LookupResult<String> {
+        let name = encode_name(name).map_err(LookupError::Failed)?;
+        match self.ask(&name, RecordType::CNAME).await {
+            Ok(answer) => {
+                let targets: Vec<String> = answer
+                    .answers()
+                    .iter()
+                    .filter_map(|record| match &record.data {
+                        RData::CNAME(CNAME(target)) if record.name == name => {
+                            Some(display_name(target))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                Ok(if targets.is_empty() {
+                    Answer::NoData
+                } else {
+                    Answer::Records(targets)
+                })
+            }
+            Err(error) => match no_records(&error) {
+                Some(ResponseCode::NXDomain) => Ok(Answer::NxDomain),
+                Some(ResponseCode::NoError) => Ok(Answer::NoData),
+                _ => Err(describe(&display_name(&name), RecordType::CNAME, &error)),
+            },
+        }
     }
 }
 

@@ -103,6 +103,27 @@ impl Lookup for DnsSource {
             DnsSource::Network(net) => net.ptr(ip).await,
         }
     }
+
+    async fn cname(&self, name: &str) -> LookupResult<String> {
+        match self {
+            DnsSource::Zones(zone) => zone.cname(name).await,
+            DnsSource::Network(net) => net.cname(name).await,
+        }
+    }
+
+    async fn ns(&self, name: &str) -> LookupResult<String> {
+        match self {
+            DnsSource::Zones(zone) => zone.ns(name).await,
+            DnsSource::Network(net) => net.ns(name).await,
+        }
+    }
+
+    async fn soa(&self, name: &str) -> LookupResult<u32> {
+        match self {
+            DnsSource::Zones(zone) => zone.soa(name).await,
+            DnsSource::Network(net) => net.soa(name).await,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,87 @@
+//! `senderzone verify`: the CLI side of [`crate::verify`].
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use super::{Error, Streams, io_error, load_inventory, plan_records};
+use crate::cli::{ReportFormat, VerifyArgs};
+use crate::dns::source::DnsSource;
+use crate::spf::Profile;
+use crate::verify::{self, Options, Progress};
+
+/// How often the progress line is redrawn.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Runs `verify` and returns its exit code (see [`verify::Report::exit_code`]).
+pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    if args.timeout == 0 {
+        return Err(Error::Usage(
+            "invalid `--timeout` value `0`; accepted: a number of seconds, at least 1".to_owned(),
+        ));
+    }
+    if args.concurrency == 0 {
+        return Err(Error::Usage(
+            "invalid `--concurrency` value `0`; accepted: 1 or more".to_owned(),
+        ));
+    }
+    let inventory = load_inventory(&args.inventory, streams)?;
+    // A HELO name generate refuses is diagnosed here, not refused.
+    let publishable = verify::without_unpublishable_helo(&inventory);
+    let plan = plan_records(publishable.as_ref().unwrap_or(&inventory))?;
+    let dns = DnsSource::open(&args.dns.nameservers, &args.dns.zone_files)
+        .map_err(|err| Error::Usage(err.to_string()))?;
+    let options = Options {
+        profile: Profile {
+            strict: args.strict,
+        },
+        concurrency: args.concurrency,
+        deadline: Duration::from_secs(args.timeout),
+        authoritative: args.authoritative.then_some(args.ns_port),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| io_error("cannot start the DNS runtime", source))?;
+    let progress = Progress::default();
+    let show_progress = std::io::stderr().is_terminal();
+    let report = runtime.block_on(async {
+        let checks = verify::run(&dns, &inventory, &plan, &options, &progress);
+        if !show_progress {
+            return checks.await;
+        }
+        let err = &mut *streams.err;
+        let ticker = async {
+            loop {
+                tokio::time::sleep(PROGRESS_EVERY).await;
+                let _ = write!(
+                    err,
+                    "\r\x1b[Kverify: {}/{} servers and domains checked, {} queries",
+                    progress.checks_done(),
+                    progress.checks_total(),
+                    progress.queries_answered()
+                );
+            }
+        };
+        let report = tokio::select! {
+            report = checks => report,
+            () = ticker => unreachable!("the progress loop never ends"),
+        };
+        let _ = write!(streams.err, "\r\x1b[K");
+        report
+    });
+    let write_error = |source| io_error("cannot write the report", source);
+    match args.format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *streams.out, &report)
+                .map_err(|err| io_error("cannot write the report", err.into()))?;
+            writeln!(streams.out).map_err(write_error)?;
+        }
+        ReportFormat::Text => {
+            // https://no-color.org: any non-empty NO_COLOR turns colour off.
+            let colour = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            verify::write_text(&report, streams.out, colour).map_err(write_error)?;
+        }
+    }
+    Ok(report.exit_code())
+}

@@ -1,0 +1,435 @@
+//! `verify`: live DNS against the inventory.
+//!
+//! The inventory is planned exactly as `generate` plans it
+//! ([`crate::records::plan`]); every planned record and every
+//! deliverability rule of `deliverability.md` §4–§7 is then checked
+//! against DNS through a [`Lookup`], and each difference or problem becomes
+//! a [`Finding`] with a stable id, a severity and a fix.
+//!
+//! Checks run concurrently, server by server and domain by domain, through
+//! one [`SharedLookup`]: each distinct query is asked once per run, a bound
+//! keeps the queries in flight in check, and a deadline ends the run on
+//! time. A query DNS did not answer makes its check a `dns-error` ("could
+//! not determine"), never a pass.
+//!
+//! Checks by id:
+//!
+//! - servers: `a-missing`, `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`,
+//!   `a-extra`; `ptr-missing`, `ptr-mismatch`, `ptr-multiple`,
+//!   `ptr-cname-missing`, `fcrdns-fail`; `helo-invalid`,
+//!   `helo-unresolvable`, `helo-ip-mismatch`, `helo-ptr-mismatch`,
+//!   `helo-spf-missing`.
+//! - domains: `spf-missing`, `spf-multiple`, `spf-syntax`, `spf-drift`,
+//!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
+//!   [`crate::spf::lint_domain`] unchanged.
+//! - `dns-error` for anything DNS could not answer.
+
+mod authoritative;
+mod domain;
+mod finding;
+mod lookup;
+mod report;
+mod server;
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+
+pub use finding::{DNS_ERROR, Finding, Report, Severity, Summary};
+pub use lookup::{Progress, SharedLookup};
+pub use report::{escape, write_text};
+
+use crate::dns::{Answer, Lookup, RecordData};
+use crate::inventory::Inventory;
+use crate::records::{self, Plan, ZoneRole};
+use crate::spf::Profile;
+
+/// How a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// SPF lint profile (`--strict`).
+    pub profile: Profile,
+    /// Queries in flight at most.
+    pub concurrency: usize,
+    /// The whole run's deadline: queries unanswered by then are timeouts.
+    pub deadline: Duration,
+    /// Ask each zone's name servers directly, on this port (53 but in
+    /// tests), instead of the resolver alone (`--authoritative`).
+    pub authoritative: Option<u16>,
+}
+
+impl Default for Options {
+    /// The normal profile, 64 queries in flight, two minutes.
+    fn default() -> Self {
+        Options {
+            profile: Profile::default(),
+            concurrency: 64,
+            deadline: Duration::from_secs(120),
+            authoritative: None,
+        }
+    }
+}
+
+/// Servers or domains whose checks run at the same time.
+const CHECKS_IN_FLIGHT: usize = 256;
+
+/// What the plan says DNS should hold, indexed for the checks.
+#[derive(Debug, Default)]
+struct Planned {
+    /// A and AAAA addresses by owner.
+    addresses: HashMap<String, Vec<IpAddr>>,
+    /// TXT records by owner, character-strings joined.
+    txt: HashMap<String, String>,
+    /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
+    classless: HashMap<String, String>,
+    /// Every server address of the inventory.
+    servers: HashSet<IpAddr>,
+    /// The forward zones of the inventory.
+    zones: Vec<String>,
+}
+
+impl Planned {
+    fn new(plan: &Plan, inventory: &Inventory) -> Self {
+        let mut planned = Planned::default();
+        for zone in &plan.zones {
+            for record in &zone.records {
+                match (&zone.role, &record.data) {
+                    (_, RecordData::A(ip)) => planned.address(&record.owner, IpAddr::V4(*ip)),
+                    (_, RecordData::Aaaa(ip)) => planned.address(&record.owner, IpAddr::V6(*ip)),
+                    (_, RecordData::Txt(strings)) => {
+                        let text = String::from_utf8_lossy(&strings.concat()).into_owned();
+                        planned.txt.insert(record.owner.clone(), text);
+                    }
+                    (ZoneRole::ClasslessParent { .. }, RecordData::Cname(target)) => {
+                        planned
+                            .classless
+                            .insert(record.owner.clone(), target.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        planned.servers = inventory
+            .servers
+            .iter()
+            .flat_map(|s| {
+                s.ipv4
+                    .iter()
+                    .map(|&ip| IpAddr::V4(ip))
+                    .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
+            })
+            .collect();
+        planned.zones = inventory.zones.clone();
+        planned
+    }
+
+    fn address(&mut self, owner: &str, ip: IpAddr) {
+        self.addresses.entry(owner.to_owned()).or_default().push(ip);
+    }
+
+    /// The planned IPv4 and IPv6 addresses of `owner`.
+    fn addresses(&self, owner: &str) -> (Vec<IpAddr>, Vec<IpAddr>) {
+        self.addresses
+            .get(owner)
+            .map(|ips| ips.iter().partition(|ip| ip.is_ipv4()))
+            .unwrap_or_default()
+    }
+}
+
+/// What every check needs.
+struct Context<'a, L> {
+    dns: &'a L,
+    inventory: &'a Inventory,
+    planned: &'a Planned,
+    profile: Profile,
+}
+
+/// An empty answer in words, for `actual` values and messages.
+fn describe_void<T>(answer: &Answer<T>, name: &str) -> String {
+    match answer {
+        Answer::NxDomain => format!("NXDOMAIN: `{name}` does not exist"),
+        Answer::NoData | Answer::Records(_) => {
+            format!("no data: `{name}` exists but holds no record of this type")
+        }
+    }
+}
+
+/// The inventory without the `helo:` values `generate` refuses to publish.
+///
+/// Verify diagnoses such a name (`helo-invalid`) instead of refusing the
+/// inventory, so it plans the records of the rest. Returns `None` when
+/// planning fails for no `helo:` value, or succeeds as it is.
+pub fn without_unpublishable_helo(inventory: &Inventory) -> Option<Inventory> {
+    let errors = records::plan(inventory).err()?;
+    let mut cleaned = inventory.clone();
+    let mut changed = false;
+    for error in errors {
+        let index = error
+            .path
+            .strip_prefix("servers[")
+            .and_then(|rest| rest.strip_suffix("].helo"))
+            .and_then(|i| i.parse::<usize>().ok());
+        if let Some(server) = index.and_then(|i| cleaned.servers.get_mut(i)) {
+            server.helo = None;
+            changed = true;
+        }
+    }
+    changed.then_some(cleaned)
+}
+
+type Check<'a> = Pin<Box<dyn Future<Output = Vec<Finding>> + 'a>>;
+
+/// Verifies `inventory`, planned as `plan`, against `dns`.
+///
+/// `progress` is updated as the run goes, for a caller that shows it.
+pub async fn run<L: Lookup>(
+    dns: &L,
+    inventory: &Inventory,
+    plan: &Plan,
+    options: &Options,
+    progress: &Progress,
+) -> Report {
+    let deadline = tokio::time::Instant::now() + options.deadline;
+    let planned = Planned::new(plan, inventory);
+    let shared = SharedLookup::new(dns, options.concurrency, deadline, progress);
+    let mut findings = Vec::new();
+    let mut servers = Vec::new();
+    if let Some(port) = options.authoritative {
+        let survey = authoritative::survey(&shared, plan, &planned, port, deadline, progress).await;
+        findings = survey.0;
+        servers = survey.1;
+    }
+    let direct = authoritative::Fallback::new(&servers, dns);
+    let checks = match &direct {
+        Some(direct) => {
+            let shared = SharedLookup::new(direct, options.concurrency, deadline, progress);
+            checks(&shared, inventory, &planned, options, progress).await
+        }
+        None => checks(&shared, inventory, &planned, options, progress).await,
+    };
+    findings.extend(checks);
+    // A problem two checks meet (an include shared by two domains) is
+    // reported once.
+    let mut seen = HashSet::new();
+    findings.retain(|f| seen.insert((f.id, f.subject.clone(), f.message.clone())));
+    Report::new(
+        findings,
+        inventory.servers.len(),
+        inventory.domains.len(),
+        progress.queries_sent(),
+    )
+}
+
+/// Runs the checks of every server and domain through `dns`.
+async fn checks<L: Lookup>(
+    dns: &L,
+    inventory: &Inventory,
+    planned: &Planned,
+    options: &Options,
+    progress: &Progress,
+) -> Vec<Finding> {
+    let ctx = Context {
+        dns,
+        inventory,
+        planned,
+        profile: options.profile,
+    };
+    progress.plan_checks(inventory.servers.len() + inventory.domains.len());
+    let ctx = &ctx;
+    let servers = inventory
+        .servers
+        .iter()
+        .map(|s| Box::pin(server::check(ctx, s)) as Check<'_>);
+    let domains = inventory
+        .domains
+        .iter()
+        .map(|d| Box::pin(domain::check(ctx, d)) as Check<'_>);
+    let results: Vec<Vec<Finding>> = stream::iter(servers.chain(domains))
+        .map(|check| async move {
+            let findings = check.await;
+            progress.check_done();
+            findings
+        })
+        .buffered(CHECKS_IN_FLIGHT)
+        .collect()
+        .await;
+    results.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    use std::path::Path;
+
+    use super::*;
+    use crate::dns::memory::MemoryZone;
+
+    const INVENTORY: &str = "\
+zones: [example.org]
+reverse_zones: [198.51.100.0/24, 2001:db8:5::/48]
+servers:
+  - hostname: mx.example.org
+    ipv4: [198.51.100.5]
+    ipv6: ['2001:db8:5::5']
+domains:
+  - name: example.org
+    servers: [mx.example.org]
+";
+
+    /// An edit of the planned records.
+    type Change = Box<dyn FnOnce(&mut MemoryZone)>;
+
+    /// The planned zone with `change` applied, verified; the ids found.
+    fn ids_after(change: impl FnOnce(&mut MemoryZone)) -> (Vec<&'static str>, Report) {
+        let inventory = Inventory::from_bytes(Path::new("t.yaml"), INVENTORY.as_bytes())
+            .unwrap()
+            .inventory;
+        let plan = records::plan(&inventory).unwrap();
+        let mut zone = plan.to_memory_zone();
+        change(&mut zone);
+        let progress = Progress::default();
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(
+                &zone,
+                &inventory,
+                &plan,
+                &Options::default(),
+                &progress,
+            ));
+        let ids = report
+            .findings
+            .iter()
+            .filter(|f| f.id != "spf-private-address")
+            .map(|f| f.id)
+            .collect();
+        (ids, report)
+    }
+
+    #[test]
+    fn the_plan_itself_verifies_clean() {
+        let (ids, report) = ids_after(|_| {});
+        assert!(ids.is_empty(), "{report:#?}");
+        assert_eq!(report.exit_code(), 0);
+    }
+
+    #[test]
+    fn each_fault_has_its_id() {
+        let cases: Vec<(&str, Change)> = vec![
+            (
+                "ptr-multiple",
+                Box::new(|z| {
+                    z.insert(
+                        "5.100.51.198.in-addr.arpa",
+                        RecordData::Ptr("mx.example.org".into()),
+                    );
+                    z.insert(
+                        "5.100.51.198.in-addr.arpa",
+                        RecordData::Ptr("other.example.org".into()),
+                    );
+                }),
+            ),
+            (
+                "aaaa-mismatch",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::Aaaa(_)));
+                    z.insert(
+                        "mx.example.org",
+                        RecordData::Aaaa(Ipv6Addr::new(0x2001, 0xdb8, 5, 0, 0, 0, 0, 6)),
+                    );
+                }),
+            ),
+            (
+                "a-mismatch",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::A(_)));
+                    z.insert(
+                        "mx.example.org",
+                        RecordData::A(Ipv4Addr::new(198, 51, 100, 6)),
+                    );
+                }),
+            ),
+            (
+                "helo-ip-mismatch",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::Aaaa(_)));
+                }),
+            ),
+            (
+                "helo-spf-missing",
+                Box::new(|z| {
+                    *z = planned_without("mx.example.org", |d| !matches!(d, RecordData::Txt(_)));
+                }),
+            ),
+            (
+                "ptr-missing",
+                Box::new(|z| {
+                    // The name exists without a PTR: no data, not NXDOMAIN.
+                    *z = planned_without("5.100.51.198.in-addr.arpa", |_| false);
+                    z.insert(
+                        "5.100.51.198.in-addr.arpa",
+                        RecordData::Txt(vec![b"no ptr".to_vec()]),
+                    );
+                }),
+            ),
+            (
+                "spf-missing",
+                Box::new(|z| *z = planned_without("example.org", |_| false)),
+            ),
+        ];
+        for (id, change) in cases {
+            let (ids, report) = ids_after(change);
+            assert!(ids.contains(&id), "{id}: {report:#?}");
+            let errors = report
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Error);
+            assert_eq!(report.exit_code(), if errors { 1 } else { 0 }, "{id}");
+        }
+        let (_, report) = ids_after(|z| {
+            *z = planned_without("5.100.51.198.in-addr.arpa", |_| false);
+            z.insert(
+                "5.100.51.198.in-addr.arpa",
+                RecordData::Txt(vec![b"x".to_vec()]),
+            );
+        });
+        let missing = report
+            .findings
+            .iter()
+            .find(|f| f.id == "ptr-missing")
+            .unwrap();
+        assert!(missing.actual.as_deref().unwrap().starts_with("no data"));
+    }
+
+    #[test]
+    fn an_unanswered_query_is_never_a_pass() {
+        let (ids, report) = ids_after(|z| {
+            *z = planned_without("mx.example.org", |_| false);
+            z.insert_timeout("mx.example.org");
+        });
+        assert!(ids.contains(&DNS_ERROR), "{report:#?}");
+        assert!(!ids.contains(&"a-missing"), "{report:#?}");
+        assert_eq!(report.exit_code(), 3);
+    }
+
+    /// The planned records, those at `owner` kept only where `keep` says so.
+    fn planned_without(owner: &str, keep: impl Fn(&RecordData) -> bool) -> MemoryZone {
+        let inventory = Inventory::from_bytes(Path::new("t.yaml"), INVENTORY.as_bytes())
+            .unwrap()
+            .inventory;
+        let plan = records::plan(&inventory).unwrap();
+        let mut fresh = MemoryZone::new();
+        for record in plan.zones.iter().flat_map(|z| &z.records) {
+            if record.owner != owner || keep(&record.data) {
+                fresh.insert(&record.owner, record.data.clone());
+            }
+        }
+        fresh
+    }
+}

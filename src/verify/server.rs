@@ -1,0 +1,500 @@
+//! Checks of one sending server: its forward addresses, the PTR and FCrDNS
+//! of each address, and its HELO name (`deliverability.md` §4, §5, §7).
+
+use std::collections::BTreeSet;
+use std::fmt::Display;
+use std::net::IpAddr;
+
+use super::finding::{Finding, Severity};
+use super::{Context, describe_void};
+use crate::dns::{Answer, Lookup, LookupResult, reverse_name};
+use crate::inventory::Server;
+use crate::names;
+
+/// Every finding about `server`.
+pub(super) async fn check<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    findings.extend(forward(ctx, &server.hostname).await);
+    for ip in addresses(server) {
+        findings.extend(reverse(ctx, ip, &server.hostname).await);
+    }
+    findings.extend(helo(ctx, server).await);
+    findings
+}
+
+/// The server's addresses, IPv4 first.
+fn addresses(server: &Server) -> impl Iterator<Item = IpAddr> + '_ {
+    server
+        .ipv4
+        .iter()
+        .map(|&ip| IpAddr::V4(ip))
+        .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
+}
+
+/// A/AAAA of `owner` against the plan: `a-missing`, `a-mismatch`,
+/// `aaaa-missing`, `aaaa-mismatch`, `a-extra` (RFC 1035 §3.4.1, RFC 3596).
+pub(super) async fn forward<L: Lookup>(ctx: &Context<'_, L>, owner: &str) -> Vec<Finding> {
+    let (planned4, planned6) = ctx.planned.addresses(owner);
+    let (a, aaaa) = tokio::join!(ctx.dns.a(owner), ctx.dns.aaaa(owner));
+    let mut findings = Vec::new();
+    compare(
+        owner,
+        "A",
+        ("a-missing", "a-mismatch"),
+        &planned4,
+        map_ips(a),
+        &mut findings,
+    );
+    compare(
+        owner,
+        "AAAA",
+        ("aaaa-missing", "aaaa-mismatch"),
+        &planned6,
+        map_ips(aaaa),
+        &mut findings,
+    );
+    findings
+}
+
+fn map_ips<T: Into<IpAddr>>(result: LookupResult<T>) -> LookupResult<IpAddr> {
+    result.map(|answer| match answer {
+        Answer::Records(records) => Answer::Records(records.into_iter().map(Into::into).collect()),
+        Answer::NoData => Answer::NoData,
+        Answer::NxDomain => Answer::NxDomain,
+    })
+}
+
+fn list<T: Display>(items: impl IntoIterator<Item = T>) -> String {
+    let shown: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    if shown.is_empty() {
+        "(none)".to_owned()
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn compare(
+    owner: &str,
+    rtype: &str,
+    (missing_id, mismatch_id): (&'static str, &'static str),
+    planned: &[IpAddr],
+    published: LookupResult<IpAddr>,
+    findings: &mut Vec<Finding>,
+) {
+    let answer = match published {
+        Ok(answer) => answer,
+        Err(error) => {
+            findings.push(Finding::undetermined(
+                owner,
+                &format!("the {rtype} records of `{owner}`"),
+                error,
+            ));
+            return;
+        }
+    };
+    let published: BTreeSet<IpAddr> = answer.records().iter().copied().collect();
+    let wanted: BTreeSet<IpAddr> = planned.iter().copied().collect();
+    if !wanted.is_empty() && published.is_empty() {
+        findings.push(
+            Finding::new(
+                missing_id,
+                Severity::Error,
+                owner,
+                format!(
+                    "`{owner}` has no {rtype} record: {}",
+                    describe_void(&answer, owner)
+                ),
+                format!("publish `{owner}. IN {rtype} {}`", list(&wanted)),
+            )
+            .values(list(&wanted), describe_void(&answer, owner)),
+        );
+        return;
+    }
+    let absent: Vec<&IpAddr> = wanted.difference(&published).collect();
+    if !absent.is_empty() {
+        findings.push(
+            Finding::new(
+                mismatch_id,
+                Severity::Error,
+                owner,
+                format!(
+                    "`{owner}` lacks the {rtype} record{} {}",
+                    if absent.len() > 1 { "s" } else { "" },
+                    list(&absent)
+                ),
+                format!("publish the {rtype} records of the inventory for `{owner}`"),
+            )
+            .values(list(&wanted), list(&published)),
+        );
+    }
+    let extra: Vec<&IpAddr> = published.difference(&wanted).collect();
+    if !extra.is_empty() {
+        findings.push(
+            Finding::new(
+                "a-extra",
+                Severity::Warning,
+                owner,
+                format!(
+                    "`{owner}` publishes {rtype} {} that the inventory does not have",
+                    list(&extra)
+                ),
+                "remove the stale records, or add the addresses to the inventory",
+            )
+            .values(list(&wanted), list(&published)),
+        );
+    }
+}
+
+/// The forward addresses of `name` in the family of `ip`.
+async fn addresses_of<L: Lookup>(
+    ctx: &Context<'_, L>,
+    name: &str,
+    ip: IpAddr,
+) -> LookupResult<IpAddr> {
+    match ip {
+        IpAddr::V4(_) => map_ips(ctx.dns.a(name).await),
+        IpAddr::V6(_) => map_ips(ctx.dns.aaaa(name).await),
+    }
+}
+
+/// PTR of `ip` and FCrDNS: `ptr-missing`, `ptr-multiple`, `ptr-mismatch`,
+/// `ptr-cname-missing`, `fcrdns-fail` (RFC 1912 §2.1, RFC 2317 §4,
+/// `deliverability.md` §4–§5).
+pub(super) async fn reverse<L: Lookup>(
+    ctx: &Context<'_, L>,
+    ip: IpAddr,
+    hostname: &str,
+) -> Vec<Finding> {
+    let subject = ip.to_string();
+    let owner = reverse_name(ip);
+    let answer = match ctx.dns.ptr(ip).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            return vec![Finding::undetermined(
+                subject,
+                &format!("the PTR of {ip} (`{owner}`), nor FCrDNS"),
+                error,
+            )];
+        }
+    };
+    let names = match answer {
+        Answer::Records(names) if !names.is_empty() => names,
+        void => return vec![missing_ptr(ctx, ip, hostname, &void).await],
+    };
+    let mut findings = Vec::new();
+    if names.len() > 1 {
+        findings.push(
+            Finding::new(
+                "ptr-multiple",
+                Severity::Warning,
+                &subject,
+                format!(
+                    "{ip} has {} PTR records; receivers may pick any",
+                    names.len()
+                ),
+                format!("keep exactly one PTR: `{owner}. IN PTR {hostname}.`"),
+            )
+            .values(
+                format!("{hostname}."),
+                list(names.iter().map(|n| format!("{n}."))),
+            ),
+        );
+    }
+    if !names.iter().any(|n| n.eq_ignore_ascii_case(hostname)) {
+        findings.push(
+            Finding::new(
+                "ptr-mismatch",
+                Severity::Error,
+                &subject,
+                format!(
+                    "the PTR of {ip} names {}, not the server `{hostname}`",
+                    list(names.iter().map(|n| format!("`{n}`")))
+                ),
+                format!("set `{owner}. IN PTR {hostname}.` (ask whoever runs the reverse zone)"),
+            )
+            .values(
+                format!("{hostname}."),
+                list(names.iter().map(|n| format!("{n}."))),
+            ),
+        );
+    }
+    // FCrDNS: some PTR name must resolve back to the address.
+    let mut confirmed = false;
+    let mut seen = Vec::new();
+    let mut errors = Vec::new();
+    for name in &names {
+        match addresses_of(ctx, name, ip).await {
+            Ok(answer) if answer.records().contains(&ip) => confirmed = true,
+            Ok(answer) => seen.push(format!(
+                "`{name}` → {}",
+                match answer.records() {
+                    [] => describe_void(&answer, name),
+                    records => list(records),
+                }
+            )),
+            Err(error) => errors.push((name, error)),
+        }
+    }
+    if !confirmed {
+        if let Some((name, error)) = errors.first() {
+            findings.push(Finding::undetermined(
+                &subject,
+                &format!("FCrDNS of {ip}: the addresses of `{name}`"),
+                error,
+            ));
+        } else {
+            findings.push(
+                Finding::new(
+                    "fcrdns-fail",
+                    Severity::Error,
+                    &subject,
+                    format!(
+                        "forward-confirmed reverse DNS fails: no PTR name of {ip} resolves back to it ({})",
+                        seen.join("; ")
+                    ),
+                    format!(
+                        "publish `{} IN {} {ip}` so the PTR name resolves to the address",
+                        names[0],
+                        if ip.is_ipv4() { "A" } else { "AAAA" }
+                    ),
+                )
+                .values(ip.to_string(), seen.join("; ")),
+            );
+        }
+    }
+    findings
+}
+
+/// `ptr-missing`, or `ptr-cname-missing` when the plan delegates the
+/// address through an RFC 2317 CNAME that the parent zone lacks.
+async fn missing_ptr<L: Lookup>(
+    ctx: &Context<'_, L>,
+    ip: IpAddr,
+    hostname: &str,
+    void: &Answer<String>,
+) -> Finding {
+    let subject = ip.to_string();
+    let owner = reverse_name(ip);
+    if let Some(target) = ctx.planned.classless.get(&owner) {
+        match ctx.dns.cname(&owner).await {
+            Err(error) => {
+                return Finding::undetermined(
+                    subject,
+                    &format!("the RFC 2317 CNAME at `{owner}`"),
+                    error,
+                );
+            }
+            Ok(Answer::Records(_)) => {}
+            Ok(cname) => {
+                return Finding::new(
+                    "ptr-cname-missing",
+                    Severity::Error,
+                    subject,
+                    format!(
+                        "{ip} is in a classless reverse zone, but the parent zone has no CNAME at `{owner}` ({}): receivers never reach the PTR",
+                        describe_void(&cname, &owner)
+                    ),
+                    format!(
+                        "ask the operator of the parent zone (usually the ISP) to publish `{owner}. IN CNAME {target}.` (RFC 2317 §4)"
+                    ),
+                )
+                .values(format!("CNAME {target}."), describe_void(&cname, &owner));
+            }
+        }
+    }
+    Finding::new(
+        "ptr-missing",
+        Severity::Error,
+        subject,
+        format!(
+            "{ip} has no PTR record: {}; receivers reject or score mail from addresses without reverse DNS",
+            describe_void(void, &owner)
+        ),
+        format!(
+            "publish `{owner}. IN PTR {hostname}.` (ask whoever runs the reverse zone, usually the ISP or cloud provider)"
+        ),
+    )
+    .values(format!("{hostname}."), describe_void(void, &owner))
+}
+
+/// Suffixes receivers treat as local, beyond those [`names::check_public_hostname`]
+/// knows (rspamd `checks_hello`, `deliverability.md` §7 H1).
+const LOCAL_HELO_SUFFIXES: &[&str] = &["home", "intra", "priv"];
+
+/// Why `helo` is no name receivers accept, if it is not (RFC 5321
+/// §2.3.5, §4.1.4; `deliverability.md` §7 H1).
+pub(super) fn helo_problem(helo: &str) -> Option<String> {
+    let bare = helo.trim().trim_start_matches('[').trim_end_matches(']');
+    let bare = bare.strip_prefix("IPv6:").unwrap_or(bare);
+    if bare.parse::<IpAddr>().is_ok() {
+        return Some(format!(
+            "`{helo}` is an IP literal, not a host name; blocklists (CBL) list servers that announce one"
+        ));
+    }
+    if let Err(error) = names::normalize_hostname(helo) {
+        return Some(error.to_string());
+    }
+    let name = helo.trim_end_matches('.').to_ascii_lowercase();
+    LOCAL_HELO_SUFFIXES
+        .iter()
+        .find(|suffix| names::is_in_zone(&name, suffix))
+        .map(|suffix| format!("`{helo}` is under `{suffix}`, a private-network suffix"))
+}
+
+/// The HELO name: `helo-invalid`, `helo-unresolvable`, `helo-ip-mismatch`,
+/// `helo-ptr-mismatch`, `helo-spf-missing` (RFC 5321 §4.1.4, RFC 7208 §2.3).
+async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> {
+    let raw = server.helo_name();
+    if let Some(problem) = helo_problem(raw) {
+        return vec![Finding::new(
+            "helo-invalid",
+            Severity::Error,
+            raw,
+            format!("server `{}` announces HELO `{raw}`: {problem}", server.hostname),
+            format!(
+                "announce the server's public name: Postfix `smtp_helo_name = {0}`, Exim `helo_data = {0}`",
+                server.hostname
+            ),
+        )
+        .values(server.hostname.clone(), raw)];
+    }
+    let name = raw.trim_end_matches('.').to_ascii_lowercase();
+    let mut findings = Vec::new();
+    if name != server.hostname {
+        // A HELO name of its own is published too: compare it with the plan.
+        findings.extend(forward(ctx, &name).await);
+    }
+    let (a, aaaa, txt) = tokio::join!(ctx.dns.a(&name), ctx.dns.aaaa(&name), ctx.dns.txt(&name));
+    let (a, aaaa) = (map_ips(a), map_ips(aaaa));
+    match (&a, &aaaa) {
+        (Ok(a), Ok(aaaa)) if a.is_void() && aaaa.is_void() => findings.push(
+            Finding::new(
+                "helo-unresolvable",
+                Severity::Error,
+                &name,
+                format!(
+                    "the HELO name `{name}` of server `{}` has no A or AAAA record ({})",
+                    server.hostname,
+                    describe_void(a, &name)
+                ),
+                format!(
+                    "publish the server's addresses at `{name}`: {}",
+                    list(addresses(server))
+                ),
+            )
+            .values(list(addresses(server)), describe_void(a, &name)),
+        ),
+        _ => {
+            for ip in addresses(server) {
+                let family = if ip.is_ipv4() { &a } else { &aaaa };
+                match family {
+                    Err(error) => findings.push(Finding::undetermined(
+                        &name,
+                        &format!("whether the HELO name `{name}` resolves to {ip}"),
+                        error,
+                    )),
+                    Ok(answer) if !answer.records().contains(&ip) => findings.push(
+                        Finding::new(
+                            "helo-ip-mismatch",
+                            Severity::Error,
+                            &name,
+                            format!(
+                                "the HELO name `{name}` does not resolve to {ip}, an address of server `{}`",
+                                server.hostname
+                            ),
+                            format!(
+                                "publish `{name}. IN {} {ip}`, or announce a name that resolves to it",
+                                if ip.is_ipv4() { "A" } else { "AAAA" }
+                            ),
+                        )
+                        .values(ip.to_string(), list(answer.records())),
+                    ),
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    for ip in addresses(server) {
+        // PTR failures are reported by the PTR checks of the same address.
+        if let Ok(Answer::Records(ptrs)) = ctx.dns.ptr(ip).await
+            && !ptrs.is_empty()
+            && !ptrs.iter().any(|p| p.eq_ignore_ascii_case(&name))
+        {
+            findings.push(
+                Finding::new(
+                    "helo-ptr-mismatch",
+                    Severity::Warning,
+                    &name,
+                    format!(
+                        "the HELO name `{name}` differs from the PTR name of {ip} ({})",
+                        list(ptrs.iter().map(|p| format!("`{p}`")))
+                    ),
+                    "announce the PTR name in HELO, or point the PTR at the HELO name",
+                )
+                .values(
+                    format!("{name}."),
+                    list(ptrs.iter().map(|p| format!("{p}."))),
+                ),
+            );
+        }
+    }
+    match txt {
+        Err(error) => findings.push(Finding::undetermined(
+            &name,
+            &format!("the SPF record of the HELO name `{name}`"),
+            error,
+        )),
+        Ok(answer) => {
+            let has_spf = answer
+                .records()
+                .iter()
+                .any(|strings| crate::spf::is_spf_record(&strings.concat()));
+            if !has_spf {
+                findings.push(
+                    Finding::new(
+                        "helo-spf-missing",
+                        Severity::Warning,
+                        &name,
+                        format!(
+                            "the HELO name `{name}` has no SPF record: bounces (null sender) are checked against it (RFC 7208 §2.3)"
+                        ),
+                        format!("publish `{name}. IN TXT \"v=spf1 a -all\"`"),
+                    )
+                    .values("v=spf1 a -all", describe_void(&answer, &name)),
+                );
+            }
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helo_names_receivers_refuse() {
+        for bad in [
+            "localhost",
+            "localhost.localdomain",
+            "mail.localdomain",
+            "192.0.2.1",
+            "[192.0.2.1]",
+            "[IPv6:2001:db8::1]",
+            "mail",
+            "mail.lan",
+            "gw.home",
+            "relay_1.example.com",
+            "box.local",
+        ] {
+            assert!(helo_problem(bad).is_some(), "{bad}");
+        }
+        for good in [
+            "mail.example.com",
+            "MX1.Example.NET.",
+            "out-1.mail.example.org",
+        ] {
+            assert_eq!(helo_problem(good), None, "{good}");
+        }
+    }
+}
