@@ -16,9 +16,9 @@
 //!
 //! - servers: `a-missing`, `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`,
 //!   `a-extra`; `ptr-missing`, `ptr-mismatch`, `ptr-multiple`,
-//!   `ptr-cname-missing`, `fcrdns-fail`; `helo-invalid`,
+//!   `ptr-cname-missing`, `fcrdns-fail`, `ptr-generic`; `helo-invalid`,
 //!   `helo-unresolvable`, `helo-ip-mismatch`, `helo-ptr-mismatch`,
-//!   `helo-spf-missing`.
+//!   `helo-spf-missing`, `helo-generic`.
 //! - domains: `spf-missing`, `spf-multiple`, `spf-syntax`, `spf-drift`,
 //!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
 //!   [`crate::spf::lint_domain`] unchanged.
@@ -381,6 +381,20 @@ domains:
             (
                 "spf-missing",
                 Box::new(|z| *z = planned_without("example.org", |_| false)),
+            ),
+            (
+                "ptr-generic",
+                Box::new(|z| {
+                    *z = planned_without("5.100.51.198.in-addr.arpa", |_| false);
+                    z.insert(
+                        "5.100.51.198.in-addr.arpa",
+                        RecordData::Ptr("198-51-100-5.dyn.example.net".into()),
+                    );
+                    z.insert(
+                        "198-51-100-5.dyn.example.net",
+                        RecordData::A(Ipv4Addr::new(198, 51, 100, 5)),
+                    );
+                }),
             ),
         ];
         for (id, change) in cases {

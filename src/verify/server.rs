@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use super::finding::{Finding, Severity};
 use super::{Context, describe_void};
 use crate::dns::{Answer, Lookup, LookupResult, reverse_name};
+use crate::generic_ptr::{self, Strength};
 use crate::inventory::Server;
 use crate::names;
 
@@ -218,6 +219,27 @@ pub(super) async fn reverse<L: Lookup>(
             ),
         );
     }
+    for name in &names {
+        if let Some(generic) = generic_ptr::check(name, Some(ip)) {
+            findings.push(
+                Finding::new(
+                    "ptr-generic",
+                    match generic.strength {
+                        Strength::Error => Severity::Error,
+                        Strength::Warning => Severity::Warning,
+                    },
+                    &subject,
+                    format!(
+                        "the PTR name `{name}` of {ip} looks generic or dynamic ({generic}); receivers and lists (Spamhaus PBL, SpamRATS-Dyna) treat such addresses as end-user space"
+                    ),
+                    format!(
+                        "ask the owner of the address (ISP or hosting provider) for a custom PTR naming the HELO host: `{owner}. IN PTR {hostname}.`"
+                    ),
+                )
+                .values(format!("{hostname}."), format!("{name}.")),
+            );
+        }
+    }
     // FCrDNS: some PTR name must resolve back to the address.
     let mut confirmed = false;
     let mut seen = Vec::new();
@@ -360,6 +382,19 @@ async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> 
     }
     let name = raw.trim_end_matches('.').to_ascii_lowercase();
     let mut findings = Vec::new();
+    let generic = addresses(server).find_map(|ip| generic_ptr::check(&name, Some(ip)));
+    if let Some(generic) = generic.or_else(|| generic_ptr::check(&name, None)) {
+        findings.push(Finding::new(
+            "helo-generic",
+            Severity::Warning,
+            &name,
+            format!(
+                "the HELO name `{name}` of server `{}` looks generic or dynamic ({generic}); spam filters score such names as end-user hosts",
+                server.hostname
+            ),
+            "announce a name of your own domain, such as `mail.<your domain>`, with a matching A record and PTR",
+        ));
+    }
     if name != server.hostname {
         // A HELO name of its own is published too: compare it with the plan.
         findings.extend(forward(ctx, &name).await);
