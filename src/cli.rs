@@ -180,6 +180,20 @@ pub struct VerifyArgs {
     pub inventory: PathBuf,
     #[command(flatten)]
     pub dns: DnsArgs,
+    /// Also check every server address and domain against the DNS
+    /// blocklists (see `senderzone dnsbl`).
+    #[arg(long)]
+    pub dnsbl: bool,
+    /// With `--dnsbl`: ask only this list (repeatable), by zone.
+    #[arg(long = "list", value_name = "ZONE", requires = "dnsbl")]
+    pub lists: Vec<String>,
+    /// With `--dnsbl`: add or override lists from a YAML file.
+    #[arg(long = "lists", value_name = "FILE", requires = "dnsbl")]
+    pub list_file: Option<PathBuf>,
+    /// Map what DNS shows to the Gmail, Yahoo, Microsoft and Naver sender
+    /// rules (SPF, DKIM, DMARC, PTR), listing the rules DNS cannot show.
+    #[arg(long)]
+    pub receivers: bool,
     /// Find each zone's name servers and ask every one of them directly:
     /// report servers that do not answer, do not serve the zone, or
     /// disagree (SOA serial, answers); the checks then ask them.

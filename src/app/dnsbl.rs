@@ -12,35 +12,13 @@ use crate::names::{self, Charset};
 
 /// Runs `senderzone dnsbl`.
 pub fn run(args: &DnsblArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let mut registry = Registry::built_in();
-    if let Some(file) = &args.list_file {
-        registry
-            .extend_from_file(file)
-            .map_err(|err| Error::Usage(err.to_string()))?;
-    }
+    let registry = registry(args.list_file.as_deref())?;
     let targets = args
         .targets
         .iter()
         .map(|text| parse_target(text))
         .collect::<Result<Vec<_>, _>>()?;
-    let lists: Vec<&List> = if args.lists.is_empty() {
-        registry
-            .lists
-            .iter()
-            .filter(|l| l.status == Status::Active)
-            .collect()
-    } else {
-        args.lists
-            .iter()
-            .map(|zone| {
-                registry.find(zone).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "unknown list `{zone}`; its return codes must be known to tell a listing from a refusal: describe it in a file given with `--lists FILE`"
-                    ))
-                })
-            })
-            .collect::<Result<_, _>>()?
-    };
+    let lists = select(&registry, &args.lists)?;
     warn_about_public_resolvers(
         &args.dns.nameservers,
         args.dns.zone_files.is_empty(),
@@ -83,6 +61,38 @@ pub fn run(args: &DnsblArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     })
 }
 
+/// The built-in registry, extended by `file` when given.
+pub(super) fn registry(file: Option<&std::path::Path>) -> Result<Registry, Error> {
+    let mut registry = Registry::built_in();
+    if let Some(file) = file {
+        registry
+            .extend_from_file(file)
+            .map_err(|err| Error::Usage(err.to_string()))?;
+    }
+    Ok(registry)
+}
+
+/// The lists named by `zones`, or every active list when none is named.
+pub(super) fn select<'a>(registry: &'a Registry, zones: &[String]) -> Result<Vec<&'a List>, Error> {
+    if zones.is_empty() {
+        return Ok(registry
+            .lists
+            .iter()
+            .filter(|l| l.status == Status::Active)
+            .collect());
+    }
+    zones
+        .iter()
+        .map(|zone| {
+            registry.find(zone).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown list `{zone}`; its return codes must be known to tell a listing from a refusal: describe it in a file given with `--lists FILE`"
+                ))
+            })
+        })
+        .collect()
+}
+
 fn parse_target(text: &str) -> Result<Target, Error> {
     if let Ok(ip) = text.trim().parse::<IpAddr>() {
         return Ok(Target::Ip(ip));
@@ -107,7 +117,7 @@ fn progress_bar(done: usize, total: usize) -> String {
 }
 
 /// Lists refuse public resolvers: say so before the answers mislead.
-fn warn_about_public_resolvers(
+pub(super) fn warn_about_public_resolvers(
     nameservers: &[String],
     network: bool,
     streams: &mut Streams<'_>,

@@ -1,7 +1,7 @@
 //! Runs a parsed command line: the only layer that touches files and
 //! terminals, through the writers it is handed.
 
-mod dnsbl;
+pub(crate) mod dnsbl;
 mod spf;
 mod verify;
 

@@ -6,8 +6,10 @@ use std::time::Duration;
 use super::{Error, Streams, io_error, load_inventory, plan_records};
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::dns::source::DnsSource;
+use crate::dnsbl::{self, Target};
 use crate::spf::Profile;
 use crate::verify::{self, Options, Progress};
+use std::net::IpAddr;
 
 /// How often the progress line is redrawn.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -44,7 +46,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
         .map_err(|source| io_error("cannot start the DNS runtime", source))?;
     let progress = Progress::default();
     let show_progress = std::io::stderr().is_terminal();
-    let report = runtime.block_on(async {
+    let mut report = runtime.block_on(async {
         let checks = verify::run(&dns, &inventory, &plan, &options, &progress);
         if !show_progress {
             return checks.await;
@@ -69,6 +71,43 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
         let _ = write!(streams.err, "\r\x1b[K");
         report
     });
+    if args.receivers {
+        let (findings, rules) =
+            runtime.block_on(verify::check_receivers(&dns, &inventory, &report));
+        report.extend(findings);
+        report.receivers = rules;
+    }
+    if args.dnsbl {
+        let registry = super::dnsbl::registry(args.list_file.as_deref())?;
+        let lists = super::dnsbl::select(&registry, &args.lists)?;
+        let mut targets: Vec<Target> = Vec::new();
+        for server in &inventory.servers {
+            let ips = server.ipv4.iter().map(|&ip| IpAddr::V4(ip));
+            targets.extend(
+                ips.chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
+                    .map(Target::Ip),
+            );
+        }
+        targets.extend(
+            inventory
+                .domains
+                .iter()
+                .map(|d| Target::Domain(d.name.clone())),
+        );
+        super::dnsbl::warn_about_public_resolvers(
+            &args.dns.nameservers,
+            args.dns.zone_files.is_empty(),
+            streams,
+        )?;
+        let blocklists = runtime.block_on(dnsbl::run(
+            &dns,
+            &lists,
+            &targets,
+            args.concurrency,
+            &|_, _| {},
+        ));
+        report.extend(verify::blocklist::findings(&blocklists));
+    }
     let write_error = |source| io_error("cannot write the report", source);
     match args.format {
         ReportFormat::Json => {

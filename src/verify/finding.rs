@@ -102,6 +102,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Their counts.
     pub summary: Summary,
+    /// Receiver rules and whether DNS shows them met (`--receivers`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub receivers: Vec<super::receivers::ReceiverRule>,
 }
 
 impl Report {
@@ -126,7 +129,26 @@ impl Report {
                 Severity::Info => summary.infos += 1,
             }
         }
-        Report { findings, summary }
+        Report {
+            findings,
+            summary,
+            receivers: Vec::new(),
+        }
+    }
+
+    /// Adds findings (from checks run after the main ones) and recounts.
+    pub fn extend(&mut self, findings: Vec<Finding>) {
+        let Summary {
+            servers,
+            domains,
+            queries,
+            ..
+        } = self.summary;
+        let mut all = std::mem::take(&mut self.findings);
+        all.extend(findings);
+        let receivers = std::mem::take(&mut self.receivers);
+        *self = Report::new(all, servers, domains, queries);
+        self.receivers = receivers;
     }
 
     /// 1 when an error was found, else 3 when DNS left a check undetermined, else 0.

@@ -25,9 +25,11 @@
 //! - `dns-error` for anything DNS could not answer.
 
 mod authoritative;
+pub mod blocklist;
 mod domain;
 mod finding;
 mod lookup;
+mod receivers;
 mod report;
 mod server;
 
@@ -41,6 +43,7 @@ use futures_util::stream::{self, StreamExt};
 
 pub use finding::{DNS_ERROR, Finding, Report, Severity, Summary};
 pub use lookup::{Progress, SharedLookup};
+pub use receivers::{ReceiverRule, Status as RuleStatus, check as check_receivers};
 pub use report::{escape, write_text};
 
 use crate::dns::{Answer, Lookup, RecordData};

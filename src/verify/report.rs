@@ -91,6 +91,26 @@ pub fn write_text(report: &Report, out: &mut dyn Write, colour: bool) -> io::Res
             }
         }
     }
+    if !report.receivers.is_empty() {
+        writeln!(out, "{}", paint("1", "receiver rules (what DNS shows)"))?;
+        for rule in &report.receivers {
+            let status = rule.status.to_string();
+            let painted = match rule.status {
+                super::receivers::Status::Met => paint("32", &status),
+                super::receivers::Status::NotMet => paint("31", &status),
+                _ => paint("33", &status),
+            };
+            write!(
+                out,
+                "  {:<9} {:<12} {}: {painted}",
+                rule.receiver, rule.scope, rule.rule
+            )?;
+            if !rule.evidence.is_empty() {
+                write!(out, " ({})", rule.evidence.join(", "))?;
+            }
+            writeln!(out)?;
+        }
+    }
     let s = &report.summary;
     writeln!(
         out,

@@ -1,0 +1,208 @@
+//! `verify --receivers` and `verify --dnsbl` against generated zones served
+//! by a real NSD on loopback, with DKIM keys and a test blocklist beside
+//! them.
+
+#[allow(dead_code)]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// Generates the inventory's zones, appends `extra` to example.com, and
+/// serves them with the test blocklist from NSD.
+fn serve(inventory: &Path, extra: &str) -> support::Nsd {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("zones");
+    let output = Command::new(BIN)
+        .args([
+            "generate",
+            inventory.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut zones: Vec<(String, String)> = Vec::new();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let mut text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let origin = text
+            .lines()
+            .find_map(|l| l.strip_prefix("$ORIGIN "))
+            .unwrap()
+            .trim_end_matches('.')
+            .to_owned();
+        if origin == "example.com" {
+            text.push_str(extra);
+        }
+        zones.push((origin.clone(), support::wrap_zone(&origin, &text)));
+    }
+    let list = std::fs::read_to_string(format!("{FIXTURES}/dnsbl/healthy.bl.test.zone"))
+        .unwrap()
+        // The test list also lists the server.
+        + "10.100.51.198 IN A 127.0.0.4\n";
+    zones.push(("healthy.bl.test".to_owned(), list));
+    // The external report domain exists but authorises nobody.
+    zones.push((
+        "reports.example.net".to_owned(),
+        support::wrap_zone("reports.example.net", ""),
+    ));
+    let zones: Vec<(&str, &str)> = zones
+        .iter()
+        .map(|(o, t)| (o.as_str(), t.as_str()))
+        .collect();
+    support::Nsd::start(&zones)
+}
+
+fn verify(server: &str, extra: &[&str]) -> (Output, Value) {
+    let inventory = format!("{FIXTURES}/verify-receivers.yaml");
+    let mut args = vec![
+        "verify",
+        &inventory,
+        "--nameserver",
+        server,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let output = Command::new(BIN).args(&args).output().unwrap();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    (output, report)
+}
+
+fn ids(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["id"].as_str().unwrap(),
+                f["subject"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn rule<'a>(report: &'a Value, receiver: &str, rule: &str) -> &'a str {
+    report["receivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["receiver"] == receiver && r["rule"].as_str().unwrap().starts_with(rule))
+        .unwrap_or_else(|| panic!("no rule {receiver}/{rule}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn receiver_rules_follow_the_published_dkim_and_dmarc_records() {
+    let extra = std::fs::read_to_string(format!("{FIXTURES}/verify-receivers-extra.zone")).unwrap();
+    let inventory = Path::new(FIXTURES).join("verify-receivers.yaml");
+    let nsd = serve(&inventory, &extra);
+    let (output, report) = verify(&nsd.addr().to_string(), &["--receivers"]);
+    let found = ids(&report);
+    assert!(
+        found.contains(&"dkim-weak s512._domainkey.example.com".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"dkim-missing gone._domainkey.example.com".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.contains("s2048")),
+        "a 2048-bit key is fine: {found:?}"
+    );
+    assert!(
+        found.contains(&"dmarc-rua-unauthorized _dmarc.example.com".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.starts_with("dmarc-missing")),
+        "{found:?}"
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(rule(&report, "Gmail", "SPF or DKIM"), "met");
+    assert_eq!(rule(&report, "Gmail", "SPF and DKIM"), "not-met");
+    assert_eq!(
+        rule(&report, "Gmail", "valid forward and reverse DNS"),
+        "met"
+    );
+    assert_eq!(rule(&report, "Gmail", "TLS"), "not-checkable");
+    assert_eq!(rule(&report, "Yahoo", "DKIM key of 1024 bits"), "not-met");
+    assert_eq!(rule(&report, "Gmail", "DMARC record"), "met");
+    assert_eq!(
+        rule(&report, "Gmail", "one-click unsubscribe"),
+        "not-checkable"
+    );
+
+    // Without the DKIM keys' problems and without DMARC, the verdicts move.
+    let fine_keys: String = extra
+        .lines()
+        .filter(|l| !l.starts_with("s512"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let yaml = std::fs::read_to_string(&inventory)
+        .unwrap()
+        .replace("[s2048, s512, gone]", "[s2048]")
+        .replace("    dmarc:\n      policy: none\n      rua: [dmarc@example.com, agg@reports.example.net]\n", "");
+    let dir = tempfile::tempdir().unwrap();
+    let no_dmarc = dir.path().join("inv.yaml");
+    std::fs::write(&no_dmarc, &yaml).unwrap();
+    let nsd = serve(&no_dmarc, &(fine_keys + "\n"));
+    let output = Command::new(BIN)
+        .args([
+            "verify",
+            no_dmarc.to_str().unwrap(),
+            "--nameserver",
+            &nsd.addr().to_string(),
+            "--format",
+            "json",
+            "--receivers",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found = ids(&report);
+    assert!(
+        found.contains(&"dmarc-missing _dmarc.example.com".to_owned()),
+        "{found:?}"
+    );
+    assert_eq!(rule(&report, "Gmail", "SPF and DKIM"), "met");
+    assert_eq!(rule(&report, "Gmail", "DMARC record"), "not-met");
+    assert_eq!(rule(&report, "Yahoo", "DKIM key of 1024 bits"), "met");
+}
+
+#[test]
+fn dnsbl_listings_of_server_addresses_become_findings() {
+    let extra = std::fs::read_to_string(format!("{FIXTURES}/verify-receivers-extra.zone")).unwrap();
+    let nsd = serve(&Path::new(FIXTURES).join("verify-receivers.yaml"), &extra);
+    let lists = format!("{FIXTURES}/dnsbl/lists.yaml");
+    let (output, report) = verify(
+        &nsd.addr().to_string(),
+        &["--dnsbl", "--lists", &lists, "--list", "healthy.bl.test"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let listed: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "dnsbl-listed")
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["subject"], "198.51.100.10");
+    assert_eq!(listed[0]["actual"], "127.0.0.4");
+    assert!(listed[0]["fix"].as_str().unwrap().contains("infected host"));
+}
