@@ -90,7 +90,7 @@ impl Nsd {
             "server:\n    ip-address: {ip}@{port}\n    do-ip6: no\n    username: \"\"\n    \
              chroot: \"\"\n    zonesdir: \"{d}\"\n    database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    \
              xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    xfrdir: \"{d}\"\n    \
-             server-count: 1\n    reuseport: no\nremote-control:\n    control-enable: no\n"
+             server-count: 1\n    reuseport: no\n    rrl-ratelimit: 0\nremote-control:\n    control-enable: no\n"
         );
         for (i, (origin, text)) in zones.iter().enumerate() {
             support::checkzone(origin, text).unwrap();

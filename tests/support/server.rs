@@ -272,7 +272,7 @@ impl Nsd {
                      username: \"\"\n    chroot: \"\"\n    zonesdir: \"{d}/zones\"\n    \
                      database: \"\"\n    pidfile: \"{d}/nsd.pid\"\n    \
                      xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    \
-                     xfrdir: \"{d}\"\n    server-count: 1\n    reuseport: no\n\
+                     xfrdir: \"{d}\"\n    server-count: 1\n    reuseport: no\n    rrl-ratelimit: 0\n\
                      remote-control:\n    control-enable: no\n"
             );
             for zone in &files {
