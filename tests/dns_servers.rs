@@ -3,6 +3,7 @@
 //! RFC 2317 zones load and answer, the validators agree, RFC 2136 updates
 //! land, and servers go away when dropped.
 
+#[allow(dead_code)]
 mod support;
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};

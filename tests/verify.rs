@@ -56,23 +56,13 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let inventory = dir.path().join("inventory.yaml");
         std::fs::write(&inventory, INVENTORY).unwrap();
-        let out = dir.path().join("zones");
-        let output = Command::new(BIN)
-            .args(["generate", path(&inventory), "--out", path(&out)])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", text(&output));
-        let mut zones = Vec::new();
-        for entry in std::fs::read_dir(&out).unwrap() {
-            let snippet = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            let origin = snippet
-                .lines()
-                .find_map(|l| l.strip_prefix("$ORIGIN "))
-                .unwrap()
-                .trim_end_matches('.')
-                .to_owned();
-            zones.push((origin.clone(), support::wrap_zone(&origin, &snippet)));
-        }
+        let mut zones: Vec<(String, String)> = support::generated_zones(&inventory)
+            .into_iter()
+            .map(|(origin, snippet)| {
+                let zone = support::wrap_zone(&origin, &snippet);
+                (origin, zone)
+            })
+            .collect();
         zones.sort();
         World {
             dir,

@@ -16,31 +16,8 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 /// Generates the inventory's zones, appends `extra` to example.com, and
 /// serves them with the test blocklist from NSD.
 fn serve(inventory: &Path, extra: &str) -> support::Nsd {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("zones");
-    let output = Command::new(BIN)
-        .args([
-            "generate",
-            inventory.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let mut zones: Vec<(String, String)> = Vec::new();
-    for entry in std::fs::read_dir(&out).unwrap() {
-        let mut text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let origin = text
-            .lines()
-            .find_map(|l| l.strip_prefix("$ORIGIN "))
-            .unwrap()
-            .trim_end_matches('.')
-            .to_owned();
+    for (origin, mut text) in support::generated_zones(inventory) {
         if origin == "example.com" {
             text.push_str(extra);
         }

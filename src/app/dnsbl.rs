@@ -45,9 +45,7 @@ pub fn run(args: &DnsblArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     let write_error = |source| io_error("cannot write the report", source);
     match args.format {
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *streams.out, &report)
-                .map_err(|err| io_error("cannot write the report", err.into()))?;
-            writeln!(streams.out).map_err(write_error)?;
+            super::write_json(streams.out, &report)?;
         }
         ReportFormat::Text => write_text(&report, streams).map_err(write_error)?,
     }

@@ -104,6 +104,13 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|source| io_error("cannot start the DNS runtime", source))
 }
 
+/// Writes `value` as pretty JSON and a newline: the `--format json` report.
+pub(crate) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer_pretty(&mut *out, value)
+        .map_err(|err| io_error("cannot write the report", err.into()))?;
+    writeln!(out).map_err(|source| io_error("cannot write the report", source))
+}
+
 /// Loads an inventory, printing its warnings.
 pub fn load_inventory(path: &Path, streams: &mut Streams<'_>) -> Result<Inventory, Error> {
     let loaded = Inventory::load(path)?;

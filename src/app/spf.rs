@@ -96,9 +96,7 @@ fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
                 findings: &findings,
                 summary,
             };
-            serde_json::to_writer_pretty(&mut *streams.out, &report)
-                .map_err(|err| io_error("cannot write the report", err.into()))?;
-            writeln!(streams.out).map_err(write_error)?;
+            super::write_json(streams.out, &report)?;
         }
         ReportFormat::Text => {
             if let Some(domain) = &report_domain {
@@ -161,9 +159,7 @@ fn eval(args: &SpfEvalArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     let write_error = |source| io_error("cannot write the report", source);
     match args.format {
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *streams.out, &evaluation)
-                .map_err(|err| io_error("cannot write the report", err.into()))?;
-            writeln!(streams.out).map_err(write_error)?;
+            super::write_json(streams.out, &evaluation)?;
         }
         ReportFormat::Text => write!(streams.out, "{evaluation}").map_err(write_error)?,
     }

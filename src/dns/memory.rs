@@ -139,13 +139,7 @@ impl MemoryZone {
         kind: Kind,
         pick: impl Fn(RecordData) -> Option<T>,
     ) -> LookupResult<T> {
-        Ok(match self.query(name, kind)? {
-            Answer::Records(records) => {
-                Answer::Records(records.into_iter().filter_map(pick).collect())
-            }
-            Answer::NoData => Answer::NoData,
-            Answer::NxDomain => Answer::NxDomain,
-        })
+        Ok(self.query(name, kind)?.filter_map(pick))
     }
 }
 

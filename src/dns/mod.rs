@@ -72,6 +72,17 @@ impl<T> Answer<T> {
         }
     }
 
+    /// Keeps the records `pick` maps to `Some`, the same void otherwise.
+    pub fn filter_map<U>(self, pick: impl FnMut(T) -> Option<U>) -> Answer<U> {
+        match self {
+            Answer::Records(records) => {
+                Answer::Records(records.into_iter().filter_map(pick).collect())
+            }
+            Answer::NoData => Answer::NoData,
+            Answer::NxDomain => Answer::NxDomain,
+        }
+    }
+
     /// True for NXDOMAIN and for no data: RFC 7208 §4.6.4 calls both "void".
     pub fn is_void(&self) -> bool {
         match self {

@@ -252,13 +252,7 @@ impl HickoryLookup {
         pick: impl Fn(RData) -> Option<T>,
     ) -> LookupResult<T> {
         let name = encode_name(name).map_err(LookupError::Failed)?;
-        Ok(match self.query(name, rtype).await? {
-            Answer::Records(records) => {
-                Answer::Records(records.into_iter().filter_map(pick).collect())
-            }
-            Answer::NoData => Answer::NoData,
-            Answer::NxDomain => Answer::NxDomain,
-        })
+        Ok(self.query(name, rtype).await?.filter_map(pick))
     }
 }
 

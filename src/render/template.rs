@@ -17,7 +17,7 @@ use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
 use super::Render;
-use super::zone::{quote_txt, rdata};
+use super::zone::{quote_strings, quote_txt, rdata};
 use crate::names;
 use crate::records::spf_text::split_strings;
 use crate::records::{Plan, RecordData, ZonePlan, ZoneRole};
@@ -662,27 +662,9 @@ pub const ROUTE53_MAX_VALUE: usize = 4000;
 /// (Route 53 developer guide, "DNS domain name format"); space as is.
 /// Fails beyond [`ROUTE53_MAX_VALUE`] characters.
 fn filter_route53_txt(value: &Value) -> Result<String, minijinja::Error> {
-    let quoted: Vec<String> = character_strings(value)?
-        .iter()
-        .map(|string| {
-            let mut quoted = String::with_capacity(string.len() + 2);
-            quoted.push('"');
-            for &byte in string {
-                match byte {
-                    b'"' | b'\\' => {
-                        quoted.push('\\');
-                        quoted.push(char::from(byte));
-                    }
-                    0x20..=0x7e => quoted.push(char::from(byte)),
-                    _ => {
-                        let _ = write!(quoted, "\\{byte:03o}");
-                    }
-                }
-            }
-            quoted.push('"');
-            quoted
-        })
-        .collect();
+    let quoted = quote_strings(&character_strings(value)?, |out, byte| {
+        let _ = write!(out, "\\{byte:03o}");
+    });
     let value = quoted.join(" ");
     let length = value.chars().count();
     if length > ROUTE53_MAX_VALUE {

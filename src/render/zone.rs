@@ -14,6 +14,13 @@ pub struct Zone;
 /// Writes TXT character-strings as quoted zone-file text: `"` and `\`
 /// escaped, octets outside printable ASCII as decimal `\DDD` (RFC 1035 §5.1).
 pub fn quote_txt(strings: &[Vec<u8>]) -> Vec<String> {
+    quote_strings(strings, |out, byte| out.push_str(&format!("\\{byte:03}")))
+}
+
+/// Quotes each character-string, escaping `"` and `\` with a backslash and
+/// writing octets outside printable ASCII with `escape_octet` (decimal for
+/// zone files, octal for Route 53).
+pub fn quote_strings(strings: &[Vec<u8>], escape_octet: impl Fn(&mut String, u8)) -> Vec<String> {
     strings
         .iter()
         .map(|string| {
@@ -26,7 +33,7 @@ pub fn quote_txt(strings: &[Vec<u8>]) -> Vec<String> {
                         quoted.push(char::from(byte));
                     }
                     0x20..=0x7e => quoted.push(char::from(byte)),
-                    _ => quoted.push_str(&format!("\\{byte:03}")),
+                    _ => escape_octet(&mut quoted, byte),
                 }
             }
             quoted.push('"');

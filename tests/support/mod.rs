@@ -94,6 +94,48 @@ pub fn checkzone(origin: &str, text: &str) -> Result<(), String> {
     ))
 }
 
+/// Runs `senderzone generate INVENTORY --out DIR` and returns each zone
+/// file as (origin without trailing dot, snippet text), sorted by origin.
+pub fn generated_zones(inventory: &std::path::Path) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().expect("create a temporary directory for generate");
+    let out = dir.path().join("zones");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_senderzone"))
+        .arg("generate")
+        .arg(inventory)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run senderzone generate");
+    assert!(
+        output.status.success(),
+        "senderzone generate {} failed: {}",
+        inventory.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut zones: Vec<(String, String)> = fs_entries(&out)
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("read a generated zone");
+            let origin = text
+                .lines()
+                .find_map(|l| l.strip_prefix("$ORIGIN "))
+                .expect("every generated zone sets $ORIGIN")
+                .trim_end_matches('.')
+                .to_owned();
+            (origin, text)
+        })
+        .collect();
+    zones.sort();
+    zones
+}
+
+fn fs_entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("list the generated zones")
+        .map(|entry| entry.expect("a directory entry").path())
+        .collect()
+}
+
 /// Puts a test SOA and NS in front of a zone snippet.
 ///
 /// The snippet may carry its own `$ORIGIN` and `$TTL` lines: the SOA and NS
