@@ -9,7 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
+use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::combinator::{all_consuming, opt};
 use nom::{Err as NomErr, IResult, Parser};
 
@@ -173,18 +173,26 @@ enum MacroContext {
 }
 
 /// nom error carrying the kind of failure and where it happened.
+///
+/// `kind` is `None` for nom's own errors: most of them are backtracked
+/// over (`opt`, alternatives), so the message for them is only worked out
+/// by [`Failure::kind`] when one reaches the caller.
 #[derive(Debug)]
 struct Failure<'a> {
     input: &'a str,
-    kind: ParseErrorKind,
+    kind: Option<ParseErrorKind>,
+}
+
+impl Failure<'_> {
+    /// The kind of failure; for a nom error, what [`char_error`] says of the input.
+    fn kind(self) -> ParseErrorKind {
+        self.kind.unwrap_or_else(|| char_error("", self.input))
+    }
 }
 
 impl<'a> nom::error::ParseError<&'a str> for Failure<'a> {
     fn from_error_kind(input: &'a str, _kind: nom::error::ErrorKind) -> Self {
-        Failure {
-            input,
-            kind: char_error("", input),
-        }
+        Failure { input, kind: None }
     }
 
     fn append(_input: &'a str, _kind: nom::error::ErrorKind, other: Self) -> Self {
@@ -199,7 +207,22 @@ fn fail<T>(input: &str, kind: ParseErrorKind) -> PResult<'_, T> {
 }
 
 fn failure(input: &str, kind: ParseErrorKind) -> NomErr<Failure<'_>> {
-    NomErr::Failure(Failure { input, kind })
+    NomErr::Failure(Failure {
+        input,
+        kind: Some(kind),
+    })
+}
+
+/// A keyword of the grammar, without regard to ASCII case (RFC 7208 §4.6.1, §12).
+///
+/// Used instead of nom's `tag_no_case`, which folds Unicode case character
+/// by character: on suite records that folding was the single most
+/// expensive step of parsing.
+fn tag_no_case<'a>(input: &'a str, word: &str) -> PResult<'a, &'a str> {
+    match input.get(..word.len()) {
+        Some(head) if head.eq_ignore_ascii_case(word) => Ok((&input[word.len()..], head)),
+        _ => Err(NomErr::Error(Failure { input, kind: None })),
+    }
 }
 
 /// The error for text that no rule accepts: a control or non-ASCII
@@ -223,12 +246,15 @@ fn char_error(after: &str, rest: &str) -> ParseErrorKind {
 /// §6 (at most one `redirect=` and one `exp=`). Unknown modifiers are kept.
 pub fn parse(text: &str) -> Result<Record, ParseError> {
     let (_, terms) = all_consuming(record).parse(text).map_err(|e| match e {
-        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind),
+        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind()),
         NomErr::Incomplete(_) => ParseError::new(text, text, ParseErrorKind::NotSpf),
     })?;
     let mut seen_redirect = false;
     let mut seen_exp = false;
-    let mut out = Record::default();
+    let mut out = Record {
+        terms: Vec::with_capacity(terms.len()),
+        offsets: Vec::with_capacity(terms.len()),
+    };
     for (at, term) in terms {
         let seen = match &term {
             Term::Modifier(Modifier::Redirect(_)) => Some((&mut seen_redirect, "redirect")),
@@ -254,7 +280,7 @@ pub fn parse(text: &str) -> Result<Record, ParseError> {
 /// and non-ASCII characters are not.
 pub fn parse_explanation(text: &str) -> Result<MacroString, ParseError> {
     let (rest, value) = explain_string(text).map_err(|e| match e {
-        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind),
+        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind()),
         NomErr::Incomplete(_) => ParseError::new(text, text, ParseErrorKind::NotSpf),
     })?;
     if rest.is_empty() {
@@ -279,7 +305,7 @@ fn record(input: &str) -> PResult<'_, Vec<(&str, Term)>> {
 
 /// `version = "v=spf1"`, followed by a space or the end (RFC 7208 §4.5).
 fn version(input: &str) -> PResult<'_, ()> {
-    let tagged: PResult<'_, &str> = tag_no_case("v=spf1").parse(input);
+    let tagged: PResult<'_, &str> = tag_no_case(input, "v=spf1");
     match tagged {
         Ok((rest, _)) if rest.is_empty() || rest.starts_with(' ') => Ok((rest, ())),
         _ => fail(input, ParseErrorKind::NotSpf),
@@ -299,7 +325,7 @@ fn terms(mut input: &str) -> PResult<'_, Vec<(&str, Term)>> {
         }
         let (after, term) = match term(rest) {
             Ok(ok) => ok,
-            Err(NomErr::Error(f) | NomErr::Failure(f)) => return fail(rest, f.kind),
+            Err(NomErr::Error(f) | NomErr::Failure(f)) => return fail(rest, f.kind()),
             Err(NomErr::Incomplete(n)) => return Err(NomErr::Incomplete(n)),
         };
         if !after.is_empty() && !after.starts_with(' ') {
@@ -344,10 +370,7 @@ fn qualifier(input: &str) -> PResult<'_, Qualifier> {
         Some('~') => Qualifier::SoftFail,
         Some('?') => Qualifier::Neutral,
         _ => {
-            return Err(NomErr::Error(nom::error::ParseError::from_error_kind(
-                input,
-                nom::error::ErrorKind::OneOf,
-            )));
+            return Err(NomErr::Error(Failure { input, kind: None }));
         }
     };
     Ok((&input[1..], q))
@@ -356,7 +379,18 @@ fn qualifier(input: &str) -> PResult<'_, Qualifier> {
 /// `mechanism = ( all / include / a / mx / ptr / ip4 / ip6 / exists )`
 fn mechanism(input: &str) -> PResult<'_, Mechanism> {
     let (_, name) = take_while(|c: char| c.is_ascii_alphanumeric()).parse(input)?;
-    match name.to_ascii_lowercase().as_str() {
+    // Lower-cased on the stack: no mechanism name is longer than 8 octets,
+    // and this runs once per directive.
+    let mut buf = [0u8; 8];
+    let lower = match buf.get_mut(..name.len()) {
+        Some(head) => {
+            head.copy_from_slice(name.as_bytes());
+            head.make_ascii_lowercase();
+            std::str::from_utf8(head).unwrap_or_default()
+        }
+        None => "",
+    };
+    match lower {
         "all" => all(input),
         "include" => include(input),
         "a" => a(input),
@@ -380,7 +414,7 @@ fn mechanism(input: &str) -> PResult<'_, Mechanism> {
 
 /// `all = "all"`
 fn all(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("all").parse(input)?;
+    let (rest, _) = tag_no_case(input, "all")?;
     if rest.starts_with([':', '/']) {
         return fail(input, ParseErrorKind::NoArgument("all".into()));
     }
@@ -389,7 +423,7 @@ fn all(input: &str) -> PResult<'_, Mechanism> {
 
 /// `include = "include" ":" domain-spec`
 fn include(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("include").parse(input)?;
+    let (rest, _) = tag_no_case(input, "include")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "include", "include:_spf.example.com");
     };
@@ -399,21 +433,21 @@ fn include(input: &str) -> PResult<'_, Mechanism> {
 
 /// `a = "a" [ ":" domain-spec ] [ dual-cidr-length ]`
 fn a(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("a").parse(input)?;
+    let (rest, _) = tag_no_case(input, "a")?;
     let (rest, (domain, cidr)) = target_and_cidr(rest, "a")?;
     Ok((rest, Mechanism::A { domain, cidr }))
 }
 
 /// `mx = "mx" [ ":" domain-spec ] [ dual-cidr-length ]`
 fn mx(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("mx").parse(input)?;
+    let (rest, _) = tag_no_case(input, "mx")?;
     let (rest, (domain, cidr)) = target_and_cidr(rest, "mx")?;
     Ok((rest, Mechanism::Mx { domain, cidr }))
 }
 
 /// `ptr = "ptr" [ ":" domain-spec ]`
 fn ptr(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("ptr").parse(input)?;
+    let (rest, _) = tag_no_case(input, "ptr")?;
     if rest.starts_with('/') {
         return fail(input, ParseErrorKind::NoArgument("ptr".into()));
     }
@@ -428,7 +462,7 @@ fn ptr(input: &str) -> PResult<'_, Mechanism> {
 
 /// `ip4 = "ip4" ":" ip4-network [ ip4-cidr-length ]`
 fn ip4(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("ip4").parse(input)?;
+    let (rest, _) = tag_no_case(input, "ip4")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "ip4", "ip4:192.0.2.0/24");
     };
@@ -442,7 +476,7 @@ fn ip4(input: &str) -> PResult<'_, Mechanism> {
 
 /// `ip6 = "ip6" ":" ip6-network [ ip6-cidr-length ]`
 fn ip6(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("ip6").parse(input)?;
+    let (rest, _) = tag_no_case(input, "ip6")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "ip6", "ip6:2001:db8::/32");
     };
@@ -456,7 +490,7 @@ fn ip6(input: &str) -> PResult<'_, Mechanism> {
 
 /// `exists = "exists" ":" domain-spec`
 fn exists(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("exists").parse(input)?;
+    let (rest, _) = tag_no_case(input, "exists")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "exists", "exists:%{i}.example.com");
     };
@@ -480,7 +514,7 @@ fn domain_argument<'a>(input: &'a str, name: &str) -> PResult<'a, MacroString> {
     match domain_spec(input) {
         Err(NomErr::Failure(Failure {
             input: at,
-            kind: ParseErrorKind::InvalidDomainEnd(text),
+            kind: Some(ParseErrorKind::InvalidDomainEnd(text)),
         })) => {
             let digits = text.trim_end_matches(|c: char| c.is_ascii_digit());
             let kind = if digits.len() < text.len() && digits.ends_with('/') {
@@ -576,9 +610,17 @@ fn cidr_length(input: &str, family: u8, max: u8) -> PResult<'_, u8> {
 /// `ip4-network = qnum "." qnum "." qnum "." qnum`
 fn ip4_network(input: &str) -> PResult<'_, Ipv4Addr> {
     let (rest, text) = take_while(|c: char| c.is_ascii_digit() || c == '.').parse(input)?;
-    let octets: Vec<Option<u8>> = text.split('.').map(qnum).collect();
-    match octets.as_slice() {
-        [Some(a), Some(b), Some(c), Some(d)] => Ok((rest, Ipv4Addr::new(*a, *b, *c, *d))),
+    let mut octets = text.split('.').map(qnum);
+    match (
+        octets.next(),
+        octets.next(),
+        octets.next(),
+        octets.next(),
+        octets.next(),
+    ) {
+        (Some(Some(a)), Some(Some(b)), Some(Some(c)), Some(Some(d)), None) => {
+            Ok((rest, Ipv4Addr::new(a, b, c, d)))
+        }
         _ => fail(input, ParseErrorKind::InvalidIp4(text.into())),
     }
 }
@@ -618,14 +660,14 @@ fn modifier(input: &str) -> PResult<'_, Modifier> {
 
 /// `redirect = "redirect" "=" domain-spec`
 fn redirect(input: &str) -> PResult<'_, Modifier> {
-    let (rest, _) = tag_no_case("redirect=").parse(input)?;
+    let (rest, _) = tag_no_case(input, "redirect=")?;
     let (rest, domain) = modifier_domain(rest, "redirect=")?;
     Ok((rest, Modifier::Redirect(domain)))
 }
 
 /// `explanation = "exp" "=" domain-spec`
 fn explanation(input: &str) -> PResult<'_, Modifier> {
-    let (rest, _) = tag_no_case("exp=").parse(input)?;
+    let (rest, _) = tag_no_case(input, "exp=")?;
     let (rest, domain) = modifier_domain(rest, "exp=")?;
     Ok((rest, Modifier::Explanation(domain)))
 }
@@ -727,7 +769,9 @@ fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroStri
             })
             .parse(input)?;
             if text.is_empty() {
-                return Ok((input, MacroString::new(items)));
+                // The loop never yields two literals in a row or an empty one, so
+                // the merging of `MacroString::new` has nothing to do.
+                return Ok((input, MacroString { items }));
             }
             items.push(MacroItem::Literal(text.to_owned()));
             input = rest;
@@ -814,8 +858,10 @@ fn macro_letter(context: MacroContext) -> impl Fn(&str) -> LetterResult<'_> {
 fn transformers(input: &str) -> PResult<'_, (Option<u32>, bool)> {
     let (rest, digits) = take_while(|c: char| c.is_ascii_digit()).parse(input)?;
     let count = (!digits.is_empty()).then(|| digits.parse().unwrap_or(u32::MAX));
-    let (rest, r) = opt(tag_no_case("r")).parse(rest)?;
-    Ok((rest, (count, r.is_some())))
+    match rest.strip_prefix(['r', 'R']) {
+        Some(rest) => Ok((rest, (count, true))),
+        None => Ok((rest, (count, false))),
+    }
 }
 
 /// `delimiter = "." / "-" / "+" / "," / "/" / "_" / "="`
