@@ -7,6 +7,7 @@
 //! NOERROR with no data. CNAMEs are followed (RFC 1034 §3.6.2) and a loop
 //! is reported as a [`LookupError`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -51,8 +52,17 @@ pub struct MemoryZone {
     nodes: HashMap<String, Node>,
 }
 
-fn normalize(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+/// The key of `name` in [`MemoryZone::nodes`]: lower case, without a trailing dot.
+///
+/// Borrowed when `name` is already in that form, as the names an SPF
+/// check asks for nearly always are: no allocation on the query path.
+fn normalize(name: &str) -> Cow<'_, str> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 fn strip_dot(name: &str) -> String {
@@ -68,7 +78,7 @@ impl MemoryZone {
     /// Adds one record at `owner` (any case, trailing dot optional).
     pub fn insert(&mut self, owner: &str, data: RecordData) {
         self.nodes
-            .entry(normalize(owner))
+            .entry(normalize(owner).into_owned())
             .or_default()
             .records
             .push(data);
@@ -80,35 +90,39 @@ impl MemoryZone {
     /// makes every query at the owner time out, `[TXT …, TIMEOUT]` every
     /// query but TXT. Records inserted after the marker do not lift it.
     pub fn insert_timeout(&mut self, owner: &str) {
-        let node = self.nodes.entry(normalize(owner)).or_default();
+        let node = self.nodes.entry(normalize(owner).into_owned()).or_default();
         node.timeout_after = Some(node.records.len());
     }
 
-    fn query(&self, name: &str, kind: Kind) -> LookupResult<RecordData> {
+    /// Answers a query of type `kind`, following CNAMEs; `pick` turns each
+    /// record of that type into the answer's item.
+    ///
+    /// Only the records picked are copied out of the zone.
+    fn query<T>(
+        &self,
+        name: &str,
+        kind: Kind,
+        pick: impl Fn(&RecordData) -> Option<T>,
+    ) -> LookupResult<T> {
         let mut owner = normalize(name);
         for _ in 0..MAX_CNAME_CHAIN {
-            let Some(node) = self.nodes.get(&owner) else {
+            let Some(node) = self.nodes.get(owner.as_ref()) else {
                 return Ok(Answer::NxDomain);
             };
-            let found: Vec<RecordData> = node
-                .records
-                .iter()
-                .filter(|r| r.is(kind))
-                .cloned()
-                .collect();
-            if !found.is_empty() {
+            if node.records.iter().any(|r| r.is(kind)) {
                 let listed = node.timeout_after.unwrap_or(node.records.len());
                 if node.records[..listed].iter().any(|r| r.is(kind)) {
-                    return Ok(Answer::Records(found));
+                    let found = node.records.iter().filter(|r| r.is(kind));
+                    return Ok(Answer::Records(found.filter_map(&pick).collect()));
                 }
                 return Err(LookupError::Timeout);
             }
             let cname = node.records.iter().find_map(|r| match r {
-                RecordData::Cname(target) => Some(normalize(target)),
+                RecordData::Cname(target) => Some(target),
                 _ => None,
             });
             match (cname, node.timeout_after) {
-                (Some(target), _) => owner = target,
+                (Some(target), _) => owner = normalize(target),
                 (None, Some(_)) => return Err(LookupError::Timeout),
                 (None, None) => return Ok(Answer::NoData),
             }
@@ -118,47 +132,32 @@ impl MemoryZone {
             normalize(name)
         )))
     }
-
-    fn typed<T>(
-        &self,
-        name: &str,
-        kind: Kind,
-        pick: impl Fn(RecordData) -> Option<T>,
-    ) -> LookupResult<T> {
-        Ok(match self.query(name, kind)? {
-            Answer::Records(records) => {
-                Answer::Records(records.into_iter().filter_map(pick).collect())
-            }
-            Answer::NoData => Answer::NoData,
-            Answer::NxDomain => Answer::NxDomain,
-        })
-    }
 }
 
 impl Lookup for MemoryZone {
     async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.typed(name, Kind::Txt, |r| match r {
-            RecordData::Txt(t) => Some(t),
+        self.query(name, Kind::Txt, |r| match r {
+            RecordData::Txt(t) => Some(t.clone()),
             _ => None,
         })
     }
 
     async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        self.typed(name, Kind::A, |r| match r {
-            RecordData::A(a) => Some(a),
+        self.query(name, Kind::A, |r| match r {
+            RecordData::A(a) => Some(*a),
             _ => None,
         })
     }
 
     async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        self.typed(name, Kind::Aaaa, |r| match r {
-            RecordData::Aaaa(a) => Some(a),
+        self.query(name, Kind::Aaaa, |r| match r {
+            RecordData::Aaaa(a) => Some(*a),
             _ => None,
         })
     }
 
     async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.typed(name, Kind::Mx, |r| match r {
+        self.query(name, Kind::Mx, |r| match r {
             RecordData::Mx(mx) => Some(Mx {
                 preference: mx.preference,
                 exchange: strip_dot(&mx.exchange),
@@ -168,8 +167,8 @@ impl Lookup for MemoryZone {
     }
 
     async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        self.typed(&super::reverse_name(ip), Kind::Ptr, |r| match r {
-            RecordData::Ptr(target) => Some(strip_dot(&target)),
+        self.query(&super::reverse_name(ip), Kind::Ptr, |r| match r {
+            RecordData::Ptr(target) => Some(strip_dot(target)),
             _ => None,
         })
     }
