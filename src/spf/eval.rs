@@ -471,19 +471,34 @@ pub async fn check_host<L: Lookup>(
 
 /// True when `name` can be sent to DNS: labels of 1–63 octets, 253 in all.
 fn is_dns_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 253 && name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
+    if name.is_empty() || name.len() > 253 {
+        return false;
+    }
+    let mut label = 0;
+    for b in name.bytes() {
+        if b == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        }
+    }
+    label > 0
 }
 
 /// The initial-processing test of RFC 7208 §4.3: a DNS name with at least
 /// two labels, not an address literal and not ending in a numeric label.
 fn is_checkable_domain(name: &str) -> bool {
-    is_dns_name(name)
-        && name.contains('.')
-        && !name.starts_with('[')
-        && !name
-            .rsplit('.')
-            .next()
-            .is_some_and(|top| top.bytes().all(|b| b.is_ascii_digit()))
+    let top = match name.rsplit_once('.') {
+        Some((_, top)) => top,
+        None => return false,
+    };
+    is_dns_name(name) && !name.starts_with('[') && !top.bytes().all(|b| b.is_ascii_digit())
 }
 
 struct Outcome {

@@ -9,7 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::bytes::complete::{tag, take_while1};
 use nom::combinator::{all_consuming, opt};
 use nom::{Err as NomErr, IResult, Parser};
 
@@ -213,6 +213,21 @@ fn failure(input: &str, kind: ParseErrorKind) -> NomErr<Failure<'_>> {
     })
 }
 
+/// The longest prefix of the input whose characters satisfy `pred`, and the rest.
+///
+/// In place of nom's `take_while`, which decodes UTF-8 as it goes: every
+/// character class of the grammar is ASCII, so the prefix is found byte
+/// by byte, and a non-ASCII byte always ends it.
+fn take_while<'a>(pred: impl Fn(char) -> bool) -> impl Fn(&'a str) -> PResult<'a, &'a str> {
+    move |input: &'a str| {
+        let end = input
+            .bytes()
+            .position(|b| !(b.is_ascii() && pred(char::from(b))))
+            .unwrap_or(input.len());
+        Ok((&input[end..], &input[..end]))
+    }
+}
+
 /// A keyword of the grammar, without regard to ASCII case (RFC 7208 §4.6.1, §12).
 ///
 /// Used instead of nom's `tag_no_case`, which folds Unicode case character
@@ -382,26 +397,27 @@ fn mechanism(input: &str) -> PResult<'_, Mechanism> {
     // Lower-cased on the stack: no mechanism name is longer than 8 octets,
     // and this runs once per directive.
     let mut buf = [0u8; 8];
-    let lower = match buf.get_mut(..name.len()) {
+    let lower: &[u8] = match buf.get_mut(..name.len()) {
         Some(head) => {
             head.copy_from_slice(name.as_bytes());
             head.make_ascii_lowercase();
-            std::str::from_utf8(head).unwrap_or_default()
+            head
         }
-        None => "",
+        None => b"",
     };
     match lower {
-        "all" => all(input),
-        "include" => include(input),
-        "a" => a(input),
-        "mx" => mx(input),
-        "ptr" => ptr(input),
-        "ip4" => ip4(input),
-        "ip6" => ip6(input),
-        "exists" => exists(input),
-        lower @ ("redirect" | "exp") => {
-            fail(input, ParseErrorKind::ModifierAsMechanism(lower.to_owned()))
-        }
+        b"all" => all(input),
+        b"include" => include(input),
+        b"a" => a(input),
+        b"mx" => mx(input),
+        b"ptr" => ptr(input),
+        b"ip4" => ip4(input),
+        b"ip6" => ip6(input),
+        b"exists" => exists(input),
+        b"redirect" | b"exp" => fail(
+            input,
+            ParseErrorKind::ModifierAsMechanism(name.to_ascii_lowercase()),
+        ),
         _ if input.starts_with(|c: char| c.is_control() || !c.is_ascii()) => {
             fail(input, char_error("", input))
         }
