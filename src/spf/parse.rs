@@ -9,7 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use nom::bytes::complete::{tag, take_while1};
+use nom::bytes::complete::tag;
 use nom::combinator::{all_consuming, opt};
 use nom::{Err as NomErr, IResult, Parser};
 
@@ -331,7 +331,8 @@ fn version(input: &str) -> PResult<'_, ()> {
 ///
 /// Returns each term with the input at its start, for offsets.
 fn terms(mut input: &str) -> PResult<'_, Vec<(&str, Term)>> {
-    let mut out = Vec::new();
+    // Each term follows at least one space: sized once, never grown.
+    let mut out = Vec::with_capacity(input.bytes().filter(|&b| b == b' ').count());
     loop {
         // `version` and each term end at a space or at the end.
         let (rest, _) = take_while(|c| c == ' ').parse(input)?;
@@ -586,11 +587,14 @@ fn split_cidr_suffix(text: &str) -> (&str, &str) {
 /// `dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ]`
 fn dual_cidr_length(input: &str) -> PResult<'_, DualCidr> {
     let (rest, ip4) = opt(ip4_cidr_length).parse(input)?;
-    let (rest, ip6) = opt(|i| {
-        let (i, _) = tag("/").parse(i)?;
-        ip6_cidr_length(i)
-    })
-    .parse(rest)?;
+    let (rest, ip6) = match rest.strip_prefix('/') {
+        Some(after) => match ip6_cidr_length(after) {
+            Ok((after, len)) => (after, Some(len)),
+            Err(NomErr::Error(_)) => (rest, None),
+            Err(e) => return Err(e),
+        },
+        None => (rest, None),
+    };
     Ok((rest, DualCidr { ip4, ip6 }))
 }
 
@@ -605,8 +609,20 @@ fn ip6_cidr_length(input: &str) -> PResult<'_, u8> {
 }
 
 fn cidr_length(input: &str, family: u8, max: u8) -> PResult<'_, u8> {
-    let (rest, _) = tag("/").parse(input)?;
-    let (rest, digits) = take_while1(|c: char| c.is_ascii_digit()).parse(rest)?;
+    let Some(rest) = input.strip_prefix('/') else {
+        return Err(NomErr::Error(Failure { input, kind: None }));
+    };
+    let end = rest
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(rest.len());
+    if end == 0 {
+        return Err(NomErr::Error(Failure {
+            input: rest,
+            kind: None,
+        }));
+    }
+    let (digits, rest) = rest.split_at(end);
     if digits.len() > 1 && digits.starts_with('0') {
         return fail(input, ParseErrorKind::CidrLeadingZero(digits.into()));
     }
@@ -626,19 +642,19 @@ fn cidr_length(input: &str, family: u8, max: u8) -> PResult<'_, u8> {
 /// `ip4-network = qnum "." qnum "." qnum "." qnum`
 fn ip4_network(input: &str) -> PResult<'_, Ipv4Addr> {
     let (rest, text) = take_while(|c: char| c.is_ascii_digit() || c == '.').parse(input)?;
-    let mut octets = text.split('.').map(qnum);
-    match (
-        octets.next(),
-        octets.next(),
-        octets.next(),
-        octets.next(),
-        octets.next(),
-    ) {
-        (Some(Some(a)), Some(Some(b)), Some(Some(c)), Some(Some(d)), None) => {
-            Ok((rest, Ipv4Addr::new(a, b, c, d)))
+    let mut octets = [0u8; 4];
+    let mut count = 0;
+    for part in text.split('.') {
+        match (octets.get_mut(count), qnum(part)) {
+            (Some(octet), Some(value)) => *octet = value,
+            _ => return fail(input, ParseErrorKind::InvalidIp4(text.into())),
         }
-        _ => fail(input, ParseErrorKind::InvalidIp4(text.into())),
+        count += 1;
     }
+    if count != 4 {
+        return fail(input, ParseErrorKind::InvalidIp4(text.into()));
+    }
+    Ok((rest, Ipv4Addr::from(octets)))
 }
 
 /// `qnum = DIGIT / %x31-39 DIGIT / "1" 2DIGIT / "2" %x30-34 DIGIT / "25" %x30-35`
@@ -649,7 +665,11 @@ fn qnum(text: &str) -> Option<u8> {
         && text.len() <= 3
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text.len() == 1 || !text.starts_with('0'));
-    if ok { text.parse().ok() } else { None }
+    if !ok {
+        return None;
+    }
+    let value = text.bytes().fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+    u8::try_from(value).ok()
 }
 
 /// `ip6-network = <as per [RFC4291], section 2.2>`
