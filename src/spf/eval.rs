@@ -558,31 +558,42 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// Evaluates the record of `domain`; `explain` asks for the explanation of a fail.
-    fn check<'s>(&'s mut self, domain: TraceDomain, depth: usize, explain: bool) -> Boxed<'s> {
-        Box::pin(async move {
-            let text = match self.fetch_record(&domain).await {
-                Ok(Some(text)) => text,
-                Ok(None) => {
-                    return self.finish(depth, &domain, SpfResult::None, Reason::NoRecord);
-                }
-                Err(Abort::Temp(reason)) => {
-                    return self.finish(depth, &domain, SpfResult::Temperror, reason);
-                }
-                Err(Abort::Perm(reason)) => {
-                    return self.finish(depth, &domain, SpfResult::Permerror, reason);
-                }
-            };
-            let parsed = parse(&text);
-            self.step(depth, &domain, TraceEvent::Record { text });
-            let record = match parsed {
-                Ok(record) => Arc::new(record),
-                Err(e) => {
-                    let reason = Reason::Syntax(e);
-                    return self.finish(depth, &domain, SpfResult::Permerror, reason);
-                }
-            };
-            self.evaluate(&record, &domain, depth, explain).await
-        })
+    async fn check(&mut self, domain: TraceDomain, depth: usize, explain: bool) -> Outcome {
+        let text = match self.fetch_record(&domain).await {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                return self.finish(depth, &domain, SpfResult::None, Reason::NoRecord);
+            }
+            Err(Abort::Temp(reason)) => {
+                return self.finish(depth, &domain, SpfResult::Temperror, reason);
+            }
+            Err(Abort::Perm(reason)) => {
+                return self.finish(depth, &domain, SpfResult::Permerror, reason);
+            }
+        };
+        let parsed = parse(&text);
+        self.step(depth, &domain, TraceEvent::Record { text });
+        let record = match parsed {
+            Ok(record) => Arc::new(record),
+            Err(e) => {
+                let reason = Reason::Syntax(e);
+                return self.finish(depth, &domain, SpfResult::Permerror, reason);
+            }
+        };
+        self.evaluate(&record, &domain, depth, explain).await
+    }
+
+    /// [`Evaluator::check`] for an `include` or `redirect=` target.
+    ///
+    /// Boxed, as recursion requires; the checked domain itself is not, so
+    /// that a check without `include` or `redirect=` allocates no future.
+    fn check_nested<'s>(
+        &'s mut self,
+        domain: TraceDomain,
+        depth: usize,
+        explain: bool,
+    ) -> Boxed<'s> {
+        Box::pin(self.check(domain, depth, explain))
     }
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
@@ -678,7 +689,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let reason = Reason::InvalidRedirectTarget(target);
             return self.finish(depth, domain, SpfResult::Permerror, reason);
         }
-        let outcome = self.check(target.clone(), depth + 1, explain).await;
+        let outcome = self.check_nested(target.clone(), depth + 1, explain).await;
         if outcome.result == SpfResult::None {
             let reason = Reason::RedirectNone(target);
             return self.finish(depth, domain, SpfResult::Permerror, reason);
@@ -816,7 +827,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 ))
             }
             Mechanism::Include(_) => {
-                let outcome = self.check(target.clone(), depth + 1, false).await;
+                let outcome = self.check_nested(target.clone(), depth + 1, false).await;
                 let result = outcome.result;
                 match result {
                     SpfResult::Pass => Ok((true, Detail::Included { target, result })),
@@ -1035,6 +1046,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     fn default_explanation(&self, domain: &str) -> String {
         let text = &self.config.default_explanation;
+        if !text.contains('%') {
+            // Without macros the text is the explanation, whether it parses or not.
+            return text.clone();
+        }
         match parse_explanation(text) {
             Ok(spec) if !macros::uses_letter(&spec, MacroLetter::Ptr) => {
                 macros::expand(&spec, &self.env(domain, "unknown"))

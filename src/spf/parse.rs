@@ -260,18 +260,16 @@ fn char_error(after: &str, rest: &str) -> ParseErrorKind {
 /// Accepts exactly what the ABNF accepts, plus the record-level rules of
 /// §6 (at most one `redirect=` and one `exp=`). Unknown modifiers are kept.
 pub fn parse(text: &str) -> Result<Record, ParseError> {
-    let (_, terms) = all_consuming(record).parse(text).map_err(|e| match e {
+    let (_, mut out) = all_consuming(record).parse(text).map_err(|e| match e {
         NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind()),
         NomErr::Incomplete(_) => ParseError::new(text, text, ParseErrorKind::NotSpf),
     })?;
     let mut seen_redirect = false;
     let mut seen_exp = false;
-    let mut out = Record {
-        terms: Vec::with_capacity(terms.len()),
-        offsets: Vec::with_capacity(terms.len()),
-    };
-    for (at, term) in terms {
-        let seen = match &term {
+    for (term, offset) in out.terms.iter().zip(&mut out.offsets) {
+        // `terms` left the length of the input from each term on.
+        *offset = text.len() - *offset;
+        let seen = match term {
             Term::Modifier(Modifier::Redirect(_)) => Some((&mut seen_redirect, "redirect")),
             Term::Modifier(Modifier::Explanation(_)) => Some((&mut seen_exp, "exp")),
             _ => None,
@@ -279,12 +277,10 @@ pub fn parse(text: &str) -> Result<Record, ParseError> {
         if let Some((seen, name)) = seen {
             if *seen {
                 let kind = ParseErrorKind::DuplicateModifier(name.to_owned());
-                return Err(ParseError::new(text, at, kind));
+                return Err(ParseError::new(text, &text[*offset..], kind));
             }
             *seen = true;
         }
-        out.offsets.push(text.len() - at.len());
-        out.terms.push(term);
     }
     Ok(out)
 }
@@ -313,7 +309,10 @@ pub fn is_spf_record(text: &[u8]) -> bool {
 }
 
 /// `record = version terms *SP`
-fn record(input: &str) -> PResult<'_, Vec<(&str, Term)>> {
+///
+/// The record's `offsets` hold, for now, the length of the input from each
+/// term on; [`parse`] turns them into offsets from the start.
+fn record(input: &str) -> PResult<'_, Record> {
     let (rest, ()) = version(input)?;
     terms(rest)
 }
@@ -329,10 +328,14 @@ fn version(input: &str) -> PResult<'_, ()> {
 
 /// `terms = *( 1*SP ( directive / modifier ) )`, and the trailing `*SP` of `record`.
 ///
-/// Returns each term with the input at its start, for offsets.
-fn terms(mut input: &str) -> PResult<'_, Vec<(&str, Term)>> {
+/// Returns the terms with the length of the input from each term on.
+fn terms(mut input: &str) -> PResult<'_, Record> {
     // Each term follows at least one space: sized once, never grown.
-    let mut out = Vec::with_capacity(input.bytes().filter(|&b| b == b' ').count());
+    let spaces = input.bytes().filter(|&b| b == b' ').count();
+    let mut out = Record {
+        terms: Vec::with_capacity(spaces),
+        offsets: Vec::with_capacity(spaces),
+    };
     loop {
         // `version` and each term end at a space or at the end.
         let (rest, _) = take_while(|c| c == ' ').parse(input)?;
@@ -348,7 +351,8 @@ fn terms(mut input: &str) -> PResult<'_, Vec<(&str, Term)>> {
             let text = &rest[..rest.len() - after.len()];
             return fail(rest, char_error(text, after));
         }
-        out.push((rest, term));
+        out.terms.push(term);
+        out.offsets.push(rest.len());
         input = after;
     }
 }
