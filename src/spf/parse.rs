@@ -330,11 +330,11 @@ fn version(input: &str) -> PResult<'_, ()> {
 ///
 /// Returns the terms with the length of the input from each term on.
 fn terms(mut input: &str) -> PResult<'_, Record> {
-    // Each term follows at least one space: sized once, never grown.
-    let spaces = input.bytes().filter(|&b| b == b' ').count();
+    // Room for a typical record's terms from the start: counting them
+    // first cost more than the occasional growth of a long record.
     let mut out = Record {
-        terms: Vec::with_capacity(spaces),
-        offsets: Vec::with_capacity(spaces),
+        terms: Vec::with_capacity(8),
+        offsets: Vec::with_capacity(8),
     };
     loop {
         // `version` and each term end at a space or at the end.
@@ -648,7 +648,8 @@ fn ip4_network(input: &str) -> PResult<'_, Ipv4Addr> {
     let (rest, text) = take_while(|c: char| c.is_ascii_digit() || c == '.').parse(input)?;
     let mut octets = [0u8; 4];
     let mut count = 0;
-    for part in text.split('.') {
+    // Split by byte: `str::split` costs more than the rest of this rule.
+    for part in text.as_bytes().split(|&b| b == b'.') {
         match (octets.get_mut(count), qnum(part)) {
             (Some(octet), Some(value)) => *octet = value,
             _ => return fail(input, ParseErrorKind::InvalidIp4(text.into())),
@@ -664,15 +665,15 @@ fn ip4_network(input: &str) -> PResult<'_, Ipv4Addr> {
 /// `qnum = DIGIT / %x31-39 DIGIT / "1" 2DIGIT / "2" %x30-34 DIGIT / "25" %x30-35`
 ///
 /// A decimal 0–255 without leading zeros.
-fn qnum(text: &str) -> Option<u8> {
+fn qnum(text: &[u8]) -> Option<u8> {
     let ok = !text.is_empty()
         && text.len() <= 3
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text.len() == 1 || !text.starts_with('0'));
+        && text.iter().all(u8::is_ascii_digit)
+        && (text.len() == 1 || text[0] != b'0');
     if !ok {
         return None;
     }
-    let value = text.bytes().fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+    let value = text.iter().fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
     u8::try_from(value).ok()
 }
 
