@@ -92,7 +92,7 @@ async fn lint_agrees_with_suite() {
                     let syntax_domain =
                         evaluation.trace.steps.iter().find_map(|s| match &s.event {
                             TraceEvent::Result { reason, .. }
-                                if reason.starts_with("syntax error") =>
+                                if reason.to_string().starts_with("syntax error") =>
                             {
                                 Some(s.domain.as_str())
                             }

@@ -11,16 +11,20 @@
 use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
+use std::ops::Deref;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ipnet::{Ipv4Net, Ipv6Net};
-use serde::Serialize;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::{Serialize, Serializer};
 
-use super::ast::{MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term};
+use super::ast::{
+    MacroItem, MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term,
+};
 use super::macros::{self, MacroEnv};
-use super::parse::{is_spf_record, parse, parse_explanation};
-use crate::dns::{Answer, Lookup, LookupResult};
+use super::parse::{ParseError, is_spf_record, parse, parse_explanation};
+use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx};
 
 /// Names of an `mx` or `ptr` answer that are looked at (RFC 7208 §4.6.4).
 const MAX_NAMES: usize = 10;
@@ -113,6 +117,11 @@ pub struct Evaluation {
 }
 
 /// The steps of one evaluation and what they cost.
+///
+/// Steps hold what evaluation met as data (the record, the term, the
+/// addresses found, why a result was reached); it becomes text only in
+/// `Display` and `Serialize`, so that every check can carry its trace at
+/// little cost.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Trace {
     /// Steps in the order they happened.
@@ -123,13 +132,114 @@ pub struct Trace {
     pub void_lookups: usize,
 }
 
+/// A domain name in a trace: the checked domain, an `include` or
+/// `redirect` target, a looked-up name.
+///
+/// Shared rather than copied: every step taken at a domain names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TraceDomain(Arc<str>);
+
+impl TraceDomain {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for TraceDomain {
+    fn from(name: &str) -> Self {
+        TraceDomain(Arc::from(name))
+    }
+}
+
+impl From<String> for TraceDomain {
+    fn from(name: String) -> Self {
+        TraceDomain(Arc::from(name))
+    }
+}
+
+impl Deref for TraceDomain {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for TraceDomain {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for TraceDomain {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl fmt::Display for TraceDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for TraceDomain {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// One term of an evaluated record, shown in canonical form (RFC 7208 §4.6.1).
+///
+/// Holds the parsed record and the term's index, so that recording a term
+/// in a trace neither copies nor formats it.
+#[derive(Clone)]
+pub struct TermText {
+    record: Arc<Record>,
+    index: usize,
+}
+
+impl TermText {
+    /// The term.
+    pub fn term(&self) -> &Term {
+        &self.record.terms[self.index]
+    }
+}
+
+impl PartialEq for TermText {
+    fn eq(&self, other: &Self) -> bool {
+        self.term() == other.term()
+    }
+}
+
+impl Eq for TermText {}
+
+impl fmt::Debug for TermText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.term().fmt(f)
+    }
+}
+
+impl fmt::Display for TermText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.term().fmt(f)
+    }
+}
+
+impl Serialize for TermText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// One step: where it happened (include/redirect depth, domain) and what happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceStep {
     /// 0 for the checked domain, +1 for each `include` or `redirect`.
     pub depth: usize,
     /// The domain whose record was being evaluated.
-    pub domain: String,
+    pub domain: TraceDomain,
     /// What happened.
     #[serde(flatten)]
     pub event: TraceEvent,
@@ -147,11 +257,11 @@ pub enum TraceEvent {
     /// A term and whether it matched.
     Term {
         /// The term in canonical form.
-        term: String,
+        term: TermText,
         /// Match, no match, or error.
         outcome: TermOutcome,
         /// Why.
-        detail: String,
+        detail: Detail,
     },
     /// The explanation attached to a fail.
     Explanation {
@@ -165,7 +275,7 @@ pub enum TraceEvent {
         /// The result.
         result: SpfResult,
         /// Why.
-        reason: String,
+        reason: Reason,
     },
 }
 
@@ -179,6 +289,127 @@ pub enum TermOutcome {
     NoMatch,
     /// The term ended evaluation with `temperror` or `permerror`.
     Error,
+}
+
+/// Why a term matched or not: what its test found (RFC 7208 §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// `all` matches every client (§5.1).
+    All,
+    /// The client address tested against an `ip4` or `ip6` network (§5.6).
+    Network {
+        /// The client address.
+        client: IpAddr,
+        /// The network of the term.
+        network: IpNet,
+    },
+    /// The addresses of the name an `a` or `exists` looked up (§5.3, §5.7).
+    Addresses {
+        /// The name looked up.
+        name: TraceDomain,
+        /// Its addresses of the client's family.
+        addrs: Vec<IpAddr>,
+    },
+    /// The target is not a valid domain name, which is no match (§4.8).
+    InvalidName(TraceDomain),
+    /// The MX host one of whose addresses matched (§5.4).
+    MxHost {
+        /// The exchange name.
+        exchange: String,
+        /// Its addresses of the client's family.
+        addrs: Vec<IpAddr>,
+    },
+    /// The MX hosts of the target, none of which matched (§5.4).
+    MxHosts {
+        /// The name whose MX records were looked up.
+        target: TraceDomain,
+        /// Its MX records, by preference.
+        exchanges: Vec<Mx>,
+    },
+    /// A validated PTR name equal to or under the target (§5.5).
+    PtrValidated {
+        /// The validated name.
+        name: String,
+        /// The target of `ptr`.
+        target: TraceDomain,
+    },
+    /// No validated PTR name is under the target (§5.5).
+    PtrNone {
+        /// The target of `ptr`.
+        target: TraceDomain,
+        /// The PTR names looked at.
+        names: Vec<String>,
+    },
+    /// The result of an included domain (§5.2).
+    Included {
+        /// The included domain.
+        target: TraceDomain,
+        /// Its result.
+        result: SpfResult,
+    },
+    /// The domain a `redirect=` leads to (§6.1).
+    Redirect(TraceDomain),
+    /// The term ended evaluation, for this reason.
+    Aborted(Reason),
+}
+
+/// Why evaluation of a domain gave its result (RFC 7208 §4–§6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// `<domain>` is not a checkable name (§4.3).
+    NotFqdn(TraceDomain),
+    /// The domain has no `v=spf1` record (§4.5).
+    NoRecord,
+    /// DNS did not answer a query.
+    LookupFailed {
+        /// The record type asked for.
+        rtype: &'static str,
+        /// The name asked for; `None` for the client's PTR name.
+        name: Option<TraceDomain>,
+        /// What went wrong.
+        error: LookupError,
+    },
+    /// More than one `v=spf1` record (§4.5).
+    MultipleRecords {
+        /// The domain.
+        domain: TraceDomain,
+        /// How many.
+        count: usize,
+    },
+    /// The record does not follow the grammar (§4.6, §12).
+    Syntax(ParseError),
+    /// A directive matched; its qualifier gives the result (§4.6.2).
+    Matched(TermText),
+    /// Nothing matched and there is no `redirect=` (§4.7).
+    NoMatch,
+    /// More DNS-querying terms than allowed (§4.6.4).
+    TooManyLookups(usize),
+    /// More void lookups than allowed (§4.6.4).
+    TooManyVoidLookups(usize),
+    /// A network that cannot be built from the term.
+    BadNetwork(String),
+    /// An `include` target that is not a domain name.
+    InvalidIncludeTarget(TraceDomain),
+    /// A `redirect=` target that is not a domain name.
+    InvalidRedirectTarget(TraceDomain),
+    /// An included domain gave `temperror` or `permerror` (§5.2).
+    IncludeResult {
+        /// The included domain.
+        target: TraceDomain,
+        /// Its result.
+        result: SpfResult,
+    },
+    /// An included domain has no SPF record (§5.2).
+    IncludeNone(TraceDomain),
+    /// A `redirect=` target has no SPF record (§6.1).
+    RedirectNone(TraceDomain),
+    /// More MX names than allowed (§4.6.4).
+    TooManyMx {
+        /// The name whose MX records were looked up.
+        target: TraceDomain,
+        /// How many it has.
+        count: usize,
+    },
 }
 
 /// Runs `check_host(<ip>, <domain>, <sender>)` (RFC 7208 §4).
@@ -216,18 +447,19 @@ pub async fn check_host<L: Lookup>(
         sender_domain,
         helo: &params.helo,
         timestamp,
-        trace: Trace::default(),
+        trace: Trace {
+            // Enough for most checks: a record, a few terms, a result.
+            steps: Vec::with_capacity(8),
+            ..Trace::default()
+        },
     };
     let domain = params.domain.strip_suffix('.').unwrap_or(&params.domain);
-    let outcome = if is_checkable_domain(domain) {
-        evaluator.check(domain.to_owned(), 0, true).await
+    let domain = TraceDomain::from(domain);
+    let outcome = if is_checkable_domain(&domain) {
+        evaluator.check(domain, 0, true).await
     } else {
-        evaluator.finish(
-            0,
-            domain,
-            SpfResult::None,
-            format!("`{domain}` is not a fully qualified domain name (RFC 7208 §4.3)"),
-        )
+        let reason = Reason::NotFqdn(domain.clone());
+        evaluator.finish(0, &domain, SpfResult::None, reason)
     };
     Evaluation {
         result: outcome.result,
@@ -239,19 +471,34 @@ pub async fn check_host<L: Lookup>(
 
 /// True when `name` can be sent to DNS: labels of 1–63 octets, 253 in all.
 fn is_dns_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 253 && name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
+    if name.is_empty() || name.len() > 253 {
+        return false;
+    }
+    let mut label = 0;
+    for b in name.bytes() {
+        if b == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        }
+    }
+    label > 0
 }
 
 /// The initial-processing test of RFC 7208 §4.3: a DNS name with at least
 /// two labels, not an address literal and not ending in a numeric label.
 fn is_checkable_domain(name: &str) -> bool {
-    is_dns_name(name)
-        && name.contains('.')
-        && !name.starts_with('[')
-        && !name
-            .rsplit('.')
-            .next()
-            .is_some_and(|top| top.bytes().all(|b| b.is_ascii_digit()))
+    let top = match name.rsplit_once('.') {
+        Some((_, top)) => top,
+        None => return false,
+    };
+    is_dns_name(name) && !name.starts_with('[') && !top.bytes().all(|b| b.is_ascii_digit())
 }
 
 struct Outcome {
@@ -261,8 +508,16 @@ struct Outcome {
 
 /// Why a term stopped evaluation.
 enum Abort {
-    Temp(String),
-    Perm(String),
+    Temp(Reason),
+    Perm(Reason),
+}
+
+fn lookup_failed(rtype: &'static str, name: Option<&str>, error: LookupError) -> Abort {
+    Abort::Temp(Reason::LookupFailed {
+        rtype,
+        name: name.map(TraceDomain::from),
+        error,
+    })
 }
 
 type Boxed<'s> = Pin<Box<dyn Future<Output = Outcome> + 's>>;
@@ -280,15 +535,21 @@ struct Evaluator<'a, L> {
 }
 
 impl<'a, L: Lookup> Evaluator<'a, L> {
-    fn step(&mut self, depth: usize, domain: &str, event: TraceEvent) {
+    fn step(&mut self, depth: usize, domain: &TraceDomain, event: TraceEvent) {
         self.trace.steps.push(TraceStep {
             depth,
-            domain: domain.to_owned(),
+            domain: domain.clone(),
             event,
         });
     }
 
-    fn finish(&mut self, depth: usize, domain: &str, result: SpfResult, reason: String) -> Outcome {
+    fn finish(
+        &mut self,
+        depth: usize,
+        domain: &TraceDomain,
+        result: SpfResult,
+        reason: Reason,
+    ) -> Outcome {
         self.step(depth, domain, TraceEvent::Result { result, reason });
         Outcome {
             result,
@@ -297,74 +558,99 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// Evaluates the record of `domain`; `explain` asks for the explanation of a fail.
-    fn check<'s>(&'s mut self, domain: String, depth: usize, explain: bool) -> Boxed<'s> {
-        Box::pin(async move {
-            let text = match self.fetch_record(&domain).await {
-                Ok(Some(text)) => text,
-                Ok(None) => {
-                    let reason = "no SPF record".to_owned();
-                    return self.finish(depth, &domain, SpfResult::None, reason);
-                }
-                Err(Abort::Temp(reason)) => {
-                    return self.finish(depth, &domain, SpfResult::Temperror, reason);
-                }
-                Err(Abort::Perm(reason)) => {
-                    return self.finish(depth, &domain, SpfResult::Permerror, reason);
-                }
-            };
-            self.step(depth, &domain, TraceEvent::Record { text: text.clone() });
-            let record = match parse(&text) {
-                Ok(record) => record,
-                Err(e) => {
-                    let reason = format!("syntax error:\n{}", e.render());
-                    return self.finish(depth, &domain, SpfResult::Permerror, reason);
-                }
-            };
-            self.evaluate(&record, &domain, depth, explain).await
-        })
+    async fn check(&mut self, domain: TraceDomain, depth: usize, explain: bool) -> Outcome {
+        let text = match self.fetch_record(&domain).await {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                return self.finish(depth, &domain, SpfResult::None, Reason::NoRecord);
+            }
+            Err(Abort::Temp(reason)) => {
+                return self.finish(depth, &domain, SpfResult::Temperror, reason);
+            }
+            Err(Abort::Perm(reason)) => {
+                return self.finish(depth, &domain, SpfResult::Permerror, reason);
+            }
+        };
+        let parsed = parse(&text);
+        self.step(depth, &domain, TraceEvent::Record { text });
+        let record = match parsed {
+            Ok(record) => Arc::new(record),
+            Err(e) => {
+                let reason = Reason::Syntax(e);
+                return self.finish(depth, &domain, SpfResult::Permerror, reason);
+            }
+        };
+        self.evaluate(&record, &domain, depth, explain).await
+    }
+
+    /// [`Evaluator::check`] for an `include` or `redirect=` target.
+    ///
+    /// Boxed, as recursion requires; the checked domain itself is not, so
+    /// that a check without `include` or `redirect=` allocates no future.
+    fn check_nested<'s>(
+        &'s mut self,
+        domain: TraceDomain,
+        depth: usize,
+        explain: bool,
+    ) -> Boxed<'s> {
+        Box::pin(self.check(domain, depth, explain))
     }
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
-    async fn fetch_record(&mut self, domain: &str) -> Result<Option<String>, Abort> {
-        let answer = self
-            .lookup
-            .txt(domain)
-            .await
-            .map_err(|e| Abort::Temp(format!("TXT lookup for `{domain}` failed: {e}")))?;
-        let mut found: Vec<Vec<u8>> = answer
-            .into_records()
-            .into_iter()
-            .map(|strings| strings.concat())
-            .filter(|text| is_spf_record(text))
-            .collect();
-        match found.len() {
-            0 => Ok(None),
-            1 => Ok(Some(String::from_utf8_lossy(&found.remove(0)).into_owned())),
-            n => Err(Abort::Perm(format!(
-                "{n} `v=spf1` records at `{domain}`: exactly one is allowed (RFC 7208 §4.5)"
-            ))),
+    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<String>, Abort> {
+        let answer = self.lookup.txt(domain).await.map_err(|error| {
+            Abort::Temp(Reason::LookupFailed {
+                rtype: "TXT",
+                name: Some(domain.clone()),
+                error,
+            })
+        })?;
+        let mut found = None;
+        let mut count = 0;
+        for strings in answer.into_records() {
+            let text = if strings.len() == 1 {
+                strings.into_iter().next().unwrap_or_default()
+            } else {
+                strings.concat()
+            };
+            if is_spf_record(&text) {
+                count += 1;
+                found.get_or_insert(text);
+            }
         }
+        if count > 1 {
+            return Err(Abort::Perm(Reason::MultipleRecords {
+                domain: domain.clone(),
+                count,
+            }));
+        }
+        Ok(found.map(|bytes| {
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }))
     }
 
     async fn evaluate(
         &mut self,
-        record: &Record,
-        domain: &str,
+        record: &Arc<Record>,
+        domain: &TraceDomain,
         depth: usize,
         explain: bool,
     ) -> Outcome {
-        for term in &record.terms {
+        for (index, term) in record.terms.iter().enumerate() {
             let Term::Directive(directive) = term else {
                 continue;
             };
-            let label = term.to_string();
+            let label = TermText {
+                record: Arc::clone(record),
+                index,
+            };
             match self.mechanism(&directive.mechanism, domain, depth).await {
                 Ok((true, detail)) => {
-                    self.term_step(depth, domain, label, TermOutcome::Match, detail);
+                    self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
                     let qualifier = directive.effective_qualifier();
                     let result = SpfResult::from(qualifier);
-                    let reason = format!("`{term}` matched");
-                    let mut outcome = self.finish(depth, domain, result, reason);
+                    let mut outcome = self.finish(depth, domain, result, Reason::Matched(label));
                     if qualifier == Qualifier::Fail && explain {
                         outcome.explanation = Some(self.explain(record, domain, depth).await);
                     }
@@ -378,30 +664,34 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                         Abort::Temp(reason) => (SpfResult::Temperror, reason),
                         Abort::Perm(reason) => (SpfResult::Permerror, reason),
                     };
-                    self.term_step(depth, domain, label, TermOutcome::Error, reason.clone());
+                    let detail = Detail::Aborted(reason.clone());
+                    self.term_step(depth, domain, label, TermOutcome::Error, detail);
                     return self.finish(depth, domain, result, reason);
                 }
             }
         }
-        let Some((_, spec)) = record.redirect() else {
-            let reason = "no mechanism matched and there is no `redirect=`".to_owned();
-            return self.finish(depth, domain, SpfResult::Neutral, reason);
+        let Some((index, spec)) = record.redirect() else {
+            return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
-        let label = format!("redirect={spec}");
+        let label = TermText {
+            record: Arc::clone(record),
+            index,
+        };
         if let Err(reason) = self.count_lookup() {
-            self.term_step(depth, domain, label, TermOutcome::Error, reason.clone());
+            let detail = Detail::Aborted(reason.clone());
+            self.term_step(depth, domain, label, TermOutcome::Error, detail);
             return self.finish(depth, domain, SpfResult::Permerror, reason);
         }
-        let target = self.expand_domain(spec, domain).await;
-        let detail = format!("redirect to `{target}`");
+        let target = self.expand_target(spec, domain).await;
+        let detail = Detail::Redirect(target.clone());
         self.term_step(depth, domain, label, TermOutcome::Match, detail);
         if !is_dns_name(&target) {
-            let reason = format!("redirect target `{target}` is not a valid domain name");
+            let reason = Reason::InvalidRedirectTarget(target);
             return self.finish(depth, domain, SpfResult::Permerror, reason);
         }
-        let outcome = self.check(target.clone(), depth + 1, explain).await;
+        let outcome = self.check_nested(target.clone(), depth + 1, explain).await;
         if outcome.result == SpfResult::None {
-            let reason = format!("redirect target `{target}` has no SPF record (RFC 7208 §6.1)");
+            let reason = Reason::RedirectNone(target);
             return self.finish(depth, domain, SpfResult::Permerror, reason);
         }
         outcome
@@ -410,10 +700,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     fn term_step(
         &mut self,
         depth: usize,
-        domain: &str,
-        term: String,
+        domain: &TraceDomain,
+        term: TermText,
         outcome: TermOutcome,
-        detail: String,
+        detail: Detail,
     ) {
         let event = TraceEvent::Term {
             term,
@@ -425,13 +715,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Counts one DNS-querying term against the limit (RFC 7208 §4.6.4);
     /// going over it is a permerror, whose reason is returned.
-    fn count_lookup(&mut self) -> Result<(), String> {
+    fn count_lookup(&mut self) -> Result<(), Reason> {
         self.trace.dns_lookups += 1;
         if self.trace.dns_lookups > self.config.max_lookups {
-            return Err(format!(
-                "more than {} DNS-querying terms (RFC 7208 §4.6.4)",
-                self.config.max_lookups
-            ));
+            return Err(Reason::TooManyLookups(self.config.max_lookups));
         }
         Ok(())
     }
@@ -440,24 +727,27 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     fn count_void(&mut self) -> Result<(), Abort> {
         self.trace.void_lookups += 1;
         if self.trace.void_lookups > self.config.max_void_lookups {
-            return Err(Abort::Perm(format!(
-                "more than {} void lookups (RFC 7208 §4.6.4)",
-                self.config.max_void_lookups
-            )));
+            let reason = Reason::TooManyVoidLookups(self.config.max_void_lookups);
+            return Err(Abort::Perm(reason));
         }
         Ok(())
     }
 
-    /// Turns a lookup into its records, counting a void answer and
-    /// mapping a DNS failure to temperror.
-    fn records<T>(&mut self, what: &str, answer: LookupResult<T>) -> Result<Vec<T>, Abort> {
+    /// Turns a lookup of type `rtype` at `name` into its records, counting
+    /// a void answer and mapping a DNS failure to temperror.
+    fn records<T>(
+        &mut self,
+        rtype: &'static str,
+        name: Option<&str>,
+        answer: LookupResult<T>,
+    ) -> Result<Vec<T>, Abort> {
         match answer {
             Ok(Answer::Records(records)) if !records.is_empty() => Ok(records),
             Ok(_) => {
                 self.count_void()?;
                 Ok(Vec::new())
             }
-            Err(e) => Err(Abort::Temp(format!("{what} failed: {e}"))),
+            Err(error) => Err(lookup_failed(rtype, name, error)),
         }
     }
 
@@ -465,65 +755,92 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     async fn mechanism(
         &mut self,
         mechanism: &Mechanism,
-        domain: &str,
+        domain: &TraceDomain,
         depth: usize,
-    ) -> Result<(bool, String), Abort> {
+    ) -> Result<(bool, Detail), Abort> {
         if mechanism.queries_dns() {
             self.count_lookup().map_err(Abort::Perm)?;
         }
+        // Without a domain-spec the target is the current domain: a shared
+        // name, not a copy.
         let target = match mechanism.target() {
-            Some(spec) => self.expand_domain(spec, domain).await,
-            None => domain.to_owned(),
+            Some(spec) => self.expand_target(spec, domain).await,
+            None => domain.clone(),
         };
         if mechanism.queries_dns() && !is_dns_name(&target) {
             if let Mechanism::Include(_) = mechanism {
-                return Err(Abort::Perm(format!(
-                    "include target `{target}` is not a valid domain name"
-                )));
+                return Err(Abort::Perm(Reason::InvalidIncludeTarget(target)));
             }
-            return Ok((false, format!("`{target}` is not a valid domain name")));
+            return Ok((false, Detail::InvalidName(target)));
         }
         match mechanism {
-            Mechanism::All => Ok((true, "`all` always matches".to_owned())),
+            Mechanism::All => Ok((true, Detail::All)),
             Mechanism::Ip4 { addr, prefix } => {
                 let net = Ipv4Net::new(*addr, prefix.unwrap_or(32))
-                    .map_err(|e| Abort::Perm(format!("bad network: {e}")))?;
+                    .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
                 let hit = matches!(self.ip, IpAddr::V4(ip) if net.contains(&ip));
-                Ok((hit, format!("client {} against {net}", self.ip)))
+                let network = IpNet::V4(net);
+                Ok((
+                    hit,
+                    Detail::Network {
+                        client: self.ip,
+                        network,
+                    },
+                ))
             }
             Mechanism::Ip6 { addr, prefix } => {
                 let net = Ipv6Net::new(*addr, prefix.unwrap_or(128))
-                    .map_err(|e| Abort::Perm(format!("bad network: {e}")))?;
+                    .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
                 let hit = matches!(self.ip, IpAddr::V6(ip) if net.contains(&ip));
-                Ok((hit, format!("client {} against {net}", self.ip)))
+                let network = IpNet::V6(net);
+                Ok((
+                    hit,
+                    Detail::Network {
+                        client: self.ip,
+                        network,
+                    },
+                ))
             }
             Mechanism::A { cidr, .. } => {
                 let addrs = self.addresses(&target, true).await?;
                 let hit = addrs.iter().any(|a| self.in_prefix(*a, cidr.ip4, cidr.ip6));
-                Ok((hit, format!("`{target}` has {}", list(&addrs))))
+                Ok((
+                    hit,
+                    Detail::Addresses {
+                        name: target,
+                        addrs,
+                    },
+                ))
             }
-            Mechanism::Mx { cidr, .. } => self.mx(&target, cidr.ip4, cidr.ip6).await,
-            Mechanism::Ptr(_) => self.ptr(&target).await,
+            Mechanism::Mx { cidr, .. } => self.mx(target, cidr.ip4, cidr.ip6).await,
+            Mechanism::Ptr(_) => self.ptr(target).await,
             Mechanism::Exists(_) => {
                 let answer = self.lookup.a(&target).await;
-                let addrs = self.records(&format!("A lookup for `{target}`"), answer)?;
+                let addrs = self.records("A", Some(&target), answer)?;
+                let addrs: Vec<IpAddr> = addrs.into_iter().map(IpAddr::V4).collect();
                 Ok((
                     !addrs.is_empty(),
-                    format!("`{target}` has {}", list(&addrs)),
+                    Detail::Addresses {
+                        name: target,
+                        addrs,
+                    },
                 ))
             }
             Mechanism::Include(_) => {
-                let outcome = self.check(target.clone(), depth + 1, false).await;
-                match outcome.result {
-                    SpfResult::Pass => Ok((true, format!("`{target}` gave pass"))),
+                let outcome = self.check_nested(target.clone(), depth + 1, false).await;
+                let result = outcome.result;
+                match result {
+                    SpfResult::Pass => Ok((true, Detail::Included { target, result })),
                     SpfResult::Fail | SpfResult::Softfail | SpfResult::Neutral => {
-                        Ok((false, format!("`{target}` gave {}", outcome.result)))
+                        Ok((false, Detail::Included { target, result }))
                     }
-                    SpfResult::Temperror => Err(Abort::Temp(format!("`{target}` gave temperror"))),
-                    SpfResult::Permerror => Err(Abort::Perm(format!("`{target}` gave permerror"))),
-                    SpfResult::None => Err(Abort::Perm(format!(
-                        "include target `{target}` has no SPF record (RFC 7208 §5.2)"
-                    ))),
+                    SpfResult::Temperror => {
+                        Err(Abort::Temp(Reason::IncludeResult { target, result }))
+                    }
+                    SpfResult::Permerror => {
+                        Err(Abort::Perm(Reason::IncludeResult { target, result }))
+                    }
+                    SpfResult::None => Err(Abort::Perm(Reason::IncludeNone(target))),
                 }
             }
         }
@@ -531,7 +848,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// A or AAAA records of `name` for the client's family; `count` makes a void answer count.
     async fn addresses(&mut self, name: &str, count: bool) -> Result<Vec<IpAddr>, Abort> {
-        let (what, answer) = match self.ip {
+        let (rtype, answer) = match self.ip {
             IpAddr::V4(_) => (
                 "A",
                 self.lookup.a(name).await.map(|a| map_answer(a, IpAddr::V4)),
@@ -544,13 +861,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                     .map(|a| map_answer(a, IpAddr::V6)),
             ),
         };
-        let what = format!("{what} lookup for `{name}`");
         if count {
-            return self.records(&what, answer);
+            return self.records(rtype, Some(name), answer);
         }
         match answer {
             Ok(answer) => Ok(answer.into_records()),
-            Err(e) => Err(Abort::Temp(format!("{what} failed: {e}"))),
+            Err(error) => Err(lookup_failed(rtype, Some(name), error)),
         }
     }
 
@@ -569,30 +885,25 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     /// `mx` (RFC 7208 §5.4): more than 10 MX names is a permerror.
     async fn mx(
         &mut self,
-        target: &str,
+        target: TraceDomain,
         ip4: Option<u8>,
         ip6: Option<u8>,
-    ) -> Result<(bool, String), Abort> {
-        let answer = self.lookup.mx(target).await;
-        let mut exchanges = self.records(&format!("MX lookup for `{target}`"), answer)?;
+    ) -> Result<(bool, Detail), Abort> {
+        let answer = self.lookup.mx(&target).await;
+        let mut exchanges = self.records("MX", Some(&target), answer)?;
         if exchanges.len() > MAX_NAMES {
-            return Err(Abort::Perm(format!(
-                "`{target}` has {} MX records: at most {MAX_NAMES} are allowed (RFC 7208 §4.6.4)",
-                exchanges.len()
-            )));
+            let count = exchanges.len();
+            return Err(Abort::Perm(Reason::TooManyMx { target, count }));
         }
         exchanges.sort_by_key(|mx| mx.preference);
         for mx in exchanges.iter().filter(|mx| !mx.exchange.is_empty()) {
             let addrs = self.addresses(&mx.exchange, false).await?;
             if addrs.iter().any(|a| self.in_prefix(*a, ip4, ip6)) {
-                return Ok((true, format!("MX `{}` has {}", mx.exchange, list(&addrs))));
+                let exchange = mx.exchange.clone();
+                return Ok((true, Detail::MxHost { exchange, addrs }));
             }
         }
-        let names: Vec<&str> = exchanges.iter().map(|mx| mx.exchange.as_str()).collect();
-        Ok((
-            false,
-            format!("MX hosts of `{target}`: {}", names.join(", ")),
-        ))
+        Ok((false, Detail::MxHosts { target, exchanges }))
     }
 
     /// The client's PTR names, at most 10; a DNS error gives none (RFC 7208 §5.5).
@@ -600,7 +911,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let answer = self.lookup.ptr(self.ip).await;
         let mut names = match answer {
             Err(_) => Vec::new(),
-            Ok(answer) if count_void => self.records("PTR lookup", Ok(answer))?,
+            Ok(answer) if count_void => self.records("PTR", None, Ok(answer))?,
             Ok(answer) => answer.into_records(),
         };
         names.truncate(MAX_NAMES);
@@ -615,17 +926,15 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// `ptr` (RFC 7208 §5.5): a validated PTR name equal to or under the target.
-    async fn ptr(&mut self, target: &str) -> Result<(bool, String), Abort> {
+    async fn ptr(&mut self, target: TraceDomain) -> Result<(bool, Detail), Abort> {
         let names = self.ptr_names(true).await?;
         for name in &names {
-            if is_subdomain(name, target) && self.validates(name).await {
-                return Ok((true, format!("`{name}` is validated and under `{target}`")));
+            if is_subdomain(name, &target) && self.validates(name).await {
+                let name = name.clone();
+                return Ok((true, Detail::PtrValidated { name, target }));
             }
         }
-        Ok((
-            false,
-            format!("no validated PTR name under `{target}` among {names:?}"),
-        ))
+        Ok((false, Detail::PtrNone { target, names }))
     }
 
     /// `%{p}` (RFC 7208 §7.3): a validated name, preferring `domain` or one under it.
@@ -677,10 +986,24 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         macros::expand_domain(spec, &self.env(domain, &ptr))
     }
 
+    /// The target name of a mechanism or `redirect=` (RFC 7208 §4.8, §7.3).
+    ///
+    /// A domain-spec without macros is taken as written, without a pass
+    /// through the expander.
+    async fn expand_target(&mut self, spec: &MacroString, domain: &str) -> TraceDomain {
+        if let [MacroItem::Literal(text)] = spec.items.as_slice() {
+            let name = text.strip_suffix('.').unwrap_or(text);
+            if name.len() <= macros::MAX_DOMAIN_LEN {
+                return TraceDomain::from(name);
+            }
+        }
+        TraceDomain::from(self.expand_domain(spec, domain).await)
+    }
+
     /// The explanation of a fail from `record` (RFC 7208 §6.2), or the default one.
     ///
     /// The `exp=` lookup is not a DNS-querying term and its void does not count.
-    async fn explain(&mut self, record: &Record, domain: &str, depth: usize) -> String {
+    async fn explain(&mut self, record: &Record, domain: &TraceDomain, depth: usize) -> String {
         if let Some(spec) = record.explanation() {
             let target = self.expand_domain(spec, domain).await;
             let (text, source) = match self.explanation_text(&target, domain).await {
@@ -723,6 +1046,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     fn default_explanation(&self, domain: &str) -> String {
         let text = &self.config.default_explanation;
+        if !text.contains('%') {
+            // Without macros the text is the explanation, whether it parses or not.
+            return text.clone();
+        }
         match parse_explanation(text) {
             Ok(spec) if !macros::uses_letter(&spec, MacroLetter::Ptr) => {
                 macros::expand(&spec, &self.env(domain, "unknown"))
@@ -742,20 +1069,124 @@ fn map_answer<T>(answer: Answer<T>, f: impl Fn(T) -> IpAddr) -> Answer<IpAddr> {
 
 /// `name` equals `parent` or lies under it, without regard to case or a trailing dot.
 fn is_subdomain(name: &str, parent: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-    let parent = parent
-        .strip_suffix('.')
-        .unwrap_or(parent)
-        .to_ascii_lowercase();
-    name == parent || name.ends_with(&format!(".{parent}"))
+    let name = name.strip_suffix('.').unwrap_or(name).as_bytes();
+    let parent = parent.strip_suffix('.').unwrap_or(parent).as_bytes();
+    let Some(split) = name.len().checked_sub(parent.len()) else {
+        return false;
+    };
+    let (head, tail) = name.split_at(split);
+    tail.eq_ignore_ascii_case(parent) && (head.is_empty() || head.ends_with(b"."))
 }
 
-fn list<T: fmt::Display>(addrs: &[T]) -> String {
-    if addrs.is_empty() {
-        return "no address".to_owned();
+/// Writes `items` separated by `, `, or `empty` when there are none.
+fn write_list<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl IntoIterator<Item = T>,
+    empty: &str,
+) -> fmt::Result {
+    let mut items = items.into_iter().peekable();
+    if items.peek().is_none() {
+        return f.write_str(empty);
     }
-    let text: Vec<String> = addrs.iter().map(T::to_string).collect();
-    text.join(", ")
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Detail::All => f.write_str("`all` always matches"),
+            Detail::Network { client, network } => write!(f, "client {client} against {network}"),
+            Detail::Addresses { name, addrs } => {
+                write!(f, "`{name}` has ")?;
+                write_list(f, addrs, "no address")
+            }
+            Detail::InvalidName(name) => write!(f, "`{name}` is not a valid domain name"),
+            Detail::MxHost { exchange, addrs } => {
+                write!(f, "MX `{exchange}` has ")?;
+                write_list(f, addrs, "no address")
+            }
+            Detail::MxHosts { target, exchanges } => {
+                write!(f, "MX hosts of `{target}`: ")?;
+                write_list(f, exchanges.iter().map(|mx| &mx.exchange), "")
+            }
+            Detail::PtrValidated { name, target } => {
+                write!(f, "`{name}` is validated and under `{target}`")
+            }
+            Detail::PtrNone { target, names } => {
+                write!(f, "no validated PTR name under `{target}` among {names:?}")
+            }
+            Detail::Included { target, result } => write!(f, "`{target}` gave {result}"),
+            Detail::Redirect(target) => write!(f, "redirect to `{target}`"),
+            Detail::Aborted(reason) => reason.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Detail {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NotFqdn(domain) => write!(
+                f,
+                "`{domain}` is not a fully qualified domain name (RFC 7208 §4.3)"
+            ),
+            Reason::NoRecord => f.write_str("no SPF record"),
+            Reason::LookupFailed { rtype, name, error } => match name {
+                Some(name) => write!(f, "{rtype} lookup for `{name}` failed: {error}"),
+                None => write!(f, "{rtype} lookup failed: {error}"),
+            },
+            Reason::MultipleRecords { domain, count } => write!(
+                f,
+                "{count} `v=spf1` records at `{domain}`: exactly one is allowed (RFC 7208 §4.5)"
+            ),
+            Reason::Syntax(e) => write!(f, "syntax error:\n{}", e.render()),
+            Reason::Matched(term) => write!(f, "`{term}` matched"),
+            Reason::NoMatch => f.write_str("no mechanism matched and there is no `redirect=`"),
+            Reason::TooManyLookups(max) => {
+                write!(f, "more than {max} DNS-querying terms (RFC 7208 §4.6.4)")
+            }
+            Reason::TooManyVoidLookups(max) => {
+                write!(f, "more than {max} void lookups (RFC 7208 §4.6.4)")
+            }
+            Reason::BadNetwork(e) => write!(f, "bad network: {e}"),
+            Reason::InvalidIncludeTarget(target) => {
+                write!(f, "include target `{target}` is not a valid domain name")
+            }
+            Reason::InvalidRedirectTarget(target) => {
+                write!(f, "redirect target `{target}` is not a valid domain name")
+            }
+            Reason::IncludeResult { target, result } => write!(f, "`{target}` gave {result}"),
+            Reason::IncludeNone(target) => write!(
+                f,
+                "include target `{target}` has no SPF record (RFC 7208 §5.2)"
+            ),
+            Reason::RedirectNone(target) => write!(
+                f,
+                "redirect target `{target}` has no SPF record (RFC 7208 §6.1)"
+            ),
+            Reason::TooManyMx { target, count } => write!(
+                f,
+                "`{target}` has {count} MX records: at most {MAX_NAMES} are allowed (RFC 7208 §4.6.4)"
+            ),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl fmt::Display for Evaluation {
@@ -798,7 +1229,7 @@ impl fmt::Display for Trace {
                     writeln!(f, "{indent}  explanation {text:?} ({source})")?;
                 }
                 TraceEvent::Result { result, reason } => {
-                    let reason = reason.replace('\n', &format!("\n{indent}    "));
+                    let reason = reason.to_string().replace('\n', &format!("\n{indent}    "));
                     writeln!(f, "{indent}{}: {result} ({reason})", step.domain)?;
                 }
             }

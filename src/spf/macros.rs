@@ -4,13 +4,14 @@
 //! the macro letters. The evaluator resolves `%{p}` (which needs DNS) before
 //! calling it; everything here is pure.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::ast::{Macro, MacroItem, MacroLetter, MacroString};
 
 /// Longest domain name handed to DNS after expansion (RFC 7208 §7.3).
-const MAX_DOMAIN_LEN: usize = 253;
+pub const MAX_DOMAIN_LEN: usize = 253;
 
 /// The values macro letters expand to (RFC 7208 §7.2).
 #[derive(Debug, Clone)]
@@ -51,7 +52,7 @@ pub fn expand(spec: &MacroString, env: &MacroEnv<'_>) -> String {
             MacroItem::Percent => out.push('%'),
             MacroItem::Space => out.push(' '),
             MacroItem::UrlSpace => out.push_str("%20"),
-            MacroItem::Macro(m) => out.push_str(&expand_macro(m, env)),
+            MacroItem::Macro(m) => expand_macro(m, env, &mut out),
         }
     }
     out
@@ -60,58 +61,69 @@ pub fn expand(spec: &MacroString, env: &MacroEnv<'_>) -> String {
 /// Expands `spec` for use as a DNS name: a trailing dot is dropped and a
 /// name over 253 characters loses labels from the left (RFC 7208 §7.3).
 pub fn expand_domain(spec: &MacroString, env: &MacroEnv<'_>) -> String {
-    let expanded = expand(spec, env);
-    let mut name = expanded.strip_suffix('.').unwrap_or(&expanded);
-    while name.len() > MAX_DOMAIN_LEN {
-        match name.split_once('.') {
-            Some((_, rest)) => name = rest,
+    let mut name = expand(spec, env);
+    if name.ends_with('.') {
+        name.pop();
+    }
+    let mut start = 0;
+    while name.len() - start > MAX_DOMAIN_LEN {
+        match name[start..].find('.') {
+            Some(dot) => start += dot + 1,
             None => break,
         }
     }
-    name.to_owned()
+    name.drain(..start);
+    name
 }
 
-fn expand_macro(m: &Macro, env: &MacroEnv<'_>) -> String {
+/// Appends the expansion of `m` to `out`.
+fn expand_macro(m: &Macro, env: &MacroEnv<'_>, out: &mut String) {
     let value = letter_value(m.letter, env);
     let delimiters = if m.delimiters.is_empty() {
         "."
     } else {
         m.delimiters.as_str()
     };
-    let mut parts: Vec<&str> = value.split(|c| delimiters.contains(c)).collect();
-    if m.reverse {
-        parts.reverse();
-    }
-    if let Some(keep) = m.digits {
-        let keep = usize::try_from(keep).unwrap_or(usize::MAX);
-        if keep < parts.len() {
-            parts.drain(..parts.len() - keep);
-        }
-    }
-    let joined = parts.join(".");
-    if m.url_escape {
-        url_escape(&joined)
+    // Split on dots and joined with dots, unreversed and untruncated, a
+    // value is itself: the common `%{d}`, `%{i}`, `%{s}` need no parts.
+    let joined = if !m.reverse && m.digits.is_none() && delimiters.bytes().all(|b| b == b'.') {
+        value
     } else {
-        joined
+        let mut parts: Vec<&str> = value.split(|c| delimiters.contains(c)).collect();
+        if m.reverse {
+            parts.reverse();
+        }
+        if let Some(keep) = m.digits {
+            let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+            if keep < parts.len() {
+                parts.drain(..parts.len() - keep);
+            }
+        }
+        Cow::Owned(parts.join("."))
+    };
+    if m.url_escape {
+        url_escape(&joined, out);
+    } else {
+        out.push_str(&joined);
     }
 }
 
-fn letter_value(letter: MacroLetter, env: &MacroEnv<'_>) -> String {
+fn letter_value<'e>(letter: MacroLetter, env: &MacroEnv<'e>) -> Cow<'e, str> {
     match letter {
-        MacroLetter::Sender => env.sender.to_owned(),
-        MacroLetter::Local => env.local.to_owned(),
-        MacroLetter::SenderDomain => env.sender_domain.to_owned(),
-        MacroLetter::Domain => env.domain.to_owned(),
-        MacroLetter::Ip => dotted_ip(env.ip),
-        MacroLetter::Ptr => env.ptr.to_owned(),
-        MacroLetter::Version => match env.ip {
-            IpAddr::V4(_) => "in-addr".to_owned(),
-            IpAddr::V6(_) => "ip6".to_owned(),
-        },
-        MacroLetter::Helo => env.helo.to_owned(),
-        MacroLetter::ClientIp => env.ip.to_string(),
-        MacroLetter::Receiver => env.receiver.to_owned(),
-        MacroLetter::Timestamp => env.timestamp.to_string(),
+        MacroLetter::Sender => Cow::Borrowed(env.sender),
+        MacroLetter::Local => Cow::Borrowed(env.local),
+        MacroLetter::SenderDomain => Cow::Borrowed(env.sender_domain),
+        MacroLetter::Domain => Cow::Borrowed(env.domain),
+        MacroLetter::Ip => Cow::Owned(dotted_ip(env.ip)),
+        MacroLetter::Ptr => Cow::Borrowed(env.ptr),
+        MacroLetter::Version => Cow::Borrowed(match env.ip {
+            IpAddr::V4(_) => "in-addr",
+            IpAddr::V6(_) => "ip6",
+        }),
+        MacroLetter::Helo => Cow::Borrowed(env.helo),
+        MacroLetter::ClientIp => Cow::Owned(env.ip.to_string()),
+        MacroLetter::Receiver => Cow::Borrowed(env.receiver),
+        MacroLetter::Timestamp => Cow::Owned(env.timestamp.to_string()),
     }
 }
 
@@ -132,9 +144,9 @@ pub fn dotted_ip(ip: IpAddr) -> String {
     }
 }
 
-/// Percent-encodes every octet outside the RFC 3986 unreserved set (RFC 7208 §7.3).
-fn url_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Appends `text` to `out`, percent-encoding every octet outside the
+/// RFC 3986 unreserved set (RFC 7208 §7.3).
+fn url_escape(text: &str, out: &mut String) {
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(byte));
@@ -142,7 +154,6 @@ fn url_escape(text: &str) -> String {
             let _ = write!(out, "%{byte:02X}");
         }
     }
-    out
 }
 
 #[cfg(test)]

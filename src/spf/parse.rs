@@ -9,7 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
+use nom::bytes::complete::tag;
 use nom::combinator::{all_consuming, opt};
 use nom::{Err as NomErr, IResult, Parser};
 
@@ -173,18 +173,26 @@ enum MacroContext {
 }
 
 /// nom error carrying the kind of failure and where it happened.
+///
+/// `kind` is `None` for nom's own errors: most of them are backtracked
+/// over (`opt`, alternatives), so the message for them is only worked out
+/// by [`Failure::kind`] when one reaches the caller.
 #[derive(Debug)]
 struct Failure<'a> {
     input: &'a str,
-    kind: ParseErrorKind,
+    kind: Option<ParseErrorKind>,
+}
+
+impl Failure<'_> {
+    /// The kind of failure; for a nom error, what [`char_error`] says of the input.
+    fn kind(self) -> ParseErrorKind {
+        self.kind.unwrap_or_else(|| char_error("", self.input))
+    }
 }
 
 impl<'a> nom::error::ParseError<&'a str> for Failure<'a> {
     fn from_error_kind(input: &'a str, _kind: nom::error::ErrorKind) -> Self {
-        Failure {
-            input,
-            kind: char_error("", input),
-        }
+        Failure { input, kind: None }
     }
 
     fn append(_input: &'a str, _kind: nom::error::ErrorKind, other: Self) -> Self {
@@ -199,7 +207,37 @@ fn fail<T>(input: &str, kind: ParseErrorKind) -> PResult<'_, T> {
 }
 
 fn failure(input: &str, kind: ParseErrorKind) -> NomErr<Failure<'_>> {
-    NomErr::Failure(Failure { input, kind })
+    NomErr::Failure(Failure {
+        input,
+        kind: Some(kind),
+    })
+}
+
+/// The longest prefix of the input whose characters satisfy `pred`, and the rest.
+///
+/// In place of nom's `take_while`, which decodes UTF-8 as it goes: every
+/// character class of the grammar is ASCII, so the prefix is found byte
+/// by byte, and a non-ASCII byte always ends it.
+fn take_while<'a>(pred: impl Fn(char) -> bool) -> impl Fn(&'a str) -> PResult<'a, &'a str> {
+    move |input: &'a str| {
+        let end = input
+            .bytes()
+            .position(|b| !(b.is_ascii() && pred(char::from(b))))
+            .unwrap_or(input.len());
+        Ok((&input[end..], &input[..end]))
+    }
+}
+
+/// A keyword of the grammar, without regard to ASCII case (RFC 7208 §4.6.1, §12).
+///
+/// Used instead of nom's `tag_no_case`, which folds Unicode case character
+/// by character: on suite records that folding was the single most
+/// expensive step of parsing.
+fn tag_no_case<'a>(input: &'a str, word: &str) -> PResult<'a, &'a str> {
+    match input.get(..word.len()) {
+        Some(head) if head.eq_ignore_ascii_case(word) => Ok((&input[word.len()..], head)),
+        _ => Err(NomErr::Error(Failure { input, kind: None })),
+    }
 }
 
 /// The error for text that no rule accepts: a control or non-ASCII
@@ -222,15 +260,16 @@ fn char_error(after: &str, rest: &str) -> ParseErrorKind {
 /// Accepts exactly what the ABNF accepts, plus the record-level rules of
 /// §6 (at most one `redirect=` and one `exp=`). Unknown modifiers are kept.
 pub fn parse(text: &str) -> Result<Record, ParseError> {
-    let (_, terms) = all_consuming(record).parse(text).map_err(|e| match e {
-        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind),
+    let (_, mut out) = all_consuming(record).parse(text).map_err(|e| match e {
+        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind()),
         NomErr::Incomplete(_) => ParseError::new(text, text, ParseErrorKind::NotSpf),
     })?;
     let mut seen_redirect = false;
     let mut seen_exp = false;
-    let mut out = Record::default();
-    for (at, term) in terms {
-        let seen = match &term {
+    for (term, offset) in out.terms.iter().zip(&mut out.offsets) {
+        // `terms` left the length of the input from each term on.
+        *offset = text.len() - *offset;
+        let seen = match term {
             Term::Modifier(Modifier::Redirect(_)) => Some((&mut seen_redirect, "redirect")),
             Term::Modifier(Modifier::Explanation(_)) => Some((&mut seen_exp, "exp")),
             _ => None,
@@ -238,12 +277,10 @@ pub fn parse(text: &str) -> Result<Record, ParseError> {
         if let Some((seen, name)) = seen {
             if *seen {
                 let kind = ParseErrorKind::DuplicateModifier(name.to_owned());
-                return Err(ParseError::new(text, at, kind));
+                return Err(ParseError::new(text, &text[*offset..], kind));
             }
             *seen = true;
         }
-        out.offsets.push(text.len() - at.len());
-        out.terms.push(term);
     }
     Ok(out)
 }
@@ -254,7 +291,7 @@ pub fn parse(text: &str) -> Result<Record, ParseError> {
 /// and non-ASCII characters are not.
 pub fn parse_explanation(text: &str) -> Result<MacroString, ParseError> {
     let (rest, value) = explain_string(text).map_err(|e| match e {
-        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind),
+        NomErr::Error(f) | NomErr::Failure(f) => ParseError::new(text, f.input, f.kind()),
         NomErr::Incomplete(_) => ParseError::new(text, text, ParseErrorKind::NotSpf),
     })?;
     if rest.is_empty() {
@@ -272,14 +309,17 @@ pub fn is_spf_record(text: &[u8]) -> bool {
 }
 
 /// `record = version terms *SP`
-fn record(input: &str) -> PResult<'_, Vec<(&str, Term)>> {
+///
+/// The record's `offsets` hold, for now, the length of the input from each
+/// term on; [`parse`] turns them into offsets from the start.
+fn record(input: &str) -> PResult<'_, Record> {
     let (rest, ()) = version(input)?;
     terms(rest)
 }
 
 /// `version = "v=spf1"`, followed by a space or the end (RFC 7208 §4.5).
 fn version(input: &str) -> PResult<'_, ()> {
-    let tagged: PResult<'_, &str> = tag_no_case("v=spf1").parse(input);
+    let tagged: PResult<'_, &str> = tag_no_case(input, "v=spf1");
     match tagged {
         Ok((rest, _)) if rest.is_empty() || rest.starts_with(' ') => Ok((rest, ())),
         _ => fail(input, ParseErrorKind::NotSpf),
@@ -288,9 +328,14 @@ fn version(input: &str) -> PResult<'_, ()> {
 
 /// `terms = *( 1*SP ( directive / modifier ) )`, and the trailing `*SP` of `record`.
 ///
-/// Returns each term with the input at its start, for offsets.
-fn terms(mut input: &str) -> PResult<'_, Vec<(&str, Term)>> {
-    let mut out = Vec::new();
+/// Returns the terms with the length of the input from each term on.
+fn terms(mut input: &str) -> PResult<'_, Record> {
+    // Room for a typical record's terms from the start: counting them
+    // first cost more than the occasional growth of a long record.
+    let mut out = Record {
+        terms: Vec::with_capacity(8),
+        offsets: Vec::with_capacity(8),
+    };
     loop {
         // `version` and each term end at a space or at the end.
         let (rest, _) = take_while(|c| c == ' ').parse(input)?;
@@ -299,14 +344,15 @@ fn terms(mut input: &str) -> PResult<'_, Vec<(&str, Term)>> {
         }
         let (after, term) = match term(rest) {
             Ok(ok) => ok,
-            Err(NomErr::Error(f) | NomErr::Failure(f)) => return fail(rest, f.kind),
+            Err(NomErr::Error(f) | NomErr::Failure(f)) => return fail(rest, f.kind()),
             Err(NomErr::Incomplete(n)) => return Err(NomErr::Incomplete(n)),
         };
         if !after.is_empty() && !after.starts_with(' ') {
             let text = &rest[..rest.len() - after.len()];
             return fail(rest, char_error(text, after));
         }
-        out.push((rest, term));
+        out.terms.push(term);
+        out.offsets.push(rest.len());
         input = after;
     }
 }
@@ -344,10 +390,7 @@ fn qualifier(input: &str) -> PResult<'_, Qualifier> {
         Some('~') => Qualifier::SoftFail,
         Some('?') => Qualifier::Neutral,
         _ => {
-            return Err(NomErr::Error(nom::error::ParseError::from_error_kind(
-                input,
-                nom::error::ErrorKind::OneOf,
-            )));
+            return Err(NomErr::Error(Failure { input, kind: None }));
         }
     };
     Ok((&input[1..], q))
@@ -356,18 +399,30 @@ fn qualifier(input: &str) -> PResult<'_, Qualifier> {
 /// `mechanism = ( all / include / a / mx / ptr / ip4 / ip6 / exists )`
 fn mechanism(input: &str) -> PResult<'_, Mechanism> {
     let (_, name) = take_while(|c: char| c.is_ascii_alphanumeric()).parse(input)?;
-    match name.to_ascii_lowercase().as_str() {
-        "all" => all(input),
-        "include" => include(input),
-        "a" => a(input),
-        "mx" => mx(input),
-        "ptr" => ptr(input),
-        "ip4" => ip4(input),
-        "ip6" => ip6(input),
-        "exists" => exists(input),
-        lower @ ("redirect" | "exp") => {
-            fail(input, ParseErrorKind::ModifierAsMechanism(lower.to_owned()))
+    // Lower-cased on the stack: no mechanism name is longer than 8 octets,
+    // and this runs once per directive.
+    let mut buf = [0u8; 8];
+    let lower: &[u8] = match buf.get_mut(..name.len()) {
+        Some(head) => {
+            head.copy_from_slice(name.as_bytes());
+            head.make_ascii_lowercase();
+            head
         }
+        None => b"",
+    };
+    match lower {
+        b"all" => all(input),
+        b"include" => include(input),
+        b"a" => a(input),
+        b"mx" => mx(input),
+        b"ptr" => ptr(input),
+        b"ip4" => ip4(input),
+        b"ip6" => ip6(input),
+        b"exists" => exists(input),
+        b"redirect" | b"exp" => fail(
+            input,
+            ParseErrorKind::ModifierAsMechanism(name.to_ascii_lowercase()),
+        ),
         _ if input.starts_with(|c: char| c.is_control() || !c.is_ascii()) => {
             fail(input, char_error("", input))
         }
@@ -380,7 +435,7 @@ fn mechanism(input: &str) -> PResult<'_, Mechanism> {
 
 /// `all = "all"`
 fn all(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("all").parse(input)?;
+    let (rest, _) = tag_no_case(input, "all")?;
     if rest.starts_with([':', '/']) {
         return fail(input, ParseErrorKind::NoArgument("all".into()));
     }
@@ -389,7 +444,7 @@ fn all(input: &str) -> PResult<'_, Mechanism> {
 
 /// `include = "include" ":" domain-spec`
 fn include(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("include").parse(input)?;
+    let (rest, _) = tag_no_case(input, "include")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "include", "include:_spf.example.com");
     };
@@ -399,21 +454,21 @@ fn include(input: &str) -> PResult<'_, Mechanism> {
 
 /// `a = "a" [ ":" domain-spec ] [ dual-cidr-length ]`
 fn a(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("a").parse(input)?;
+    let (rest, _) = tag_no_case(input, "a")?;
     let (rest, (domain, cidr)) = target_and_cidr(rest, "a")?;
     Ok((rest, Mechanism::A { domain, cidr }))
 }
 
 /// `mx = "mx" [ ":" domain-spec ] [ dual-cidr-length ]`
 fn mx(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("mx").parse(input)?;
+    let (rest, _) = tag_no_case(input, "mx")?;
     let (rest, (domain, cidr)) = target_and_cidr(rest, "mx")?;
     Ok((rest, Mechanism::Mx { domain, cidr }))
 }
 
 /// `ptr = "ptr" [ ":" domain-spec ]`
 fn ptr(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("ptr").parse(input)?;
+    let (rest, _) = tag_no_case(input, "ptr")?;
     if rest.starts_with('/') {
         return fail(input, ParseErrorKind::NoArgument("ptr".into()));
     }
@@ -428,7 +483,7 @@ fn ptr(input: &str) -> PResult<'_, Mechanism> {
 
 /// `ip4 = "ip4" ":" ip4-network [ ip4-cidr-length ]`
 fn ip4(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("ip4").parse(input)?;
+    let (rest, _) = tag_no_case(input, "ip4")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "ip4", "ip4:192.0.2.0/24");
     };
@@ -442,7 +497,7 @@ fn ip4(input: &str) -> PResult<'_, Mechanism> {
 
 /// `ip6 = "ip6" ":" ip6-network [ ip6-cidr-length ]`
 fn ip6(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("ip6").parse(input)?;
+    let (rest, _) = tag_no_case(input, "ip6")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "ip6", "ip6:2001:db8::/32");
     };
@@ -456,7 +511,7 @@ fn ip6(input: &str) -> PResult<'_, Mechanism> {
 
 /// `exists = "exists" ":" domain-spec`
 fn exists(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case("exists").parse(input)?;
+    let (rest, _) = tag_no_case(input, "exists")?;
     let Some(rest) = rest.strip_prefix(':') else {
         return missing_argument(input, "exists", "exists:%{i}.example.com");
     };
@@ -480,7 +535,7 @@ fn domain_argument<'a>(input: &'a str, name: &str) -> PResult<'a, MacroString> {
     match domain_spec(input) {
         Err(NomErr::Failure(Failure {
             input: at,
-            kind: ParseErrorKind::InvalidDomainEnd(text),
+            kind: Some(ParseErrorKind::InvalidDomainEnd(text)),
         })) => {
             let digits = text.trim_end_matches(|c: char| c.is_ascii_digit());
             let kind = if digits.len() < text.len() && digits.ends_with('/') {
@@ -536,11 +591,14 @@ fn split_cidr_suffix(text: &str) -> (&str, &str) {
 /// `dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ]`
 fn dual_cidr_length(input: &str) -> PResult<'_, DualCidr> {
     let (rest, ip4) = opt(ip4_cidr_length).parse(input)?;
-    let (rest, ip6) = opt(|i| {
-        let (i, _) = tag("/").parse(i)?;
-        ip6_cidr_length(i)
-    })
-    .parse(rest)?;
+    let (rest, ip6) = match rest.strip_prefix('/') {
+        Some(after) => match ip6_cidr_length(after) {
+            Ok((after, len)) => (after, Some(len)),
+            Err(NomErr::Error(_)) => (rest, None),
+            Err(e) => return Err(e),
+        },
+        None => (rest, None),
+    };
     Ok((rest, DualCidr { ip4, ip6 }))
 }
 
@@ -555,8 +613,20 @@ fn ip6_cidr_length(input: &str) -> PResult<'_, u8> {
 }
 
 fn cidr_length(input: &str, family: u8, max: u8) -> PResult<'_, u8> {
-    let (rest, _) = tag("/").parse(input)?;
-    let (rest, digits) = take_while1(|c: char| c.is_ascii_digit()).parse(rest)?;
+    let Some(rest) = input.strip_prefix('/') else {
+        return Err(NomErr::Error(Failure { input, kind: None }));
+    };
+    let end = rest
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(rest.len());
+    if end == 0 {
+        return Err(NomErr::Error(Failure {
+            input: rest,
+            kind: None,
+        }));
+    }
+    let (digits, rest) = rest.split_at(end);
     if digits.len() > 1 && digits.starts_with('0') {
         return fail(input, ParseErrorKind::CidrLeadingZero(digits.into()));
     }
@@ -576,22 +646,35 @@ fn cidr_length(input: &str, family: u8, max: u8) -> PResult<'_, u8> {
 /// `ip4-network = qnum "." qnum "." qnum "." qnum`
 fn ip4_network(input: &str) -> PResult<'_, Ipv4Addr> {
     let (rest, text) = take_while(|c: char| c.is_ascii_digit() || c == '.').parse(input)?;
-    let octets: Vec<Option<u8>> = text.split('.').map(qnum).collect();
-    match octets.as_slice() {
-        [Some(a), Some(b), Some(c), Some(d)] => Ok((rest, Ipv4Addr::new(*a, *b, *c, *d))),
-        _ => fail(input, ParseErrorKind::InvalidIp4(text.into())),
+    let mut octets = [0u8; 4];
+    let mut count = 0;
+    // Split by byte: `str::split` costs more than the rest of this rule.
+    for part in text.as_bytes().split(|&b| b == b'.') {
+        match (octets.get_mut(count), qnum(part)) {
+            (Some(octet), Some(value)) => *octet = value,
+            _ => return fail(input, ParseErrorKind::InvalidIp4(text.into())),
+        }
+        count += 1;
     }
+    if count != 4 {
+        return fail(input, ParseErrorKind::InvalidIp4(text.into()));
+    }
+    Ok((rest, Ipv4Addr::from(octets)))
 }
 
 /// `qnum = DIGIT / %x31-39 DIGIT / "1" 2DIGIT / "2" %x30-34 DIGIT / "25" %x30-35`
 ///
 /// A decimal 0–255 without leading zeros.
-fn qnum(text: &str) -> Option<u8> {
+fn qnum(text: &[u8]) -> Option<u8> {
     let ok = !text.is_empty()
         && text.len() <= 3
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text.len() == 1 || !text.starts_with('0'));
-    if ok { text.parse().ok() } else { None }
+        && text.iter().all(u8::is_ascii_digit)
+        && (text.len() == 1 || text[0] != b'0');
+    if !ok {
+        return None;
+    }
+    let value = text.iter().fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+    u8::try_from(value).ok()
 }
 
 /// `ip6-network = <as per [RFC4291], section 2.2>`
@@ -618,14 +701,14 @@ fn modifier(input: &str) -> PResult<'_, Modifier> {
 
 /// `redirect = "redirect" "=" domain-spec`
 fn redirect(input: &str) -> PResult<'_, Modifier> {
-    let (rest, _) = tag_no_case("redirect=").parse(input)?;
+    let (rest, _) = tag_no_case(input, "redirect=")?;
     let (rest, domain) = modifier_domain(rest, "redirect=")?;
     Ok((rest, Modifier::Redirect(domain)))
 }
 
 /// `explanation = "exp" "=" domain-spec`
 fn explanation(input: &str) -> PResult<'_, Modifier> {
-    let (rest, _) = tag_no_case("exp=").parse(input)?;
+    let (rest, _) = tag_no_case(input, "exp=")?;
     let (rest, domain) = modifier_domain(rest, "exp=")?;
     Ok((rest, Modifier::Explanation(domain)))
 }
@@ -727,7 +810,9 @@ fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroStri
             })
             .parse(input)?;
             if text.is_empty() {
-                return Ok((input, MacroString::new(items)));
+                // The loop never yields two literals in a row or an empty one, so
+                // the merging of `MacroString::new` has nothing to do.
+                return Ok((input, MacroString { items }));
             }
             items.push(MacroItem::Literal(text.to_owned()));
             input = rest;
@@ -814,8 +899,10 @@ fn macro_letter(context: MacroContext) -> impl Fn(&str) -> LetterResult<'_> {
 fn transformers(input: &str) -> PResult<'_, (Option<u32>, bool)> {
     let (rest, digits) = take_while(|c: char| c.is_ascii_digit()).parse(input)?;
     let count = (!digits.is_empty()).then(|| digits.parse().unwrap_or(u32::MAX));
-    let (rest, r) = opt(tag_no_case("r")).parse(rest)?;
-    Ok((rest, (count, r.is_some())))
+    match rest.strip_prefix(['r', 'R']) {
+        Some(rest) => Ok((rest, (count, true))),
+        None => Ok((rest, (count, false))),
+    }
 }
 
 /// `delimiter = "." / "-" / "+" / "," / "/" / "_" / "="`
