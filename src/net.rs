@@ -88,6 +88,24 @@ impl SpecialBlock {
 /// A network overlaps a block when either contains the other, so
 /// `10.0.0.0/7` and `10.1.2.3/32` both hit `10.0.0.0/8`.
 pub fn special_purpose(net: IpNet) -> Option<&'static SpecialBlock> {
+    // Most sending addresses are ordinary: decide those from the first
+    // octet or group before walking the table.
+    let ordinary = match net {
+        IpNet::V4(v4) => {
+            v4.prefix_len() >= 8
+                && !matches!(
+                    v4.addr().octets()[0],
+                    0 | 10 | 100 | 127 | 169 | 172 | 192 | 198 | 203 | 224..
+                )
+        }
+        IpNet::V6(v6) => {
+            let first = v6.addr().segments()[0];
+            v6.prefix_len() >= 16 && (0x2400..0x3f00).contains(&first)
+        }
+    };
+    if ordinary {
+        return None;
+    }
     SPECIAL_NETS[usize::from(net.addr().is_ipv6())]
         .iter()
         .filter(|(special, _)| special.contains(&net) || net.contains(special))

@@ -135,7 +135,7 @@ struct Builder<'a> {
     /// Forward records other than TXT.
     forward: Vec<Record>,
     /// The one TXT record of each owner (RFC 7208 §3.2).
-    txt: BTreeMap<String, Record>,
+    txt: HashMap<String, Record>,
     /// Reverse records by zone network.
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
     warnings: Vec<PlanError>,
@@ -162,7 +162,7 @@ impl<'a> Builder<'a> {
         Builder {
             inventory,
             forward: Vec::new(),
-            txt: BTreeMap::new(),
+            txt: HashMap::new(),
             reverse: BTreeMap::new(),
             warnings: Vec::new(),
         }
