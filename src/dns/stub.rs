@@ -34,9 +34,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::rdata::{CNAME, MX, NS, PTR};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::oneshot;
@@ -115,25 +115,33 @@ impl StubLookup {
         }
     }
 
-    /// Asks for `rtype` at `name` and keeps the records of that type on
-    /// its CNAME chain (RFC 1034 §3.6.2).
+    /// Asks for `rtype` at `name` (text, and wire form) and keeps the
+    /// records of that type on its CNAME chain (RFC 1034 §3.6.2).
     ///
     /// The chain is followed through the answer section; when it ends in a
     /// CNAME whose target has no records there, and the server did not say
     /// why with an SOA in the authority section (RFC 2308 §2.2), the target
     /// is asked in turn (an RFC 2317 CNAME into another zone).
-    async fn query(&self, name: Name, rtype: RecordType) -> LookupResult<RData> {
-        let start = display_name(&name);
-        let mut chain = vec![name];
+    async fn query(&self, name: &str, wire: Vec<u8>, rtype: RecordType) -> LookupResult<RData> {
+        let start = name.strip_suffix('.').unwrap_or(name);
+        let mut chain: Vec<Name> = Vec::new();
+        let (mut shown, mut wire) = (start.to_owned(), wire);
         loop {
-            let current = chain
-                .last()
-                .expect("the chain holds the queried name")
-                .clone();
-            let mut response = self.exchange(&current, rtype).await?;
+            let mut response = self.exchange(&shown, &wire, rtype).await?;
+            if chain.is_empty() {
+                // The name asked as decoded from the echoed question (a
+                // matching response has it, see `matches_query`); later
+                // hops ask the chain's last target.
+                let Some(question) = response.queries.pop() else {
+                    return Err(LookupError::Failed(format!(
+                        "`{shown}` {rtype}: malformed answer: no question"
+                    )));
+                };
+                chain.push(question.name);
+            }
             let asked = chain.len() - 1;
             loop {
-                let last = chain.last().expect("the chain is never empty");
+                let last = chain.last().expect("the chain holds the name asked");
                 let Some(target) = response
                     .answers
                     .iter()
@@ -179,6 +187,8 @@ impl StubLookup {
             if !followed || negative {
                 return Ok(Answer::NoData);
             }
+            let target = chain.last().expect("the chain is never empty");
+            (shown, wire) = (display_name(target), wire_name(target));
         }
     }
 
@@ -189,8 +199,10 @@ impl StubLookup {
         rtype: RecordType,
         pick: impl Fn(RData) -> Option<T>,
     ) -> LookupResult<T> {
-        let name = encode_name(name).map_err(LookupError::Failed)?;
-        Ok(match self.query(name, rtype).await? {
+        let wire = encode_wire(name).map_err(LookupError::Failed)?;
+        // Boxed: callers join and move many lookups at once, and the
+        // state of a query is large.
+        Ok(match Box::pin(self.query(name, wire, rtype)).await? {
             Answer::Records(records) => {
                 Answer::Records(records.into_iter().filter_map(pick).collect())
             }
@@ -201,14 +213,19 @@ impl StubLookup {
 
     /// One question to the servers in turn, until one gives a NOERROR or
     /// NXDOMAIN response: that response, or why there is none.
-    async fn exchange(&self, name: &Name, rtype: RecordType) -> Result<Message, LookupError> {
-        let fail = |cause: String| {
-            LookupError::Failed(format!("`{}` {rtype}: {cause}", display_name(name)))
-        };
+    ///
+    /// `name` is the wire form of the name asked, `shown` its text for messages.
+    async fn exchange(
+        &self,
+        shown: &str,
+        name: &[u8],
+        rtype: RecordType,
+    ) -> Result<Message, LookupError> {
+        let fail = |cause: String| LookupError::Failed(format!("`{shown}` {rtype}: {cause}"));
         if self.servers.is_empty() {
             return Err(fail("no name server to ask".to_owned()));
         }
-        let mut query = encode_query(name, rtype).map_err(|error| fail(error.to_string()))?;
+        let mut query = encode_query(name, rtype);
         let mut failure = LookupError::Timeout;
         for _ in 0..=self.settings.attempts {
             for &server in &self.servers {
@@ -336,32 +353,40 @@ impl Lookup for StubLookup {
     }
 
     async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        Ok(match self.query(Name::from(ip), RecordType::PTR).await? {
-            Answer::Records(records) => Answer::Records(
-                records
-                    .into_iter()
-                    .filter_map(|data| match data {
-                        RData::PTR(PTR(target)) => Some(display_name(&target)),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            Answer::NoData => Answer::NoData,
-            Answer::NxDomain => Answer::NxDomain,
-        })
+        let name = super::reverse_name(ip);
+        let wire = encode_wire(&name).map_err(LookupError::Failed)?;
+        Ok(
+            match Box::pin(self.query(&name, wire, RecordType::PTR)).await? {
+                Answer::Records(records) => Answer::Records(
+                    records
+                        .into_iter()
+                        .filter_map(|data| match data {
+                            RData::PTR(PTR(target)) => Some(display_name(&target)),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                Answer::NoData => Answer::NoData,
+                Answer::NxDomain => Answer::NxDomain,
+            },
+        )
     }
 
     async fn cname(&self, name: &str) -> LookupResult<String> {
-        let name = encode_name(name).map_err(LookupError::Failed)?;
-        let response = self.exchange(&name, RecordType::CNAME).await?;
+        let wire = encode_wire(name).map_err(LookupError::Failed)?;
+        let shown = name.strip_suffix('.').unwrap_or(name);
+        let response = Box::pin(self.exchange(shown, &wire, RecordType::CNAME)).await?;
         if response.response_code == ResponseCode::NXDomain {
             return Ok(Answer::NxDomain);
         }
+        let asked = response.queries.first().map(|question| &question.name);
         let targets: Vec<String> = response
             .answers
             .iter()
             .filter_map(|record| match &record.data {
-                RData::CNAME(CNAME(target)) if record.name == name => Some(display_name(target)),
+                RData::CNAME(CNAME(target)) if Some(&record.name) == asked => {
+                    Some(display_name(target))
+                }
                 _ => None,
             })
             .collect();
@@ -428,24 +453,32 @@ impl WireQuery {
     }
 }
 
-/// A recursive query for `rtype` at `name`, class IN, with an EDNS(0) OPT
-/// record offering [`UDP_PAYLOAD`] octets (RFC 1035 §4.1, RFC 6891 §6.1).
-fn encode_query(name: &Name, rtype: RecordType) -> Result<WireQuery, hickory_proto::ProtoError> {
-    let mut message = Message::new(0, MessageType::Query, OpCode::Query);
-    // Servers given may be recursive resolvers (the system's).
-    message.metadata.recursion_desired = true;
-    message.add_query(Query::query(name.clone(), rtype));
-    let mut edns = Edns::new();
-    edns.set_max_payload(UDP_PAYLOAD);
-    message.set_edns(edns);
-    let bytes = message.to_vec()?;
-    // The question is the first name of the message, never compressed:
-    // its labels, the root label, QTYPE and QCLASS.
-    let name_len: usize = name.iter().map(|label| label.len() + 1).sum::<usize>() + 1;
-    Ok(WireQuery {
+/// A recursive query for `rtype` at `name` (wire form), class IN, with an
+/// EDNS(0) OPT record offering [`UDP_PAYLOAD`] octets (RFC 1035 §4.1,
+/// RFC 6891 §6.1.2).
+///
+/// Written out rather than built as a hickory `Message`: a query is a
+/// fixed header, one question and a fixed OPT record, and building and
+/// encoding a `Message` cost more than the rest of sending it. The unit
+/// tests decode it with hickory.
+fn encode_query(name: &[u8], rtype: RecordType) -> WireQuery {
+    let mut bytes = Vec::with_capacity(HEADER_LEN + name.len() + 4 + 11);
+    // ID (set per try), RD, QDCOUNT 1, ARCOUNT 1 (the OPT record)
+    bytes.extend_from_slice(&[0, 0, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(&u16::from(rtype).to_be_bytes());
+    bytes.extend_from_slice(&u16::from(DNSClass::IN).to_be_bytes());
+    let question_end = bytes.len();
+    // OPT: root owner, TYPE 41, CLASS the payload size, TTL extended
+    // RCODE 0, version 0, no flags, no options
+    bytes.push(0);
+    bytes.extend_from_slice(&u16::from(RecordType::OPT).to_be_bytes());
+    bytes.extend_from_slice(&UDP_PAYLOAD.to_be_bytes());
+    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    WireQuery {
         bytes,
-        question_end: HEADER_LEN + name_len + 4,
-    })
+        question_end,
+    }
 }
 
 /// True when `packet` is a response to the query with `id` and `question`
@@ -674,19 +707,20 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Turns the text form of a name into a fully qualified [`Name`], octet for octet.
+/// The labels of the text form of a name, octet for octet.
 ///
 /// The text is split at dots and each label taken as raw octets, without
 /// escapes, so `64/26`, `_spf` or a space (legal octets, RFC 2181 §11) go
 /// on the wire as written. One trailing dot is allowed; `""` and `"."` are
 /// the root. Empty labels, labels over 63 octets and names over 255
 /// octets (RFC 1035 §2.3.4) are errors.
-pub(super) fn encode_name(text: &str) -> Result<Name, String> {
+fn labels(text: &str) -> Result<Vec<&[u8]>, String> {
     let trimmed = text.strip_suffix('.').unwrap_or(text);
     if trimmed.is_empty() {
-        return Ok(Name::root());
+        return Ok(Vec::new());
     }
     let mut wire_len = 1;
+    let mut labels = Vec::with_capacity(8);
     for label in trimmed.split('.') {
         if label.is_empty() {
             return Err(format!("cannot query `{text}`: empty label"));
@@ -698,14 +732,43 @@ pub(super) fn encode_name(text: &str) -> Result<Name, String> {
             ));
         }
         wire_len += label.len() + 1;
+        labels.push(label.as_bytes());
     }
     if wire_len > MAX_NAME {
         return Err(format!(
             "cannot query `{text}`: name of {wire_len} octets, at most {MAX_NAME} allowed"
         ));
     }
-    Name::from_labels(trimmed.split('.').map(str::as_bytes))
-        .map_err(|error| format!("cannot query `{text}`: {error}"))
+    Ok(labels)
+}
+
+/// Turns the text form of a name into a fully qualified [`Name`], octet
+/// for octet (see [`labels`]).
+pub(super) fn encode_name(text: &str) -> Result<Name, String> {
+    Name::from_labels(labels(text)?).map_err(|error| format!("cannot query `{text}`: {error}"))
+}
+
+/// The wire form of the text form of a name (RFC 1035 §3.1), octet for
+/// octet (see [`labels`]).
+fn encode_wire(text: &str) -> Result<Vec<u8>, String> {
+    let mut wire = Vec::with_capacity(text.len() + 2);
+    for label in labels(text)? {
+        wire.push(u8::try_from(label.len()).expect("labels are at most 63 octets"));
+        wire.extend_from_slice(label);
+    }
+    wire.push(0);
+    Ok(wire)
+}
+
+/// The wire form of `name`, uncompressed (RFC 1035 §3.1).
+fn wire_name(name: &Name) -> Vec<u8> {
+    let mut wire = Vec::with_capacity(name.len() + 2);
+    for label in name.iter() {
+        wire.push(u8::try_from(label.len()).expect("labels are at most 63 octets"));
+        wire.extend_from_slice(label);
+    }
+    wire.push(0);
+    wire
 }
 
 /// The text form of a name: labels as raw octets joined by dots, no trailing dot.
@@ -714,11 +777,14 @@ pub(super) fn encode_name(text: &str) -> Result<Name, String> {
 /// Octets that are not UTF-8 become U+FFFD; the root is `""` (a null MX,
 /// RFC 7505).
 pub(super) fn display_name(name: &Name) -> String {
-    let labels: Vec<String> = name
-        .iter()
-        .map(|label| String::from_utf8_lossy(label).into_owned())
-        .collect();
-    labels.join(".")
+    let mut text = String::with_capacity(name.len());
+    for (i, label) in name.iter().enumerate() {
+        if i > 0 {
+            text.push('.');
+        }
+        text.push_str(&String::from_utf8_lossy(label));
+    }
+    text
 }
 
 /// The mnemonic of a response code (RFC 1035 §4.1.1, RFC 6895 §2.3).
@@ -776,20 +842,24 @@ mod tests {
     #[test]
     fn a_query_carries_its_question_and_edns() {
         let name = encode_name("Mail.example.com").unwrap();
-        let query = encode_query(&name, RecordType::AAAA).unwrap();
+        let query = encode_query(&encode_wire("Mail.example.com.").unwrap(), RecordType::AAAA);
         let mut question = b"\x04Mail\x07example\x03com\x00".to_vec();
         question.extend_from_slice(&[0, 28, 0, 1]);
         assert_eq!(query.question(), question);
         let decoded = Message::from_vec(&query.bytes).unwrap();
         assert!(decoded.recursion_desired);
         assert_eq!(decoded.max_payload(), UDP_PAYLOAD);
-        assert_eq!(decoded.queries, [Query::query(name, RecordType::AAAA)]);
+        assert_eq!(decoded.edns.as_ref().map(|edns| edns.version()), Some(0));
+        assert_eq!(wire_name(&name), encode_wire("Mail.example.com").unwrap());
+        assert_eq!(
+            decoded.queries,
+            [hickory_proto::op::Query::query(name, RecordType::AAAA)]
+        );
     }
 
     #[test]
     fn only_responses_to_the_query_match_it() {
-        let name = encode_name("mail.example.com").unwrap();
-        let mut query = encode_query(&name, RecordType::A).unwrap();
+        let mut query = encode_query(&encode_wire("mail.example.com").unwrap(), RecordType::A);
         query.set_id(0x1234);
         let respond = |edit: &dyn Fn(&mut Vec<u8>)| {
             let mut packet = query.bytes.clone();
