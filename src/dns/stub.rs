@@ -63,17 +63,21 @@ const HEADER_LEN: usize = 12;
 /// Answers [`Lookup`] queries from live name servers with a stub client of
 /// our own: UDP over a small socket pool, TCP when an answer is truncated.
 ///
-/// Each query is sent to the servers in the order given: a server that
-/// does not answer within [`ResolverSettings::timeout`], answers with an
-/// error RCODE (SERVFAIL, REFUSED, …) or sends a malformed answer is passed
-/// over for the next one. After every server has been asked, the round
-/// starts again, [`ResolverSettings::attempts`] more times. The first
-/// NOERROR or NXDOMAIN answer wins; when there is none, the last error
-/// response stands, and [`LookupError::Timeout`] when no server answered
-/// at all.
+/// Each query is sent to one server at a time, the servers taken in the
+/// order given, starting with the one that gave the last answer: a server
+/// that does not answer within [`ResolverSettings::timeout`], answers with
+/// an error RCODE (SERVFAIL, REFUSED, …) or sends a malformed answer is
+/// passed over for the next one. After every server has been asked, the
+/// round starts again, [`ResolverSettings::attempts`] more times. The
+/// first NOERROR or NXDOMAIN answer wins; when there is none, the last
+/// error response stands, and [`LookupError::Timeout`] when no server
+/// answered at all.
 pub struct StubLookup {
     servers: Vec<SocketAddr>,
     settings: ResolverSettings,
+    /// The index of the server that gave the last answer: a dead first
+    /// server then costs one timeout, not one per query.
+    preferred: AtomicUsize,
     pool: Pool,
 }
 
@@ -111,6 +115,7 @@ impl StubLookup {
         StubLookup {
             servers: servers.to_vec(),
             settings,
+            preferred: AtomicUsize::new(0),
             pool: Pool::new(),
         }
     }
@@ -227,11 +232,16 @@ impl StubLookup {
         }
         let mut query = encode_query(name, rtype);
         let mut failure = LookupError::Timeout;
+        let first = self.preferred.load(Ordering::Relaxed);
         for _ in 0..=self.settings.attempts {
-            for &server in &self.servers {
-                match self.ask(server, &mut query).await {
+            for turn in 0..self.servers.len() {
+                let index = (first + turn) % self.servers.len();
+                match self.ask(self.servers[index], &mut query).await {
                     Ok(response) => match response.response_code {
-                        ResponseCode::NoError | ResponseCode::NXDomain => return Ok(response),
+                        ResponseCode::NoError | ResponseCode::NXDomain => {
+                            self.preferred.store(index, Ordering::Relaxed);
+                            return Ok(response);
+                        }
                         code => {
                             failure = fail(format!("server answered {}", rcode_name(code)));
                         }
