@@ -80,8 +80,8 @@ fn read_system_conf() -> Result<(ResolverConfig, ResolverOpts), ResolverSetupErr
 }
 
 /// The addresses of the `nameserver` lines of the system configuration,
-/// on port 53: all that [`HickoryLookup::system`] and
-/// [`StubLookup::system`](super::stub::StubLookup::system) take from it.
+/// on port 53 (`resolv.conf` has no port): what
+/// [`StubLookup::system`](super::stub::StubLookup::system) asks.
 pub fn system_servers() -> Result<Vec<SocketAddr>, ResolverSetupError> {
     let (config, _) = read_system_conf()?;
     Ok(config

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::memory::MemoryZone;
+use super::resolver;
 use super::stub::StubLookup;
 use super::zonefile::{self, ZoneFileError};
 use super::{Lookup, LookupResult, Mx, Txt};
@@ -55,8 +56,8 @@ impl DnsSource {
 /// The name servers of the system configuration (`/etc/resolv.conf`);
 /// empty when it cannot be read.
 pub fn system_nameservers() -> Vec<IpAddr> {
-    hickory_resolver::system_conf::read_system_conf()
-        .map(|(config, _)| config.name_servers().iter().map(|ns| ns.ip).collect())
+    resolver::system_servers()
+        .map(|servers| servers.iter().map(SocketAddr::ip).collect())
         .unwrap_or_default()
 }
 
