@@ -55,7 +55,7 @@ const MAX_CNAME_HOPS: usize = 8;
 /// The EDNS(0) UDP payload size offered: what fits in one packet on
 /// nearly every path without fragmentation (RFC 6891 §6.2.5, DNS Flag Day 2020).
 const UDP_PAYLOAD: u16 = 1232;
-/// UDP sockets per address family, shared by all queries in flight.
+/// UDP sockets per server, shared by all queries in flight to it.
 const POOL_SIZE: usize = 8;
 /// Length of the DNS header (RFC 1035 §4.1.1).
 const HEADER_LEN: usize = 12;
@@ -121,7 +121,7 @@ impl StubLookup {
             servers: servers.to_vec(),
             settings,
             preferred: AtomicUsize::new(0),
-            pool: Pool::new(),
+            pool: Pool::new(servers.len()),
         }
     }
 
@@ -241,7 +241,7 @@ impl StubLookup {
         for _ in 0..=self.settings.attempts {
             for turn in 0..self.servers.len() {
                 let index = (first + turn) % self.servers.len();
-                match self.ask(self.servers[index], &mut query).await {
+                match self.ask(index, &mut query).await {
                     Ok(response) => match response.response_code {
                         ResponseCode::NoError | ResponseCode::NXDomain => {
                             self.preferred.store(index, Ordering::Relaxed);
@@ -260,13 +260,13 @@ impl StubLookup {
     }
 
     /// One try at one server: over UDP, and over TCP when the answer is truncated.
-    async fn ask(&self, server: SocketAddr, query: &mut WireQuery) -> Result<Message, Try> {
-        let udp = self.udp(server, query).await?;
+    async fn ask(&self, index: usize, query: &mut WireQuery) -> Result<Message, Try> {
+        let udp = self.udp(index, query).await?;
         let response = decode(&udp)?;
         if !response.truncation {
             return Ok(response);
         }
-        let response = decode(&self.tcp(server, query).await?)?;
+        let response = decode(&self.tcp(self.servers[index], query).await?)?;
         if response.truncation {
             return Err(Try::Failed("answer truncated over TCP too".to_owned()));
         }
@@ -275,8 +275,9 @@ impl StubLookup {
 
     /// Sends `query` with a fresh ID over a pooled socket and waits for
     /// the matching response.
-    async fn udp(&self, server: SocketAddr, query: &mut WireQuery) -> Result<Vec<u8>, Try> {
-        let channel = self.pool.channel(server).map_err(network)?;
+    async fn udp(&self, index: usize, query: &mut WireQuery) -> Result<Vec<u8>, Try> {
+        let server = self.servers[index];
+        let channel = self.pool.channel(index, server).map_err(network)?;
         let (reply, response) = oneshot::channel();
         let id = channel.register(server, query.question(), reply, &self.pool.ids);
         // Dropped on every way out (answer, timeout, error, cancellation),
@@ -286,11 +287,7 @@ impl StubLookup {
             id,
         };
         query.set_id(id);
-        channel
-            .socket
-            .send_to(&query.bytes, server)
-            .await
-            .map_err(network)?;
+        channel.socket.send(&query.bytes).await.map_err(network)?;
         match tokio::time::timeout(self.settings.timeout, response).await {
             Ok(Ok(packet)) => Ok(packet),
             Ok(Err(_)) => Err(Try::Failed("network error: socket closed".to_owned())),
@@ -529,10 +526,13 @@ fn matches_query(id: u16, question: &[u8], packet: &[u8]) -> bool {
     }
 }
 
-/// The UDP sockets of one [`StubLookup`]: [`POOL_SIZE`] slots per address
-/// family, each bound when first used, taken in turn.
+/// The UDP sockets of one [`StubLookup`]: [`POOL_SIZE`] slots per server,
+/// each bound and connected to its server when first used, taken in turn.
+///
+/// Connected, so that the kernel drops datagrams from anyone else and
+/// sends without looking up the route for every query.
 struct Pool {
-    /// IPv4 slots, then IPv6 slots.
+    /// The slots of the first server, then those of the second, …
     slots: Vec<Mutex<Option<Slot>>>,
     next: AtomicUsize,
     ids: Ids,
@@ -545,25 +545,21 @@ struct Slot {
 }
 
 impl Pool {
-    fn new() -> Pool {
+    fn new(servers: usize) -> Pool {
         Pool {
-            slots: (0..2 * POOL_SIZE).map(|_| Mutex::new(None)).collect(),
+            slots: (0..servers * POOL_SIZE).map(|_| Mutex::new(None)).collect(),
             next: AtomicUsize::new(0),
             ids: Ids::new(),
         }
     }
 
-    /// A socket of the family of `server`, bound and read on the current runtime.
+    /// A socket connected to `server`, the server at `index`, read on the
+    /// current runtime.
     ///
     /// Must be called within a tokio runtime.
-    fn channel(&self, server: SocketAddr) -> io::Result<Arc<Channel>> {
+    fn channel(&self, index: usize, server: SocketAddr) -> io::Result<Arc<Channel>> {
         let turn = self.next.fetch_add(1, Ordering::Relaxed) % POOL_SIZE;
-        let index = if server.is_ipv4() {
-            turn
-        } else {
-            POOL_SIZE + turn
-        };
-        let mut slot = lock(&self.slots[index]);
+        let mut slot = lock(&self.slots[index * POOL_SIZE + turn]);
         if let Some(Slot { channel, .. }) = slot.as_ref()
             && channel.alive.load(Ordering::Acquire)
         {
@@ -577,6 +573,7 @@ impl Pool {
             (Ipv6Addr::UNSPECIFIED, 0).into()
         };
         let socket = std::net::UdpSocket::bind(local)?;
+        socket.connect(server)?;
         socket.set_nonblocking(true)?;
         let channel = Arc::new(Channel {
             socket: UdpSocket::from_std(socket)?,
@@ -688,8 +685,14 @@ async fn read(alive: Alive) {
     let channel = &alive.0;
     // The largest UDP payload: a server may ignore the EDNS size offered.
     let mut buffer = vec![0; usize::from(u16::MAX)];
-    while let Ok((len, from)) = channel.socket.recv_from(&mut buffer).await {
-        channel.dispatch(&buffer[..len], from);
+    loop {
+        match channel.socket.recv_from(&mut buffer).await {
+            Ok((len, from)) => channel.dispatch(&buffer[..len], from),
+            // An ICMP port unreachable for an earlier query (RFC 1122
+            // §4.1.3.3): the queries in flight time out, the socket stays.
+            Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {}
+            Err(_) => break,
+        }
     }
 }
 
