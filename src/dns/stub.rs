@@ -6,14 +6,15 @@
 //! query: hickory-resolver opens, registers and closes a UDP socket for
 //! every query, which dominated a large `verify` run.
 //!
-//! Queries go out over a small pool of UDP sockets, each bound once to a
-//! port the operating system picks, and shared by all queries in flight.
-//! A response is taken only when it comes from the server asked, carries
-//! the random ID of a query in flight on that socket and echoes its
-//! question (RFC 5452 §4, §9.1); anything else is dropped as a stray or
-//! forged packet. Queries carry EDNS(0) with a 1232-octet buffer (RFC 6891
-//! §6.2.5), and a truncated answer is asked again over TCP (RFC 7766 §5).
-//! Messages are encoded and decoded with hickory-proto (RFC 1035 §4).
+//! Queries go out over a small pool of UDP sockets per server, each bound
+//! once to a port the operating system picks, connected to its server and
+//! shared by all queries in flight to it. A response is taken only when it
+//! comes from the server asked, carries the random ID of a query in flight
+//! on that socket and echoes its question (RFC 5452 §4, §9.1); anything
+//! else is dropped as a stray or forged packet. Queries carry EDNS(0) with
+//! a 1232-octet buffer (RFC 6891 §6.2.5), and a truncated answer is asked
+//! again over TCP (RFC 7766 §5). Queries are written out by hand,
+//! responses decoded with hickory-proto (RFC 1035 §4).
 //!
 //! There is no cache (every check sees fresh data), no search list (every
 //! name is fully qualified), no `/etc/hosts` and no DNSSEC validation.
