@@ -9,6 +9,7 @@
 pub mod memory;
 pub mod resolver;
 pub mod source;
+pub mod stub;
 pub mod zonefile;
 
 use std::borrow::Cow;

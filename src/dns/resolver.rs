@@ -36,12 +36,9 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::{CNAME, MX, NS, PTR};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
+use super::stub::{display_name, encode_name, rcode_name};
 use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
-/// Longest label, in octets (RFC 1035 §2.3.4).
-const MAX_LABEL: usize = 63;
-/// Longest name in wire form, in octets, root label included (RFC 1035 §2.3.4).
-const MAX_NAME: usize = 255;
 /// CNAME hops hickory 0.26 follows for certain: it sends at most eight
 /// queries per lookup, each of which moves at least one hop.
 const FOLLOWED_CNAME_HOPS: usize = 7;
@@ -74,6 +71,24 @@ impl Default for ResolverSettings {
 pub struct ResolverSetupError {
     #[source]
     source: NetError,
+}
+
+/// The system resolver configuration (`/etc/resolv.conf`).
+fn read_system_conf() -> Result<(ResolverConfig, ResolverOpts), ResolverSetupError> {
+    hickory_resolver::system_conf::read_system_conf()
+        .map_err(|source| ResolverSetupError { source })
+}
+
+/// The addresses of the `nameserver` lines of the system configuration,
+/// on port 53 (`resolv.conf` has no port): what
+/// [`StubLookup::system`](super::stub::StubLookup::system) asks.
+pub fn system_servers() -> Result<Vec<SocketAddr>, ResolverSetupError> {
+    let (config, _) = read_system_conf()?;
+    Ok(config
+        .name_servers()
+        .iter()
+        .map(|server| SocketAddr::new(server.ip, 53))
+        .collect())
 }
 
 /// Answers [`Lookup`] queries from live name servers through hickory-resolver.
@@ -113,8 +128,7 @@ impl HickoryLookup {
 
     /// Asks the name servers of the system configuration, with `settings`.
     pub fn from_system(settings: ResolverSettings) -> Result<Self, ResolverSetupError> {
-        let (config, _) = hickory_resolver::system_conf::read_system_conf()
-            .map_err(|source| ResolverSetupError { source })?;
+        let (config, _) = read_system_conf()?;
         let (_, _, servers) = config.into_parts();
         Ok(Self::build(servers, settings))
     }
@@ -378,53 +392,6 @@ fn resolver(servers: Vec<NameServerConfig>, settings: ResolverSettings) -> Tokio
         .expect("hickory builds a resolver without TLS or DNSSEC infallibly")
 }
 
-/// Turns the text form of a name into a fully qualified [`Name`], octet for octet.
-///
-/// The text is split at dots and each label taken as raw octets, without
-/// escapes, so `64/26`, `_spf` or a space (legal octets, RFC 2181 §11) go
-/// on the wire as written. One trailing dot is allowed; `""` and `"."` are
-/// the root. Empty labels, labels over 63 octets and names over 255
-/// octets (RFC 1035 §2.3.4) are errors.
-fn encode_name(text: &str) -> Result<Name, String> {
-    let trimmed = text.strip_suffix('.').unwrap_or(text);
-    if trimmed.is_empty() {
-        return Ok(Name::root());
-    }
-    let mut wire_len = 1;
-    for label in trimmed.split('.') {
-        if label.is_empty() {
-            return Err(format!("cannot query `{text}`: empty label"));
-        }
-        if label.len() > MAX_LABEL {
-            return Err(format!(
-                "cannot query `{text}`: label of {} octets, at most {MAX_LABEL} allowed",
-                label.len()
-            ));
-        }
-        wire_len += label.len() + 1;
-    }
-    if wire_len > MAX_NAME {
-        return Err(format!(
-            "cannot query `{text}`: name of {wire_len} octets, at most {MAX_NAME} allowed"
-        ));
-    }
-    Name::from_labels(trimmed.split('.').map(str::as_bytes))
-        .map_err(|error| format!("cannot query `{text}`: {error}"))
-}
-
-/// The text form of a name: labels as raw octets joined by dots, no trailing dot.
-///
-/// The inverse of [`encode_name`] for every name whose labels hold no dot.
-/// Octets that are not UTF-8 become U+FFFD; the root is `""` (a null MX,
-/// RFC 7505).
-fn display_name(name: &Name) -> String {
-    let labels: Vec<String> = name
-        .iter()
-        .map(|label| String::from_utf8_lossy(label).into_owned())
-        .collect();
-    labels.join(".")
-}
-
 /// The data of the records of type `rtype` on the CNAME chain from `name`.
 ///
 /// hickory returns the answer section as the server sent it, CNAMEs and
@@ -495,57 +462,4 @@ fn describe(name: &str, rtype: RecordType, error: &NetError) -> LookupError {
         other => format!("lookup failed: {other}"),
     };
     LookupError::Failed(format!("`{name}` {rtype}: {cause}"))
-}
-
-/// The mnemonic of a response code (RFC 1035 §4.1.1, RFC 6895 §2.3).
-fn rcode_name(code: ResponseCode) -> String {
-    match code {
-        ResponseCode::NoError => "NOERROR".to_owned(),
-        ResponseCode::FormErr => "FORMERR".to_owned(),
-        ResponseCode::ServFail => "SERVFAIL".to_owned(),
-        ResponseCode::NXDomain => "NXDOMAIN".to_owned(),
-        ResponseCode::NotImp => "NOTIMP".to_owned(),
-        ResponseCode::Refused => "REFUSED".to_owned(),
-        ResponseCode::NotAuth => "NOTAUTH".to_owned(),
-        other => format!("rcode {}", u16::from(other)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_encoded_octet_for_octet() {
-        let name = encode_name("65.64/26.100.51.198.in-addr.arpa").unwrap();
-        assert!(name.is_fqdn());
-        assert_eq!(name.num_labels(), 7);
-        assert_eq!(display_name(&name), "65.64/26.100.51.198.in-addr.arpa");
-        let spaced = encode_name("a b:c%d._spf.example.com.").unwrap();
-        assert_eq!(display_name(&spaced), "a b:c%d._spf.example.com");
-        assert_eq!(encode_name("").unwrap(), Name::root());
-        assert_eq!(encode_name(".").unwrap(), Name::root());
-        assert_eq!(display_name(&Name::root()), "");
-    }
-
-    #[test]
-    fn names_that_cannot_be_encoded_are_errors() {
-        let long_label = format!("{}.example.com", "x".repeat(64));
-        assert!(encode_name(&long_label).unwrap_err().contains("64 octets"));
-        assert!(encode_name(&format!("{}.com", "x".repeat(63))).is_ok());
-        // 4 × (63 + 1) + 1 = 257 octets on the wire
-        let long_name = vec!["y".repeat(63); 4].join(".");
-        assert!(encode_name(&long_name).unwrap_err().contains("257 octets"));
-        // 3 × 64 + 61 + 1 + 1 = 255 octets: the longest name
-        let longest = format!("{}.{}", vec!["z".repeat(63); 3].join("."), "z".repeat(61));
-        assert!(encode_name(&longest).is_ok());
-        assert!(encode_name("a..b").unwrap_err().contains("empty label"));
-    }
-
-    #[test]
-    fn rcodes_have_their_mnemonics() {
-        assert_eq!(rcode_name(ResponseCode::ServFail), "SERVFAIL");
-        assert_eq!(rcode_name(ResponseCode::Refused), "REFUSED");
-        assert_eq!(rcode_name(ResponseCode::Unknown(3841)), "rcode 3841");
-    }
 }

@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::memory::MemoryZone;
-use super::resolver::HickoryLookup;
+use super::resolver;
+use super::stub::StubLookup;
 use super::zonefile::{self, ZoneFileError};
 use super::{Lookup, LookupResult, Mx, Txt};
 
@@ -13,8 +14,8 @@ use super::{Lookup, LookupResult, Mx, Txt};
 pub enum DnsSource {
     /// RFC 1035 zone files loaded in memory (`--zone-file`).
     Zones(MemoryZone),
-    /// Live DNS through hickory-resolver (`--nameserver` or the system).
-    Network(Box<HickoryLookup>),
+    /// Live DNS through our stub client (`--nameserver` or the system).
+    Network(Box<StubLookup>),
 }
 
 /// Why a [`DnsSource`] could not be set up.
@@ -38,7 +39,7 @@ impl DnsSource {
             return Ok(DnsSource::Zones(zonefile::load(zone_files)?));
         }
         if nameservers.is_empty() {
-            return HickoryLookup::system()
+            return StubLookup::system()
                 .map(|net| DnsSource::Network(Box::new(net)))
                 .map_err(|err| SourceError::System(err.to_string()));
         }
@@ -46,17 +47,17 @@ impl DnsSource {
             .iter()
             .map(|text| parse_nameserver(text).ok_or_else(|| SourceError::Nameserver(text.clone())))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(DnsSource::Network(Box::new(
-            HickoryLookup::with_nameservers(&servers),
-        )))
+        Ok(DnsSource::Network(Box::new(StubLookup::with_nameservers(
+            &servers,
+        ))))
     }
 }
 
 /// The name servers of the system configuration (`/etc/resolv.conf`);
 /// empty when it cannot be read.
 pub fn system_nameservers() -> Vec<IpAddr> {
-    hickory_resolver::system_conf::read_system_conf()
-        .map(|(config, _)| config.name_servers().iter().map(|ns| ns.ip).collect())
+    resolver::system_servers()
+        .map(|servers| servers.iter().map(SocketAddr::ip).collect())
         .unwrap_or_default()
 }
 

@@ -19,7 +19,8 @@ use futures_util::future::join_all;
 use super::finding::{Finding, Severity};
 use super::lookup::{Progress, SharedLookup};
 use super::{Planned, describe_void};
-use crate::dns::resolver::{HickoryLookup, ResolverSettings};
+use crate::dns::resolver::ResolverSettings;
+use crate::dns::stub::StubLookup;
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 use crate::records::Plan;
 
@@ -27,7 +28,7 @@ use crate::records::Plan;
 /// authoritative servers first, the resolver for names outside their zones
 /// (a third party's SPF include).
 pub struct Fallback<'a, L> {
-    first: HickoryLookup,
+    first: StubLookup,
     then: &'a L,
 }
 
@@ -175,11 +176,11 @@ pub(super) async fn survey<L: Lookup>(
         timeout: Duration::from_secs(2),
         attempts: 1,
     };
-    let singles: HashMap<SocketAddr, HickoryLookup> = addrs
+    let singles: HashMap<SocketAddr, StubLookup> = addrs
         .iter()
-        .map(|&addr| (addr, HickoryLookup::from_nameservers(&[addr], settings)))
+        .map(|&addr| (addr, StubLookup::from_nameservers(&[addr], settings)))
         .collect();
-    let shared: HashMap<SocketAddr, SharedLookup<'_, HickoryLookup>> = singles
+    let shared: HashMap<SocketAddr, SharedLookup<'_, StubLookup>> = singles
         .iter()
         .map(|(&addr, single)| (addr, SharedLookup::new(single, 16, deadline, progress)))
         .collect();
@@ -258,7 +259,7 @@ async fn compare_answers(
     origin: &str,
     servers: &[&Server],
     planned: &Planned,
-    shared: &HashMap<SocketAddr, SharedLookup<'_, HickoryLookup>>,
+    shared: &HashMap<SocketAddr, SharedLookup<'_, StubLookup>>,
 ) -> Vec<Finding> {
     if servers.len() < 2 {
         return Vec::new();
@@ -340,7 +341,7 @@ impl<'a, L: Lookup> Fallback<'a, L> {
     /// none answered.
     pub(super) fn new(servers: &[SocketAddr], then: &'a L) -> Option<Self> {
         (!servers.is_empty()).then(|| Fallback {
-            first: HickoryLookup::with_nameservers(servers),
+            first: StubLookup::with_nameservers(servers),
             then,
         })
     }
