@@ -80,8 +80,8 @@ fn read_system_conf() -> Result<(ResolverConfig, ResolverOpts), ResolverSetupErr
 }
 
 /// The addresses of the `nameserver` lines of the system configuration,
-/// on port 53 (`resolv.conf` has no port): what
-/// [`StubLookup::system`](super::stub::StubLookup::system) asks.
+/// on port 53 (`resolv.conf` has no port): what [`HickoryLookup::system`]
+/// asks, and what the public-resolver warning of `dnsbl` looks at.
 pub fn system_servers() -> Result<Vec<SocketAddr>, ResolverSetupError> {
     let (config, _) = read_system_conf()?;
     Ok(config

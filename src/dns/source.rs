@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::memory::MemoryZone;
 use super::resolver;
+use super::resolver::HickoryLookup;
 use super::stub::StubLookup;
 use super::zonefile::{self, ZoneFileError};
 use super::{Lookup, LookupResult, Mx, Txt};
@@ -14,8 +15,12 @@ use super::{Lookup, LookupResult, Mx, Txt};
 pub enum DnsSource {
     /// RFC 1035 zone files loaded in memory (`--zone-file`).
     Zones(MemoryZone),
-    /// Live DNS through our stub client (`--nameserver` or the system).
-    Network(Box<StubLookup>),
+    /// The system resolver configuration, through hickory-resolver.
+    Resolver(Box<HickoryLookup>),
+    /// Named servers (`--nameserver`), through our multiplexing stub
+    /// client: thousands of queries a run, where hickory's socket per
+    /// query was the bottleneck (scripts/bench-verify).
+    Servers(Box<StubLookup>),
 }
 
 /// Why a [`DnsSource`] could not be set up.
@@ -39,15 +44,15 @@ impl DnsSource {
             return Ok(DnsSource::Zones(zonefile::load(zone_files)?));
         }
         if nameservers.is_empty() {
-            return StubLookup::system()
-                .map(|net| DnsSource::Network(Box::new(net)))
+            return HickoryLookup::system()
+                .map(|resolver| DnsSource::Resolver(Box::new(resolver)))
                 .map_err(|err| SourceError::System(err.to_string()));
         }
         let servers = nameservers
             .iter()
             .map(|text| parse_nameserver(text).ok_or_else(|| SourceError::Nameserver(text.clone())))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(DnsSource::Network(Box::new(StubLookup::with_nameservers(
+        Ok(DnsSource::Servers(Box::new(StubLookup::with_nameservers(
             &servers,
         ))))
     }
@@ -69,62 +74,32 @@ pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
     text.parse::<SocketAddr>().ok()
 }
 
-impl Lookup for DnsSource {
-    async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        match self {
-            DnsSource::Zones(zone) => zone.txt(name).await,
-            DnsSource::Network(net) => net.txt(name).await,
+/// Forwards each query to the source in use.
+macro_rules! delegate {
+    ($($method:ident($arg:ident: $ty:ty) -> $out:ty;)*) => {
+        impl Lookup for DnsSource {
+            $(
+                async fn $method(&self, $arg: $ty) -> LookupResult<$out> {
+                    match self {
+                        DnsSource::Zones(zone) => zone.$method($arg).await,
+                        DnsSource::Resolver(resolver) => resolver.$method($arg).await,
+                        DnsSource::Servers(stub) => stub.$method($arg).await,
+                    }
+                }
+            )*
         }
-    }
+    };
+}
 
-    async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        match self {
-            DnsSource::Zones(zone) => zone.a(name).await,
-            DnsSource::Network(net) => net.a(name).await,
-        }
-    }
-
-    async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        match self {
-            DnsSource::Zones(zone) => zone.aaaa(name).await,
-            DnsSource::Network(net) => net.aaaa(name).await,
-        }
-    }
-
-    async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        match self {
-            DnsSource::Zones(zone) => zone.mx(name).await,
-            DnsSource::Network(net) => net.mx(name).await,
-        }
-    }
-
-    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        match self {
-            DnsSource::Zones(zone) => zone.ptr(ip).await,
-            DnsSource::Network(net) => net.ptr(ip).await,
-        }
-    }
-
-    async fn cname(&self, name: &str) -> LookupResult<String> {
-        match self {
-            DnsSource::Zones(zone) => zone.cname(name).await,
-            DnsSource::Network(net) => net.cname(name).await,
-        }
-    }
-
-    async fn ns(&self, name: &str) -> LookupResult<String> {
-        match self {
-            DnsSource::Zones(zone) => zone.ns(name).await,
-            DnsSource::Network(net) => net.ns(name).await,
-        }
-    }
-
-    async fn soa(&self, name: &str) -> LookupResult<u32> {
-        match self {
-            DnsSource::Zones(zone) => zone.soa(name).await,
-            DnsSource::Network(net) => net.soa(name).await,
-        }
-    }
+delegate! {
+    txt(name: &str) -> Txt;
+    a(name: &str) -> Ipv4Addr;
+    aaaa(name: &str) -> Ipv6Addr;
+    mx(name: &str) -> Mx;
+    ptr(ip: IpAddr) -> String;
+    cname(name: &str) -> String;
+    ns(name: &str) -> String;
+    soa(name: &str) -> u32;
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
-use super::resolver::{ResolverSettings, ResolverSetupError, system_servers};
+use super::resolver::ResolverSettings;
 use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
 /// Longest label, in octets (RFC 1035 §2.3.4).
@@ -97,19 +97,6 @@ impl fmt::Debug for StubLookup {
 }
 
 impl StubLookup {
-    /// Asks the name servers of the system configuration, with default settings.
-    ///
-    /// Only the `nameserver` lines are taken: search domains, `ndots` and
-    /// the system's timeouts are not (see [`StubLookup::from_system`]).
-    pub fn system() -> Result<Self, ResolverSetupError> {
-        Self::from_system(ResolverSettings::default())
-    }
-
-    /// Asks the name servers of the system configuration, with `settings`.
-    pub fn from_system(settings: ResolverSettings) -> Result<Self, ResolverSetupError> {
-        Ok(Self::from_nameservers(&system_servers()?, settings))
-    }
-
     /// Asks the given servers (UDP, TCP on truncation), with default settings.
     pub fn with_nameservers(servers: &[SocketAddr]) -> Self {
         Self::from_nameservers(servers, ResolverSettings::default())
