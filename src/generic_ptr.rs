@@ -138,15 +138,22 @@ fn labels_and_parts(host: &str) -> impl Iterator<Item = &str> {
 /// Haraka `dynamic`: octets 3 and 4, or 1 and 2, as separate numbers; or
 /// all four bytes in hex. For IPv6, the last two groups in hex.
 fn embedded_address(host: &str, ip: IpAddr) -> Option<String> {
-    let numbers: Vec<&str> = host
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
+    // Whole numeric parts only: the `2` of `ec2` is no octet.
+    let numbers: Vec<&str> = labels_and_parts(host)
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
         .collect();
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets().map(|b| b.to_string());
-            let has = |x: &String| numbers.iter().any(|n| n == x);
-            if (has(&o[2]) && has(&o[3])) || (has(&o[0]) && has(&o[1])) {
+            // Two octets side by side, in either order (`…-113-10.`,
+            // `10.113.…`): numbers that merely occur somewhere, such as the
+            // `0`s of `m0.d0.example`, are no sign of a generated name.
+            let adjacent = |x: &String, y: &String| {
+                numbers
+                    .windows(2)
+                    .any(|w| (w[0] == x && w[1] == y) || (w[0] == y && w[1] == x))
+            };
+            if adjacent(&o[2], &o[3]) || adjacent(&o[0], &o[1]) {
                 return Some(format!("the address {v4} in decimal"));
             }
             let hex = v4
@@ -303,6 +310,8 @@ mod tests {
             ("relay2.mail.example.co.uk", "198.51.100.7"),
             ("mail203.example.com", "203.0.113.10"),
             ("mx-10.example.com", "203.0.113.10"),
+            ("m0.d0.bench.example", "11.0.0.0"),
+            ("mail-113.example.com", "203.0.113.10"),
             ("hostmaster.example.net", "192.0.2.1"),
             ("mail.example.com", "2001:db8::25"),
         ] {
