@@ -7,6 +7,7 @@
 //! (no data), and a temporary failure (timeout, SERVFAIL, malformed answer).
 
 pub mod memory;
+mod rdata;
 pub mod resolver;
 pub mod source;
 pub mod stub;

@@ -33,9 +33,10 @@ use hickory_resolver::lookup::Lookup as HickoryAnswer;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::rdata::{CNAME, MX, NS, PTR};
+use hickory_resolver::proto::rr::rdata::CNAME;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
+use super::rdata;
 use super::stub::{display_name, encode_name, rcode_name};
 use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
@@ -272,74 +273,34 @@ impl HickoryLookup {
 
 impl Lookup for HickoryLookup {
     async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.typed(name, RecordType::TXT, |data| match data {
-            RData::TXT(txt) => Some(txt.txt_data.iter().map(|s| s.to_vec()).collect()),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::TXT, rdata::txt).await
     }
 
     async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        self.typed(name, RecordType::A, |data| match data {
-            RData::A(a) => Some(a.0),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::A, rdata::a).await
     }
 
     async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        self.typed(name, RecordType::AAAA, |data| match data {
-            RData::AAAA(aaaa) => Some(aaaa.0),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::AAAA, rdata::aaaa).await
     }
 
     async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.typed(name, RecordType::MX, |data| match data {
-            RData::MX(MX {
-                preference,
-                exchange,
-                ..
-            }) => Some(Mx {
-                preference,
-                exchange: display_name(&exchange),
-            }),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::MX, rdata::mx).await
     }
 
     async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        Ok(match self.query(Name::from(ip), RecordType::PTR).await? {
-            Answer::Records(records) => Answer::Records(
-                records
-                    .into_iter()
-                    .filter_map(|data| match data {
-                        RData::PTR(PTR(target)) => Some(display_name(&target)),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            Answer::NoData => Answer::NoData,
-            Answer::NxDomain => Answer::NxDomain,
-        })
+        Ok(self
+            .query(Name::from(ip), RecordType::PTR)
+            .await?
+            .filter_map(rdata::ptr))
     }
 
     async fn ns(&self, name: &str) -> LookupResult<String> {
-        self.typed(name, RecordType::NS, |data| match data {
-            RData::NS(NS(target)) => Some(display_name(&target)),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::NS, rdata::ns).await
     }
 
     async fn soa(&self, name: &str) -> LookupResult<u32> {
-        self.typed(name, RecordType::SOA, |data| match data {
-            RData::SOA(soa) => Some(soa.serial),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::SOA, rdata::soa_serial).await
     }
 
     async fn cname(&self, name: &str) -> LookupResult<String> {

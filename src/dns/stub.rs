@@ -36,13 +36,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::{CNAME, MX, NS, PTR};
+use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
+use super::rdata;
 use super::resolver::ResolverSettings;
 use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
@@ -314,62 +315,27 @@ impl StubLookup {
 
 impl Lookup for StubLookup {
     async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.typed(name, RecordType::TXT, |data| match data {
-            RData::TXT(txt) => Some(txt.txt_data.iter().map(|s| s.to_vec()).collect()),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::TXT, rdata::txt).await
     }
 
     async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        self.typed(name, RecordType::A, |data| match data {
-            RData::A(a) => Some(a.0),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::A, rdata::a).await
     }
 
     async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        self.typed(name, RecordType::AAAA, |data| match data {
-            RData::AAAA(aaaa) => Some(aaaa.0),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::AAAA, rdata::aaaa).await
     }
 
     async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.typed(name, RecordType::MX, |data| match data {
-            RData::MX(MX {
-                preference,
-                exchange,
-                ..
-            }) => Some(Mx {
-                preference,
-                exchange: display_name(&exchange),
-            }),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::MX, rdata::mx).await
     }
 
     async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
         let name = super::reverse_name(ip);
         let wire = encode_wire(&name).map_err(LookupError::Failed)?;
-        Ok(
-            match Box::pin(self.query(&name, wire, RecordType::PTR)).await? {
-                Answer::Records(records) => Answer::Records(
-                    records
-                        .into_iter()
-                        .filter_map(|data| match data {
-                            RData::PTR(PTR(target)) => Some(display_name(&target)),
-                            _ => None,
-                        })
-                        .collect(),
-                ),
-                Answer::NoData => Answer::NoData,
-                Answer::NxDomain => Answer::NxDomain,
-            },
-        )
+        Ok(Box::pin(self.query(&name, wire, RecordType::PTR))
+            .await?
+            .filter_map(rdata::ptr))
     }
 
     async fn cname(&self, name: &str) -> LookupResult<String> {
@@ -398,19 +364,11 @@ impl Lookup for StubLookup {
     }
 
     async fn ns(&self, name: &str) -> LookupResult<String> {
-        self.typed(name, RecordType::NS, |data| match data {
-            RData::NS(NS(target)) => Some(display_name(&target)),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::NS, rdata::ns).await
     }
 
     async fn soa(&self, name: &str) -> LookupResult<u32> {
-        self.typed(name, RecordType::SOA, |data| match data {
-            RData::SOA(soa) => Some(soa.serial),
-            _ => None,
-        })
-        .await
+        self.typed(name, RecordType::SOA, rdata::soa_serial).await
     }
 }
 
