@@ -13,22 +13,36 @@ use serde::Serialize;
 
 /// A parsed SPF record: the terms after `v=spf1`, in source order.
 ///
-/// `offsets[i]` is the 0-based byte offset of `terms[i]` in the text that
-/// was parsed; it locates error carets and lint findings. Two records are
-/// equal when their terms are equal, wherever the terms stood in the source.
+/// Each term keeps the 0-based byte offset at which it stood in the text
+/// that was parsed; it locates error carets and lint findings. Two records
+/// are equal when their terms are equal, wherever the terms stood in the
+/// source.
 ///
 /// RFC 7208 §4.6, §12 (`record = version terms *SP`).
 #[derive(Debug, Clone, Default)]
 pub struct Record {
-    /// The directives and modifiers, in the order written.
-    pub terms: Vec<Term>,
-    /// Byte offset of each term in the parsed text (same length as `terms`).
-    pub offsets: Vec<usize>,
+    /// The directives and modifiers, in the order written, with their offsets.
+    pub terms: Vec<TermAt>,
+}
+
+/// One term of a [`Record`] and where it stood in the parsed text.
+///
+/// Kept together in one list, so that parsing a record allocates once for
+/// its terms and their offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermAt {
+    /// The directive or modifier.
+    pub term: Term,
+    /// Byte offset of the term in the parsed text.
+    pub offset: usize,
 }
 
 impl PartialEq for Record {
     fn eq(&self, other: &Self) -> bool {
-        self.terms == other.terms
+        self.terms
+            .iter()
+            .map(|t| &t.term)
+            .eq(other.terms.iter().map(|t| &t.term))
     }
 }
 
@@ -37,35 +51,49 @@ impl Eq for Record {}
 impl Record {
     /// Builds a record from terms alone, with offsets as `Display` would place them.
     pub fn new(terms: Vec<Term>) -> Self {
-        let mut offsets = Vec::with_capacity(terms.len());
         let mut at = "v=spf1".len();
-        for term in &terms {
-            at += 1;
-            offsets.push(at);
-            at += term.to_string().len();
-        }
-        Record { terms, offsets }
+        let terms = terms
+            .into_iter()
+            .map(|term| {
+                at += 1;
+                let offset = at;
+                at += term.to_string().len();
+                TermAt { term, offset }
+            })
+            .collect();
+        Record { terms }
+    }
+
+    /// The byte offset of each term in the parsed text, in order.
+    pub fn offsets(&self) -> impl Iterator<Item = usize> {
+        self.terms.iter().map(|t| t.offset)
     }
 
     /// The directives, in order, with their term index.
     pub fn directives(&self) -> impl Iterator<Item = (usize, &Directive)> {
-        self.terms.iter().enumerate().filter_map(|(i, t)| match t {
-            Term::Directive(d) => Some((i, d)),
-            Term::Modifier(_) => None,
-        })
+        self.terms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match &t.term {
+                Term::Directive(d) => Some((i, d)),
+                Term::Modifier(_) => None,
+            })
     }
 
     /// The `redirect=` target and its term index, if the record has one.
     pub fn redirect(&self) -> Option<(usize, &MacroString)> {
-        self.terms.iter().enumerate().find_map(|(i, t)| match t {
-            Term::Modifier(Modifier::Redirect(target)) => Some((i, target)),
-            _ => None,
-        })
+        self.terms
+            .iter()
+            .enumerate()
+            .find_map(|(i, t)| match &t.term {
+                Term::Modifier(Modifier::Redirect(target)) => Some((i, target)),
+                _ => None,
+            })
     }
 
     /// The `exp=` domain-spec, if the record has one.
     pub fn explanation(&self) -> Option<&MacroString> {
-        self.terms.iter().find_map(|t| match t {
+        self.terms.iter().find_map(|t| match &t.term {
             Term::Modifier(Modifier::Explanation(target)) => Some(target),
             _ => None,
         })
@@ -431,7 +459,7 @@ impl fmt::Display for SpfResult {
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("v=spf1")?;
-        for term in &self.terms {
+        for TermAt { term, .. } in &self.terms {
             write!(f, " {term}")?;
         }
         Ok(())

@@ -20,7 +20,7 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Serialize, Serializer};
 
 use super::ast::{
-    MacroItem, MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term,
+    MacroItem, MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term, TermAt,
 };
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation};
@@ -203,7 +203,7 @@ pub struct TermText {
 impl TermText {
     /// The term.
     pub fn term(&self) -> &Term {
-        &self.record.terms[self.index]
+        &self.record.terms[self.index].term
     }
 }
 
@@ -637,7 +637,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         depth: usize,
         explain: bool,
     ) -> Outcome {
-        for (index, term) in record.terms.iter().enumerate() {
+        for (index, TermAt { term, .. }) in record.terms.iter().enumerate() {
             let Term::Directive(directive) = term else {
                 continue;
             };

@@ -17,7 +17,7 @@ use std::pin::Pin;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
-use super::ast::{Mechanism, Modifier, Qualifier, Record, Term};
+use super::ast::{Mechanism, Modifier, Qualifier, Record, Term, TermAt};
 use super::parse::{is_spf_record, parse};
 use crate::dns::{Answer, Lookup, LookupError};
 
@@ -144,7 +144,7 @@ pub fn dns_querying_terms(record: &Record) -> usize {
     let end = record.all_index().unwrap_or(record.terms.len());
     let mechanisms = record.terms[..end]
         .iter()
-        .filter(|t| matches!(t, Term::Directive(d) if d.mechanism.queries_dns()))
+        .filter(|t| matches!(&t.term, Term::Directive(d) if d.mechanism.queries_dns()))
         .count();
     let redirect = usize::from(record.all_index().is_none() && record.redirect().is_some());
     mechanisms + redirect
@@ -263,8 +263,8 @@ fn record_findings(record: &Record, profile: &Profile) -> Vec<LintFinding> {
     let mut out = Vec::new();
     let all_index = record.all_index();
     let mut includes = HashSet::new();
-    for (i, term) in record.terms.iter().enumerate() {
-        let column = record.offsets.get(i).map_or(1, |o| o + 1);
+    for (i, TermAt { term, offset }) in record.terms.iter().enumerate() {
+        let column = offset + 1;
         match term {
             Term::Directive(d) => {
                 if all_index.is_some_and(|a| i > a) {
@@ -778,8 +778,8 @@ impl<L: Lookup> Linter<'_, L> {
         let mut own = 0;
         let mut branches = Vec::new();
         let end = record.all_index().unwrap_or(record.terms.len());
-        for (i, term) in record.terms[..end].iter().enumerate() {
-            let column = record.offsets.get(i).map_or(1, |o| o + 1);
+        for TermAt { term, offset } in &record.terms[..end] {
+            let column = offset + 1;
             let Term::Directive(directive) = term else {
                 continue;
             };
@@ -834,8 +834,8 @@ impl<L: Lookup> Linter<'_, L> {
         if record.all_index().is_none()
             && let Some((i, spec)) = record.redirect()
         {
-            let column = record.offsets.get(i).map_or(1, |o| o + 1);
-            let term = &record.terms[i];
+            let TermAt { term, offset } = &record.terms[i];
+            let column = offset + 1;
             match spec.as_literal() {
                 Some(target) => {
                     let target = target.trim_end_matches('.').to_owned();

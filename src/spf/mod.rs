@@ -13,7 +13,7 @@ mod parse;
 
 pub use ast::{
     Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
-    Qualifier, Record, SpfResult, Term,
+    Qualifier, Record, SpfResult, Term, TermAt,
 };
 pub use eval::{
     CheckParams, Config, Detail, Evaluation, Reason, TermOutcome, TermText, Trace, TraceDomain,

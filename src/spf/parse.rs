@@ -15,7 +15,7 @@ use nom::{Err as NomErr, IResult, Parser};
 
 use super::ast::{
     Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
-    Qualifier, Record, Term,
+    Qualifier, Record, Term, TermAt,
 };
 
 /// What is wrong with a record, and what would have been accepted.
@@ -266,7 +266,7 @@ pub fn parse(text: &str) -> Result<Record, ParseError> {
     })?;
     let mut seen_redirect = false;
     let mut seen_exp = false;
-    for (term, offset) in out.terms.iter().zip(&mut out.offsets) {
+    for TermAt { term, offset } in &mut out.terms {
         // `terms` left the length of the input from each term on.
         *offset = text.len() - *offset;
         let seen = match term {
@@ -310,7 +310,7 @@ pub fn is_spf_record(text: &[u8]) -> bool {
 
 /// `record = version terms *SP`
 ///
-/// The record's `offsets` hold, for now, the length of the input from each
+/// The record's term offsets hold, for now, the length of the input from each
 /// term on; [`parse`] turns them into offsets from the start.
 fn record(input: &str) -> PResult<'_, Record> {
     let (rest, ()) = version(input)?;
@@ -334,7 +334,6 @@ fn terms(mut input: &str) -> PResult<'_, Record> {
     // first cost more than the occasional growth of a long record.
     let mut out = Record {
         terms: Vec::with_capacity(8),
-        offsets: Vec::with_capacity(8),
     };
     loop {
         // `version` and each term end at a space or at the end.
@@ -351,8 +350,10 @@ fn terms(mut input: &str) -> PResult<'_, Record> {
             let text = &rest[..rest.len() - after.len()];
             return fail(rest, char_error(text, after));
         }
-        out.terms.push(term);
-        out.offsets.push(rest.len());
+        out.terms.push(TermAt {
+            term,
+            offset: rest.len(),
+        });
         input = after;
     }
 }
@@ -985,7 +986,7 @@ mod tests {
     #[test]
     fn offsets_point_at_terms() {
         let r = parse("v=spf1  a   -all x=y").unwrap();
-        assert_eq!(r.offsets, vec![8, 12, 17]);
+        assert_eq!(r.offsets().collect::<Vec<_>>(), [8, 12, 17]);
     }
 
     #[test]
