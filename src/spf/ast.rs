@@ -268,35 +268,85 @@ pub enum Modifier {
 ///
 /// Adjacent literal text is kept as one [`MacroItem::Literal`]; [`MacroString::new`]
 /// merges neighbours so equal text always gives equal items.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct MacroString {
-    /// The parts, in order.
-    pub items: Vec<MacroItem>,
+    parts: Parts,
 }
+
+/// The items of a [`MacroString`]: a single one, as most domain-specs are,
+/// is held without a list of its own.
+#[derive(Debug, Clone)]
+enum Parts {
+    One(MacroItem),
+    Many(Vec<MacroItem>),
+}
+
+impl Default for Parts {
+    fn default() -> Self {
+        Parts::Many(Vec::new())
+    }
+}
+
+impl PartialEq for MacroString {
+    fn eq(&self, other: &Self) -> bool {
+        self.items() == other.items()
+    }
+}
+
+impl Eq for MacroString {}
 
 impl MacroString {
     /// Builds a macro-string, merging adjacent literals and dropping empty ones.
     pub fn new(items: Vec<MacroItem>) -> Self {
-        let mut merged: Vec<MacroItem> = Vec::with_capacity(items.len());
+        let mut merged = MacroString::default();
         for item in items {
-            match (merged.last_mut(), item) {
+            match (merged.items_mut().last_mut(), item) {
                 (_, MacroItem::Literal(text)) if text.is_empty() => {}
                 (Some(MacroItem::Literal(prev)), MacroItem::Literal(text)) => prev.push_str(&text),
                 (_, item) => merged.push(item),
             }
         }
-        MacroString { items: merged }
+        merged
+    }
+
+    /// The parts, in order.
+    pub fn items(&self) -> &[MacroItem] {
+        match &self.parts {
+            Parts::One(item) => std::slice::from_ref(item),
+            Parts::Many(items) => items,
+        }
+    }
+
+    fn items_mut(&mut self) -> &mut [MacroItem] {
+        match &mut self.parts {
+            Parts::One(item) => std::slice::from_mut(item),
+            Parts::Many(items) => items,
+        }
+    }
+
+    /// Appends `item` as it is, without merging it into a literal before it.
+    pub(crate) fn push(&mut self, item: MacroItem) {
+        self.parts = match std::mem::take(&mut self.parts) {
+            Parts::Many(items) if items.is_empty() => Parts::One(item),
+            Parts::Many(mut items) => {
+                items.push(item);
+                Parts::Many(items)
+            }
+            Parts::One(first) => Parts::Many(vec![first, item]),
+        };
     }
 
     /// True when the string holds at least one `%{…}` macro.
     pub fn has_macros(&self) -> bool {
-        self.items.iter().any(|i| matches!(i, MacroItem::Macro(_)))
+        self.items()
+            .iter()
+            .any(|i| matches!(i, MacroItem::Macro(_)))
     }
 
     /// The text when the string holds no `%{…}` macro (escapes resolved).
     pub fn as_literal(&self) -> Option<String> {
         let mut out = String::new();
-        for item in &self.items {
+        for item in self.items() {
             match item {
                 MacroItem::Literal(text) => out.push_str(text),
                 MacroItem::Percent => out.push('%'),
@@ -542,7 +592,7 @@ impl fmt::Display for Modifier {
 
 impl fmt::Display for MacroString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for item in &self.items {
+        for item in self.items() {
             item.fmt(f)?;
         }
         Ok(())

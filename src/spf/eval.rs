@@ -991,7 +991,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     /// A domain-spec without macros is taken as written, without a pass
     /// through the expander.
     async fn expand_target(&mut self, spec: &MacroString, domain: &str) -> TraceDomain {
-        if let [MacroItem::Literal(text)] = spec.items.as_slice() {
+        if let [MacroItem::Literal(text)] = spec.items() {
             let name = text.strip_suffix('.').unwrap_or(text);
             if name.len() <= macros::MAX_DOMAIN_LEN {
                 return TraceDomain::from(name);

@@ -38,7 +38,7 @@ pub struct MacroEnv<'a> {
 
 /// True when `spec` uses `letter` in any macro.
 pub fn uses_letter(spec: &MacroString, letter: MacroLetter) -> bool {
-    spec.items
+    spec.items()
         .iter()
         .any(|i| matches!(i, MacroItem::Macro(m) if m.letter == letter))
 }
@@ -46,7 +46,7 @@ pub fn uses_letter(spec: &MacroString, letter: MacroLetter) -> bool {
 /// Expands every macro of `spec` (RFC 7208 §7.3, §7.4).
 pub fn expand(spec: &MacroString, env: &MacroEnv<'_>) -> String {
     let mut out = String::new();
-    for item in &spec.items {
+    for item in spec.items() {
         match item {
             MacroItem::Literal(text) => out.push_str(text),
             MacroItem::Percent => out.push('%'),

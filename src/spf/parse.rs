@@ -746,7 +746,7 @@ fn name_char(c: char) -> bool {
 /// `domain-spec = macro-string domain-end`
 fn domain_spec(input: &str) -> PResult<'_, MacroString> {
     let (rest, spec) = macro_string(MacroContext::Record)(input)?;
-    if spec.items.is_empty() {
+    if spec.items().is_empty() {
         return fail(input, char_error("", input));
     }
     if !domain_end(&spec) {
@@ -761,7 +761,7 @@ fn domain_spec(input: &str) -> PResult<'_, MacroString> {
 /// Checked on the parsed macro-string: it ends in a macro-expand, or its
 /// last literal ends in `.toplabel` with an optional final dot.
 fn domain_end(spec: &MacroString) -> bool {
-    match spec.items.last() {
+    match spec.items().last() {
         Some(MacroItem::Literal(text)) => {
             let text = text.strip_suffix('.').unwrap_or(text);
             text.rsplit_once('.').is_some_and(|(_, top)| toplabel(top))
@@ -798,11 +798,11 @@ fn explain_string(input: &str) -> PResult<'_, MacroString> {
 /// `macro-string = *( macro-expand / macro-literal )`
 fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroString> {
     move |mut input| {
-        let mut items = Vec::new();
+        let mut spec = MacroString::default();
         loop {
             if input.starts_with('%') {
                 let (rest, item) = macro_expand(context)(input)?;
-                items.push(item);
+                spec.push(item);
                 input = rest;
                 continue;
             }
@@ -813,9 +813,9 @@ fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroStri
             if text.is_empty() {
                 // The loop never yields two literals in a row or an empty one, so
                 // the merging of `MacroString::new` has nothing to do.
-                return Ok((input, MacroString { items }));
+                return Ok((input, spec));
             }
-            items.push(MacroItem::Literal(text.to_owned()));
+            spec.push(MacroItem::Literal(text.to_owned()));
             input = rest;
         }
     }
