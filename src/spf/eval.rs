@@ -377,7 +377,10 @@ pub enum Reason {
         count: usize,
     },
     /// The record does not follow the grammar (§4.6, §12).
-    Syntax(ParseError),
+    ///
+    /// Boxed: the error is large and rare, and every trace step would
+    /// otherwise carry its size.
+    Syntax(Box<ParseError>),
     /// A directive matched; its qualifier gives the result (§4.6.2).
     Matched(TermText),
     /// Nothing matched and there is no `redirect=` (§4.7).
@@ -576,7 +579,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let record = match parsed {
             Ok(record) => Arc::new(record),
             Err(e) => {
-                let reason = Reason::Syntax(e);
+                let reason = Reason::Syntax(Box::new(e));
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
