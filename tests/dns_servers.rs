@@ -106,10 +106,6 @@ fn all_zones() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn borrowed<'a>(zones: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    zones.iter().map(|(o, z)| (*o, z.as_str())).collect()
-}
-
 #[test]
 fn checkzone_accepts_every_fixture_zone() {
     for (origin, zone) in all_zones() {
@@ -278,28 +274,28 @@ fn check_reverse(addr: SocketAddr) {
 #[test]
 fn nsd_serves_the_forward_zone_byte_exact() {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones[..1]));
+    let nsd = Nsd::start(&zones[..1]);
     check_forward(nsd.addr());
 }
 
 #[test]
 fn bind_serves_the_forward_zone_byte_exact() {
     let zones = all_zones();
-    let bind = Bind::start(&borrowed(&zones[..1]));
+    let bind = Bind::start(&zones[..1]);
     check_forward(bind.addr());
 }
 
 #[test]
 fn nsd_serves_ipv6_reverse_and_classless_zones() {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones[1..]));
+    let nsd = Nsd::start(&zones[1..]);
     check_reverse(nsd.addr());
 }
 
 #[test]
 fn bind_serves_ipv6_reverse_and_classless_zones() {
     let zones = all_zones();
-    let bind = Bind::start(&borrowed(&zones[1..]));
+    let bind = Bind::start(&zones[1..]);
     check_reverse(bind.addr());
 }
 
@@ -307,9 +303,9 @@ fn bind_serves_ipv6_reverse_and_classless_zones() {
 fn classless_answers_differ_between_servers_as_measured() {
     // formats.md §5.7: NSD adds the child's PTR after the CNAME, BIND does not
     let zones = all_zones();
-    let zones = borrowed(&zones[2..]);
-    let nsd = Nsd::start(&zones);
-    let bind = Bind::start(&zones);
+    let zones = &zones[2..];
+    let nsd = Nsd::start(zones);
+    let bind = Bind::start(zones);
     let owner = "65.100.51.198.in-addr.arpa";
     let types = |addr| {
         support::query(addr, owner, "PTR")
@@ -402,9 +398,9 @@ fn free_port_never_repeats_within_a_process() {
 #[test]
 fn servers_release_their_port_when_dropped() {
     let zones = all_zones();
-    let zones = borrowed(&zones[..1]);
-    let nsd = Nsd::start(&zones);
-    let bind = Bind::start(&zones);
+    let zones = &zones[..1];
+    let nsd = Nsd::start(zones);
+    let bind = Bind::start(zones);
     let ports = [nsd.port(), bind.port()];
     assert!(nsd.log().contains("nsd started"), "{}", nsd.log());
     assert!(bind.log().contains("all zones loaded"), "{}", bind.log());

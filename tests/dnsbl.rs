@@ -39,11 +39,7 @@ fn serve() -> support::Nsd {
             (zone.to_string(), std::fs::read_to_string(path).unwrap())
         })
         .collect();
-    let zones: Vec<(&str, &str)> = texts
-        .iter()
-        .map(|(z, t)| (z.as_str(), t.as_str()))
-        .collect();
-    support::Nsd::start(&zones)
+    support::Nsd::start(&texts)
 }
 
 fn dnsbl(server: &str, extra: &[&str]) -> Output {

@@ -52,6 +52,16 @@ struct Generated {
     inventory: PathBuf,
 }
 
+impl Generated {
+    /// Each zone behind a test SOA and NS, ready to serve.
+    fn wrapped(&self) -> Vec<(String, String)> {
+        self.zones
+            .iter()
+            .map(|(origin, text)| (origin.clone(), support::wrap_zone(origin, text)))
+            .collect()
+    }
+}
+
 fn generate(inventory: &Path) -> Generated {
     let zones = support::generated_zones(inventory);
     let loaded = Inventory::load(inventory).unwrap();
@@ -168,16 +178,7 @@ fn nsd_serves_exactly_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     for inventory in inventories(dir.path()) {
         let generated = generate(&inventory);
-        let wrapped: Vec<(String, String)> = generated
-            .zones
-            .iter()
-            .map(|(origin, text)| (origin.clone(), support::wrap_zone(origin, text)))
-            .collect();
-        let zones: Vec<(&str, &str)> = wrapped
-            .iter()
-            .map(|(o, t)| (o.as_str(), t.as_str()))
-            .collect();
-        let nsd = support::Nsd::start(&zones);
+        let nsd = support::Nsd::start(&generated.wrapped());
         assert_served(
             nsd.addr(),
             &generated.plan,
@@ -190,16 +191,7 @@ fn nsd_serves_exactly_the_plan() {
 fn bind_serves_exactly_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     let generated = generate(&fixture("corner.yaml", &corner_inventory(), dir.path()));
-    let wrapped: Vec<(String, String)> = generated
-        .zones
-        .iter()
-        .map(|(origin, text)| (origin.clone(), support::wrap_zone(origin, text)))
-        .collect();
-    let zones: Vec<(&str, &str)> = wrapped
-        .iter()
-        .map(|(o, t)| (o.as_str(), t.as_str()))
-        .collect();
-    let bind = support::Bind::start(&zones);
+    let bind = support::Bind::start(&generated.wrapped());
     assert_served(bind.addr(), &generated.plan, "bind corner.yaml");
     // The chained record really was split into several strings and parts.
     let apex = support::query_txt(bind.addr(), "example.net");
@@ -226,11 +218,7 @@ fn nsupdate_scripts_replace_stale_records_on_a_tsig_bind() {
             (origin.clone(), support::wrap_zone(origin, extra))
         })
         .collect();
-    let zones: Vec<(&str, &str)> = stale
-        .iter()
-        .map(|(o, t)| (o.as_str(), t.as_str()))
-        .collect();
-    let bind = support::Bind::start_dynamic(&zones);
+    let bind = support::Bind::start_dynamic(&stale);
     let out = dir.path().join("updates");
     let output = Command::new(BIN)
         .args([

@@ -191,10 +191,6 @@ fn all_zones() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn borrowed<'a>(zones: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    zones.iter().map(|(o, z)| (*o, z.as_str())).collect()
-}
-
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
 }
@@ -223,7 +219,7 @@ fn fixture_zones_pass_both_validators() {
 
 fn nsd_answers_come_back_typed_and_byte_exact<L: Lookup>(open: Open<L>) {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones));
+    let nsd = Nsd::start(&zones);
     let dns = open(&[nsd.addr()], ResolverSettings::default());
     run(async {
         assert_eq!(
@@ -298,7 +294,7 @@ fn nsd_answers_come_back_typed_and_byte_exact<L: Lookup>(open: Open<L>) {
 
 fn nsd_nxdomain_and_no_data_are_kept_apart_for_every_type<L: Lookup>(open: Open<L>) {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones));
+    let nsd = Nsd::start(&zones);
     let dns = open(&[nsd.addr()], ResolverSettings::default());
     run(async {
         let missing = "nonexistent.example.com";
@@ -326,7 +322,7 @@ fn nsd_nxdomain_and_no_data_are_kept_apart_for_every_type<L: Lookup>(open: Open<
 
 fn nsd_cname_chains_are_followed_and_loops_fail<L: Lookup>(open: Open<L>) {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones));
+    let nsd = Nsd::start(&zones);
     let dns = open(&[nsd.addr()], ResolverSettings::default());
     run(async {
         // www → alias → mail
@@ -355,7 +351,7 @@ fn nsd_cname_chains_are_followed_and_loops_fail<L: Lookup>(open: Open<L>) {
 
 fn nsd_rfc2317_names_with_a_slash_work<L: Lookup>(open: Open<L>) {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones));
+    let nsd = Nsd::start(&zones);
     let dns = open(&[nsd.addr()], ResolverSettings::default());
     run(async {
         // NSD sends the CNAME and the child's PTR in one answer
@@ -395,7 +391,7 @@ fn nsd_rfc2317_names_with_a_slash_work<L: Lookup>(open: Open<L>) {
 
 fn bind_cname_only_answer_is_chased_into_the_rfc2317_child<L: Lookup>(open: Open<L>) {
     let zones = all_zones();
-    let bind = Bind::start(&borrowed(&zones[2..]));
+    let bind = Bind::start(&zones[2..]);
     let owner = "65.100.51.198.in-addr.arpa";
     let types: Vec<String> = support::query(bind.addr(), owner, "PTR")
         .answer
@@ -424,7 +420,7 @@ fn bind_cname_only_answer_is_chased_into_the_rfc2317_child<L: Lookup>(open: Open
 
 fn a_large_txt_rrset_is_fetched_whole_over_tcp<L: Lookup>(open: Open<L>) {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones[..1]));
+    let nsd = Nsd::start(&zones[..1]);
     // over UDP with a 1232-octet buffer the answer is truncated
     let udp_only = support::tool("dig");
     let output = std::process::Command::new(udp_only)
@@ -503,14 +499,9 @@ fn chain_zones() -> Vec<(String, String)> {
 }
 
 fn bind_cname_chains_across_zones_end_in_records_or_an_error<L: Lookup>(open: Open<L>) {
-    let zones = chain_zones();
-    let mut served: Vec<(&str, &str)> = zones
-        .iter()
-        .map(|(o, z)| (o.as_str(), z.as_str()))
-        .collect();
-    let forward = forward_zone();
-    served.push((FORWARD, &forward));
-    let bind = Bind::start(&served);
+    let mut zones = chain_zones();
+    zones.push((FORWARD.to_owned(), forward_zone()));
+    let bind = Bind::start(&zones);
     let dns = open(&[bind.addr()], ResolverSettings::default());
     run(async {
         // seven hops: followed to the end
@@ -800,7 +791,7 @@ fn a_silent_server_is_a_timeout_within_the_configured_time<L: Lookup>(open: Open
 fn a_silent_server_beside_a_working_one_does_not_hide_it<L: Lookup>(open: Open<L>) {
     let silent = Responder::start(Reply::Silence);
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones[..1]));
+    let nsd = Nsd::start(&zones[..1]);
     let dns = open(&[silent.addr, nsd.addr()], quick());
     run(async {
         for round in 0..3 {
@@ -848,7 +839,7 @@ fn servfail_and_refused_are_failures_that_name_the_rcode<L: Lookup>(open: Open<L
 
 fn an_error_response_does_not_hide_a_good_server<L: Lookup>(open: Open<L>) {
     let zones = all_zones();
-    let nsd = Nsd::start(&borrowed(&zones[..1]));
+    let nsd = Nsd::start(&zones[..1]);
     let servfail = Responder::start(Reply::Rcode(2));
     let refused = Responder::start(Reply::Rcode(5));
     let expected = [

@@ -97,12 +97,7 @@ impl World {
         for (origin, text) in &self.zones {
             support::checkzone(origin, text).unwrap();
         }
-        let zones: Vec<(&str, &str)> = self
-            .zones
-            .iter()
-            .map(|(o, t)| (o.as_str(), t.as_str()))
-            .collect();
-        Nsd::start(&zones)
+        Nsd::start(&self.zones)
     }
 
     /// The wrapped zones as files, for `--zone-file`.
@@ -226,12 +221,7 @@ fn generated_zones_served_by_bind_verify_clean() {
     // BIND answers the RFC 2317 parent with the CNAME alone (formats.md
     // §5.7): the PTR in the child zone is reached by following it.
     let world = World::new();
-    let zones: Vec<(&str, &str)> = world
-        .zones
-        .iter()
-        .map(|(o, t)| (o.as_str(), t.as_str()))
-        .collect();
-    let bind = support::Bind::start(&zones);
+    let bind = support::Bind::start(&world.zones);
     let (output, report) = verify(
         &world.inventory,
         &["--nameserver", &bind.addr().to_string(), "--timeout", "20"],

@@ -33,10 +33,6 @@ fn serve(inventory: &Path, extra: &str) -> support::Nsd {
         "reports.example.net".to_owned(),
         support::wrap_zone("reports.example.net", ""),
     ));
-    let zones: Vec<(&str, &str)> = zones
-        .iter()
-        .map(|(o, t)| (o.as_str(), t.as_str()))
-        .collect();
     support::Nsd::start(&zones)
 }
 

@@ -87,6 +87,14 @@ struct ZoneFile {
 /// Writes each zone to `dir/zones/NN-NAME.zone`, `/` turned into `-`.
 ///
 /// The index keeps `64/26.…` and `64-26.…` apart in one server.
+/// `(origin, text)` pairs as borrowed strings, whatever the callers hold.
+fn as_strs<O: AsRef<str>, T: AsRef<str>>(zones: &[(O, T)]) -> Vec<(&str, &str)> {
+    zones
+        .iter()
+        .map(|(origin, text)| (origin.as_ref(), text.as_ref()))
+        .collect()
+}
+
 fn write_zones(dir: &Path, zones: &[(&str, &str)]) -> Vec<ZoneFile> {
     let zone_dir = dir.join("zones");
     fs::create_dir_all(&zone_dir).expect("create zones directory");
@@ -259,7 +267,8 @@ pub struct Nsd {
 impl Nsd {
     /// Starts NSD with `(origin, zone text)` pairs; panics with NSD's log if
     /// it does not answer for every zone within 10 s.
-    pub fn start(zones: &[(&str, &str)]) -> Nsd {
+    pub fn start<O: AsRef<str>, T: AsRef<str>>(zones: &[(O, T)]) -> Nsd {
+        let zones = &as_strs(zones);
         for tool in ["nsd", "nsd-checkconf", "dig"] {
             tools::tool(tool);
         }
@@ -321,15 +330,15 @@ pub struct Bind {
 impl Bind {
     /// Starts `named` with `(origin, zone text)` pairs, static zones; panics
     /// with BIND's log if it does not answer for every zone within 10 s.
-    pub fn start(zones: &[(&str, &str)]) -> Bind {
-        Bind::launch(zones, false)
+    pub fn start<O: AsRef<str>, T: AsRef<str>>(zones: &[(O, T)]) -> Bind {
+        Bind::launch(&as_strs(zones), false)
     }
 
     /// Like [`Bind::start`], but every zone accepts RFC 2136 updates signed
     /// with a fresh `hmac-sha256` TSIG key (`formats.md` §4.8); journals go
     /// beside the zone files in the server's own directory.
-    pub fn start_dynamic(zones: &[(&str, &str)]) -> Bind {
-        Bind::launch(zones, true)
+    pub fn start_dynamic<O: AsRef<str>, T: AsRef<str>>(zones: &[(O, T)]) -> Bind {
+        Bind::launch(&as_strs(zones), true)
     }
 
     fn launch(zones: &[(&str, &str)], dynamic: bool) -> Bind {
