@@ -95,6 +95,9 @@ pub struct PlanError {
     pub path: String,
     /// What is wrong and what to do.
     pub message: String,
+    /// The server whose `helo:` name cannot be published, when that is
+    /// the problem (verify diagnoses such names instead of refusing them).
+    pub unpublishable_helo: Option<usize>,
 }
 
 /// Plans every record of `inventory`. Fails when the inventory, valid on
@@ -117,6 +120,7 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
             Err(err) => errors.push(PlanError {
                 path: format!("domains[{i}]"),
                 message: err.message,
+                unpublishable_helo: None,
             }),
         }
         if let Some(dmarc) = &domain.dmarc {
@@ -183,6 +187,7 @@ impl<'a> Builder<'a> {
                 Err(message) => errors.push(PlanError {
                     path: format!("servers[{index}].helo"),
                     message,
+                    unpublishable_helo: Some(index),
                 }),
             }
         }
@@ -266,6 +271,7 @@ impl<'a> Builder<'a> {
                 self.replace_txt(&owner, ttl, "v=DMARC1");
             } else {
                 self.warnings.push(PlanError {
+                    unpublishable_helo: None,
                     path: format!("domains[{index}].dmarc"),
                     message: format!(
                         "reports go to `{report_domain}`, which is not one of your zones: its operator must publish `{owner}. TXT \"v=DMARC1\"` (RFC 7489 §7.1) or receivers will not send the reports"

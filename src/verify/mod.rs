@@ -171,12 +171,10 @@ pub fn without_unpublishable_helo(inventory: &Inventory) -> Option<Inventory> {
     let mut cleaned = inventory.clone();
     let mut changed = false;
     for error in errors {
-        let index = error
-            .path
-            .strip_prefix("servers[")
-            .and_then(|rest| rest.strip_suffix("].helo"))
-            .and_then(|i| i.parse::<usize>().ok());
-        if let Some(server) = index.and_then(|i| cleaned.servers.get_mut(i)) {
+        if let Some(server) = error
+            .unpublishable_helo
+            .and_then(|i| cleaned.servers.get_mut(i))
+        {
             server.helo = None;
             changed = true;
         }
