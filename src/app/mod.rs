@@ -176,7 +176,14 @@ fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error>
         }
         Some(dir) => write_zone_files(&plan, renderer.as_ref(), dir, streams)?,
     }
+    drop_in_background((plan, inventory));
     Ok(exit::OK)
+}
+
+/// Frees `value` on a thread of its own, so that the process can end
+/// without first making hundreds of thousands of deallocations.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// The renderer `args` ask for; a `--template` file is read and compiled

@@ -1,10 +1,10 @@
 //! Raw inventory → [`Inventory`], collecting every problem with its place.
 
-use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::raw::{self, RawDmarc, RawDomain, RawInventory, RawServer};
@@ -285,8 +285,9 @@ impl Checker<'_> {
 
     fn servers(&mut self, raw: &[RawServer]) -> Vec<Server> {
         let mut servers = Vec::new();
-        let mut hostnames: HashMap<String, usize> = HashMap::new();
-        let mut owners: HashMap<IpAddr, AddressSlot> = HashMap::new();
+        let mut hostnames: HashMap<String, usize> = HashMap::with_capacity(raw.len());
+        let addresses = raw.iter().map(|s| s.ipv4.len() + s.ipv6.len()).sum();
+        let mut owners: HashMap<IpAddr, AddressSlot> = HashMap::with_capacity(addresses);
         for (i, server) in raw.iter().enumerate() {
             let servers_key = KeyPath::ROOT.key("servers");
             let path = servers_key.index(i);

@@ -4,9 +4,12 @@
 pub mod reverse;
 pub mod spf_text;
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::ops::Range;
 
+use foldhash::{HashMap, HashMapExt};
 use ipnet::{IpNet, Ipv4Net};
 
 pub use crate::dns::RecordData;
@@ -136,8 +139,10 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
 
 struct Builder<'a> {
     inventory: &'a Inventory,
-    /// Forward records other than TXT.
-    forward: Vec<Record>,
+    /// Index in `inventory.zones` of each forward zone's name.
+    zone_index: HashMap<&'a str, usize>,
+    /// Forward records other than TXT, by index of their zone.
+    forward: Vec<Vec<Record>>,
     /// The one TXT record of each owner (RFC 7208 §3.2).
     txt: HashMap<String, Record>,
     /// Reverse records by zone network.
@@ -165,7 +170,13 @@ impl<'a> Builder<'a> {
     fn new(inventory: &'a Inventory) -> Self {
         Builder {
             inventory,
-            forward: Vec::new(),
+            zone_index: inventory
+                .zones
+                .iter()
+                .enumerate()
+                .map(|(i, zone)| (zone.as_str(), i))
+                .collect(),
+            forward: vec![Vec::new(); inventory.zones.len()],
             txt: HashMap::new(),
             reverse: BTreeMap::new(),
             warnings: Vec::new(),
@@ -192,12 +203,17 @@ impl<'a> Builder<'a> {
             }
         }
         for name in &names {
-            for ip in &server.ipv4 {
-                self.add_forward(name, ttl, RecordData::A(*ip));
-            }
-            for ip in &server.ipv6 {
-                self.add_forward(name, ttl, RecordData::Aaaa(*ip));
-            }
+            let zone = &mut self.forward[zone_of(&self.zone_index, name)];
+            let addresses = server
+                .ipv4
+                .iter()
+                .map(|&ip| RecordData::A(ip))
+                .chain(server.ipv6.iter().map(|&ip| RecordData::Aaaa(ip)));
+            zone.extend(addresses.map(|data| Record {
+                owner: name.clone(),
+                ttl,
+                data,
+            }));
             // RFC 7208 §2.3: an SPF record for the HELO identity.
             self.replace_txt(name, ttl, "v=spf1 a -all");
         }
@@ -281,14 +297,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn add_forward(&mut self, owner: &str, ttl: u32, data: RecordData) {
-        self.forward.push(Record {
-            owner: owner.to_owned(),
-            ttl,
-            data,
-        });
-    }
-
     /// Sets the one TXT record of `owner` (RFC 7208 §3.2: one SPF record per
     /// name); a domain's record replaces the HELO record at the same name.
     fn replace_txt(&mut self, owner: &str, ttl: u32, text: &str) {
@@ -319,7 +327,7 @@ impl<'a> Builder<'a> {
             .entry(zone_key(zone, false))
             .or_default()
             .push(Record {
-                owner: owner.clone(),
+                owner,
                 ttl,
                 data: RecordData::Ptr(hostname.to_owned()),
             });
@@ -352,26 +360,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(self) -> Plan {
-        let zone_index: HashMap<&str, usize> = self
-            .inventory
-            .zones
-            .iter()
-            .enumerate()
-            .map(|(i, zone)| (zone.as_str(), i))
-            .collect();
-        let mut by_zone: BTreeMap<usize, Vec<Record>> = BTreeMap::new();
-        for record in self.forward.into_iter().chain(self.txt.into_values()) {
-            // The longest zone containing the owner.
-            let zone = names::suffixes(&record.owner)
-                .find_map(|suffix| zone_index.get(suffix).copied())
-                .expect("validation placed every owner in a zone");
-            by_zone.entry(zone).or_default().push(record);
+    fn finish(mut self) -> Plan {
+        for record in self.txt.into_values() {
+            self.forward[zone_of(&self.zone_index, &record.owner)].push(record);
         }
-        let mut zones: Vec<ZonePlan> = by_zone
+        let mut zones: Vec<ZonePlan> = self
+            .forward
             .into_iter()
-            .map(|(i, records)| ZonePlan {
-                origin: self.inventory.zones[i].clone(),
+            .zip(&self.inventory.zones)
+            .filter(|(records, _)| !records.is_empty())
+            .map(|(records, origin)| ZonePlan {
+                origin: origin.clone(),
                 role: ZoneRole::Forward,
                 records,
             })
@@ -412,6 +411,13 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Index of the longest declared zone containing `owner`.
+fn zone_of(zone_index: &HashMap<&str, usize>, owner: &str) -> usize {
+    names::suffixes(owner)
+        .find_map(|suffix| zone_index.get(suffix).copied())
+        .expect("validation placed every owner in a zone")
+}
+
 fn zone_key(net: IpNet, parent_of_classless: bool) -> ZoneKey {
     ZoneKey {
         v6: net.addr().is_ipv6(),
@@ -427,58 +433,171 @@ fn sort_zones(zones: &mut [ZonePlan]) {
     crate::parallel::map_balanced(
         zones.iter_mut().collect(),
         |zone| zone.records.len(),
-        |zone| sort_records(&mut zone.records),
+        |zone| sort_records(&mut zone.records, &zone.origin),
     );
 }
 
-/// Orders records by owner (see [`name_key`]), type, then data, and drops
-/// exact duplicates.
+/// Orders the records of the zone `origin` by owner (see [`compare_names`]),
+/// type, then data, and drops exact duplicates.
 ///
-/// The planner emits each owner's records together, so runs of one owner
-/// are sorted by a key computed once per run, then each owner's records
-/// among themselves: far fewer keys and comparisons than sorting records.
-fn sort_records(records: &mut Vec<Record>) {
-    let mut runs: Vec<(Vec<u8>, Vec<Record>)> = Vec::new();
-    for record in std::mem::take(records) {
+/// The planner emits each owner's records together, so owners are compared
+/// once per run of records. Runs that already come in order (as reverse
+/// zones usually do) are only checked; otherwise they are sorted by keys
+/// of the owner relative to the zone, whose first eight octets decide
+/// most comparisons.
+fn sort_records(records: &mut Vec<Record>, origin: &str) {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for (i, record) in records.iter().enumerate() {
         match runs.last_mut() {
-            Some((_, run)) if run[0].owner == record.owner => run.push(record),
-            _ => runs.push((name_key(&record.owner), vec![record])),
+            Some(run) if records[run.start].owner == record.owner => run.end = i + 1,
+            _ => runs.push(i..i + 1),
         }
     }
-    // Stable: runs of the same owner stay in order and end up adjacent.
-    runs.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut start = 0;
-    while start < runs.len() {
-        let end = start
-            + runs[start..]
-                .iter()
-                .take_while(|(key, _)| *key == runs[start].0)
-                .count();
-        let mut owner: Vec<Record> = runs[start..end]
-            .iter_mut()
-            .flat_map(|(_, run)| run.drain(..))
-            .collect();
-        owner.sort_by(|a, b| {
-            (type_rank(&a.data), address_key(&a.data))
-                .cmp(&(type_rank(&b.data), address_key(&b.data)))
-                // Names and text only when two of a kind meet (rare).
-                .then_with(|| a.data.to_string().cmp(&b.data.to_string()))
-        });
-        owner.dedup();
-        records.extend(owner);
-        start = end;
+    let in_order = runs.windows(2).all(|pair| {
+        compare_names(&records[pair[0].start].owner, &records[pair[1].start].owner)
+            == Ordering::Less
+    });
+    if !in_order {
+        runs = sort_runs(records, runs, origin);
+    }
+    for run in runs {
+        let owner = &mut records[run];
+        if owner.len() > 1 {
+            owner.sort_by(|a, b| {
+                (type_rank(&a.data), address_key(&a.data))
+                    .cmp(&(type_rank(&b.data), address_key(&b.data)))
+                    // Names and text only when two of a kind meet (rare).
+                    .then_with(|| a.data.to_string().cmp(&b.data.to_string()))
+            });
+        }
+    }
+    records.dedup();
+}
+
+/// Moves the runs of `records` into owner order, runs of one owner joined
+/// in their original order; returns the new runs.
+fn sort_runs(
+    records: &mut Vec<Record>,
+    runs: Vec<Range<usize>>,
+    origin: &str,
+) -> Vec<Range<usize>> {
+    let mut keys = Vec::new();
+    let mut spans = Vec::with_capacity(runs.len());
+    for run in &runs {
+        let owner = &records[run.start].owner;
+        let relative = owner
+            .strip_suffix(origin)
+            .filter(|rest| rest.is_empty() || rest.ends_with('.'))
+            .map_or(owner.as_str(), |rest| rest.trim_end_matches('.'));
+        let start = keys.len();
+        push_name_key(relative, &mut keys);
+        spans.push(start..keys.len());
+    }
+    let key = |run: usize| &keys[spans[run].clone()];
+    let mut order: Vec<(u64, usize)> = (0..runs.len())
+        .map(|run| {
+            let mut head = [0u8; 8];
+            let k = key(run);
+            let n = k.len().min(8);
+            head[..n].copy_from_slice(&k[..n]);
+            (u64::from_be_bytes(head), run)
+        })
+        .collect();
+    // A zero-padded head orders like the key it starts; ties fall to the
+    // whole key, then to the original position.
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| key(a.1).cmp(key(b.1)))
+            .then(a.1.cmp(&b.1))
+    });
+    let mut slots: Vec<Option<Record>> = std::mem::take(records).into_iter().map(Some).collect();
+    let mut sorted: Vec<Range<usize>> = Vec::with_capacity(runs.len());
+    for (position, &(_, run)) in order.iter().enumerate() {
+        let start = records.len();
+        records.extend(
+            runs[run]
+                .clone()
+                .map(|i| slots[i].take().expect("each record moves once")),
+        );
+        match sorted.last_mut() {
+            Some(last) if position > 0 && key(order[position - 1].1) == key(run) => {
+                last.end = records.len();
+            }
+            _ => sorted.push(start..records.len()),
+        }
+    }
+    sorted
+}
+
+/// Whether a label sorts by numeric value: up to 20 digits.
+fn is_numeric_label(label: &str) -> bool {
+    !label.is_empty() && label.len() <= 20 && label.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Orders two labels: numeric labels by value and before text labels, text
+/// labels by their octets.
+fn compare_labels(a: &str, b: &str) -> Ordering {
+    match (is_numeric_label(a), is_numeric_label(b)) {
+        (true, true) => {
+            let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+            a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+        }
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => a.cmp(b),
     }
 }
 
-/// Sort key of a name as bytes: its labels from the root down (RFC 4034
-/// §6.1), numeric labels by value (so `9` sorts before `10` in reverse
-/// zones) and before text labels.
-fn name_key(name: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(name.len() + 8);
+/// Orders names by their labels from the root down (RFC 4034 §6.1), each
+/// pair of labels by [`compare_labels`] (so `9` sorts before `10` in
+/// reverse zones); a name sorts before the names under it. The octets the
+/// two names end with alike are skipped without splitting them.
+fn compare_names(a: &str, b: &str) -> Ordering {
+    let common = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    // The longest shared ending made of whole labels in both names.
+    let whole =
+        |name: &str| name.len() == common || name.as_bytes()[name.len() - common - 1] == b'.';
+    let skip = if whole(a) && whole(b) {
+        common
+    } else {
+        let tail = &a[a.len() - common..];
+        tail.find('.').map_or(0, |dot| common - dot - 1)
+    };
+    fn labels_before(name: &str, skip: usize) -> impl Iterator<Item = &str> {
+        let rest = &name[..name.len() - skip];
+        let rest = rest.strip_suffix('.').unwrap_or(rest);
+        (!rest.is_empty())
+            .then(|| rest.rsplit('.'))
+            .into_iter()
+            .flatten()
+    }
+    let (mut a_labels, mut b_labels) = (labels_before(a, skip), labels_before(b, skip));
+    loop {
+        match (a_labels.next(), b_labels.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => match compare_labels(x, y) {
+                Ordering::Equal => {}
+                unequal => return unequal,
+            },
+        }
+    }
+}
+
+/// Appends the sort key of a name to `key`: its labels from the root down,
+/// so that keys order as [`compare_names`] orders the names.
+fn push_name_key(name: &str, key: &mut Vec<u8>) {
+    if name.is_empty() {
+        return;
+    }
     for label in name.rsplit('.') {
-        let numeric =
-            !label.is_empty() && label.len() <= 20 && label.bytes().all(|b| b.is_ascii_digit());
-        if numeric {
+        if is_numeric_label(label) {
             // Without leading zeros, a longer number is a larger one.
             let digits = label.trim_start_matches('0');
             key.push(0);
@@ -490,7 +609,6 @@ fn name_key(name: &str) -> Vec<u8> {
         }
         key.push(0);
     }
-    key
 }
 
 /// Addresses sort by value; other data is ordered by its text.
@@ -505,6 +623,61 @@ fn address_key(data: &RecordData) -> Option<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn key(name: &str) -> Vec<u8> {
+        let mut key = Vec::new();
+        push_name_key(name, &mut key);
+        key
+    }
+
+    proptest! {
+        /// Keys order names as `compare_names` does, also relative to a
+        /// shared zone, so sorting by either gives one order.
+        #[test]
+        fn keys_and_comparison_agree(
+            a in "([0-9]{1,3}|[a-c0]{1,3})(\\.([0-9]{1,3}|[a-c0]{1,3})){0,4}",
+            b in "([0-9]{1,3}|[a-c0]{1,3})(\\.([0-9]{1,3}|[a-c0]{1,3})){0,4}",
+        ) {
+            prop_assert_eq!(compare_names(&a, &b), key(&a).cmp(&key(&b)));
+            let (za, zb) = (format!("{a}.zone.test"), format!("{b}.zone.test"));
+            prop_assert_eq!(compare_names(&za, &zb), compare_names(&a, &b));
+            prop_assert_eq!(compare_names("zone.test", &za), Ordering::Less);
+        }
+    }
+
+    #[test]
+    fn sorts_unordered_runs_and_joins_split_owners() {
+        let record = |owner: &str, data: RecordData| Record {
+            owner: owner.to_owned(),
+            ttl: 60,
+            data,
+        };
+        let a = |n: u8| RecordData::A(std::net::Ipv4Addr::new(192, 0, 2, n));
+        let mut records = vec![
+            record("b.example.com", a(2)),
+            record("example.com", a(9)),
+            record("10.example.com", a(1)),
+            record("b.example.com", a(1)),
+            record("9.example.com", a(3)),
+            record("b.example.com", a(2)),
+        ];
+        sort_records(&mut records, "example.com");
+        let order: Vec<(&str, RecordData)> = records
+            .iter()
+            .map(|r| (r.owner.as_str(), r.data.clone()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("example.com", a(9)),
+                ("9.example.com", a(3)),
+                ("10.example.com", a(1)),
+                ("b.example.com", a(1)),
+                ("b.example.com", a(2)),
+            ]
+        );
+    }
 
     #[test]
     fn names_sort_from_the_root_with_numbers_by_value() {
@@ -516,7 +689,7 @@ mod tests {
             "a.example.com",
             "example.org",
         ];
-        names.sort_by_key(|n| name_key(n));
+        names.sort_by(|a, b| compare_names(a, b));
         assert_eq!(
             names,
             [

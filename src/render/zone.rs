@@ -1,6 +1,8 @@
 //! RFC 1035 §5 master-file snippets.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 
 use super::{Render, zone_comment};
 use crate::names;
@@ -14,7 +16,7 @@ pub struct Zone;
 /// Writes TXT character-strings as quoted zone-file text: `"` and `\`
 /// escaped, octets outside printable ASCII as decimal `\DDD` (RFC 1035 §5.1).
 pub fn quote_txt(strings: &[Vec<u8>]) -> Vec<String> {
-    quote_strings(strings, |out, byte| out.push_str(&format!("\\{byte:03}")))
+    quote_strings(strings, push_decimal_escape)
 }
 
 /// Quotes each character-string, escaping `"` and `\` with a backslash and
@@ -25,33 +27,82 @@ pub fn quote_strings(strings: &[Vec<u8>], escape_octet: impl Fn(&mut String, u8)
         .iter()
         .map(|string| {
             let mut quoted = String::with_capacity(string.len() + 2);
-            quoted.push('"');
-            for &byte in string {
-                match byte {
-                    b'"' | b'\\' => {
-                        quoted.push('\\');
-                        quoted.push(char::from(byte));
-                    }
-                    0x20..=0x7e => quoted.push(char::from(byte)),
-                    _ => escape_octet(&mut quoted, byte),
-                }
-            }
-            quoted.push('"');
+            push_quoted(&mut quoted, string, &escape_octet);
             quoted
         })
         .collect()
 }
 
+/// Appends `string` to `out` quoted, as [`quote_strings`] does.
+fn push_quoted(out: &mut String, string: &[u8], escape_octet: impl Fn(&mut String, u8)) {
+    out.push('"');
+    for &byte in string {
+        match byte {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(char::from(byte));
+            }
+            0x20..=0x7e => out.push(char::from(byte)),
+            _ => escape_octet(out, byte),
+        }
+    }
+    out.push('"');
+}
+
+fn push_decimal_escape(out: &mut String, byte: u8) {
+    let _ = write!(out, "\\{byte:03}");
+}
+
 /// Record data in zone-file syntax, names absolute with a trailing dot.
 pub(super) fn rdata(data: &RecordData) -> String {
+    let mut text = String::new();
+    push_rdata(&mut text, data);
+    text
+}
+
+/// Appends [`rdata`] to `out`.
+fn push_rdata(out: &mut String, data: &RecordData) {
     match data {
-        RecordData::A(ip) => ip.to_string(),
-        RecordData::Aaaa(ip) => ip.to_string(),
-        RecordData::Cname(name) | RecordData::Ptr(name) => format!("{name}."),
-        RecordData::Txt(strings) => quote_txt(strings).join(" "),
-        RecordData::Mx(mx) if mx.exchange.is_empty() => format!("{} .", mx.preference),
-        RecordData::Mx(mx) => format!("{} {}.", mx.preference, mx.exchange),
-        RecordData::Other { rdata, .. } => String::from_utf8_lossy(rdata).into_owned(),
+        RecordData::A(ip) => push_ipv4(out, *ip),
+        RecordData::Aaaa(ip) => {
+            let _ = write!(out, "{ip}");
+        }
+        RecordData::Cname(name) | RecordData::Ptr(name) => {
+            out.push_str(name);
+            out.push('.');
+        }
+        RecordData::Txt(strings) => {
+            for (i, string) in strings.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                push_quoted(out, string, push_decimal_escape);
+            }
+        }
+        RecordData::Mx(mx) if mx.exchange.is_empty() => {
+            let _ = write!(out, "{} .", mx.preference);
+        }
+        RecordData::Mx(mx) => {
+            let _ = write!(out, "{} {}.", mx.preference, mx.exchange);
+        }
+        RecordData::Other { rdata, .. } => out.push_str(&String::from_utf8_lossy(rdata)),
+    }
+}
+
+/// Appends an IPv4 address in dotted-decimal form, as its `Display` does,
+/// without the formatting machinery (zone files hold hundreds of thousands).
+fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
     }
 }
 
@@ -61,9 +112,10 @@ impl Render for Zone {
     }
 
     fn render_zone(&self, plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "; senderzone: {}", zone_comment(zone).join("\n; "))?;
-        writeln!(out, "$ORIGIN {}.", zone.origin)?;
-        writeln!(out, "$TTL {}", plan.default_ttl)?;
+        let mut text = String::with_capacity(zone.records.len() * 64);
+        let _ = writeln!(text, "; senderzone: {}", zone_comment(zone).join("\n; "));
+        let _ = writeln!(text, "$ORIGIN {}.", zone.origin);
+        let _ = writeln!(text, "$TTL {}", plan.default_ttl);
         let width = zone
             .records
             .iter()
@@ -72,29 +124,47 @@ impl Render for Zone {
             .unwrap_or(1)
             .min(40);
         for record in &zone.records {
+            let line_start = text.len();
             let owner = names::relative_to(&record.owner, &zone.origin);
             let kind = record.data.type_name();
-            let prefix = format!("{owner:<width$} {} IN {kind:<5}", record.ttl);
+            let _ = write!(text, "{owner:<width$} {} IN {kind:<5}", record.ttl);
             match &record.data {
                 RecordData::Txt(strings) if strings.len() > 1 => {
-                    let quoted = quote_txt(strings);
-                    let indent = " ".repeat(prefix.len() + 3);
-                    writeln!(out, "{prefix} ( {}", quoted[0])?;
-                    for (i, string) in quoted.iter().enumerate().skip(1) {
-                        let close = if i + 1 == quoted.len() { " )" } else { "" };
-                        writeln!(out, "{indent}{string}{close}")?;
+                    let indent = text.len() - line_start + 3;
+                    text.push_str(" ( ");
+                    for (i, string) in strings.iter().enumerate() {
+                        if i > 0 {
+                            text.push('\n');
+                            text.extend(std::iter::repeat_n(' ', indent));
+                        }
+                        push_quoted(&mut text, string, push_decimal_escape);
                     }
+                    text.push_str(" )\n");
                 }
-                data => writeln!(out, "{prefix} {}", rdata(data))?,
+                data => {
+                    text.push(' ');
+                    push_rdata(&mut text, data);
+                    text.push('\n');
+                }
             }
         }
-        Ok(())
+        out.write_all(text.as_bytes())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_ipv4_addresses_as_display_does() {
+        for ip in ["0.0.0.0", "9.10.99.100", "255.255.255.255", "192.0.2.1"] {
+            let ip: Ipv4Addr = ip.parse().unwrap();
+            let mut text = String::new();
+            push_ipv4(&mut text, ip);
+            assert_eq!(text, ip.to_string());
+        }
+    }
 
     #[test]
     fn escapes_quotes_backslashes_and_control_octets() {
