@@ -48,6 +48,17 @@ where
     results.into_iter().map(|(_, result)| result).collect()
 }
 
+/// `0..len` cut into one range per core, for [`map_balanced`] to run on
+/// long lists.
+pub fn split(len: usize) -> Vec<std::ops::Range<usize>> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let size = len.div_ceil(threads).max(1);
+    (0..len)
+        .step_by(size)
+        .map(|start| start..(start + size).min(len))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +68,14 @@ mod tests {
         let items: Vec<usize> = (0..100).collect();
         let squares = map_balanced(items, |&n| n * 1000, |n| n * n);
         assert_eq!(squares, (0..100).map(|n| n * n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn splits_cover_every_index_once() {
+        for len in [0, 1, 7, 100_001] {
+            let ranges = split(len);
+            let covered: Vec<usize> = ranges.into_iter().flatten().collect();
+            assert_eq!(covered, (0..len).collect::<Vec<_>>());
+        }
     }
 }

@@ -28,8 +28,13 @@ pub fn reverse_name(ip: IpAddr) -> String {
     use std::fmt::Write;
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, c, d] = v4.octets();
-            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+            let mut name = String::with_capacity(29);
+            for octet in v4.octets().into_iter().rev() {
+                push_decimal(&mut name, octet);
+                name.push('.');
+            }
+            name.push_str("in-addr.arpa");
+            name
         }
         IpAddr::V6(v6) => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -44,6 +49,18 @@ pub fn reverse_name(ip: IpAddr) -> String {
             name
         }
     }
+}
+
+/// Appends `octet` in decimal, without the formatting machinery (generate
+/// writes hundreds of thousands of addresses and reverse names).
+pub(crate) fn push_decimal(out: &mut String, octet: u8) {
+    if octet >= 100 {
+        out.push(char::from(b'0' + octet / 100));
+    }
+    if octet >= 10 {
+        out.push(char::from(b'0' + octet / 10 % 10));
+    }
+    out.push(char::from(b'0' + octet % 10));
 }
 
 /// The answer to one query that DNS did give.

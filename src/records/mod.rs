@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::ops::Range;
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use ipnet::{IpNet, Ipv4Net};
 
 pub use crate::dns::RecordData;
@@ -107,20 +107,24 @@ pub struct PlanError {
 /// its own, asks for records DNS cannot carry (an unpublishable HELO name,
 /// an SPF record beyond the lookup limit).
 pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
+    // The domains' SPF records first, spread over the cores: a server's
+    // HELO record gives way to a domain's record at the same name.
+    let spf = crate::parallel::map_balanced(
+        inventory.domains.iter().collect(),
+        |domain| 1 + domain.servers.len() + domain.ip4.len() + domain.ip6.len(),
+        |domain| spf_text::build(inventory, domain),
+    );
     let mut builder = Builder::new(inventory);
-    let mut errors = Vec::new();
-    for (i, server) in inventory.servers.iter().enumerate() {
-        builder.server(i, server, &mut errors);
-    }
-    for (i, domain) in inventory.domains.iter().enumerate() {
-        match spf_text::build(inventory, domain) {
+    let mut domain_errors = Vec::new();
+    for ((i, domain), spf) in inventory.domains.iter().enumerate().zip(spf) {
+        match spf {
             Ok(records) => {
                 let ttl = domain.ttl.unwrap_or(inventory.ttl);
                 for record in records {
                     builder.replace_txt(&record.owner, ttl, &record.text);
                 }
             }
-            Err(err) => errors.push(PlanError {
+            Err(err) => domain_errors.push(PlanError {
                 path: format!("domains[{i}]"),
                 message: err.message,
                 unpublishable_helo: None,
@@ -130,6 +134,16 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
             builder.dmarc(i, domain, dmarc);
         }
     }
+    let parts = crate::parallel::map_balanced(
+        crate::parallel::split(inventory.servers.len()),
+        |range| range.len(),
+        |range| builder.servers(range),
+    );
+    let mut errors = Vec::new();
+    for part in parts {
+        builder.absorb(part, &mut errors);
+    }
+    errors.extend(domain_errors);
     if errors.is_empty() {
         Ok(builder.finish())
     } else {
@@ -143,11 +157,26 @@ struct Builder<'a> {
     zone_index: HashMap<&'a str, usize>,
     /// Forward records other than TXT, by index of their zone.
     forward: Vec<Vec<Record>>,
-    /// The one TXT record of each owner (RFC 7208 §3.2).
+    /// The one TXT record of each owner of domain records: SPF (RFC 7208
+    /// §3.2) and DMARC.
     txt: HashMap<String, Record>,
     /// Reverse records by zone network.
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
+    /// Classless reverse zones whose parent CNAMEs are planned.
+    delegated: HashSet<Ipv4Net>,
     warnings: Vec<PlanError>,
+}
+
+/// The records of a run of servers, planned on a thread of its own and
+/// then absorbed, in order, into the [`Builder`].
+struct ServerRecords {
+    /// A/AAAA and HELO TXT records, by index of their zone.
+    forward: Vec<Vec<Record>>,
+    /// PTR records by reverse zone.
+    reverse: BTreeMap<ZoneKey, Vec<Record>>,
+    /// Classless zones holding PTRs, each with the TTL of its first one.
+    classless: Vec<(Ipv4Net, u32)>,
+    errors: Vec<PlanError>,
 }
 
 /// A reverse zone's sort key and identity: family first, then address, then
@@ -179,23 +208,54 @@ impl<'a> Builder<'a> {
             forward: vec![Vec::new(); inventory.zones.len()],
             txt: HashMap::new(),
             reverse: BTreeMap::new(),
+            delegated: HashSet::new(),
             warnings: Vec::new(),
         }
     }
 
-    fn server(
-        &mut self,
-        index: usize,
-        server: &crate::inventory::Server,
-        errors: &mut Vec<PlanError>,
-    ) {
+    /// Plans A/AAAA, HELO TXT and PTR records for the servers in `range`.
+    fn servers(&self, range: Range<usize>) -> ServerRecords {
+        let mut part = ServerRecords {
+            forward: vec![Vec::new(); self.inventory.zones.len()],
+            reverse: BTreeMap::new(),
+            classless: Vec::new(),
+            errors: Vec::new(),
+        };
+        for index in range {
+            self.server(index, &mut part);
+        }
+        part
+    }
+
+    /// Adds the records of a run of servers, after those of earlier runs.
+    fn absorb(&mut self, part: ServerRecords, errors: &mut Vec<PlanError>) {
+        for (zone, mut records) in self.forward.iter_mut().zip(part.forward) {
+            if zone.is_empty() {
+                *zone = records;
+            } else {
+                zone.append(&mut records);
+            }
+        }
+        for (key, mut records) in part.reverse {
+            self.reverse.entry(key).or_default().append(&mut records);
+        }
+        for (child, ttl) in part.classless {
+            if self.delegated.insert(child) {
+                self.add_classless_cnames(child, ttl);
+            }
+        }
+        errors.extend(part.errors);
+    }
+
+    fn server(&self, index: usize, part: &mut ServerRecords) {
+        let server = &self.inventory.servers[index];
         let ttl = server.ttl.unwrap_or(self.inventory.ttl);
         let mut names = vec![server.hostname.clone()];
         if let Some(helo) = &server.helo {
             match self.publishable_helo(index, helo) {
                 Ok(Some(helo)) => names.push(helo),
                 Ok(None) => {}
-                Err(message) => errors.push(PlanError {
+                Err(message) => part.errors.push(PlanError {
                     path: format!("servers[{index}].helo"),
                     message,
                     unpublishable_helo: Some(index),
@@ -203,7 +263,7 @@ impl<'a> Builder<'a> {
             }
         }
         for name in &names {
-            let zone = &mut self.forward[zone_of(&self.zone_index, name)];
+            let zone = &mut part.forward[zone_of(&self.zone_index, name)];
             let addresses = server
                 .ipv4
                 .iter()
@@ -214,8 +274,15 @@ impl<'a> Builder<'a> {
                 ttl,
                 data,
             }));
-            // RFC 7208 §2.3: an SPF record for the HELO identity.
-            self.replace_txt(name, ttl, "v=spf1 a -all");
+            // RFC 7208 §2.3: an SPF record for the HELO identity, unless
+            // the name is also a domain with its own record.
+            if !self.txt.contains_key(name.as_str()) {
+                zone.push(Record {
+                    owner: name.clone(),
+                    ttl,
+                    data: RecordData::Txt(vec![b"v=spf1 a -all".to_vec()]),
+                });
+            }
         }
         let addresses = server
             .ipv4
@@ -223,7 +290,7 @@ impl<'a> Builder<'a> {
             .map(|&ip| IpAddr::V4(ip))
             .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)));
         for ip in addresses {
-            self.add_ptr(ip, &server.hostname, ttl);
+            self.add_ptr(ip, &server.hostname, ttl, part);
         }
     }
 
@@ -298,7 +365,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Sets the one TXT record of `owner` (RFC 7208 §3.2: one SPF record per
-    /// name); a domain's record replaces the HELO record at the same name.
+    /// name).
     fn replace_txt(&mut self, owner: &str, ttl: u32, text: &str) {
         let strings = spf_text::split_strings(text.as_bytes());
         let record = Record {
@@ -319,11 +386,11 @@ impl<'a> Builder<'a> {
             .unwrap_or_else(|| reverse::default_zone(ip))
     }
 
-    fn add_ptr(&mut self, ip: IpAddr, hostname: &str, ttl: u32) {
+    fn add_ptr(&self, ip: IpAddr, hostname: &str, ttl: u32, part: &mut ServerRecords) {
         let labels = self.inventory.classless_labels;
         let zone = self.reverse_zone_of(ip);
         let owner = reverse::ptr_owner(ip, zone, labels);
-        self.reverse
+        part.reverse
             .entry(zone_key(zone, false))
             .or_default()
             .push(Record {
@@ -331,8 +398,10 @@ impl<'a> Builder<'a> {
                 ttl,
                 data: RecordData::Ptr(hostname.to_owned()),
             });
-        if let (IpNet::V4(child), true) = (zone, reverse::is_classless(zone)) {
-            self.add_classless_cnames(child, ttl);
+        if let (IpNet::V4(child), true) = (zone, reverse::is_classless(zone))
+            && !part.classless.iter().any(|&(known, _)| known == child)
+        {
+            part.classless.push((child, ttl));
         }
     }
 
@@ -343,9 +412,6 @@ impl<'a> Builder<'a> {
         let declared_parent = self.inventory.reverse_zones.contains(&IpNet::V4(parent));
         let key = zone_key(IpNet::V4(parent), !declared_parent);
         let records = self.reverse.entry(key).or_default();
-        if records.iter().any(|r| matches!(&r.data, RecordData::Cname(t) if t.ends_with(&reverse::zone_name(IpNet::V4(child), self.inventory.classless_labels)))) {
-            return;
-        }
         let labels = self.inventory.classless_labels;
         for ip in ipnet::Ipv4AddrRange::new(child.network(), child.broadcast()) {
             records.push(Record {

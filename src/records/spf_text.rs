@@ -83,12 +83,21 @@ pub fn domain_terms(inventory: &Inventory, domain: &Domain) -> Vec<String> {
 }
 
 fn record_text(terms: &[String], tail: &[&str]) -> String {
-    let mut text = String::from("v=spf1");
+    let mut text = String::with_capacity(record_len(terms, tail));
+    text.push_str("v=spf1");
     for term in terms.iter().map(String::as_str).chain(tail.iter().copied()) {
         text.push(' ');
         text.push_str(term);
     }
     text
+}
+
+/// The length of [`record_text`] for the same arguments.
+fn record_len(terms: &[String], tail: &[&str]) -> usize {
+    let spaced = |term: &str| 1 + term.len();
+    "v=spf1".len()
+        + terms.iter().map(|t| spaced(t)).sum::<usize>()
+        + tail.iter().map(|t| spaced(t)).sum::<usize>()
 }
 
 /// Builds the SPF record(s) for `domain`, chaining through
@@ -118,7 +127,7 @@ fn chain(domain: &str, terms: &[String], all: &str) -> Result<Vec<SpfRecord>, Sp
     let mut owner = domain.to_owned();
     let mut part = 0;
     loop {
-        if record_text(rest, &[all]).len() <= MAX_RECORD_OCTETS {
+        if record_len(rest, &[all]) <= MAX_RECORD_OCTETS {
             records.push(SpfRecord {
                 owner,
                 text: record_text(rest, &[all]),
@@ -128,12 +137,15 @@ fn chain(domain: &str, terms: &[String], all: &str) -> Result<Vec<SpfRecord>, Sp
         part += 1;
         let next = format!("_spf{part}.{domain}");
         let link = format!("include:{next}");
-        let mut taken = 0;
-        while taken < rest.len()
-            && record_text(&rest[..=taken], &[&link, all]).len() <= MAX_RECORD_OCTETS
-        {
-            taken += 1;
-        }
+        // As many terms as fit beside the link to the next part.
+        let mut length = record_len(&[], &[&link, all]);
+        let taken = rest
+            .iter()
+            .take_while(|term| {
+                length += 1 + term.len();
+                length <= MAX_RECORD_OCTETS
+            })
+            .count();
         if taken == 0 || next.len() > 253 {
             return Err(SpfBuildError {
                 message: format!(

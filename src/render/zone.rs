@@ -89,21 +89,23 @@ fn push_rdata(out: &mut String, data: &RecordData) {
     }
 }
 
-/// Appends an IPv4 address in dotted-decimal form, as its `Display` does,
-/// without the formatting machinery (zone files hold hundreds of thousands).
+/// Appends an IPv4 address in dotted-decimal form, as its `Display` does.
 fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
             out.push('.');
         }
-        if octet >= 100 {
-            out.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            out.push(char::from(b'0' + octet / 10 % 10));
-        }
-        out.push(char::from(b'0' + octet % 10));
+        crate::dns::push_decimal(out, octet);
     }
+}
+
+/// Appends `text`, then spaces up to `width` characters, as `{:<width$}` does.
+fn push_padded(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(text.chars().count()),
+    ));
 }
 
 impl Render for Zone {
@@ -123,11 +125,22 @@ impl Render for Zone {
             .max()
             .unwrap_or(1)
             .min(40);
+        // Most records share a TTL: its text is made once.
+        let mut ttl_text = (plan.default_ttl, plan.default_ttl.to_string());
         for record in &zone.records {
             let line_start = text.len();
-            let owner = names::relative_to(&record.owner, &zone.origin);
-            let kind = record.data.type_name();
-            let _ = write!(text, "{owner:<width$} {} IN {kind:<5}", record.ttl);
+            push_padded(
+                &mut text,
+                names::relative_to(&record.owner, &zone.origin),
+                width,
+            );
+            text.push(' ');
+            if record.ttl != ttl_text.0 {
+                ttl_text = (record.ttl, record.ttl.to_string());
+            }
+            text.push_str(&ttl_text.1);
+            text.push_str(" IN ");
+            push_padded(&mut text, &record.data.type_name(), 5);
             match &record.data {
                 RecordData::Txt(strings) if strings.len() > 1 => {
                     let indent = text.len() - line_start + 3;
