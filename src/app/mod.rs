@@ -162,18 +162,11 @@ fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error>
             .map_err(|source| io_error("cannot write to stderr", source))?;
     }
     match &args.out {
-        None => {
-            // Rendered whole before the first byte goes out: a failure
-            // leaves stdout empty.
-            let mut rendered = Vec::new();
-            renderer
-                .render_plan(&plan, &mut rendered)
-                .map_err(|source| io_error("cannot render", source))?;
-            streams
-                .out
-                .write_all(&rendered)
-                .map_err(|source| io_error("cannot write the output", source))?;
-        }
+        // Renderers finish rendering before they write: a failure leaves
+        // stdout empty.
+        None => renderer
+            .render_plan(&plan, streams.out)
+            .map_err(|source| io_error("cannot write the output", source))?,
         Some(dir) => write_zone_files(&plan, renderer.as_ref(), dir, streams)?,
     }
     drop_in_background((plan, inventory));

@@ -52,8 +52,17 @@ fn records(zone: &ZonePlan) -> impl Iterator<Item = JsonRecord<'_>> {
     })
 }
 
-fn write_json(list: &[JsonRecord<'_>], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, list)?;
+/// The records of some zones, serialised one by one as a JSON list.
+struct Records<'a>(&'a [ZonePlan]);
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().flat_map(records))
+    }
+}
+
+fn write_json(zones: &[ZonePlan], out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Records(zones))?;
     writeln!(out)
 }
 
@@ -63,13 +72,11 @@ impl Render for Json {
     }
 
     fn render_zone(&self, _plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
-        write_json(&records(zone).collect::<Vec<_>>(), out)
+        write_json(std::slice::from_ref(zone), out)
     }
 
+    /// Streams the records: nothing here fails but writing.
     fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-        write_json(
-            &plan.zones.iter().flat_map(records).collect::<Vec<_>>(),
-            out,
-        )
+        write_json(&plan.zones, out)
     }
 }

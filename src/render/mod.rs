@@ -31,7 +31,9 @@ pub trait Render: Sync {
     }
 
     /// Writes the whole plan; by default the zones one after another,
-    /// separated by a blank line.
+    /// separated by a blank line. Everything that can fail short of
+    /// writing is done before the first byte goes out, so a failure leaves
+    /// `out` untouched.
     fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         write_one_after_another(&render_zones(self, plan)?, out)
     }

@@ -1,12 +1,13 @@
 //! RFC 2136 dynamic-update scripts for `nsupdate`.
 
-use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::zone::rdata;
+use foldhash::{HashSet, HashSetExt};
+
+use super::zone::push_rdata;
 use super::{Render, zone_comment};
-use crate::records::{Plan, ZonePlan};
+use crate::records::{Plan, RecordData, ZonePlan};
 
 /// An `nsupdate` script per zone: delete each RRset the plan owns, add the
 /// planned records, `send`. The whole zone's change is one UPDATE message.
@@ -23,41 +24,47 @@ impl Render for Nsupdate {
     }
 
     fn render_zone(&self, _plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "; senderzone: {}", zone_comment(zone).join("\n; "))?;
-        writeln!(out, "; apply with: nsupdate -k KEYFILE THIS-FILE")?;
-        let rrsets: BTreeSet<(&str, Cow<'_, str>)> = zone
+        let mut text = String::new();
+        let _ = writeln!(text, "; senderzone: {}", zone_comment(zone).join("\n; "));
+        text.push_str("; apply with: nsupdate -k KEYFILE THIS-FILE\n");
+        let mut txt_owners: Vec<&str> = zone
             .records
             .iter()
-            .map(|r| (r.owner.as_str(), r.data.type_name()))
+            .filter(|r| matches!(r.data, RecordData::Txt(_)))
+            .map(|r| r.owner.as_str())
             .collect();
-        for (owner, _) in rrsets.iter().filter(|(_, kind)| kind == "TXT") {
-            writeln!(
-                out,
+        txt_owners.sort_unstable();
+        txt_owners.dedup();
+        for owner in txt_owners {
+            let _ = writeln!(
+                text,
                 "; note: replaces every TXT record at {owner}.; add any other TXT record it must keep (site verification, DKIM) below"
-            )?;
+            );
         }
         if let Some(server) = &self.server {
-            writeln!(out, "server {server}")?;
+            let _ = writeln!(text, "server {server}");
         }
-        writeln!(out, "zone {}.", zone.origin)?;
+        let _ = writeln!(text, "zone {}.", zone.origin);
         // Deletes first, one per RRset, so the adds rebuild each RRset whole.
-        let mut deleted = BTreeSet::new();
+        let mut deleted = HashSet::new();
         for record in &zone.records {
             let (owner, kind) = (record.owner.as_str(), record.data.type_name());
             if deleted.insert((owner, kind.clone())) {
-                writeln!(out, "update delete {owner}. {kind}")?;
+                let _ = writeln!(text, "update delete {owner}. {kind}");
             }
         }
         for record in &zone.records {
-            writeln!(
-                out,
-                "update add {}. {} IN {} {}",
+            let _ = write!(
+                text,
+                "update add {}. {} IN {} ",
                 record.owner,
                 record.ttl,
-                record.data.type_name(),
-                rdata(&record.data)
-            )?;
+                record.data.type_name()
+            );
+            push_rdata(&mut text, &record.data);
+            text.push('\n');
         }
-        writeln!(out, "send")
+        text.push_str("send\n");
+        out.write_all(text.as_bytes())
     }
 }

@@ -61,7 +61,7 @@ pub(super) fn rdata(data: &RecordData) -> String {
 }
 
 /// Appends [`rdata`] to `out`.
-fn push_rdata(out: &mut String, data: &RecordData) {
+pub(super) fn push_rdata(out: &mut String, data: &RecordData) {
     match data {
         RecordData::A(ip) => push_ipv4(out, *ip),
         RecordData::Aaaa(ip) => {
