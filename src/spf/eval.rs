@@ -8,6 +8,7 @@
 //! that DNS did not answer gives `temperror` wherever the RFC says so, and
 //! never a match.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
@@ -610,12 +611,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         })?;
         let mut found = None;
         let mut count = 0;
-        for strings in answer.into_records() {
-            let text = if strings.len() == 1 {
-                strings.into_iter().next().unwrap_or_default()
-            } else {
-                strings.concat()
-            };
+        for strings in answer.records() {
+            let text = joined(strings);
             if is_spf_record(&text) {
                 count += 1;
                 found.get_or_insert(text);
@@ -627,9 +624,9 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 count,
             }));
         }
-        Ok(found.map(|bytes| {
-            String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        Ok(found.map(|bytes| match std::str::from_utf8(&bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
         }))
     }
 
@@ -743,13 +740,13 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         rtype: &'static str,
         name: Option<&str>,
         answer: LookupResult<T>,
-    ) -> Result<Vec<T>, Abort> {
+    ) -> Result<Answer<T>, Abort> {
         match answer {
-            Ok(Answer::Records(records)) if !records.is_empty() => Ok(records),
-            Ok(_) => {
+            Ok(answer) if answer.is_void() => {
                 self.count_void()?;
-                Ok(Vec::new())
+                Ok(answer)
             }
+            Ok(answer) => Ok(answer),
             Err(error) => Err(lookup_failed(rtype, name, error)),
         }
     }
@@ -819,8 +816,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             Mechanism::Ptr(_) => self.ptr(target).await,
             Mechanism::Exists(_) => {
                 let answer = self.lookup.a(&target).await;
-                let addrs = self.records("A", Some(&target), answer)?;
-                let addrs: Vec<IpAddr> = addrs.into_iter().map(IpAddr::V4).collect();
+                let answer = self.records("A", Some(&target), answer)?;
+                let addrs: Vec<IpAddr> = answer.records().iter().copied().map(IpAddr::V4).collect();
                 Ok((
                     !addrs.is_empty(),
                     Detail::Addresses {
@@ -864,13 +861,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                     .map(|a| map_answer(a, IpAddr::V6)),
             ),
         };
-        if count {
-            return self.records(rtype, Some(name), answer);
-        }
-        match answer {
-            Ok(answer) => Ok(answer.into_records()),
-            Err(error) => Err(lookup_failed(rtype, Some(name), error)),
-        }
+        let answer = if count {
+            self.records(rtype, Some(name), answer)?
+        } else {
+            answer.map_err(|error| lookup_failed(rtype, Some(name), error))?
+        };
+        Ok(answer.to_records())
     }
 
     fn in_prefix(&self, addr: IpAddr, ip4: Option<u8>, ip6: Option<u8>) -> bool {
@@ -893,7 +889,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         ip6: Option<u8>,
     ) -> Result<(bool, Detail), Abort> {
         let answer = self.lookup.mx(&target).await;
-        let mut exchanges = self.records("MX", Some(&target), answer)?;
+        let mut exchanges = self.records("MX", Some(&target), answer)?.to_records();
         if exchanges.len() > MAX_NAMES {
             let count = exchanges.len();
             return Err(Abort::Perm(Reason::TooManyMx { target, count }));
@@ -914,8 +910,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let answer = self.lookup.ptr(self.ip).await;
         let mut names = match answer {
             Err(_) => Vec::new(),
-            Ok(answer) if count_void => self.records("PTR", None, Ok(answer))?,
-            Ok(answer) => answer.into_records(),
+            Ok(answer) if count_void => self.records("PTR", None, Ok(answer))?.to_records(),
+            Ok(answer) => answer.to_records(),
         };
         names.truncate(MAX_NAMES);
         Ok(names)
@@ -1031,13 +1027,13 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             return Err(format!("`{target}` is not a valid domain name"));
         }
         let records = match self.lookup.txt(target).await {
-            Ok(answer) => answer.into_records(),
+            Ok(answer) => answer,
             Err(e) => return Err(format!("TXT lookup for `{target}` failed: {e}")),
         };
-        let [strings] = records.as_slice() else {
+        let [strings] = records.records() else {
             return Err(format!(
                 "`{target}` has {} TXT records, not one",
-                records.len()
+                records.records().len()
             ));
         };
         let text = String::from_utf8(strings.concat())
@@ -1062,11 +1058,15 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 }
 
-fn map_answer<T>(answer: Answer<T>, f: impl Fn(T) -> IpAddr) -> Answer<IpAddr> {
-    match answer {
-        Answer::Records(records) => Answer::Records(records.into_iter().map(f).collect()),
-        Answer::NoData => Answer::NoData,
-        Answer::NxDomain => Answer::NxDomain,
+fn map_answer<T: Copy>(answer: Answer<T>, f: impl Fn(T) -> IpAddr) -> Answer<IpAddr> {
+    answer.filter_map(|record| Some(f(*record)))
+}
+
+/// The character-strings of a TXT record joined (RFC 7208 §3.3), borrowed when there is one.
+fn joined(strings: &[Vec<u8>]) -> Cow<'_, [u8]> {
+    match strings {
+        [single] => Cow::Borrowed(single),
+        _ => Cow::Owned(strings.concat()),
     }
 }
 
