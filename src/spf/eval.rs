@@ -25,7 +25,7 @@ use super::ast::{
 };
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation};
-use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx};
+use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
 /// Names of an `mx` or `ptr` answer that are looked at (RFC 7208 §4.6.4).
 const MAX_NAMES: usize = 10;
@@ -237,6 +237,81 @@ impl Serialize for TraceDomain {
     }
 }
 
+/// The text of an SPF record as DNS gave it, its character-strings joined
+/// (RFC 7208 §3.3).
+///
+/// A record of a single UTF-8 string, the usual case, is shared with the
+/// answer it came in rather than copied.
+#[derive(Clone)]
+pub struct RecordText(TextRepr);
+
+#[derive(Clone)]
+enum TextRepr {
+    /// Record `index` of a TXT answer, one character-string, UTF-8.
+    Answer(Arc<[Txt]>, usize),
+    /// Several character-strings joined, or text that was not UTF-8, decoded lossily.
+    Owned(String),
+}
+
+impl RecordText {
+    fn new(answer: &Arc<[Txt]>, index: usize) -> Self {
+        match answer[index].as_slice() {
+            [single] if std::str::from_utf8(single).is_ok() => {
+                RecordText(TextRepr::Answer(Arc::clone(answer), index))
+            }
+            strings => RecordText(TextRepr::Owned(
+                String::from_utf8_lossy(&strings.concat()).into_owned(),
+            )),
+        }
+    }
+
+    /// The record as text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // SAFETY: `RecordText::new` shares only a single string that
+            // it found to be UTF-8, and answers are never changed.
+            TextRepr::Answer(answer, index) => unsafe {
+                std::str::from_utf8_unchecked(&answer[*index][0])
+            },
+            TextRepr::Owned(text) => text,
+        }
+    }
+}
+
+impl Deref for RecordText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for RecordText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RecordText {}
+
+impl fmt::Debug for RecordText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl fmt::Display for RecordText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RecordText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// One term of an evaluated record, shown in canonical form (RFC 7208 §4.6.1).
 ///
 /// Holds the parsed record and the term's index, so that recording a term
@@ -299,7 +374,7 @@ pub enum TraceEvent {
     /// The SPF record found for the domain.
     Record {
         /// Its text, the character-strings joined.
-        text: String,
+        text: RecordText,
     },
     /// A term and whether it matched.
     Term {
@@ -648,7 +723,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
-    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<String>, Abort> {
+    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<RecordText>, Abort> {
         let answer = self.lookup.txt(domain).await.map_err(|error| {
             Abort::Temp(Reason::LookupFailed {
                 rtype: "TXT",
@@ -656,13 +731,15 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 error,
             })
         })?;
+        let Answer::Records(records) = answer else {
+            return Ok(None);
+        };
         let mut found = None;
         let mut count = 0;
-        for strings in answer.records() {
-            let text = joined(strings);
-            if is_spf_record(&text) {
+        for (index, strings) in records.iter().enumerate() {
+            if is_spf_record(&joined(strings)) {
                 count += 1;
-                found.get_or_insert(text);
+                found.get_or_insert(index);
             }
         }
         if count > 1 {
@@ -671,10 +748,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 count,
             }));
         }
-        Ok(found.map(|bytes| match std::str::from_utf8(&bytes) {
-            Ok(text) => text.to_owned(),
-            Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
-        }))
+        Ok(found.map(|index| RecordText::new(&records, index)))
     }
 
     async fn evaluate(
@@ -1433,6 +1507,30 @@ mod tests {
             e.explanation.as_deref(),
             Some("192.0.2.5 is not authorized to send mail for d.example by its SPF record")
         );
+    }
+
+    #[test]
+    fn record_text_joins_strings_and_decodes_lossily() {
+        let mut z = zone(&[("one.example", "v=spf1 -all")]);
+        z.insert(
+            "split.example",
+            RecordData::Txt(vec![b"v=spf1 ".to_vec(), b"-all".to_vec()]),
+        );
+        z.insert(
+            "latin.example",
+            RecordData::Txt(vec![b"v=spf1 -all caf\xe9".to_vec()]),
+        );
+        for (sender, want) in [
+            ("x@one.example", "v=spf1 -all"),
+            ("x@split.example", "v=spf1 -all"),
+            ("x@latin.example", "v=spf1 -all caf\u{fffd}"),
+        ] {
+            let e = check(&z, "192.0.2.1", sender);
+            let Some(TraceEvent::Record { text }) = e.trace.steps.first().map(|s| &s.event) else {
+                panic!("{sender}: no record step");
+            };
+            assert_eq!(text.as_str(), want);
+        }
     }
 
     #[test]
