@@ -70,12 +70,12 @@ impl<T> Answer<T> {
         }
     }
 
-    /// An owned copy of the records (empty when there are none).
-    pub fn to_records(&self) -> Vec<T>
-    where
-        T: Clone,
-    {
-        self.records().to_vec()
+    /// The shared records, empty for [`Answer::NoData`] and [`Answer::NxDomain`].
+    pub fn into_records(self) -> Arc<[T]> {
+        match self {
+            Answer::Records(records) => records,
+            Answer::NoData | Answer::NxDomain => Arc::default(),
+        }
     }
 
     /// Keeps the records `pick` maps to `Some`, the same void otherwise.

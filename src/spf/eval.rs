@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -430,28 +430,28 @@ pub enum Detail {
         /// The name looked up.
         name: TraceDomain,
         /// Its addresses of the client's family.
-        addrs: Vec<IpAddr>,
+        addrs: Addresses,
     },
     /// The target is not a valid domain name, which is no match (§4.8).
     InvalidName(TraceDomain),
     /// The MX host one of whose addresses matched (§5.4).
     MxHost {
         /// The exchange name.
-        exchange: String,
+        exchange: TraceDomain,
         /// Its addresses of the client's family.
-        addrs: Vec<IpAddr>,
+        addrs: Addresses,
     },
     /// The MX hosts of the target, none of which matched (§5.4).
     MxHosts {
         /// The name whose MX records were looked up.
         target: TraceDomain,
-        /// Its MX records, by preference.
-        exchanges: Vec<Mx>,
+        /// Its MX records as answered; shown by preference.
+        exchanges: Arc<[Mx]>,
     },
     /// A validated PTR name equal to or under the target (§5.5).
     PtrValidated {
         /// The validated name.
-        name: String,
+        name: TraceDomain,
         /// The target of `ptr`.
         target: TraceDomain,
     },
@@ -459,8 +459,8 @@ pub enum Detail {
     PtrNone {
         /// The target of `ptr`.
         target: TraceDomain,
-        /// The PTR names looked at.
-        names: Vec<String>,
+        /// The client's PTR names; the first 10 were looked at.
+        names: Arc<[String]>,
     },
     /// The result of an included domain (§5.2).
     Included {
@@ -473,6 +473,35 @@ pub enum Detail {
     Redirect(TraceDomain),
     /// The term ended evaluation, for this reason.
     Aborted(Reason),
+}
+
+/// The addresses of one family a name has, shared with the DNS answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Addresses {
+    /// A records, for an IPv4 client.
+    V4(Arc<[Ipv4Addr]>),
+    /// AAAA records, for an IPv6 client.
+    V6(Arc<[Ipv6Addr]>),
+}
+
+impl Addresses {
+    /// The addresses, in the order answered.
+    pub fn iter(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        let (v4, v6) = match self {
+            Addresses::V4(v4) => (&v4[..], &[][..]),
+            Addresses::V6(v6) => (&[][..], &v6[..]),
+        };
+        let v4 = v4.iter().copied().map(IpAddr::V4);
+        v4.chain(v6.iter().copied().map(IpAddr::V6))
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Addresses::V4(v4) => v4.is_empty(),
+            Addresses::V6(v6) => v6.is_empty(),
+        }
+    }
 }
 
 /// Why evaluation of a domain gave its result (RFC 7208 §4–§6).
@@ -924,7 +953,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             }
             Mechanism::A { cidr, .. } => {
                 let addrs = self.addresses(&target, true).await?;
-                let hit = addrs.iter().any(|a| self.in_prefix(*a, cidr.ip4, cidr.ip6));
+                let hit = addrs.iter().any(|a| self.in_prefix(a, cidr.ip4, cidr.ip6));
                 Ok((
                     hit,
                     Detail::Addresses {
@@ -938,7 +967,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             Mechanism::Exists(_) => {
                 let answer = self.lookup.a(&target).await;
                 let answer = self.records("A", Some(&target), answer)?;
-                let addrs: Vec<IpAddr> = answer.records().iter().copied().map(IpAddr::V4).collect();
+                let addrs = Addresses::V4(answer.into_records());
                 Ok((
                     !addrs.is_empty(),
                     Detail::Addresses {
@@ -968,26 +997,31 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// A or AAAA records of `name` for the client's family; `count` makes a void answer count.
-    async fn addresses(&mut self, name: &str, count: bool) -> Result<Vec<IpAddr>, Abort> {
-        let (rtype, answer) = match self.ip {
-            IpAddr::V4(_) => (
-                "A",
-                self.lookup.a(name).await.map(|a| map_answer(a, IpAddr::V4)),
-            ),
-            IpAddr::V6(_) => (
-                "AAAA",
-                self.lookup
-                    .aaaa(name)
-                    .await
-                    .map(|a| map_answer(a, IpAddr::V6)),
-            ),
-        };
-        let answer = if count {
-            self.records(rtype, Some(name), answer)?
-        } else {
-            answer.map_err(|error| lookup_failed(rtype, Some(name), error))?
-        };
-        Ok(answer.to_records())
+    async fn addresses(&mut self, name: &str, count: bool) -> Result<Addresses, Abort> {
+        Ok(match self.ip {
+            IpAddr::V4(_) => {
+                let answer = self.lookup.a(name).await;
+                Addresses::V4(self.answer("A", name, answer, count)?.into_records())
+            }
+            IpAddr::V6(_) => {
+                let answer = self.lookup.aaaa(name).await;
+                Addresses::V6(self.answer("AAAA", name, answer, count)?.into_records())
+            }
+        })
+    }
+
+    /// The answer to a query for `rtype` at `name`; `count` makes a void answer count.
+    fn answer<T>(
+        &mut self,
+        rtype: &'static str,
+        name: &str,
+        answer: LookupResult<T>,
+        count: bool,
+    ) -> Result<Answer<T>, Abort> {
+        if count {
+            return self.records(rtype, Some(name), answer);
+        }
+        answer.map_err(|error| lookup_failed(rtype, Some(name), error))
     }
 
     fn in_prefix(&self, addr: IpAddr, ip4: Option<u8>, ip6: Option<u8>) -> bool {
@@ -1010,47 +1044,45 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         ip6: Option<u8>,
     ) -> Result<(bool, Detail), Abort> {
         let answer = self.lookup.mx(&target).await;
-        let mut exchanges = self.records("MX", Some(&target), answer)?.to_records();
+        let exchanges = self.records("MX", Some(&target), answer)?.into_records();
         if exchanges.len() > MAX_NAMES {
             let count = exchanges.len();
             return Err(Abort::Perm(Reason::TooManyMx { target, count }));
         }
-        exchanges.sort_by_key(|mx| mx.preference);
-        for mx in exchanges.iter().filter(|mx| !mx.exchange.is_empty()) {
+        for mx in by_preference(&exchanges).filter(|mx| !mx.exchange.is_empty()) {
             let addrs = self.addresses(&mx.exchange, false).await?;
-            if addrs.iter().any(|a| self.in_prefix(*a, ip4, ip6)) {
-                let exchange = mx.exchange.clone();
+            if addrs.iter().any(|a| self.in_prefix(a, ip4, ip6)) {
+                let exchange = TraceDomain::from(mx.exchange.as_str());
                 return Ok((true, Detail::MxHost { exchange, addrs }));
             }
         }
         Ok((false, Detail::MxHosts { target, exchanges }))
     }
 
-    /// The client's PTR names, at most 10; a DNS error gives none (RFC 7208 §5.5).
-    async fn ptr_names(&mut self, count_void: bool) -> Result<Vec<String>, Abort> {
-        let answer = self.lookup.ptr(self.ip).await;
-        let mut names = match answer {
-            Err(_) => Vec::new(),
-            Ok(answer) if count_void => self.records("PTR", None, Ok(answer))?.to_records(),
-            Ok(answer) => answer.to_records(),
-        };
-        names.truncate(MAX_NAMES);
-        Ok(names)
+    /// The client's PTR names; a DNS error gives none (RFC 7208 §5.5).
+    ///
+    /// Callers look at the first 10 only.
+    async fn ptr_names(&mut self, count_void: bool) -> Result<Arc<[String]>, Abort> {
+        Ok(match self.lookup.ptr(self.ip).await {
+            Err(_) => Arc::default(),
+            Ok(answer) if count_void => self.records("PTR", None, Ok(answer))?.into_records(),
+            Ok(answer) => answer.into_records(),
+        })
     }
 
     /// True when `name` has an address equal to the client's; DNS errors count as no.
     async fn validates(&mut self, name: &str) -> bool {
         self.addresses(name, false)
             .await
-            .is_ok_and(|addrs| addrs.contains(&self.ip))
+            .is_ok_and(|addrs| addrs.iter().any(|a| a == self.ip))
     }
 
     /// `ptr` (RFC 7208 §5.5): a validated PTR name equal to or under the target.
     async fn ptr(&mut self, target: TraceDomain) -> Result<(bool, Detail), Abort> {
         let names = self.ptr_names(true).await?;
-        for name in &names {
+        for name in names.iter().take(MAX_NAMES) {
             if is_subdomain(name, &target) && self.validates(name).await {
-                let name = name.clone();
+                let name = TraceDomain::from(name.as_str());
                 return Ok((true, Detail::PtrValidated { name, target }));
             }
         }
@@ -1062,21 +1094,21 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Ok(names) = self.ptr_names(false).await else {
             return "unknown".to_owned();
         };
-        let mut best: Option<(u8, String)> = None;
-        for name in names {
+        let mut best: Option<(u8, &String)> = None;
+        for name in names.iter().take(MAX_NAMES) {
             let rank = if name.eq_ignore_ascii_case(domain) {
                 0
-            } else if is_subdomain(&name, domain) {
+            } else if is_subdomain(name, domain) {
                 1
             } else {
                 2
             };
-            if best.as_ref().is_some_and(|(r, _)| *r <= rank) || !self.validates(&name).await {
+            if best.as_ref().is_some_and(|(r, _)| *r <= rank) || !self.validates(name).await {
                 continue;
             }
             best = Some((rank, name));
         }
-        best.map_or_else(|| "unknown".to_owned(), |(_, name)| name)
+        best.map_or_else(|| "unknown".to_owned(), |(_, name)| name.clone())
     }
 
     fn env<'e>(&'e self, domain: &'e str, ptr: &'e str) -> MacroEnv<'e> {
@@ -1179,8 +1211,16 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 }
 
-fn map_answer<T: Copy>(answer: Answer<T>, f: impl Fn(T) -> IpAddr) -> Answer<IpAddr> {
-    answer.filter_map(|record| Some(f(*record)))
+/// MX records in order of preference, lowest first (RFC 5321 §5.1); at most
+/// [`MAX_NAMES`] are ever looked at, so they are ordered on the stack.
+fn by_preference(exchanges: &[Mx]) -> impl Iterator<Item = &Mx> {
+    let mut order = [0; MAX_NAMES];
+    let count = exchanges.len().min(MAX_NAMES);
+    for (i, slot) in order.iter_mut().enumerate() {
+        *slot = i;
+    }
+    order[..count].sort_by_key(|&i| exchanges[i].preference);
+    (0..count).map(move |i| &exchanges[order[i]])
 }
 
 /// The character-strings of a TXT record joined (RFC 7208 §3.3), borrowed when there is one.
@@ -1228,21 +1268,22 @@ impl fmt::Display for Detail {
             Detail::Network { client, network } => write!(f, "client {client} against {network}"),
             Detail::Addresses { name, addrs } => {
                 write!(f, "`{name}` has ")?;
-                write_list(f, addrs, "no address")
+                write_list(f, addrs.iter(), "no address")
             }
             Detail::InvalidName(name) => write!(f, "`{name}` is not a valid domain name"),
             Detail::MxHost { exchange, addrs } => {
                 write!(f, "MX `{exchange}` has ")?;
-                write_list(f, addrs, "no address")
+                write_list(f, addrs.iter(), "no address")
             }
             Detail::MxHosts { target, exchanges } => {
                 write!(f, "MX hosts of `{target}`: ")?;
-                write_list(f, exchanges.iter().map(|mx| &mx.exchange), "")
+                write_list(f, by_preference(exchanges).map(|mx| &mx.exchange), "")
             }
             Detail::PtrValidated { name, target } => {
                 write!(f, "`{name}` is validated and under `{target}`")
             }
             Detail::PtrNone { target, names } => {
+                let names = &names[..names.len().min(MAX_NAMES)];
                 write!(f, "no validated PTR name under `{target}` among {names:?}")
             }
             Detail::Included { target, result } => write!(f, "`{target}` gave {result}"),
@@ -1506,6 +1547,34 @@ mod tests {
         assert_eq!(
             e.explanation.as_deref(),
             Some("192.0.2.5 is not authorized to send mail for d.example by its SPF record")
+        );
+    }
+
+    #[test]
+    fn mx_hosts_are_tried_and_shown_by_preference() {
+        let mut z = zone(&[("m.example", "v=spf1 mx -all")]);
+        for (preference, exchange) in [(20, "b.example"), (10, "c.example"), (20, "a.example")] {
+            let exchange = exchange.to_owned();
+            z.insert(
+                "m.example",
+                RecordData::Mx(Mx {
+                    preference,
+                    exchange,
+                }),
+            );
+        }
+        z.insert("a.example", RecordData::A([192, 0, 2, 1].into()));
+        let miss = check(&z, "192.0.2.9", "x@m.example");
+        assert!(
+            miss.to_string()
+                .contains("MX hosts of `m.example`: c.example, b.example, a.example"),
+            "{miss}"
+        );
+        let hit = check(&z, "192.0.2.1", "x@m.example");
+        assert_eq!(hit.result, SpfResult::Pass);
+        assert!(
+            hit.to_string().contains("MX `a.example` has 192.0.2.1"),
+            "{hit}"
         );
     }
 
