@@ -1127,7 +1127,9 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     async fn ptr_value(&mut self, spec: &MacroString, domain: &str) -> String {
         if macros::uses_letter(spec, MacroLetter::Ptr) {
-            self.validated_name(domain).await
+            // Boxed: `%{p}` is rare, and its lookups would otherwise
+            // enlarge every future that expands a macro.
+            Box::pin(self.validated_name(domain)).await
         } else {
             String::new()
         }
