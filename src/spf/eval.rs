@@ -579,10 +579,6 @@ pub async fn check_host<L: Lookup>(
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     };
-    let (local, sender_domain) = params
-        .sender
-        .rsplit_once('@')
-        .unwrap_or(("postmaster", params.sender.as_str()));
     let timestamp = config.timestamp.unwrap_or_else(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -593,12 +589,6 @@ pub async fn check_host<L: Lookup>(
         config,
         ip,
         sender: &params.sender,
-        local: if local.is_empty() {
-            "postmaster"
-        } else {
-            local
-        },
-        sender_domain,
         helo: &params.helo,
         timestamp,
         trace: Trace {
@@ -649,10 +639,12 @@ fn is_dns_name(name: &str) -> bool {
 /// The initial-processing test of RFC 7208 §4.3: a DNS name with at least
 /// two labels, not an address literal and not ending in a numeric label.
 fn is_checkable_domain(name: &str) -> bool {
-    let top = match name.rsplit_once('.') {
-        Some((_, top)) => top,
-        None => return false,
+    // Searched from the end byte by byte: the top label is short, and a
+    // memrchr call costs more than the search.
+    let Some(dot) = name.bytes().rposition(|b| b == b'.') else {
+        return false;
     };
+    let top = &name[dot + 1..];
     is_dns_name(name) && !name.starts_with('[') && !top.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -682,8 +674,6 @@ struct Evaluator<'a, L> {
     config: &'a Config,
     ip: IpAddr,
     sender: &'a str,
-    local: &'a str,
-    sender_domain: &'a str,
     helo: &'a str,
     timestamp: u64,
     trace: Trace,
@@ -1112,10 +1102,17 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     fn env<'e>(&'e self, domain: &'e str, ptr: &'e str) -> MacroEnv<'e> {
+        // Split here rather than once per check: most checks expand no macro.
+        let (local, sender_domain) = self.sender.rsplit_once('@').unwrap_or(("", self.sender));
         MacroEnv {
             sender: self.sender,
-            local: self.local,
-            sender_domain: self.sender_domain,
+            // A missing local-part is `postmaster` (RFC 7208 §4.3).
+            local: if local.is_empty() {
+                "postmaster"
+            } else {
+                local
+            },
+            sender_domain,
             domain,
             ip: self.ip,
             helo: self.helo,
