@@ -390,7 +390,7 @@ pub enum TraceEvent {
         /// The expanded text.
         text: String,
         /// Where it came from.
-        source: String,
+        source: ExplanationSource,
     },
     /// The result for this domain, and why.
     Result {
@@ -399,6 +399,30 @@ pub enum TraceEvent {
         /// Why.
         reason: Reason,
     },
+}
+
+/// Where the explanation of a fail came from (RFC 7208 §6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExplanationSource {
+    /// The TXT record at the `exp=` target.
+    Txt(TraceDomain),
+    /// The default explanation, since the `exp=` target gave none.
+    Default(NoExplanation),
+}
+
+/// Why an `exp=` target gave no explanation (RFC 7208 §6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoExplanation {
+    /// The expanded target is not a domain name.
+    InvalidName(TraceDomain),
+    /// DNS did not answer the TXT query.
+    LookupFailed(TraceDomain, LookupError),
+    /// The target has this many TXT records, not one.
+    RecordCount(TraceDomain, usize),
+    /// The TXT record is not ASCII.
+    NotAscii(TraceDomain),
+    /// The TXT record is not a valid `explain-string`.
+    Syntax(Box<ParseError>),
 }
 
 /// Whether a term matched.
@@ -1156,10 +1180,13 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     /// The `exp=` lookup is not a DNS-querying term and its void does not count.
     async fn explain(&mut self, record: &Record, domain: &TraceDomain, depth: usize) -> String {
         if let Some(spec) = record.explanation() {
-            let target = self.expand_domain(spec, domain).await;
+            let target = TraceDomain::from(self.expand_domain(spec, domain).await);
             let (text, source) = match self.explanation_text(&target, domain).await {
-                Ok(text) => (text, format!("TXT of `{target}`")),
-                Err(why) => (self.default_explanation(domain), format!("default: {why}")),
+                Ok(text) => (text, ExplanationSource::Txt(target)),
+                Err(why) => (
+                    self.default_explanation(domain),
+                    ExplanationSource::Default(why),
+                ),
             };
             self.step(
                 depth,
@@ -1174,23 +1201,26 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         self.default_explanation(domain)
     }
 
-    async fn explanation_text(&mut self, target: &str, domain: &str) -> Result<String, String> {
+    async fn explanation_text(
+        &mut self,
+        target: &TraceDomain,
+        domain: &str,
+    ) -> Result<String, NoExplanation> {
         if !is_dns_name(target) {
-            return Err(format!("`{target}` is not a valid domain name"));
+            return Err(NoExplanation::InvalidName(target.clone()));
         }
         let records = match self.lookup.txt(target).await {
             Ok(answer) => answer,
-            Err(e) => return Err(format!("TXT lookup for `{target}` failed: {e}")),
+            Err(e) => return Err(NoExplanation::LookupFailed(target.clone(), e)),
         };
         let [strings] = records.records() else {
-            return Err(format!(
-                "`{target}` has {} TXT records, not one",
-                records.records().len()
-            ));
+            let count = records.records().len();
+            return Err(NoExplanation::RecordCount(target.clone(), count));
         };
-        let text = String::from_utf8(strings.concat())
-            .map_err(|_| format!("TXT of `{target}` is not ASCII"))?;
-        let spec = parse_explanation(&text).map_err(|e| format!("bad explanation: {e}"))?;
+        let text = joined(strings);
+        let text =
+            std::str::from_utf8(&text).map_err(|_| NoExplanation::NotAscii(target.clone()))?;
+        let spec = parse_explanation(text).map_err(|e| NoExplanation::Syntax(Box::new(e)))?;
         let ptr = self.ptr_value(&spec, domain).await;
         Ok(macros::expand(&spec, &self.env(domain, &ptr)))
     }
@@ -1295,6 +1325,39 @@ impl fmt::Display for Detail {
 impl Serialize for Detail {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for ExplanationSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExplanationSource::Txt(target) => write!(f, "TXT of `{target}`"),
+            ExplanationSource::Default(why) => write!(f, "default: {why}"),
+        }
+    }
+}
+
+impl Serialize for ExplanationSource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for NoExplanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoExplanation::InvalidName(target) => {
+                write!(f, "`{target}` is not a valid domain name")
+            }
+            NoExplanation::LookupFailed(target, e) => {
+                write!(f, "TXT lookup for `{target}` failed: {e}")
+            }
+            NoExplanation::RecordCount(target, count) => {
+                write!(f, "`{target}` has {count} TXT records, not one")
+            }
+            NoExplanation::NotAscii(target) => write!(f, "TXT of `{target}` is not ASCII"),
+            NoExplanation::Syntax(e) => write!(f, "bad explanation: {e}"),
+        }
     }
 }
 
@@ -1533,6 +1596,12 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\n  child.example: softfail"), "{text}");
+        assert!(
+            text.contains(
+                "explanation \"192.0.2.2 may not send for top.example\" (TXT of `why.example`)"
+            ),
+            "{text}"
+        );
         let json = serde_json::to_value(&fail).unwrap();
         assert_eq!(json["result"], "fail");
         assert_eq!(json["trace"]["steps"][0]["event"], "record");
@@ -1546,6 +1615,20 @@ mod tests {
         assert_eq!(
             e.explanation.as_deref(),
             Some("192.0.2.5 is not authorized to send mail for d.example by its SPF record")
+        );
+    }
+
+    #[test]
+    fn unusable_exp_target_falls_back_to_the_default_and_says_why() {
+        let z = zone(&[("d.example", "v=spf1 -all exp=none.example")]);
+        let e = check(&z, "192.0.2.5", "x@d.example");
+        let source = e.trace.steps.iter().find_map(|s| match &s.event {
+            TraceEvent::Explanation { source, .. } => Some(source.to_string()),
+            _ => None,
+        });
+        assert_eq!(
+            source.as_deref(),
+            Some("default: `none.example` has 0 TXT records, not one")
         );
     }
 
