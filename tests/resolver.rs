@@ -196,16 +196,16 @@ fn ip(text: &str) -> IpAddr {
 }
 
 /// The records of an answer, sorted (servers may rotate RRsets); panics otherwise.
-fn records<T: Ord + std::fmt::Debug>(answer: Result<Answer<T>, LookupError>) -> Vec<T> {
+fn records<T: Ord + Clone + std::fmt::Debug>(answer: Result<Answer<T>, LookupError>) -> Vec<T> {
     let mut records = unsorted(answer);
     records.sort();
     records
 }
 
 /// The records of an answer as received; panics on anything else.
-fn unsorted<T: std::fmt::Debug>(answer: Result<Answer<T>, LookupError>) -> Vec<T> {
+fn unsorted<T: Clone + std::fmt::Debug>(answer: Result<Answer<T>, LookupError>) -> Vec<T> {
     match answer {
-        Ok(Answer::Records(records)) => records,
+        Ok(Answer::Records(records)) => records.to_vec(),
         other => panic!("expected records, got {other:?}"),
     }
 }

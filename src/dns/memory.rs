@@ -5,12 +5,14 @@
 //! and a trailing dot is ignored. A name that holds no record at all is
 //! NXDOMAIN; a name that holds records, but none of the asked type, is
 //! NOERROR with no data. CNAMEs are followed (RFC 1034 §3.6.2) and a loop
-//! is reported as a [`LookupError`].
+//! is reported as a [`LookupError`]. Each owner's record sets are built once,
+//! on its first query, and then shared with every answer.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::{Arc, OnceLock};
 
 use super::{Answer, Lookup, LookupError, LookupResult, Mx, RecordData, Txt};
 
@@ -59,6 +61,96 @@ struct Node {
     records: Vec<RecordData>,
     /// Set by [`MemoryZone::insert_timeout`]: the number of records listed before the marker.
     timeout_after: Option<usize>,
+    /// The records in the form answers carry, built on the first query.
+    sets: OnceLock<RecordSets>,
+}
+
+impl Node {
+    fn sets(&self) -> &RecordSets {
+        self.sets.get_or_init(|| RecordSets::of(&self.records))
+    }
+}
+
+/// The record sets of one owner, by type, as [`Lookup`] returns them.
+#[derive(Debug, Clone)]
+struct RecordSets {
+    txt: Arc<[Txt]>,
+    a: Arc<[Ipv4Addr]>,
+    aaaa: Arc<[Ipv6Addr]>,
+    mx: Arc<[Mx]>,
+    ptr: Arc<[String]>,
+    /// NS targets as written in the zone file, which must be absolute.
+    ns: Arc<[String]>,
+    /// The third field of each SOA's data (MNAME RNAME SERIAL …).
+    soa: Arc<[u32]>,
+}
+
+impl RecordSets {
+    fn of(records: &[RecordData]) -> Self {
+        RecordSets {
+            txt: records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::Txt(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+            a: records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::A(a) => Some(*a),
+                    _ => None,
+                })
+                .collect(),
+            aaaa: records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::Aaaa(a) => Some(*a),
+                    _ => None,
+                })
+                .collect(),
+            mx: records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::Mx(mx) => Some(Mx {
+                        preference: mx.preference,
+                        exchange: strip_dot(&mx.exchange),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+            ptr: records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::Ptr(target) => Some(strip_dot(target)),
+                    _ => None,
+                })
+                .collect(),
+            ns: records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::Other {
+                        rtype: TYPE_NS,
+                        rdata,
+                    } => Some(strip_dot(String::from_utf8_lossy(rdata).trim())),
+                    _ => None,
+                })
+                .collect(),
+            soa: records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::Other {
+                        rtype: TYPE_SOA,
+                        rdata,
+                    } => String::from_utf8_lossy(rdata)
+                        .split_whitespace()
+                        .nth(2)
+                        .and_then(|serial| serial.parse().ok()),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The hash of [`MemoryZone`]'s owner names: rustc's FxHash scheme, a
@@ -113,7 +205,12 @@ pub struct MemoryZone {
 /// check asks for nearly always are: no allocation on the query path.
 fn normalize(name: &str) -> Cow<'_, str> {
     let name = name.strip_suffix('.').unwrap_or(name);
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+    // A fold rather than `any`: without the early exit it runs on whole
+    // vectors of octets, and names are short.
+    let upper = name
+        .bytes()
+        .fold(false, |upper, b| upper | b.is_ascii_uppercase());
+    if upper {
         Cow::Owned(name.to_ascii_lowercase())
     } else {
         Cow::Borrowed(name)
@@ -132,11 +229,9 @@ impl MemoryZone {
 
     /// Adds one record at `owner` (any case, trailing dot optional).
     pub fn insert(&mut self, owner: &str, data: RecordData) {
-        self.nodes
-            .entry(normalize(owner).into_owned())
-            .or_default()
-            .records
-            .push(data);
+        let node = self.nodes.entry(normalize(owner).into_owned()).or_default();
+        node.records.push(data);
+        node.sets = OnceLock::new();
     }
 
     /// Marks `owner` so that a query of a type with no record listed so far times out.
@@ -149,15 +244,13 @@ impl MemoryZone {
         node.timeout_after = Some(node.records.len());
     }
 
-    /// Answers a query of type `kind`, following CNAMEs; `pick` turns each
-    /// record of that type into the answer's item.
-    ///
-    /// Only the records picked are copied out of the zone.
+    /// Answers a query of type `kind`, following CNAMEs, with the record
+    /// set `set` picks from the owner's.
     fn query<T>(
         &self,
         name: &str,
         kind: Kind,
-        pick: impl Fn(&RecordData) -> Option<T>,
+        set: impl Fn(&RecordSets) -> &Arc<[T]>,
     ) -> LookupResult<T> {
         let mut owner = normalize(name);
         for _ in 0..MAX_CNAME_CHAIN {
@@ -167,8 +260,7 @@ impl MemoryZone {
             if node.records.iter().any(|r| r.is(kind)) {
                 let listed = node.timeout_after.unwrap_or(node.records.len());
                 if node.records[..listed].iter().any(|r| r.is(kind)) {
-                    let found = node.records.iter().filter(|r| r.is(kind));
-                    return Ok(Answer::Records(found.filter_map(&pick).collect()));
+                    return Ok(Answer::Records(Arc::clone(set(node.sets()))));
                 }
                 return Err(LookupError::Timeout);
             }
@@ -191,62 +283,31 @@ impl MemoryZone {
 
 impl Lookup for MemoryZone {
     async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.query(name, Kind::Txt, |r| match r {
-            RecordData::Txt(t) => Some(t.clone()),
-            _ => None,
-        })
+        self.query(name, Kind::Txt, |sets| &sets.txt)
     }
 
     async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        self.query(name, Kind::A, |r| match r {
-            RecordData::A(a) => Some(*a),
-            _ => None,
-        })
+        self.query(name, Kind::A, |sets| &sets.a)
     }
 
     async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        self.query(name, Kind::Aaaa, |r| match r {
-            RecordData::Aaaa(a) => Some(*a),
-            _ => None,
-        })
+        self.query(name, Kind::Aaaa, |sets| &sets.aaaa)
     }
 
     async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.query(name, Kind::Mx, |r| match r {
-            RecordData::Mx(mx) => Some(Mx {
-                preference: mx.preference,
-                exchange: strip_dot(&mx.exchange),
-            }),
-            _ => None,
-        })
+        self.query(name, Kind::Mx, |sets| &sets.mx)
     }
 
     async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        self.query(&super::reverse_name(ip), Kind::Ptr, |r| match r {
-            RecordData::Ptr(target) => Some(strip_dot(target)),
-            _ => None,
-        })
+        self.query(&super::reverse_name(ip), Kind::Ptr, |sets| &sets.ptr)
     }
 
-    /// NS targets as written in the zone file, which must be absolute.
     async fn ns(&self, name: &str) -> LookupResult<String> {
-        self.query(name, Kind::Ns, |r| match r {
-            RecordData::Other { rdata, .. } => {
-                Some(strip_dot(String::from_utf8_lossy(rdata).trim()))
-            }
-            _ => None,
-        })
+        self.query(name, Kind::Ns, |sets| &sets.ns)
     }
 
-    /// The third field of the SOA data (MNAME RNAME SERIAL …).
     async fn soa(&self, name: &str) -> LookupResult<u32> {
-        self.query(name, Kind::Soa, |r| match r {
-            RecordData::Other { rdata, .. } => String::from_utf8_lossy(rdata)
-                .split_whitespace()
-                .nth(2)
-                .and_then(|serial| serial.parse().ok()),
-            _ => None,
-        })
+        self.query(name, Kind::Soa, |sets| &sets.soa)
     }
 
     async fn cname(&self, name: &str) -> LookupResult<String> {
@@ -264,7 +325,7 @@ impl Lookup for MemoryZone {
         Ok(if targets.is_empty() {
             Answer::NoData
         } else {
-            Answer::Records(targets)
+            Answer::Records(targets.into())
         })
     }
 }
@@ -290,7 +351,7 @@ mod tests {
         block_on(async {
             assert_eq!(
                 zone.a("mail.example.com").await,
-                Ok(Answer::Records(vec![Ipv4Addr::new(192, 0, 2, 1)]))
+                Ok(Answer::Records([Ipv4Addr::new(192, 0, 2, 1)].into()))
             );
             assert_eq!(zone.aaaa("MAIL.example.com.").await, Ok(Answer::NoData));
             assert_eq!(zone.a("other.example.com").await, Ok(Answer::NxDomain));
@@ -314,7 +375,7 @@ mod tests {
             assert!(zone.a("loop.example.org").await.is_err());
             assert_eq!(
                 zone.cname("B.example.org").await,
-                Ok(Answer::Records(vec!["A.example.org".to_owned()]))
+                Ok(Answer::Records(["A.example.org".to_owned()].into()))
             );
             assert_eq!(zone.cname("a.example.org").await, Ok(Answer::NoData));
             assert_eq!(zone.cname("c.example.org").await, Ok(Answer::NxDomain));
@@ -342,11 +403,11 @@ mod tests {
         block_on(async {
             assert_eq!(
                 zone.soa("example.org").await,
-                Ok(Answer::Records(vec![2_024_010_101]))
+                Ok(Answer::Records([2_024_010_101].into()))
             );
             assert_eq!(
                 zone.ns("example.org").await,
-                Ok(Answer::Records(vec!["ns1.example.org".to_owned()]))
+                Ok(Answer::Records(["ns1.example.org".to_owned()].into()))
             );
             assert_eq!(zone.ns("www.example.org").await, Ok(Answer::NxDomain));
         });

@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 /// The PTR owner of `ip` in the standard tree: `d.c.b.a.in-addr.arpa` or
 /// 32 reversed nibbles under `ip6.arpa` (RFC 1035 §3.5, RFC 3596 §2.5).
@@ -64,10 +65,13 @@ pub(crate) fn push_decimal(out: &mut String, octet: u8) {
 }
 
 /// The answer to one query that DNS did give.
+///
+/// Records are shared, not owned: a zone in memory, or a cache, hands out
+/// the same record set to every caller without copying it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer<T> {
     /// One or more records of the asked type.
-    Records(Vec<T>),
+    Records(Arc<[T]>),
     /// NOERROR with an empty answer: the name exists, the type does not.
     NoData,
     /// NXDOMAIN: the name does not exist.
@@ -83,20 +87,18 @@ impl<T> Answer<T> {
         }
     }
 
-    /// Turns the records into an owned list (empty when there are none).
-    pub fn into_records(self) -> Vec<T> {
+    /// The shared records, empty for [`Answer::NoData`] and [`Answer::NxDomain`].
+    pub fn into_records(self) -> Arc<[T]> {
         match self {
             Answer::Records(records) => records,
-            Answer::NoData | Answer::NxDomain => Vec::new(),
+            Answer::NoData | Answer::NxDomain => Arc::default(),
         }
     }
 
     /// Keeps the records `pick` maps to `Some`, the same void otherwise.
-    pub fn filter_map<U>(self, pick: impl FnMut(T) -> Option<U>) -> Answer<U> {
+    pub fn filter_map<U>(&self, pick: impl FnMut(&T) -> Option<U>) -> Answer<U> {
         match self {
-            Answer::Records(records) => {
-                Answer::Records(records.into_iter().filter_map(pick).collect())
-            }
+            Answer::Records(records) => Answer::Records(records.iter().filter_map(pick).collect()),
             Answer::NoData => Answer::NoData,
             Answer::NxDomain => Answer::NxDomain,
         }

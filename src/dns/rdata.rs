@@ -10,7 +10,7 @@ use super::stub::display_name;
 use super::{Mx, Txt};
 
 /// TXT character-strings, kept apart and byte-exact (RFC 1035 §3.3.14).
-pub(super) fn txt(data: RData) -> Option<Txt> {
+pub(super) fn txt(data: &RData) -> Option<Txt> {
     match data {
         RData::TXT(txt) => Some(txt.txt_data.iter().map(|s| s.to_vec()).collect()),
         _ => None,
@@ -18,7 +18,7 @@ pub(super) fn txt(data: RData) -> Option<Txt> {
 }
 
 /// An A record's address.
-pub(super) fn a(data: RData) -> Option<Ipv4Addr> {
+pub(super) fn a(data: &RData) -> Option<Ipv4Addr> {
     match data {
         RData::A(a) => Some(a.0),
         _ => None,
@@ -26,7 +26,7 @@ pub(super) fn a(data: RData) -> Option<Ipv4Addr> {
 }
 
 /// An AAAA record's address.
-pub(super) fn aaaa(data: RData) -> Option<Ipv6Addr> {
+pub(super) fn aaaa(data: &RData) -> Option<Ipv6Addr> {
     match data {
         RData::AAAA(aaaa) => Some(aaaa.0),
         _ => None,
@@ -34,38 +34,38 @@ pub(super) fn aaaa(data: RData) -> Option<Ipv6Addr> {
 }
 
 /// An MX record; the null MX `.` has an empty exchange (RFC 7505).
-pub(super) fn mx(data: RData) -> Option<Mx> {
+pub(super) fn mx(data: &RData) -> Option<Mx> {
     match data {
         RData::MX(MX {
             preference,
             exchange,
             ..
         }) => Some(Mx {
-            preference,
-            exchange: display_name(&exchange),
+            preference: *preference,
+            exchange: display_name(exchange),
         }),
         _ => None,
     }
 }
 
 /// A PTR target without the trailing dot.
-pub(super) fn ptr(data: RData) -> Option<String> {
+pub(super) fn ptr(data: &RData) -> Option<String> {
     match data {
-        RData::PTR(PTR(target)) => Some(display_name(&target)),
+        RData::PTR(PTR(target)) => Some(display_name(target)),
         _ => None,
     }
 }
 
 /// An NS target without the trailing dot.
-pub(super) fn ns(data: RData) -> Option<String> {
+pub(super) fn ns(data: &RData) -> Option<String> {
     match data {
-        RData::NS(NS(target)) => Some(display_name(&target)),
+        RData::NS(NS(target)) => Some(display_name(target)),
         _ => None,
     }
 }
 
 /// An SOA record's serial.
-pub(super) fn soa_serial(data: RData) -> Option<u32> {
+pub(super) fn soa_serial(data: &RData) -> Option<u32> {
     match data {
         RData::SOA(soa) => Some(soa.serial),
         _ => None,

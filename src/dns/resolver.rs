@@ -204,7 +204,7 @@ impl HickoryLookup {
                     // the chain ends without the type: that is no data.
                     self.confirm_no_data(name, rtype).await
                 } else {
-                    Ok(Answer::Records(records))
+                    Ok(Answer::Records(records.into()))
                 }
             }
             Err(error) => match no_records(&error) {
@@ -264,7 +264,7 @@ impl HickoryLookup {
         &self,
         name: &str,
         rtype: RecordType,
-        pick: impl Fn(RData) -> Option<T>,
+        pick: impl Fn(&RData) -> Option<T>,
     ) -> LookupResult<T> {
         let name = encode_name(name).map_err(LookupError::Failed)?;
         Ok(self.query(name, rtype).await?.filter_map(pick))
@@ -320,7 +320,7 @@ impl Lookup for HickoryLookup {
                 Ok(if targets.is_empty() {
                     Answer::NoData
                 } else {
-                    Answer::Records(targets)
+                    Answer::Records(targets.into())
                 })
             }
             Err(error) => match no_records(&error) {

@@ -173,7 +173,7 @@ impl StubLookup {
                 .map(|record| record.data)
                 .collect();
             if !records.is_empty() {
-                return Ok(Answer::Records(records));
+                return Ok(Answer::Records(records.into()));
             }
             if response.response_code == ResponseCode::NXDomain {
                 return Ok(Answer::NxDomain);
@@ -196,18 +196,14 @@ impl StubLookup {
         &self,
         name: &str,
         rtype: RecordType,
-        pick: impl Fn(RData) -> Option<T>,
+        pick: impl Fn(&RData) -> Option<T>,
     ) -> LookupResult<T> {
         let wire = encode_wire(name).map_err(LookupError::Failed)?;
         // Boxed: callers join and move many lookups at once, and the
         // state of a query is large.
-        Ok(match Box::pin(self.query(name, wire, rtype)).await? {
-            Answer::Records(records) => {
-                Answer::Records(records.into_iter().filter_map(pick).collect())
-            }
-            Answer::NoData => Answer::NoData,
-            Answer::NxDomain => Answer::NxDomain,
-        })
+        Ok(Box::pin(self.query(name, wire, rtype))
+            .await?
+            .filter_map(pick))
     }
 
     /// One question to the servers in turn, until one gives a NOERROR or
@@ -359,7 +355,7 @@ impl Lookup for StubLookup {
         Ok(if targets.is_empty() {
             Answer::NoData
         } else {
-            Answer::Records(targets)
+            Answer::Records(targets.into())
         })
     }
 

@@ -8,9 +8,10 @@
 //! that DNS did not answer gives `temperror` wherever the RFC says so, and
 //! never a match.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use super::ast::{
 };
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation};
-use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx};
+use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
 /// Names of an `mx` or `ptr` answer that are looked at (RFC 7208 §4.6.4).
 const MAX_NAMES: usize = 10;
@@ -111,7 +112,7 @@ pub struct Evaluation {
     /// The explanation, present only when the result is `fail` (RFC 7208 §6.2).
     pub explanation: Option<String>,
     /// The domain that was checked.
-    pub domain: String,
+    pub domain: TraceDomain,
     /// What was looked up and evaluated.
     pub trace: Trace,
 }
@@ -135,26 +136,52 @@ pub struct Trace {
 /// A domain name in a trace: the checked domain, an `include` or
 /// `redirect` target, a looked-up name.
 ///
-/// Shared rather than copied: every step taken at a domain names it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TraceDomain(Arc<str>);
+/// Every step taken at a domain names it, so copies must be cheap: a name
+/// of up to 30 octets (nearly every name in practice) is held inline and
+/// copied, a longer one is shared. Neither allocates per step.
+#[derive(Clone)]
+pub struct TraceDomain(NameRepr);
+
+/// Longest name a [`TraceDomain`] holds inline.
+const INLINE_NAME: usize = 30;
+
+#[derive(Clone)]
+enum NameRepr {
+    /// The name's length and octets.
+    Inline(u8, [u8; INLINE_NAME]),
+    Shared(Arc<str>),
+}
 
 impl TraceDomain {
     /// The name as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            // SAFETY: `From<&str>` copies a whole `str` into the first
+            // `len` octets, so they are UTF-8.
+            NameRepr::Inline(len, octets) => unsafe {
+                std::str::from_utf8_unchecked(&octets[..usize::from(*len)])
+            },
+            NameRepr::Shared(name) => name,
+        }
     }
 }
 
 impl From<&str> for TraceDomain {
     fn from(name: &str) -> Self {
-        TraceDomain(Arc::from(name))
+        let mut octets = [0; INLINE_NAME];
+        match (u8::try_from(name.len()), octets.get_mut(..name.len())) {
+            (Ok(len), Some(head)) => {
+                head.copy_from_slice(name.as_bytes());
+                TraceDomain(NameRepr::Inline(len, octets))
+            }
+            _ => TraceDomain(NameRepr::Shared(Arc::from(name))),
+        }
     }
 }
 
 impl From<String> for TraceDomain {
     fn from(name: String) -> Self {
-        TraceDomain(Arc::from(name))
+        TraceDomain::from(name.as_str())
     }
 }
 
@@ -162,31 +189,126 @@ impl Deref for TraceDomain {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
+    }
+}
+
+impl PartialEq for TraceDomain {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for TraceDomain {}
+
+impl std::hash::Hash for TraceDomain {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
     }
 }
 
 impl PartialEq<str> for TraceDomain {
     fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for TraceDomain {
     fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for TraceDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
     }
 }
 
 impl fmt::Display for TraceDomain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl Serialize for TraceDomain {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The text of an SPF record as DNS gave it, its character-strings joined
+/// (RFC 7208 §3.3).
+///
+/// A record of a single UTF-8 string, the usual case, is shared with the
+/// answer it came in rather than copied.
+#[derive(Clone)]
+pub struct RecordText(TextRepr);
+
+#[derive(Clone)]
+enum TextRepr {
+    /// Record `index` of a TXT answer, one character-string, UTF-8.
+    Answer(Arc<[Txt]>, usize),
+    /// Several character-strings joined, or text that was not UTF-8, decoded lossily.
+    Owned(String),
+}
+
+impl RecordText {
+    fn new(answer: &Arc<[Txt]>, index: usize) -> Self {
+        match answer[index].as_slice() {
+            [single] if std::str::from_utf8(single).is_ok() => {
+                RecordText(TextRepr::Answer(Arc::clone(answer), index))
+            }
+            strings => RecordText(TextRepr::Owned(
+                String::from_utf8_lossy(&strings.concat()).into_owned(),
+            )),
+        }
+    }
+
+    /// The record as text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // SAFETY: `RecordText::new` shares only a single string that
+            // it found to be UTF-8, and answers are never changed.
+            TextRepr::Answer(answer, index) => unsafe {
+                std::str::from_utf8_unchecked(&answer[*index][0])
+            },
+            TextRepr::Owned(text) => text,
+        }
+    }
+}
+
+impl Deref for RecordText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for RecordText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RecordText {}
+
+impl fmt::Debug for RecordText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl fmt::Display for RecordText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RecordText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -252,7 +374,7 @@ pub enum TraceEvent {
     /// The SPF record found for the domain.
     Record {
         /// Its text, the character-strings joined.
-        text: String,
+        text: RecordText,
     },
     /// A term and whether it matched.
     Term {
@@ -268,7 +390,7 @@ pub enum TraceEvent {
         /// The expanded text.
         text: String,
         /// Where it came from.
-        source: String,
+        source: ExplanationSource,
     },
     /// The result for this domain, and why.
     Result {
@@ -277,6 +399,30 @@ pub enum TraceEvent {
         /// Why.
         reason: Reason,
     },
+}
+
+/// Where the explanation of a fail came from (RFC 7208 §6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExplanationSource {
+    /// The TXT record at the `exp=` target.
+    Txt(TraceDomain),
+    /// The default explanation, since the `exp=` target gave none.
+    Default(NoExplanation),
+}
+
+/// Why an `exp=` target gave no explanation (RFC 7208 §6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoExplanation {
+    /// The expanded target is not a domain name.
+    InvalidName(TraceDomain),
+    /// DNS did not answer the TXT query.
+    LookupFailed(TraceDomain, LookupError),
+    /// The target has this many TXT records, not one.
+    RecordCount(TraceDomain, usize),
+    /// The TXT record is not ASCII.
+    NotAscii(TraceDomain),
+    /// The TXT record is not a valid `explain-string`.
+    Syntax(Box<ParseError>),
 }
 
 /// Whether a term matched.
@@ -308,28 +454,28 @@ pub enum Detail {
         /// The name looked up.
         name: TraceDomain,
         /// Its addresses of the client's family.
-        addrs: Vec<IpAddr>,
+        addrs: Addresses,
     },
     /// The target is not a valid domain name, which is no match (§4.8).
     InvalidName(TraceDomain),
     /// The MX host one of whose addresses matched (§5.4).
     MxHost {
         /// The exchange name.
-        exchange: String,
+        exchange: TraceDomain,
         /// Its addresses of the client's family.
-        addrs: Vec<IpAddr>,
+        addrs: Addresses,
     },
     /// The MX hosts of the target, none of which matched (§5.4).
     MxHosts {
         /// The name whose MX records were looked up.
         target: TraceDomain,
-        /// Its MX records, by preference.
-        exchanges: Vec<Mx>,
+        /// Its MX records as answered; shown by preference.
+        exchanges: Arc<[Mx]>,
     },
     /// A validated PTR name equal to or under the target (§5.5).
     PtrValidated {
         /// The validated name.
-        name: String,
+        name: TraceDomain,
         /// The target of `ptr`.
         target: TraceDomain,
     },
@@ -337,8 +483,8 @@ pub enum Detail {
     PtrNone {
         /// The target of `ptr`.
         target: TraceDomain,
-        /// The PTR names looked at.
-        names: Vec<String>,
+        /// The client's PTR names; the first 10 were looked at.
+        names: Arc<[String]>,
     },
     /// The result of an included domain (§5.2).
     Included {
@@ -351,6 +497,35 @@ pub enum Detail {
     Redirect(TraceDomain),
     /// The term ended evaluation, for this reason.
     Aborted(Reason),
+}
+
+/// The addresses of one family a name has, shared with the DNS answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Addresses {
+    /// A records, for an IPv4 client.
+    V4(Arc<[Ipv4Addr]>),
+    /// AAAA records, for an IPv6 client.
+    V6(Arc<[Ipv6Addr]>),
+}
+
+impl Addresses {
+    /// The addresses, in the order answered.
+    pub fn iter(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        let (v4, v6) = match self {
+            Addresses::V4(v4) => (&v4[..], &[][..]),
+            Addresses::V6(v6) => (&[][..], &v6[..]),
+        };
+        let v4 = v4.iter().copied().map(IpAddr::V4);
+        v4.chain(v6.iter().copied().map(IpAddr::V6))
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Addresses::V4(v4) => v4.is_empty(),
+            Addresses::V6(v6) => v6.is_empty(),
+        }
+    }
 }
 
 /// Why evaluation of a domain gave its result (RFC 7208 §4–§6).
@@ -428,10 +603,6 @@ pub async fn check_host<L: Lookup>(
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     };
-    let (local, sender_domain) = params
-        .sender
-        .rsplit_once('@')
-        .unwrap_or(("postmaster", params.sender.as_str()));
     let timestamp = config.timestamp.unwrap_or_else(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -442,17 +613,12 @@ pub async fn check_host<L: Lookup>(
         config,
         ip,
         sender: &params.sender,
-        local: if local.is_empty() {
-            "postmaster"
-        } else {
-            local
-        },
-        sender_domain,
         helo: &params.helo,
         timestamp,
         trace: Trace {
-            // Enough for most checks: a record, a few terms, a result.
-            steps: Vec::with_capacity(8),
+            // Enough for most checks (a record, a few terms, a result),
+            // and under 1 KiB, which glibc serves from its per-thread cache.
+            steps: Vec::with_capacity(6),
             ..Trace::default()
         },
     };
@@ -467,7 +633,7 @@ pub async fn check_host<L: Lookup>(
     Evaluation {
         result: outcome.result,
         explanation: outcome.explanation,
-        domain: params.domain.clone(),
+        domain: TraceDomain::from(params.domain.as_str()),
         trace: evaluator.trace,
     }
 }
@@ -497,10 +663,12 @@ fn is_dns_name(name: &str) -> bool {
 /// The initial-processing test of RFC 7208 §4.3: a DNS name with at least
 /// two labels, not an address literal and not ending in a numeric label.
 fn is_checkable_domain(name: &str) -> bool {
-    let top = match name.rsplit_once('.') {
-        Some((_, top)) => top,
-        None => return false,
+    // Searched from the end byte by byte: the top label is short, and a
+    // memrchr call costs more than the search.
+    let Some(dot) = name.bytes().rposition(|b| b == b'.') else {
+        return false;
     };
+    let top = &name[dot + 1..];
     is_dns_name(name) && !name.starts_with('[') && !top.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -530,8 +698,6 @@ struct Evaluator<'a, L> {
     config: &'a Config,
     ip: IpAddr,
     sender: &'a str,
-    local: &'a str,
-    sender_domain: &'a str,
     helo: &'a str,
     timestamp: u64,
     trace: Trace,
@@ -600,7 +766,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
-    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<String>, Abort> {
+    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<RecordText>, Abort> {
         let answer = self.lookup.txt(domain).await.map_err(|error| {
             Abort::Temp(Reason::LookupFailed {
                 rtype: "TXT",
@@ -608,17 +774,15 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 error,
             })
         })?;
+        let Answer::Records(records) = answer else {
+            return Ok(None);
+        };
         let mut found = None;
         let mut count = 0;
-        for strings in answer.into_records() {
-            let text = if strings.len() == 1 {
-                strings.into_iter().next().unwrap_or_default()
-            } else {
-                strings.concat()
-            };
-            if is_spf_record(&text) {
+        for (index, strings) in records.iter().enumerate() {
+            if is_spf_record(&joined(strings)) {
                 count += 1;
-                found.get_or_insert(text);
+                found.get_or_insert(index);
             }
         }
         if count > 1 {
@@ -627,10 +791,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 count,
             }));
         }
-        Ok(found.map(|bytes| {
-            String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-        }))
+        Ok(found.map(|index| RecordText::new(&records, index)))
     }
 
     async fn evaluate(
@@ -743,13 +904,13 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         rtype: &'static str,
         name: Option<&str>,
         answer: LookupResult<T>,
-    ) -> Result<Vec<T>, Abort> {
+    ) -> Result<Answer<T>, Abort> {
         match answer {
-            Ok(Answer::Records(records)) if !records.is_empty() => Ok(records),
-            Ok(_) => {
+            Ok(answer) if answer.is_void() => {
                 self.count_void()?;
-                Ok(Vec::new())
+                Ok(answer)
             }
+            Ok(answer) => Ok(answer),
             Err(error) => Err(lookup_failed(rtype, name, error)),
         }
     }
@@ -806,7 +967,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             }
             Mechanism::A { cidr, .. } => {
                 let addrs = self.addresses(&target, true).await?;
-                let hit = addrs.iter().any(|a| self.in_prefix(*a, cidr.ip4, cidr.ip6));
+                let hit = addrs.iter().any(|a| self.in_prefix(a, cidr.ip4, cidr.ip6));
                 Ok((
                     hit,
                     Detail::Addresses {
@@ -819,8 +980,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             Mechanism::Ptr(_) => self.ptr(target).await,
             Mechanism::Exists(_) => {
                 let answer = self.lookup.a(&target).await;
-                let addrs = self.records("A", Some(&target), answer)?;
-                let addrs: Vec<IpAddr> = addrs.into_iter().map(IpAddr::V4).collect();
+                let answer = self.records("A", Some(&target), answer)?;
+                let addrs = Addresses::V4(answer.into_records());
                 Ok((
                     !addrs.is_empty(),
                     Detail::Addresses {
@@ -850,27 +1011,31 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// A or AAAA records of `name` for the client's family; `count` makes a void answer count.
-    async fn addresses(&mut self, name: &str, count: bool) -> Result<Vec<IpAddr>, Abort> {
-        let (rtype, answer) = match self.ip {
-            IpAddr::V4(_) => (
-                "A",
-                self.lookup.a(name).await.map(|a| map_answer(a, IpAddr::V4)),
-            ),
-            IpAddr::V6(_) => (
-                "AAAA",
-                self.lookup
-                    .aaaa(name)
-                    .await
-                    .map(|a| map_answer(a, IpAddr::V6)),
-            ),
-        };
+    async fn addresses(&mut self, name: &str, count: bool) -> Result<Addresses, Abort> {
+        Ok(match self.ip {
+            IpAddr::V4(_) => {
+                let answer = self.lookup.a(name).await;
+                Addresses::V4(self.answer("A", name, answer, count)?.into_records())
+            }
+            IpAddr::V6(_) => {
+                let answer = self.lookup.aaaa(name).await;
+                Addresses::V6(self.answer("AAAA", name, answer, count)?.into_records())
+            }
+        })
+    }
+
+    /// The answer to a query for `rtype` at `name`; `count` makes a void answer count.
+    fn answer<T>(
+        &mut self,
+        rtype: &'static str,
+        name: &str,
+        answer: LookupResult<T>,
+        count: bool,
+    ) -> Result<Answer<T>, Abort> {
         if count {
             return self.records(rtype, Some(name), answer);
         }
-        match answer {
-            Ok(answer) => Ok(answer.into_records()),
-            Err(error) => Err(lookup_failed(rtype, Some(name), error)),
-        }
+        answer.map_err(|error| lookup_failed(rtype, Some(name), error))
     }
 
     fn in_prefix(&self, addr: IpAddr, ip4: Option<u8>, ip6: Option<u8>) -> bool {
@@ -893,47 +1058,45 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         ip6: Option<u8>,
     ) -> Result<(bool, Detail), Abort> {
         let answer = self.lookup.mx(&target).await;
-        let mut exchanges = self.records("MX", Some(&target), answer)?;
+        let exchanges = self.records("MX", Some(&target), answer)?.into_records();
         if exchanges.len() > MAX_NAMES {
             let count = exchanges.len();
             return Err(Abort::Perm(Reason::TooManyMx { target, count }));
         }
-        exchanges.sort_by_key(|mx| mx.preference);
-        for mx in exchanges.iter().filter(|mx| !mx.exchange.is_empty()) {
+        for mx in by_preference(&exchanges).filter(|mx| !mx.exchange.is_empty()) {
             let addrs = self.addresses(&mx.exchange, false).await?;
-            if addrs.iter().any(|a| self.in_prefix(*a, ip4, ip6)) {
-                let exchange = mx.exchange.clone();
+            if addrs.iter().any(|a| self.in_prefix(a, ip4, ip6)) {
+                let exchange = TraceDomain::from(mx.exchange.as_str());
                 return Ok((true, Detail::MxHost { exchange, addrs }));
             }
         }
         Ok((false, Detail::MxHosts { target, exchanges }))
     }
 
-    /// The client's PTR names, at most 10; a DNS error gives none (RFC 7208 §5.5).
-    async fn ptr_names(&mut self, count_void: bool) -> Result<Vec<String>, Abort> {
-        let answer = self.lookup.ptr(self.ip).await;
-        let mut names = match answer {
-            Err(_) => Vec::new(),
-            Ok(answer) if count_void => self.records("PTR", None, Ok(answer))?,
+    /// The client's PTR names; a DNS error gives none (RFC 7208 §5.5).
+    ///
+    /// Callers look at the first 10 only.
+    async fn ptr_names(&mut self, count_void: bool) -> Result<Arc<[String]>, Abort> {
+        Ok(match self.lookup.ptr(self.ip).await {
+            Err(_) => Arc::default(),
+            Ok(answer) if count_void => self.records("PTR", None, Ok(answer))?.into_records(),
             Ok(answer) => answer.into_records(),
-        };
-        names.truncate(MAX_NAMES);
-        Ok(names)
+        })
     }
 
     /// True when `name` has an address equal to the client's; DNS errors count as no.
     async fn validates(&mut self, name: &str) -> bool {
         self.addresses(name, false)
             .await
-            .is_ok_and(|addrs| addrs.contains(&self.ip))
+            .is_ok_and(|addrs| addrs.iter().any(|a| a == self.ip))
     }
 
     /// `ptr` (RFC 7208 §5.5): a validated PTR name equal to or under the target.
     async fn ptr(&mut self, target: TraceDomain) -> Result<(bool, Detail), Abort> {
         let names = self.ptr_names(true).await?;
-        for name in &names {
+        for name in names.iter().take(MAX_NAMES) {
             if is_subdomain(name, &target) && self.validates(name).await {
-                let name = name.clone();
+                let name = TraceDomain::from(name.as_str());
                 return Ok((true, Detail::PtrValidated { name, target }));
             }
         }
@@ -945,28 +1108,35 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Ok(names) = self.ptr_names(false).await else {
             return "unknown".to_owned();
         };
-        let mut best: Option<(u8, String)> = None;
-        for name in names {
+        let mut best: Option<(u8, &String)> = None;
+        for name in names.iter().take(MAX_NAMES) {
             let rank = if name.eq_ignore_ascii_case(domain) {
                 0
-            } else if is_subdomain(&name, domain) {
+            } else if is_subdomain(name, domain) {
                 1
             } else {
                 2
             };
-            if best.as_ref().is_some_and(|(r, _)| *r <= rank) || !self.validates(&name).await {
+            if best.as_ref().is_some_and(|(r, _)| *r <= rank) || !self.validates(name).await {
                 continue;
             }
             best = Some((rank, name));
         }
-        best.map_or_else(|| "unknown".to_owned(), |(_, name)| name)
+        best.map_or_else(|| "unknown".to_owned(), |(_, name)| name.clone())
     }
 
     fn env<'e>(&'e self, domain: &'e str, ptr: &'e str) -> MacroEnv<'e> {
+        // Split here rather than once per check: most checks expand no macro.
+        let (local, sender_domain) = self.sender.rsplit_once('@').unwrap_or(("", self.sender));
         MacroEnv {
             sender: self.sender,
-            local: self.local,
-            sender_domain: self.sender_domain,
+            // A missing local-part is `postmaster` (RFC 7208 §4.3).
+            local: if local.is_empty() {
+                "postmaster"
+            } else {
+                local
+            },
+            sender_domain,
             domain,
             ip: self.ip,
             helo: self.helo,
@@ -978,7 +1148,9 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     async fn ptr_value(&mut self, spec: &MacroString, domain: &str) -> String {
         if macros::uses_letter(spec, MacroLetter::Ptr) {
-            self.validated_name(domain).await
+            // Boxed: `%{p}` is rare, and its lookups would otherwise
+            // enlarge every future that expands a macro.
+            Box::pin(self.validated_name(domain)).await
         } else {
             String::new()
         }
@@ -1008,10 +1180,13 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     /// The `exp=` lookup is not a DNS-querying term and its void does not count.
     async fn explain(&mut self, record: &Record, domain: &TraceDomain, depth: usize) -> String {
         if let Some(spec) = record.explanation() {
-            let target = self.expand_domain(spec, domain).await;
+            let target = TraceDomain::from(self.expand_domain(spec, domain).await);
             let (text, source) = match self.explanation_text(&target, domain).await {
-                Ok(text) => (text, format!("TXT of `{target}`")),
-                Err(why) => (self.default_explanation(domain), format!("default: {why}")),
+                Ok(text) => (text, ExplanationSource::Txt(target)),
+                Err(why) => (
+                    self.default_explanation(domain),
+                    ExplanationSource::Default(why),
+                ),
             };
             self.step(
                 depth,
@@ -1026,23 +1201,26 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         self.default_explanation(domain)
     }
 
-    async fn explanation_text(&mut self, target: &str, domain: &str) -> Result<String, String> {
+    async fn explanation_text(
+        &mut self,
+        target: &TraceDomain,
+        domain: &str,
+    ) -> Result<String, NoExplanation> {
         if !is_dns_name(target) {
-            return Err(format!("`{target}` is not a valid domain name"));
+            return Err(NoExplanation::InvalidName(target.clone()));
         }
         let records = match self.lookup.txt(target).await {
-            Ok(answer) => answer.into_records(),
-            Err(e) => return Err(format!("TXT lookup for `{target}` failed: {e}")),
+            Ok(answer) => answer,
+            Err(e) => return Err(NoExplanation::LookupFailed(target.clone(), e)),
         };
-        let [strings] = records.as_slice() else {
-            return Err(format!(
-                "`{target}` has {} TXT records, not one",
-                records.len()
-            ));
+        let [strings] = records.records() else {
+            let count = records.records().len();
+            return Err(NoExplanation::RecordCount(target.clone(), count));
         };
-        let text = String::from_utf8(strings.concat())
-            .map_err(|_| format!("TXT of `{target}` is not ASCII"))?;
-        let spec = parse_explanation(&text).map_err(|e| format!("bad explanation: {e}"))?;
+        let text = joined(strings);
+        let text =
+            std::str::from_utf8(&text).map_err(|_| NoExplanation::NotAscii(target.clone()))?;
+        let spec = parse_explanation(text).map_err(|e| NoExplanation::Syntax(Box::new(e)))?;
         let ptr = self.ptr_value(&spec, domain).await;
         Ok(macros::expand(&spec, &self.env(domain, &ptr)))
     }
@@ -1062,11 +1240,23 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 }
 
-fn map_answer<T>(answer: Answer<T>, f: impl Fn(T) -> IpAddr) -> Answer<IpAddr> {
-    match answer {
-        Answer::Records(records) => Answer::Records(records.into_iter().map(f).collect()),
-        Answer::NoData => Answer::NoData,
-        Answer::NxDomain => Answer::NxDomain,
+/// MX records in order of preference, lowest first (RFC 5321 §5.1); at most
+/// [`MAX_NAMES`] are ever looked at, so they are ordered on the stack.
+fn by_preference(exchanges: &[Mx]) -> impl Iterator<Item = &Mx> {
+    let mut order = [0; MAX_NAMES];
+    let count = exchanges.len().min(MAX_NAMES);
+    for (i, slot) in order.iter_mut().enumerate() {
+        *slot = i;
+    }
+    order[..count].sort_by_key(|&i| exchanges[i].preference);
+    (0..count).map(move |i| &exchanges[order[i]])
+}
+
+/// The character-strings of a TXT record joined (RFC 7208 §3.3), borrowed when there is one.
+fn joined(strings: &[Vec<u8>]) -> Cow<'_, [u8]> {
+    match strings {
+        [single] => Cow::Borrowed(single),
+        _ => Cow::Owned(strings.concat()),
     }
 }
 
@@ -1107,21 +1297,22 @@ impl fmt::Display for Detail {
             Detail::Network { client, network } => write!(f, "client {client} against {network}"),
             Detail::Addresses { name, addrs } => {
                 write!(f, "`{name}` has ")?;
-                write_list(f, addrs, "no address")
+                write_list(f, addrs.iter(), "no address")
             }
             Detail::InvalidName(name) => write!(f, "`{name}` is not a valid domain name"),
             Detail::MxHost { exchange, addrs } => {
                 write!(f, "MX `{exchange}` has ")?;
-                write_list(f, addrs, "no address")
+                write_list(f, addrs.iter(), "no address")
             }
             Detail::MxHosts { target, exchanges } => {
                 write!(f, "MX hosts of `{target}`: ")?;
-                write_list(f, exchanges.iter().map(|mx| &mx.exchange), "")
+                write_list(f, by_preference(exchanges).map(|mx| &mx.exchange), "")
             }
             Detail::PtrValidated { name, target } => {
                 write!(f, "`{name}` is validated and under `{target}`")
             }
             Detail::PtrNone { target, names } => {
+                let names = &names[..names.len().min(MAX_NAMES)];
                 write!(f, "no validated PTR name under `{target}` among {names:?}")
             }
             Detail::Included { target, result } => write!(f, "`{target}` gave {result}"),
@@ -1134,6 +1325,39 @@ impl fmt::Display for Detail {
 impl Serialize for Detail {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for ExplanationSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExplanationSource::Txt(target) => write!(f, "TXT of `{target}`"),
+            ExplanationSource::Default(why) => write!(f, "default: {why}"),
+        }
+    }
+}
+
+impl Serialize for ExplanationSource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for NoExplanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoExplanation::InvalidName(target) => {
+                write!(f, "`{target}` is not a valid domain name")
+            }
+            NoExplanation::LookupFailed(target, e) => {
+                write!(f, "TXT lookup for `{target}` failed: {e}")
+            }
+            NoExplanation::RecordCount(target, count) => {
+                write!(f, "`{target}` has {count} TXT records, not one")
+            }
+            NoExplanation::NotAscii(target) => write!(f, "TXT of `{target}` is not ASCII"),
+            NoExplanation::Syntax(e) => write!(f, "bad explanation: {e}"),
+        }
     }
 }
 
@@ -1372,6 +1596,12 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\n  child.example: softfail"), "{text}");
+        assert!(
+            text.contains(
+                "explanation \"192.0.2.2 may not send for top.example\" (TXT of `why.example`)"
+            ),
+            "{text}"
+        );
         let json = serde_json::to_value(&fail).unwrap();
         assert_eq!(json["result"], "fail");
         assert_eq!(json["trace"]["steps"][0]["event"], "record");
@@ -1385,6 +1615,88 @@ mod tests {
         assert_eq!(
             e.explanation.as_deref(),
             Some("192.0.2.5 is not authorized to send mail for d.example by its SPF record")
+        );
+    }
+
+    #[test]
+    fn unusable_exp_target_falls_back_to_the_default_and_says_why() {
+        let z = zone(&[("d.example", "v=spf1 -all exp=none.example")]);
+        let e = check(&z, "192.0.2.5", "x@d.example");
+        let source = e.trace.steps.iter().find_map(|s| match &s.event {
+            TraceEvent::Explanation { source, .. } => Some(source.to_string()),
+            _ => None,
+        });
+        assert_eq!(
+            source.as_deref(),
+            Some("default: `none.example` has 0 TXT records, not one")
+        );
+    }
+
+    #[test]
+    fn mx_hosts_are_tried_and_shown_by_preference() {
+        let mut z = zone(&[("m.example", "v=spf1 mx -all")]);
+        for (preference, exchange) in [(20, "b.example"), (10, "c.example"), (20, "a.example")] {
+            let exchange = exchange.to_owned();
+            z.insert(
+                "m.example",
+                RecordData::Mx(Mx {
+                    preference,
+                    exchange,
+                }),
+            );
+        }
+        z.insert("a.example", RecordData::A([192, 0, 2, 1].into()));
+        let miss = check(&z, "192.0.2.9", "x@m.example");
+        assert!(
+            miss.to_string()
+                .contains("MX hosts of `m.example`: c.example, b.example, a.example"),
+            "{miss}"
+        );
+        let hit = check(&z, "192.0.2.1", "x@m.example");
+        assert_eq!(hit.result, SpfResult::Pass);
+        assert!(
+            hit.to_string().contains("MX `a.example` has 192.0.2.1"),
+            "{hit}"
+        );
+    }
+
+    #[test]
+    fn record_text_joins_strings_and_decodes_lossily() {
+        let mut z = zone(&[("one.example", "v=spf1 -all")]);
+        z.insert(
+            "split.example",
+            RecordData::Txt(vec![b"v=spf1 ".to_vec(), b"-all".to_vec()]),
+        );
+        z.insert(
+            "latin.example",
+            RecordData::Txt(vec![b"v=spf1 -all caf\xe9".to_vec()]),
+        );
+        for (sender, want) in [
+            ("x@one.example", "v=spf1 -all"),
+            ("x@split.example", "v=spf1 -all"),
+            ("x@latin.example", "v=spf1 -all caf\u{fffd}"),
+        ] {
+            let e = check(&z, "192.0.2.1", sender);
+            let Some(TraceEvent::Record { text }) = e.trace.steps.first().map(|s| &s.event) else {
+                panic!("{sender}: no record step");
+            };
+            assert_eq!(text.as_str(), want);
+        }
+    }
+
+    #[test]
+    fn trace_domains_compare_by_name_whether_inline_or_shared() {
+        let inline = "a".repeat(INLINE_NAME);
+        let shared = "b".repeat(INLINE_NAME + 1);
+        for name in ["", "example.com", inline.as_str(), shared.as_str()] {
+            let domain = TraceDomain::from(name);
+            assert_eq!(domain.as_str(), name);
+            assert_eq!(domain, TraceDomain::from(name.to_owned()));
+            assert_eq!(serde_json::to_string(&domain).unwrap(), format!("{name:?}"));
+        }
+        assert_ne!(
+            TraceDomain::from(inline.as_str()),
+            TraceDomain::from(shared.as_str())
         );
     }
 

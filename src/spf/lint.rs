@@ -733,7 +733,7 @@ impl<L: Lookup> Linter<'_, L> {
                     return Walk::Unknown;
                 }
             };
-            let rrs = answer.into_records();
+            let rrs = answer.records();
             if rrs.iter().any(|rr| is_sender_id(&rr.concat())) {
                 self.push(&domain, sender_id_finding());
             }

@@ -16,8 +16,8 @@ pub use ast::{
     Qualifier, Record, SpfResult, Term, TermAt,
 };
 pub use eval::{
-    CheckParams, Config, Detail, Evaluation, Reason, TermOutcome, TermText, Trace, TraceDomain,
-    TraceEvent, TraceStep, check_host,
+    Addresses, CheckParams, Config, Detail, Evaluation, ExplanationSource, NoExplanation, Reason,
+    RecordText, TermOutcome, TermText, Trace, TraceDomain, TraceEvent, TraceStep, check_host,
 };
 pub use lint::{
     DomainLint, LintFinding, LookupBranch, Profile, Severity, dns_querying_terms,

@@ -570,12 +570,19 @@ fn target_and_cidr<'a>(input: &'a str, name: &str) -> PResult<'a, (Option<MacroS
         let at = domain_text.len() - left.len();
         return Ok((&spec[at..], (Some(domain), DualCidr::default())));
     }
+    if cidr_text.is_empty() {
+        return Ok((&spec[end..], (Some(domain), DualCidr::default())));
+    }
     let (_, cidr) = all_consuming(dual_cidr_length).parse(cidr_text)?;
     Ok((&spec[end..], (Some(domain), cidr)))
 }
 
 /// Splits `text` into a domain part and a trailing `[/n][//m]`.
 fn split_cidr_suffix(text: &str) -> (&str, &str) {
+    if !text.ends_with(|c: char| c.is_ascii_digit()) {
+        // Nearly every domain-spec ends in a letter or a macro: no suffix.
+        return (text, "");
+    }
     let mut end = text.len();
     let digits = |s: &str| s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let d = digits(&text[..end]);
@@ -764,7 +771,9 @@ fn domain_end(spec: &MacroString) -> bool {
     match spec.items().last() {
         Some(MacroItem::Literal(text)) => {
             let text = text.strip_suffix('.').unwrap_or(text);
-            text.rsplit_once('.').is_some_and(|(_, top)| toplabel(top))
+            // Searched byte by byte from the end: the top label is short.
+            let dot = text.bytes().rposition(|b| b == b'.');
+            dot.is_some_and(|dot| toplabel(&text[dot + 1..]))
         }
         Some(_) => true,
         None => false,

@@ -124,18 +124,19 @@ pub(super) async fn survey<L: Lookup>(
             }
         };
         let mut servers = Vec::new();
-        for name in names {
-            let (a, aaaa) = tokio::join!(dns.a(&name), dns.aaaa(&name));
+        for name in names.iter() {
+            let (a, aaaa) = tokio::join!(dns.a(name), dns.aaaa(name));
             let mut ips: Vec<IpAddr> = Vec::new();
             let mut failed = None;
             for result in [
                 a.map(|x| {
-                    x.into_records()
-                        .into_iter()
+                    x.records()
+                        .iter()
+                        .copied()
                         .map(IpAddr::V4)
                         .collect::<Vec<_>>()
                 }),
-                aaaa.map(|x| x.into_records().into_iter().map(IpAddr::V6).collect()),
+                aaaa.map(|x| x.records().iter().copied().map(IpAddr::V6).collect()),
             ] {
                 match result {
                     Ok(found) => ips.extend(found),

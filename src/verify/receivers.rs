@@ -326,8 +326,8 @@ async fn dkim_key<L: Lookup>(dns: &L, domain: &str, selector: &str) -> Vec<Findi
     let texts = match dns.txt(&owner).await {
         Err(error) => return vec![Finding::undetermined(&owner, "the DKIM key", error)],
         Ok(answer) => answer
-            .into_records()
-            .into_iter()
+            .records()
+            .iter()
             .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned())
             .collect::<Vec<_>>(),
     };
@@ -412,8 +412,8 @@ async fn dmarc_record<L: Lookup>(dns: &L, domain: &str) -> Vec<Finding> {
     let texts: Vec<String> = match dns.txt(&owner).await {
         Err(error) => return vec![Finding::undetermined(&owner, "the DMARC record", error)],
         Ok(answer) => answer
-            .into_records()
-            .into_iter()
+            .records()
+            .iter()
             .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned())
             .filter(|text| dmarc::is_dmarc(text))
             .collect(),

@@ -57,12 +57,8 @@ pub(super) async fn forward<L: Lookup>(ctx: &Context<'_, L>, owner: &str) -> Vec
     findings
 }
 
-fn map_ips<T: Into<IpAddr>>(result: LookupResult<T>) -> LookupResult<IpAddr> {
-    result.map(|answer| match answer {
-        Answer::Records(records) => Answer::Records(records.into_iter().map(Into::into).collect()),
-        Answer::NoData => Answer::NoData,
-        Answer::NxDomain => Answer::NxDomain,
-    })
+fn map_ips<T: Copy + Into<IpAddr>>(result: LookupResult<T>) -> LookupResult<IpAddr> {
+    result.map(|answer| answer.filter_map(|record| Some((*record).into())))
 }
 
 fn list<T: Display>(items: impl IntoIterator<Item = T>) -> String {
@@ -219,7 +215,7 @@ pub(super) async fn reverse<L: Lookup>(
             ),
         );
     }
-    for name in &names {
+    for name in names.iter() {
         if let Some(generic) = generic_ptr::check(name, Some(ip)) {
             findings.push(
                 Finding::new(
@@ -244,7 +240,7 @@ pub(super) async fn reverse<L: Lookup>(
     let mut confirmed = false;
     let mut seen = Vec::new();
     let mut errors = Vec::new();
-    for name in &names {
+    for name in names.iter() {
         match addresses_of(ctx, name, ip).await {
             Ok(answer) if answer.records().contains(&ip) => confirmed = true,
             Ok(answer) => seen.push(format!(
