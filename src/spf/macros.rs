@@ -129,15 +129,27 @@ fn letter_value<'e>(letter: MacroLetter, env: &MacroEnv<'e>) -> Cow<'e, str> {
 
 /// `%{i}`: dotted quad for IPv4, 32 dot-separated nibbles for IPv6 (RFC 7208 §7.3).
 pub fn dotted_ip(ip: IpAddr) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     match ip {
-        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V4(v4) => {
+            let mut out = String::with_capacity(15);
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                crate::dns::push_decimal(&mut out, octet);
+            }
+            out
+        }
         IpAddr::V6(v6) => {
             let mut out = String::with_capacity(63);
             for byte in v6.octets() {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                let _ = write!(out, "{:x}.{:x}", byte >> 4, byte & 0xf);
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push('.');
+                out.push(char::from(HEX[usize::from(byte & 0xf)]));
             }
             out
         }
