@@ -129,9 +129,8 @@ fn render_plan(provider: Provider, plan: &Plan) -> Value {
 
 /// One zone as `--out` writes it.
 fn render_zone(provider: Provider, plan: &Plan, zone: usize) -> Result<Value, String> {
-    let mut out = Vec::new();
-    Template::provider(provider)
-        .render_zone(plan, &plan.zones[zone], &mut out)
+    let out = Template::provider(provider)
+        .render_zone(plan, &plan.zones[zone])
         .map_err(|e| e.to_string())?;
     Ok(serde_json::from_slice(&out).unwrap())
 }

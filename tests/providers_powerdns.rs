@@ -357,9 +357,8 @@ fn powerdns_keeps_quotes_backslashes_semicolons_and_long_txt_byte_exact() {
         warnings: Vec::new(),
         zones: vec![zone],
     };
-    let mut body = Vec::new();
-    Template::provider(Provider::Powerdns)
-        .render_zone(&plan, &plan.zones[0], &mut body)
+    let body = Template::provider(Provider::Powerdns)
+        .render_zone(&plan, &plan.zones[0])
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("special.json");

@@ -71,8 +71,10 @@ impl Render for Json {
         "json"
     }
 
-    fn render_zone(&self, _plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
-        write_json(std::slice::from_ref(zone), out)
+    fn render_zone(&self, _plan: &Plan, zone: &ZonePlan) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        write_json(std::slice::from_ref(zone), &mut out)?;
+        Ok(out)
     }
 
     /// Streams the records: nothing here fails but writing.

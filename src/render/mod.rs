@@ -21,8 +21,8 @@ pub trait Render: Sync {
     /// File-name extension used with `--out DIR`.
     fn extension(&self) -> &str;
 
-    /// Writes one zone's records.
-    fn render_zone(&self, plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()>;
+    /// One zone's records, rendered: the contents of its `--out` file.
+    fn render_zone(&self, plan: &Plan, zone: &ZonePlan) -> io::Result<Vec<u8>>;
 
     /// Why this form cannot carry `zone`, if it cannot: the caller leaves
     /// such zones out and tells the user why. By default every zone fits.
@@ -56,12 +56,7 @@ pub fn render_zones<R: Render + ?Sized>(renderer: &R, plan: &Plan) -> io::Result
     crate::parallel::map_balanced(
         plan.zones.iter().collect(),
         |zone| zone.records.len(),
-        |zone| {
-            let mut buffer = Vec::new();
-            renderer
-                .render_zone(plan, zone, &mut buffer)
-                .map(|()| buffer)
-        },
+        |zone| renderer.render_zone(plan, zone),
     )
     .into_iter()
     .collect()

@@ -1,7 +1,7 @@
 //! RFC 2136 dynamic-update scripts for `nsupdate`.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 
 use foldhash::{HashSet, HashSetExt};
 
@@ -23,7 +23,7 @@ impl Render for Nsupdate {
         "nsupdate"
     }
 
-    fn render_zone(&self, _plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
+    fn render_zone(&self, _plan: &Plan, zone: &ZonePlan) -> io::Result<Vec<u8>> {
         let mut text = String::new();
         let _ = writeln!(text, "; senderzone: {}", zone_comment(zone).join("\n; "));
         text.push_str("; apply with: nsupdate -k KEYFILE THIS-FILE\n");
@@ -65,6 +65,6 @@ impl Render for Nsupdate {
             text.push('\n');
         }
         text.push_str("send\n");
-        out.write_all(text.as_bytes())
+        Ok(text.into_bytes())
     }
 }

@@ -248,9 +248,10 @@ impl Render for Template {
         }
     }
 
-    fn render_zone(&self, plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
-        let text = self.render_text(plan, zone).map_err(io::Error::other)?;
-        out.write_all(text.as_bytes())
+    fn render_zone(&self, plan: &Plan, zone: &ZonePlan) -> io::Result<Vec<u8>> {
+        self.render_text(plan, zone)
+            .map(String::into_bytes)
+            .map_err(io::Error::other)
     }
 
     fn render_plan(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {

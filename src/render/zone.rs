@@ -1,7 +1,7 @@
 //! RFC 1035 §5 master-file snippets.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::net::Ipv4Addr;
 
 use super::{Render, zone_comment};
@@ -113,7 +113,7 @@ impl Render for Zone {
         "zone"
     }
 
-    fn render_zone(&self, plan: &Plan, zone: &ZonePlan, out: &mut dyn Write) -> io::Result<()> {
+    fn render_zone(&self, plan: &Plan, zone: &ZonePlan) -> io::Result<Vec<u8>> {
         let mut text = String::with_capacity(zone.records.len() * 64);
         let _ = writeln!(text, "; senderzone: {}", zone_comment(zone).join("\n; "));
         let _ = writeln!(text, "$ORIGIN {}.", zone.origin);
@@ -161,7 +161,7 @@ impl Render for Zone {
                 }
             }
         }
-        out.write_all(text.as_bytes())
+        Ok(text.into_bytes())
     }
 }
 
