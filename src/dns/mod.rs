@@ -64,6 +64,16 @@ pub(crate) fn push_decimal(out: &mut String, octet: u8) {
     out.push(char::from(b'0' + octet % 10));
 }
 
+/// Appends an IPv4 address in dotted-decimal form, as its `Display` does.
+pub(crate) fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(out, octet);
+    }
+}
+
 /// The answer to one query that DNS did give.
 ///
 /// Records are shared, not owned: a zone in memory, or a cache, hands out
@@ -259,6 +269,16 @@ mod tests {
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert_eq!(format!("{}.", reverse_name(ip)), Name::from(ip).to_ascii());
+        }
+    }
+
+    #[test]
+    fn writes_ipv4_addresses_as_display_does() {
+        for ip in ["0.0.0.0", "9.10.99.100", "255.255.255.255", "192.0.2.1"] {
+            let ip: Ipv4Addr = ip.parse().unwrap();
+            let mut text = String::new();
+            push_ipv4(&mut text, ip);
+            assert_eq!(text, ip.to_string());
         }
     }
 }

@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::net::Ipv4Addr;
 
 use super::{Render, zone_comment};
 use crate::names;
@@ -63,7 +62,7 @@ pub(super) fn rdata(data: &RecordData) -> String {
 /// Appends [`rdata`] to `out`.
 pub(super) fn push_rdata(out: &mut String, data: &RecordData) {
     match data {
-        RecordData::A(ip) => push_ipv4(out, *ip),
+        RecordData::A(ip) => crate::dns::push_ipv4(out, *ip),
         RecordData::Aaaa(ip) => {
             let _ = write!(out, "{ip}");
         }
@@ -86,16 +85,6 @@ pub(super) fn push_rdata(out: &mut String, data: &RecordData) {
             let _ = write!(out, "{} {}.", mx.preference, mx.exchange);
         }
         RecordData::Other { rdata, .. } => out.push_str(&String::from_utf8_lossy(rdata)),
-    }
-}
-
-/// Appends an IPv4 address in dotted-decimal form, as its `Display` does.
-fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
-    for (i, octet) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        crate::dns::push_decimal(out, octet);
     }
 }
 
@@ -168,16 +157,6 @@ impl Render for Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn writes_ipv4_addresses_as_display_does() {
-        for ip in ["0.0.0.0", "9.10.99.100", "255.255.255.255", "192.0.2.1"] {
-            let ip: Ipv4Addr = ip.parse().unwrap();
-            let mut text = String::new();
-            push_ipv4(&mut text, ip);
-            assert_eq!(text, ip.to_string());
-        }
-    }
 
     #[test]
     fn escapes_quotes_backslashes_and_control_octets() {

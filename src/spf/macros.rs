@@ -133,12 +133,7 @@ pub fn dotted_ip(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
             let mut out = String::with_capacity(15);
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                crate::dns::push_decimal(&mut out, octet);
-            }
+            crate::dns::push_ipv4(&mut out, v4);
             out
         }
         IpAddr::V6(v6) => {
