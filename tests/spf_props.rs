@@ -50,7 +50,7 @@ fn macro_item(exp: bool) -> impl Strategy<Value = MacroItem> {
 /// Any macro-string part of a record (no spaces, `%` only in escapes).
 fn part() -> impl Strategy<Value = MacroItem> {
     prop_oneof![
-        4 => "[a-zA-Z0-9.:/_=!#&*-]{1,6}".prop_map(MacroItem::Literal),
+        4 => "[a-zA-Z0-9.:/_=!#&*-]{1,6}".prop_map(|text| MacroItem::Literal(text.into())),
         2 => macro_item(false),
         1 => Just(MacroItem::Percent),
         1 => Just(MacroItem::Space),
@@ -67,7 +67,7 @@ fn domain_spec() -> impl Strategy<Value = MacroString> {
     ];
     let end = prop_oneof![
         (toplabel, any::<bool>()).prop_map(|(top, dot)| {
-            MacroItem::Literal(format!(".{top}{}", if dot { "." } else { "" }))
+            MacroItem::Literal(format!(".{top}{}", if dot { "." } else { "" }).into())
         }),
         macro_item(false),
     ];
@@ -147,7 +147,7 @@ fn record() -> impl Strategy<Value = Record> {
 
 fn explanation() -> impl Strategy<Value = MacroString> {
     let part = prop_oneof![
-        4 => "[a-zA-Z0-9 .:/_=!?#&*-]{1,8}".prop_map(MacroItem::Literal),
+        4 => "[a-zA-Z0-9 .:/_=!?#&*-]{1,8}".prop_map(|text| MacroItem::Literal(text.into())),
         2 => macro_item(true),
         1 => Just(MacroItem::Percent),
         1 => Just(MacroItem::Space),

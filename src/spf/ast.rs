@@ -11,6 +11,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
 
+use super::text::CompactText;
+
 /// A parsed SPF record: the terms after `v=spf1`, in source order.
 ///
 /// Each term keeps the 0-based byte offset at which it stood in the text
@@ -302,7 +304,9 @@ impl MacroString {
         for item in items {
             match (merged.items_mut().last_mut(), item) {
                 (_, MacroItem::Literal(text)) if text.is_empty() => {}
-                (Some(MacroItem::Literal(prev)), MacroItem::Literal(text)) => prev.push_str(&text),
+                (Some(MacroItem::Literal(prev)), MacroItem::Literal(text)) => {
+                    *prev = CompactText::from(format!("{prev}{text}"));
+                }
                 (_, item) => merged.push(item),
             }
         }
@@ -326,14 +330,21 @@ impl MacroString {
 
     /// Appends `item` as it is, without merging it into a literal before it.
     pub(crate) fn push(&mut self, item: MacroItem) {
-        self.parts = match std::mem::take(&mut self.parts) {
-            Parts::Many(items) if items.is_empty() => Parts::One(item),
-            Parts::Many(mut items) => {
-                items.push(item);
-                Parts::Many(items)
+        match &mut self.parts {
+            Parts::Many(items) if items.is_empty() => self.parts = Parts::One(item),
+            Parts::Many(items) => items.push(item),
+            Parts::One(first) => {
+                let first = std::mem::replace(first, MacroItem::Percent);
+                self.parts = Parts::Many(vec![first, item]);
             }
-            Parts::One(first) => Parts::Many(vec![first, item]),
-        };
+        }
+    }
+
+    /// A string of one literal, `text`, which must not be empty.
+    pub(crate) fn literal(text: &str) -> Self {
+        MacroString {
+            parts: Parts::One(MacroItem::Literal(CompactText::from(text))),
+        }
     }
 
     /// True when the string holds at least one `%{…}` macro.
@@ -362,8 +373,8 @@ impl MacroString {
 /// One part of a [`MacroString`] (RFC 7208 §7.1 `macro-expand` / `macro-literal`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MacroItem {
-    /// Literal characters, taken as they are.
-    Literal(String),
+    /// Literal characters, taken as they are; short ones are held inline.
+    Literal(CompactText),
     /// `%{…}`.
     Macro(Macro),
     /// `%%`: a percent sign.

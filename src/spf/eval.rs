@@ -24,7 +24,8 @@ use super::ast::{
     MacroItem, MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term, TermAt,
 };
 use super::macros::{self, MacroEnv};
-use super::parse::{ParseError, is_spf_record, parse, parse_explanation};
+use super::parse::{ParseError, is_spf_record, parse, parse_explanation, parse_term};
+use super::text::CompactText;
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
 /// Names of an `mx` or `ptr` answer that are looked at (RFC 7208 §4.6.4).
@@ -136,52 +137,33 @@ pub struct Trace {
 /// A domain name in a trace: the checked domain, an `include` or
 /// `redirect` target, a looked-up name.
 ///
-/// Every step taken at a domain names it, so copies must be cheap: a name
-/// of up to 30 octets (nearly every name in practice) is held inline and
-/// copied, a longer one is shared. Neither allocates per step.
-#[derive(Clone)]
-pub struct TraceDomain(NameRepr);
-
-/// Longest name a [`TraceDomain`] holds inline.
-const INLINE_NAME: usize = 30;
-
-#[derive(Clone)]
-enum NameRepr {
-    /// The name's length and octets.
-    Inline(u8, [u8; INLINE_NAME]),
-    Shared(Arc<str>),
-}
+/// Every step taken at a domain names it, so copies must be cheap: the
+/// name is a [`CompactText`], inline when short and shared when long.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TraceDomain(CompactText);
 
 impl TraceDomain {
     /// The name as text.
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // SAFETY: `From<&str>` copies a whole `str` into the first
-            // `len` octets, so they are UTF-8.
-            NameRepr::Inline(len, octets) => unsafe {
-                std::str::from_utf8_unchecked(&octets[..usize::from(*len)])
-            },
-            NameRepr::Shared(name) => name,
-        }
+        self.0.as_str()
     }
 }
 
 impl From<&str> for TraceDomain {
     fn from(name: &str) -> Self {
-        let mut octets = [0; INLINE_NAME];
-        match (u8::try_from(name.len()), octets.get_mut(..name.len())) {
-            (Ok(len), Some(head)) => {
-                head.copy_from_slice(name.as_bytes());
-                TraceDomain(NameRepr::Inline(len, octets))
-            }
-            _ => TraceDomain(NameRepr::Shared(Arc::from(name))),
-        }
+        TraceDomain(CompactText::from(name))
     }
 }
 
 impl From<String> for TraceDomain {
     fn from(name: String) -> Self {
-        TraceDomain::from(name.as_str())
+        TraceDomain(CompactText::from(name))
+    }
+}
+
+impl From<&CompactText> for TraceDomain {
+    fn from(name: &CompactText) -> Self {
+        TraceDomain(name.clone())
     }
 }
 
@@ -190,20 +172,6 @@ impl Deref for TraceDomain {
 
     fn deref(&self) -> &str {
         self.as_str()
-    }
-}
-
-impl PartialEq for TraceDomain {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for TraceDomain {}
-
-impl std::hash::Hash for TraceDomain {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
     }
 }
 
@@ -221,19 +189,19 @@ impl PartialEq<&str> for TraceDomain {
 
 impl fmt::Debug for TraceDomain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.as_str().fmt(f)
+        self.0.fmt(f)
     }
 }
 
 impl fmt::Display for TraceDomain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.0.fmt(f)
     }
 }
 
 impl Serialize for TraceDomain {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        self.0.serialize(serializer)
     }
 }
 
@@ -250,7 +218,7 @@ enum TextRepr {
     /// Record `index` of a TXT answer, one character-string, UTF-8.
     Answer(Arc<[Txt]>, usize),
     /// Several character-strings joined, or text that was not UTF-8, decoded lossily.
-    Owned(String),
+    Owned(Arc<str>),
 }
 
 impl RecordText {
@@ -259,9 +227,9 @@ impl RecordText {
             [single] if std::str::from_utf8(single).is_ok() => {
                 RecordText(TextRepr::Answer(Arc::clone(answer), index))
             }
-            strings => RecordText(TextRepr::Owned(
-                String::from_utf8_lossy(&strings.concat()).into_owned(),
-            )),
+            strings => RecordText(TextRepr::Owned(Arc::from(String::from_utf8_lossy(
+                &strings.concat(),
+            )))),
         }
     }
 
@@ -314,18 +282,25 @@ impl Serialize for RecordText {
 
 /// One term of an evaluated record, shown in canonical form (RFC 7208 §4.6.1).
 ///
-/// Holds the parsed record and the term's index, so that recording a term
-/// in a trace neither copies nor formats it.
+/// Holds the record's text, shared, and where the term starts in it: recording
+/// a term in a trace neither copies nor formats it, and the parsed record
+/// need not outlive its evaluation. The term is parsed again when shown.
 #[derive(Clone)]
 pub struct TermText {
-    record: Arc<Record>,
-    index: usize,
+    record: RecordText,
+    offset: usize,
 }
 
 impl TermText {
-    /// The term.
-    pub fn term(&self) -> &Term {
-        &self.record.terms[self.index].term
+    /// The term as written in the record.
+    pub fn as_written(&self) -> &str {
+        let rest = self.record.get(self.offset..).unwrap_or_default();
+        rest.split(' ').next().unwrap_or_default()
+    }
+
+    /// The term, parsed; `None` only if the text does not hold a term there.
+    pub fn term(&self) -> Option<Term> {
+        parse_term(self.as_written())
     }
 }
 
@@ -339,13 +314,19 @@ impl Eq for TermText {}
 
 impl fmt::Debug for TermText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.term().fmt(f)
+        match self.term() {
+            Some(term) => term.fmt(f),
+            None => self.as_written().fmt(f),
+        }
     }
 }
 
 impl fmt::Display for TermText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.term().fmt(f)
+        match self.term() {
+            Some(term) => term.fmt(f),
+            None => f.write_str(self.as_written()),
+        }
     }
 }
 
@@ -741,15 +722,17 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             }
         };
         let parsed = parse(&text);
+        let record_text = text.clone();
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
-            Ok(record) => Arc::new(record),
+            Ok(record) => record,
             Err(e) => {
                 let reason = Reason::Syntax(Box::new(e));
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
-        self.evaluate(&record, &domain, depth, explain).await
+        self.evaluate(&record, &record_text, &domain, depth, explain)
+            .await
     }
 
     /// [`Evaluator::check`] for an `include` or `redirect=` target.
@@ -796,18 +779,19 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     async fn evaluate(
         &mut self,
-        record: &Arc<Record>,
+        record: &Record,
+        text: &RecordText,
         domain: &TraceDomain,
         depth: usize,
         explain: bool,
     ) -> Outcome {
-        for (index, TermAt { term, .. }) in record.terms.iter().enumerate() {
+        for TermAt { term, offset } in &record.terms {
             let Term::Directive(directive) = term else {
                 continue;
             };
             let label = TermText {
-                record: Arc::clone(record),
-                index,
+                record: text.clone(),
+                offset: *offset,
             };
             match self.mechanism(&directive.mechanism, domain, depth).await {
                 Ok((true, detail)) => {
@@ -838,8 +822,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
         let label = TermText {
-            record: Arc::clone(record),
-            index,
+            record: text.clone(),
+            offset: record.terms[index].offset,
         };
         if let Err(reason) = self.count_lookup() {
             let detail = Detail::Aborted(reason.clone());
@@ -1167,9 +1151,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     /// through the expander.
     async fn expand_target(&mut self, spec: &MacroString, domain: &str) -> TraceDomain {
         if let [MacroItem::Literal(text)] = spec.items() {
-            let name = text.strip_suffix('.').unwrap_or(text);
-            if name.len() <= macros::MAX_DOMAIN_LEN {
-                return TraceDomain::from(name);
+            match text.strip_suffix('.') {
+                None if text.len() <= macros::MAX_DOMAIN_LEN => return TraceDomain::from(text),
+                Some(name) if name.len() <= macros::MAX_DOMAIN_LEN => {
+                    return TraceDomain::from(name);
+                }
+                _ => {}
             }
         }
         TraceDomain::from(self.expand_domain(spec, domain).await)
@@ -1609,6 +1596,45 @@ mod tests {
     }
 
     #[test]
+    fn trace_terms_show_in_canonical_form() {
+        let z = zone(&[
+            (
+                "top.example",
+                "V=SPF1  IP4:192.0.2.0/24   ?A:Other.Example//64  Redirect=next.example",
+            ),
+            ("next.example", "v=spf1 -ALL"),
+        ]);
+        let e = check(&z, "198.51.100.1", "x@top.example");
+        let terms: Vec<String> = e
+            .trace
+            .steps
+            .iter()
+            .filter_map(|s| match &s.event {
+                TraceEvent::Term { term, .. } => Some(term.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            terms,
+            [
+                "ip4:192.0.2.0/24",
+                "?a:Other.Example//64",
+                "redirect=next.example",
+                "-all"
+            ]
+        );
+        let Some(TraceEvent::Result {
+            reason: Reason::Matched(term),
+            ..
+        }) = e.trace.steps.last().map(|s| &s.event)
+        else {
+            panic!("no matched term at the end: {e}");
+        };
+        assert_eq!(term.as_written(), "-ALL");
+        assert_eq!(term.term().map(|t| t.to_string()).as_deref(), Some("-all"));
+    }
+
+    #[test]
     fn default_explanation_expands_macros() {
         let z = zone(&[("d.example", "v=spf1 -all")]);
         let e = check(&z, "192.0.2.5", "x@d.example");
@@ -1682,22 +1708,6 @@ mod tests {
             };
             assert_eq!(text.as_str(), want);
         }
-    }
-
-    #[test]
-    fn trace_domains_compare_by_name_whether_inline_or_shared() {
-        let inline = "a".repeat(INLINE_NAME);
-        let shared = "b".repeat(INLINE_NAME + 1);
-        for name in ["", "example.com", inline.as_str(), shared.as_str()] {
-            let domain = TraceDomain::from(name);
-            assert_eq!(domain.as_str(), name);
-            assert_eq!(domain, TraceDomain::from(name.to_owned()));
-            assert_eq!(serde_json::to_string(&domain).unwrap(), format!("{name:?}"));
-        }
-        assert_ne!(
-            TraceDomain::from(inline.as_str()),
-            TraceDomain::from(shared.as_str())
-        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod eval;
 mod lint;
 pub mod macros;
 mod parse;
+mod text;
 
 pub use ast::{
     Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
@@ -24,3 +25,4 @@ pub use lint::{
     is_special_purpose, lint_domain, lint_record, spf_type99,
 };
 pub use parse::{ParseError, ParseErrorKind, is_spf_record, parse, parse_explanation};
+pub use text::CompactText;

@@ -17,6 +17,7 @@ use super::ast::{
     Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
     Qualifier, Record, Term, TermAt,
 };
+use super::text::CompactText;
 
 /// What is wrong with a record, and what would have been accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -299,6 +300,13 @@ pub fn parse_explanation(text: &str) -> Result<MacroString, ParseError> {
     } else {
         Err(ParseError::new(text, rest, char_error("", rest)))
     }
+}
+
+/// Parses one term (a directive or modifier) on its own, as it stood in a record.
+///
+/// Record-level rules (§6: one `redirect=`, one `exp=`) do not apply.
+pub(crate) fn parse_term(text: &str) -> Option<Term> {
+    all_consuming(term).parse(text).ok().map(|(_, term)| term)
 }
 
 /// True when TXT data is an SPF record: `v=spf1` (any case) then a space or the end (RFC 7208 §4.5).
@@ -807,6 +815,21 @@ fn explain_string(input: &str) -> PResult<'_, MacroString> {
 /// `macro-string = *( macro-expand / macro-literal )`
 fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroString> {
     move |mut input| {
+        let is_literal = |b: u8| {
+            macro_literal(char::from(b)) || (context == MacroContext::Explanation && b == b' ')
+        };
+        let end = input
+            .bytes()
+            .position(|b| !is_literal(b))
+            .unwrap_or(input.len());
+        if !input[end..].starts_with('%') {
+            // No macro, as in nearly every domain-spec: one literal or nothing.
+            let spec = match end {
+                0 => MacroString::default(),
+                _ => MacroString::literal(&input[..end]),
+            };
+            return Ok((&input[end..], spec));
+        }
         let mut spec = MacroString::default();
         loop {
             if input.starts_with('%') {
@@ -824,7 +847,7 @@ fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroStri
                 // the merging of `MacroString::new` has nothing to do.
                 return Ok((input, spec));
             }
-            spec.push(MacroItem::Literal(text.to_owned()));
+            spec.push(MacroItem::Literal(CompactText::from(text)));
             input = rest;
         }
     }

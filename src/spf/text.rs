@@ -1,0 +1,151 @@
+//! Short immutable text held without an allocation of its own.
+//!
+//! Domain names and the literal parts of domain-specs are nearly always
+//! short, and evaluation copies them into every trace step and parses them
+//! out of every record it meets. [`CompactText`] keeps up to
+//! [`INLINE_LEN`] octets inline and shares longer text, so making or
+//! cloning one does not allocate in the usual case.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+
+/// Longest text a [`CompactText`] holds inline: 30 octets keep the whole
+/// value at 32 bytes, and cover nearly every domain name seen in SPF.
+pub(crate) const INLINE_LEN: usize = 30;
+
+/// Immutable text: inline when short, shared when long.
+#[derive(Clone)]
+pub struct CompactText(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// The text's length and octets.
+    Inline(u8, [u8; INLINE_LEN]),
+    Shared(Arc<str>),
+}
+
+impl CompactText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // SAFETY: `From<&str>` copies a whole `str` into the first
+            // `len` octets, so they are UTF-8.
+            Repr::Inline(len, octets) => unsafe {
+                std::str::from_utf8_unchecked(&octets[..usize::from(*len)])
+            },
+            Repr::Shared(text) => text,
+        }
+    }
+}
+
+impl Default for CompactText {
+    fn default() -> Self {
+        CompactText(Repr::Inline(0, [0; INLINE_LEN]))
+    }
+}
+
+impl From<&str> for CompactText {
+    fn from(text: &str) -> Self {
+        let mut octets = [0; INLINE_LEN];
+        match (u8::try_from(text.len()), octets.get_mut(..text.len())) {
+            (Ok(len), Some(head)) => {
+                head.copy_from_slice(text.as_bytes());
+                CompactText(Repr::Inline(len, octets))
+            }
+            _ => CompactText(Repr::Shared(Arc::from(text))),
+        }
+    }
+}
+
+impl From<String> for CompactText {
+    fn from(text: String) -> Self {
+        CompactText::from(text.as_str())
+    }
+}
+
+impl Deref for CompactText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for CompactText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for CompactText {}
+
+impl std::hash::Hash for CompactText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for CompactText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CompactText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for CompactText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl fmt::Display for CompactText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CompactText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_compares_by_content_whether_inline_or_shared() {
+        let inline = "a".repeat(INLINE_LEN);
+        let shared = "b".repeat(INLINE_LEN + 1);
+        for text in [
+            "",
+            "example.com",
+            "é.example",
+            inline.as_str(),
+            shared.as_str(),
+        ] {
+            let compact = CompactText::from(text);
+            assert_eq!(compact.as_str(), text);
+            assert_eq!(compact, CompactText::from(text.to_owned()));
+            assert_eq!(compact.clone(), compact);
+            assert_eq!(
+                serde_json::to_string(&compact).unwrap(),
+                format!("{text:?}")
+            );
+        }
+        assert_ne!(
+            CompactText::from(inline.as_str()),
+            CompactText::from(shared.as_str())
+        );
+        assert_eq!(CompactText::default(), "");
+    }
+}
