@@ -150,9 +150,9 @@ fn eval(args: &SpfEvalArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     };
     let params = CheckParams {
         ip,
-        domain,
-        sender,
-        helo: args.helo.clone().unwrap_or_else(|| "unknown".to_owned()),
+        domain: domain.into(),
+        sender: sender.into(),
+        helo: args.helo.as_deref().unwrap_or("unknown").into(),
     };
     let dns = open_dns(&args.dns)?;
     let evaluation = runtime()?.block_on(spf::check_host(&dns, &params, &Config::default()));

@@ -25,7 +25,7 @@ use super::ast::{
 };
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation, parse_term};
-use super::text::CompactText;
+use super::text::{self, CompactText};
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
 /// Names of an `mx` or `ptr` answer that are looked at (RFC 7208 §4.6.4).
@@ -60,16 +60,19 @@ impl Default for Config {
 }
 
 /// The identity to check and the client it came from (RFC 7208 §4.1).
+///
+/// The names are [`CompactText`]: a check made for each message builds
+/// its parameters without an allocation when the names are short.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckParams {
     /// The SMTP client's address.
     pub ip: IpAddr,
     /// The domain whose record is checked first (`<domain>`).
-    pub domain: String,
+    pub domain: CompactText,
     /// `local-part@domain` of the checked identity (`<sender>`).
-    pub sender: String,
+    pub sender: CompactText,
     /// The HELO/EHLO name given by the client.
-    pub helo: String,
+    pub helo: CompactText,
 }
 
 impl CheckParams {
@@ -81,26 +84,28 @@ impl CheckParams {
             return Self::helo(ip, helo);
         }
         let (local, domain) = mail_from.rsplit_once('@').unwrap_or(("", mail_from));
-        let local = if local.is_empty() {
-            "postmaster"
+        let sender = if local.is_empty() {
+            CompactText::concat(&["postmaster@", domain])
         } else {
-            local
+            // `local@domain` split at its last `@` is `mail_from` itself.
+            CompactText::from(mail_from)
         };
         CheckParams {
             ip,
-            domain: domain.to_owned(),
-            sender: format!("{local}@{domain}"),
-            helo: helo.to_owned(),
+            domain: CompactText::from(domain),
+            sender,
+            helo: CompactText::from(helo),
         }
     }
 
     /// The HELO identity: `<domain>` is the HELO name, the sender `postmaster@<helo>` (RFC 7208 §2.3).
     pub fn helo(ip: IpAddr, helo: &str) -> Self {
+        let helo = CompactText::from(helo);
         CheckParams {
             ip,
-            domain: helo.to_owned(),
-            sender: format!("postmaster@{helo}"),
-            helo: helo.to_owned(),
+            domain: helo.clone(),
+            sender: CompactText::concat(&["postmaster@", &helo]),
+            helo,
         }
     }
 }
@@ -222,10 +227,10 @@ enum TextRepr {
 }
 
 impl RecordText {
-    fn new(answer: &Arc<[Txt]>, index: usize) -> Self {
+    fn new(answer: Arc<[Txt]>, index: usize) -> Self {
         match answer[index].as_slice() {
             [single] if std::str::from_utf8(single).is_ok() => {
-                RecordText(TextRepr::Answer(Arc::clone(answer), index))
+                RecordText(TextRepr::Answer(answer, index))
             }
             strings => RecordText(TextRepr::Owned(Arc::from(String::from_utf8_lossy(
                 &strings.concat(),
@@ -282,20 +287,42 @@ impl Serialize for RecordText {
 
 /// One term of an evaluated record, shown in canonical form (RFC 7208 §4.6.1).
 ///
-/// Holds the record's text, shared, and where the term starts in it: recording
-/// a term in a trace neither copies nor formats it, and the parsed record
-/// need not outlive its evaluation. The term is parsed again when shown.
+/// Holds the term as written, parsed again only when shown, so that
+/// recording a term in a trace neither formats it nor keeps the parsed
+/// record alive. A short term, as nearly all are, is copied inline; a
+/// longer one shares the record's text.
 #[derive(Clone)]
-pub struct TermText {
-    record: RecordText,
-    offset: usize,
+pub struct TermText(TermRepr);
+
+#[derive(Clone)]
+enum TermRepr {
+    /// The term's own text, up to [`text::INLINE_LEN`] octets.
+    Inline(CompactText),
+    /// The record's text and the offset of the term in it.
+    InRecord(RecordText, usize),
 }
 
 impl TermText {
+    /// The term at `offset` of `record`, which ends at a space or at the end.
+    fn new(record: &RecordText, offset: usize) -> Self {
+        let rest = record.get(offset..).unwrap_or_default();
+        let term = rest.split(' ').next().unwrap_or_default();
+        if term.len() <= text::INLINE_LEN {
+            TermText(TermRepr::Inline(CompactText::from(term)))
+        } else {
+            TermText(TermRepr::InRecord(record.clone(), offset))
+        }
+    }
+
     /// The term as written in the record.
     pub fn as_written(&self) -> &str {
-        let rest = self.record.get(self.offset..).unwrap_or_default();
-        rest.split(' ').next().unwrap_or_default()
+        match &self.0 {
+            TermRepr::Inline(term) => term,
+            TermRepr::InRecord(record, offset) => {
+                let rest = record.get(*offset..).unwrap_or_default();
+                rest.split(' ').next().unwrap_or_default()
+            }
+        }
     }
 
     /// The term, parsed; `None` only if the text does not hold a term there.
@@ -605,6 +632,8 @@ pub async fn check_host<L: Lookup>(
     };
     let domain = params.domain.strip_suffix('.').unwrap_or(&params.domain);
     let domain = TraceDomain::from(domain);
+    // As given, trailing dot and all.
+    let checked = TraceDomain::from(&params.domain);
     let outcome = if is_checkable_domain(&domain) {
         evaluator.check(domain, 0, true).await
     } else {
@@ -614,7 +643,7 @@ pub async fn check_host<L: Lookup>(
     Evaluation {
         result: outcome.result,
         explanation: outcome.explanation,
-        domain: TraceDomain::from(params.domain.as_str()),
+        domain: checked,
         trace: evaluator.trace,
     }
 }
@@ -774,7 +803,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 count,
             }));
         }
-        Ok(found.map(|index| RecordText::new(&records, index)))
+        Ok(found.map(|index| RecordText::new(records, index)))
     }
 
     async fn evaluate(
@@ -789,10 +818,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let Term::Directive(directive) = term else {
                 continue;
             };
-            let label = TermText {
-                record: text.clone(),
-                offset: *offset,
-            };
+            let label = TermText::new(text, *offset);
             match self.mechanism(&directive.mechanism, domain, depth).await {
                 Ok((true, detail)) => {
                     self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
@@ -821,10 +847,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Some((index, spec)) = record.redirect() else {
             return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
-        let label = TermText {
-            record: text.clone(),
-            offset: record.terms[index].offset,
-        };
+        let label = TermText::new(text, record.terms[index].offset);
         if let Err(reason) = self.count_lookup() {
             let detail = Detail::Aborted(reason.clone());
             self.term_step(depth, domain, label, TermOutcome::Error, detail);
