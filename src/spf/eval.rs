@@ -229,7 +229,8 @@ enum TextRepr {
 impl RecordText {
     fn new(answer: Arc<[Txt]>, index: usize) -> Self {
         match answer[index].as_slice() {
-            [single] if std::str::from_utf8(single).is_ok() => {
+            // ASCII, as SPF records are, is checked a word at a time.
+            [single] if single.is_ascii() || std::str::from_utf8(single).is_ok() => {
                 RecordText(TextRepr::Answer(answer, index))
             }
             strings => RecordText(TextRepr::Owned(Arc::from(String::from_utf8_lossy(
@@ -305,8 +306,7 @@ enum TermRepr {
 impl TermText {
     /// The term at `offset` of `record`, which ends at a space or at the end.
     fn new(record: &RecordText, offset: usize) -> Self {
-        let rest = record.get(offset..).unwrap_or_default();
-        let term = rest.split(' ').next().unwrap_or_default();
+        let term = term_at(record, offset);
         if term.len() <= text::INLINE_LEN {
             TermText(TermRepr::Inline(CompactText::from(term)))
         } else {
@@ -318,10 +318,7 @@ impl TermText {
     pub fn as_written(&self) -> &str {
         match &self.0 {
             TermRepr::Inline(term) => term,
-            TermRepr::InRecord(record, offset) => {
-                let rest = record.get(*offset..).unwrap_or_default();
-                rest.split(' ').next().unwrap_or_default()
-            }
+            TermRepr::InRecord(record, offset) => term_at(record, *offset),
         }
     }
 
@@ -329,6 +326,15 @@ impl TermText {
     pub fn term(&self) -> Option<Term> {
         parse_term(self.as_written())
     }
+}
+
+/// The term of `record` that starts at `offset`: up to the next space or the end.
+///
+/// Found byte by byte: terms are short, and a `memchr` call costs more.
+fn term_at(record: &str, offset: usize) -> &str {
+    let rest = record.get(offset..).unwrap_or_default();
+    let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
+    &rest[..end]
 }
 
 impl PartialEq for TermText {
