@@ -37,6 +37,8 @@ pub struct TermAt {
     pub term: Term,
     /// Byte offset of the term in the parsed text.
     pub offset: usize,
+    /// Length in bytes of the term as written.
+    pub len: usize,
 }
 
 impl PartialEq for Record {
@@ -59,8 +61,9 @@ impl Record {
             .map(|term| {
                 at += 1;
                 let offset = at;
-                at += term.to_string().len();
-                TermAt { term, offset }
+                let len = term.to_string().len();
+                at += len;
+                TermAt { term, offset, len }
             })
             .collect();
         Record { terms }

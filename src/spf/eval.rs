@@ -299,18 +299,20 @@ pub struct TermText(TermRepr);
 enum TermRepr {
     /// The term's own text, up to [`text::INLINE_LEN`] octets.
     Inline(CompactText),
-    /// The record's text and the offset of the term in it.
-    InRecord(RecordText, usize),
+    /// The record's text, and the offset and length of the term in it.
+    InRecord(RecordText, usize, usize),
 }
 
 impl TermText {
-    /// The term at `offset` of `record`, which ends at a space or at the end.
-    fn new(record: &RecordText, offset: usize) -> Self {
-        let term = term_at(record, offset);
+    /// The term `at` in `record`.
+    fn new(record: &RecordText, at: &TermAt) -> Self {
+        let term = record
+            .get(at.offset..at.offset + at.len)
+            .unwrap_or_default();
         if term.len() <= text::INLINE_LEN {
             TermText(TermRepr::Inline(CompactText::from(term)))
         } else {
-            TermText(TermRepr::InRecord(record.clone(), offset))
+            TermText(TermRepr::InRecord(record.clone(), at.offset, at.len))
         }
     }
 
@@ -318,7 +320,9 @@ impl TermText {
     pub fn as_written(&self) -> &str {
         match &self.0 {
             TermRepr::Inline(term) => term,
-            TermRepr::InRecord(record, offset) => term_at(record, *offset),
+            TermRepr::InRecord(record, offset, len) => {
+                record.get(*offset..offset + len).unwrap_or_default()
+            }
         }
     }
 
@@ -326,15 +330,6 @@ impl TermText {
     pub fn term(&self) -> Option<Term> {
         parse_term(self.as_written())
     }
-}
-
-/// The term of `record` that starts at `offset`: up to the next space or the end.
-///
-/// Found byte by byte: terms are short, and a `memchr` call costs more.
-fn term_at(record: &str, offset: usize) -> &str {
-    let rest = record.get(offset..).unwrap_or_default();
-    let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
-    &rest[..end]
 }
 
 impl PartialEq for TermText {
@@ -656,36 +651,42 @@ pub async fn check_host<L: Lookup>(
 
 /// True when `name` can be sent to DNS: labels of 1–63 octets, 253 in all.
 fn is_dns_name(name: &str) -> bool {
-    if name.is_empty() || name.len() > 253 {
-        return false;
+    last_label(name).is_some()
+}
+
+/// The last label of `name` when `name` can be sent to DNS (see [`is_dns_name`]).
+///
+/// One pass that branches only at dots: every check and every
+/// DNS-querying term validates a name here.
+fn last_label(name: &str) -> Option<&str> {
+    let bytes = name.as_bytes();
+    if bytes.len() > 253 {
+        return None;
     }
-    let mut label = 0;
-    for b in name.bytes() {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
         if b == b'.' {
-            if label == 0 {
-                return false;
+            if i == start || i - start > 63 {
+                return None;
             }
-            label = 0;
-        } else {
-            label += 1;
-            if label > 63 {
-                return false;
-            }
+            start = i + 1;
         }
     }
-    label > 0
+    let last = &name[start..];
+    (!last.is_empty() && last.len() <= 63).then_some(last)
 }
 
 /// The initial-processing test of RFC 7208 §4.3: a DNS name with at least
 /// two labels, not an address literal and not ending in a numeric label.
 fn is_checkable_domain(name: &str) -> bool {
-    // Searched from the end byte by byte: the top label is short, and a
-    // memrchr call costs more than the search.
-    let Some(dot) = name.bytes().rposition(|b| b == b'.') else {
-        return false;
-    };
-    let top = &name[dot + 1..];
-    is_dns_name(name) && !name.starts_with('[') && !top.bytes().all(|b| b.is_ascii_digit())
+    match last_label(name) {
+        Some(top) => {
+            top.len() < name.len()
+                && !name.starts_with('[')
+                && !top.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
 }
 
 struct Outcome {
@@ -820,11 +821,11 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         depth: usize,
         explain: bool,
     ) -> Outcome {
-        for TermAt { term, offset } in &record.terms {
-            let Term::Directive(directive) = term else {
+        for at in &record.terms {
+            let Term::Directive(directive) = &at.term else {
                 continue;
             };
-            let label = TermText::new(text, *offset);
+            let label = TermText::new(text, at);
             match self.mechanism(&directive.mechanism, domain, depth).await {
                 Ok((true, detail)) => {
                     self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
@@ -853,7 +854,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Some((index, spec)) = record.redirect() else {
             return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
-        let label = TermText::new(text, record.terms[index].offset);
+        let label = TermText::new(text, &record.terms[index]);
         if let Err(reason) = self.count_lookup() {
             let detail = Detail::Aborted(reason.clone());
             self.term_step(depth, domain, label, TermOutcome::Error, detail);
@@ -1506,6 +1507,39 @@ mod tests {
     fn check(zone: &MemoryZone, ip: &str, sender: &str) -> Evaluation {
         let params = CheckParams::mail_from(ip.parse().unwrap(), sender, "helo.example.org");
         block_on(check_host(zone, &params, &Config::default()))
+    }
+
+    #[test]
+    fn names_are_checked_per_label_and_whole() {
+        let long_label = "a".repeat(63);
+        let too_long_label = "a".repeat(64);
+        let at_limit = format!(
+            "{}.{}.{}.{}",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61)
+        );
+        assert_eq!(at_limit.len(), 253);
+        for (name, dns, checkable) in [
+            ("example.com", true, true),
+            ("com", true, false),
+            ("", false, false),
+            (".example.com", false, false),
+            ("example..com", false, false),
+            ("example.com.", false, false),
+            ("192.0.2.1", true, false),
+            ("[192.0.2.1]", true, false),
+            ("x.123a", true, true),
+            (&format!("{long_label}.example"), true, true),
+            (&format!("{too_long_label}.example"), false, false),
+            (&format!("example.{too_long_label}"), false, false),
+            (&at_limit, true, true),
+            (&format!("{at_limit}e"), false, false),
+        ] {
+            assert_eq!(is_dns_name(name), dns, "{name}");
+            assert_eq!(is_checkable_domain(name), checkable, "{name}");
+        }
     }
 
     #[test]

@@ -263,7 +263,7 @@ fn record_findings(record: &Record, profile: &Profile) -> Vec<LintFinding> {
     let mut out = Vec::new();
     let all_index = record.all_index();
     let mut includes = HashSet::new();
-    for (i, TermAt { term, offset }) in record.terms.iter().enumerate() {
+    for (i, TermAt { term, offset, .. }) in record.terms.iter().enumerate() {
         let column = offset + 1;
         match term {
             Term::Directive(d) => {
@@ -778,7 +778,7 @@ impl<L: Lookup> Linter<'_, L> {
         let mut own = 0;
         let mut branches = Vec::new();
         let end = record.all_index().unwrap_or(record.terms.len());
-        for TermAt { term, offset } in &record.terms[..end] {
+        for TermAt { term, offset, .. } in &record.terms[..end] {
             let column = offset + 1;
             let Term::Directive(directive) = term else {
                 continue;
@@ -834,7 +834,7 @@ impl<L: Lookup> Linter<'_, L> {
         if record.all_index().is_none()
             && let Some((i, spec)) = record.redirect()
         {
-            let TermAt { term, offset } = &record.terms[i];
+            let TermAt { term, offset, .. } = &record.terms[i];
             let column = offset + 1;
             match spec.as_literal() {
                 Some(target) => {

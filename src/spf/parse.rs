@@ -267,7 +267,7 @@ pub fn parse(text: &str) -> Result<Record, ParseError> {
     })?;
     let mut seen_redirect = false;
     let mut seen_exp = false;
-    for TermAt { term, offset } in &mut out.terms {
+    for TermAt { term, offset, .. } in &mut out.terms {
         // `terms` left the length of the input from each term on.
         *offset = text.len() - *offset;
         let seen = match term {
@@ -361,6 +361,7 @@ fn terms(mut input: &str) -> PResult<'_, Record> {
         out.terms.push(TermAt {
             term,
             offset: rest.len(),
+            len: rest.len() - after.len(),
         });
         input = after;
     }
