@@ -25,7 +25,7 @@ use super::ast::{
 };
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation, parse_term};
-use super::text::{self, CompactText};
+use super::text::CompactText;
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
 
 /// Names of an `mx` or `ptr` answer that are looked at (RFC 7208 §4.6.4).
@@ -290,40 +290,22 @@ impl Serialize for RecordText {
 ///
 /// Holds the term as written, parsed again only when shown, so that
 /// recording a term in a trace neither formats it nor keeps the parsed
-/// record alive. A short term, as nearly all are, is copied inline; a
-/// longer one shares the record's text.
+/// record alive; a short term, as nearly all are, is copied inline.
 #[derive(Clone)]
-pub struct TermText(TermRepr);
-
-#[derive(Clone)]
-enum TermRepr {
-    /// The term's own text, up to [`text::INLINE_LEN`] octets.
-    Inline(CompactText),
-    /// The record's text, and the offset and length of the term in it.
-    InRecord(RecordText, usize, usize),
-}
+pub struct TermText(CompactText);
 
 impl TermText {
     /// The term `at` in `record`.
-    fn new(record: &RecordText, at: &TermAt) -> Self {
+    fn new(record: &str, at: &TermAt) -> Self {
         let term = record
             .get(at.offset..at.offset + at.len)
             .unwrap_or_default();
-        if term.len() <= text::INLINE_LEN {
-            TermText(TermRepr::Inline(CompactText::from(term)))
-        } else {
-            TermText(TermRepr::InRecord(record.clone(), at.offset, at.len))
-        }
+        TermText(CompactText::from(term))
     }
 
     /// The term as written in the record.
     pub fn as_written(&self) -> &str {
-        match &self.0 {
-            TermRepr::Inline(term) => term,
-            TermRepr::InRecord(record, offset, len) => {
-                record.get(*offset..offset + len).unwrap_or_default()
-            }
-        }
+        &self.0
     }
 
     /// The term, parsed; `None` only if the text does not hold a term there.
