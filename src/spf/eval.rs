@@ -15,7 +15,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Serialize, Serializer};
@@ -594,18 +593,12 @@ pub async fn check_host<L: Lookup>(
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     };
-    let timestamp = config.timestamp.unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    });
     let mut evaluator = Evaluator {
         lookup,
         config,
         ip,
         sender: &params.sender,
         helo: &params.helo,
-        timestamp,
         trace: Trace {
             // Enough for most checks (a record, a few terms, a result),
             // and under 1 KiB, which glibc serves from its per-thread cache.
@@ -698,7 +691,6 @@ struct Evaluator<'a, L> {
     ip: IpAddr,
     sender: &'a str,
     helo: &'a str,
-    timestamp: u64,
     trace: Trace,
 }
 
@@ -1138,7 +1130,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             helo: self.helo,
             ptr,
             receiver: &self.config.receiver,
-            timestamp: self.timestamp,
+            timestamp: self.config.timestamp,
         }
     }
 

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ast::{Macro, MacroItem, MacroLetter, MacroString};
 
@@ -32,8 +33,9 @@ pub struct MacroEnv<'a> {
     pub ptr: &'a str,
     /// `%{r}`: the receiving host's name.
     pub receiver: &'a str,
-    /// `%{t}`: seconds since the Unix epoch.
-    pub timestamp: u64,
+    /// `%{t}`: seconds since the Unix epoch; `None` reads the clock when
+    /// `%{t}` is expanded, so that checks without it never do.
+    pub timestamp: Option<u64>,
 }
 
 /// True when `spec` uses `letter` in any macro.
@@ -123,7 +125,14 @@ fn letter_value<'e>(letter: MacroLetter, env: &MacroEnv<'e>) -> Cow<'e, str> {
         MacroLetter::Helo => Cow::Borrowed(env.helo),
         MacroLetter::ClientIp => Cow::Owned(env.ip.to_string()),
         MacroLetter::Receiver => Cow::Borrowed(env.receiver),
-        MacroLetter::Timestamp => Cow::Owned(env.timestamp.to_string()),
+        MacroLetter::Timestamp => {
+            let now = || {
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            };
+            Cow::Owned(env.timestamp.unwrap_or_else(now).to_string())
+        }
     }
 }
 
@@ -178,12 +187,32 @@ mod tests {
             helo: "mx.example.org",
             ptr: "unknown",
             receiver: "mx.example.net",
-            timestamp: 1_000_000,
+            timestamp: Some(1_000_000),
         }
     }
 
     fn expand_exp(text: &str, ip: &str) -> String {
         expand(&parse::parse_explanation(text).unwrap(), &env(ip))
+    }
+
+    #[test]
+    fn timestamp_without_a_fixed_value_is_the_clock() {
+        let spec = parse::parse_explanation("%{t}").unwrap();
+        let before = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let env = MacroEnv {
+            timestamp: None,
+            ..env("192.0.2.3")
+        };
+        let t: u64 = expand(&spec, &env).parse().unwrap();
+        let after = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!((before..=after).contains(&t), "{before} <= {t} <= {after}");
+        assert_eq!(expand_exp("%{t}", "192.0.2.3"), "1000000");
     }
 
     /// The examples of RFC 7208 §7.4.
