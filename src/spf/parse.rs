@@ -394,11 +394,11 @@ fn directive(input: &str) -> PResult<'_, Directive> {
 
 /// `qualifier = "+" / "-" / "?" / "~"`
 fn qualifier(input: &str) -> PResult<'_, Qualifier> {
-    let q = match input.chars().next() {
-        Some('+') => Qualifier::Pass,
-        Some('-') => Qualifier::Fail,
-        Some('~') => Qualifier::SoftFail,
-        Some('?') => Qualifier::Neutral,
+    let q = match input.as_bytes().first() {
+        Some(b'+') => Qualifier::Pass,
+        Some(b'-') => Qualifier::Fail,
+        Some(b'~') => Qualifier::SoftFail,
+        Some(b'?') => Qualifier::Neutral,
         _ => {
             return Err(NomErr::Error(Failure { input, kind: None }));
         }
@@ -409,27 +409,30 @@ fn qualifier(input: &str) -> PResult<'_, Qualifier> {
 /// `mechanism = ( all / include / a / mx / ptr / ip4 / ip6 / exists )`
 fn mechanism(input: &str) -> PResult<'_, Mechanism> {
     let (_, name) = take_while(|c: char| c.is_ascii_alphanumeric()).parse(input)?;
-    // Lower-cased on the stack: no mechanism name is longer than 8 octets,
-    // and this runs once per directive.
-    let mut buf = [0u8; 8];
-    let lower: &[u8] = match buf.get_mut(..name.len()) {
-        Some(head) => {
-            head.copy_from_slice(name.as_bytes());
-            head.make_ascii_lowercase();
-            head
-        }
-        None => b"",
+    const ALL: u64 = name_key(b"all");
+    const INCLUDE: u64 = name_key(b"include");
+    const A: u64 = name_key(b"a");
+    const MX: u64 = name_key(b"mx");
+    const PTR: u64 = name_key(b"ptr");
+    const IP4: u64 = name_key(b"ip4");
+    const IP6: u64 = name_key(b"ip6");
+    const EXISTS: u64 = name_key(b"exists");
+    const REDIRECT: u64 = name_key(b"redirect");
+    const EXP: u64 = name_key(b"exp");
+    let key = match name.len() {
+        1..=8 => name_key(name.as_bytes()),
+        _ => 0,
     };
-    match lower {
-        b"all" => all(input),
-        b"include" => include(input),
-        b"a" => a(input),
-        b"mx" => mx(input),
-        b"ptr" => ptr(input),
-        b"ip4" => ip4(input),
-        b"ip6" => ip6(input),
-        b"exists" => exists(input),
-        b"redirect" | b"exp" => fail(
+    match key {
+        ALL => all(input),
+        INCLUDE => include(input),
+        A => a(input),
+        MX => mx(input),
+        PTR => ptr(input),
+        IP4 => ip4(input),
+        IP6 => ip6(input),
+        EXISTS => exists(input),
+        REDIRECT | EXP => fail(
             input,
             ParseErrorKind::ModifierAsMechanism(name.to_ascii_lowercase()),
         ),
@@ -441,6 +444,20 @@ fn mechanism(input: &str) -> PResult<'_, Mechanism> {
             fail(input, ParseErrorKind::UnknownMechanism(word.to_owned()))
         }
     }
+}
+
+/// A name of 1–8 ASCII letters and digits as one word, lower-cased, for
+/// matching mechanism names without regard to case in a single compare.
+///
+/// Setting bit 5 lower-cases a letter and leaves a digit as it is.
+const fn name_key(name: &[u8]) -> u64 {
+    let mut key = 0;
+    let mut i = 0;
+    while i < name.len() {
+        key |= ((name[i] | 0x20) as u64) << (8 * i);
+        i += 1;
+    }
+    key
 }
 
 /// `all = "all"`
@@ -608,6 +625,10 @@ fn split_cidr_suffix(text: &str) -> (&str, &str) {
 
 /// `dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ]`
 fn dual_cidr_length(input: &str) -> PResult<'_, DualCidr> {
+    if !input.starts_with('/') {
+        // Nearly always: no prefix length at all.
+        return Ok((input, DualCidr::default()));
+    }
     let (rest, ip4) = opt(ip4_cidr_length).parse(input)?;
     let (rest, ip6) = match rest.strip_prefix('/') {
         Some(after) => match ip6_cidr_length(after) {
