@@ -1045,6 +1045,43 @@ mod tests {
     }
 
     #[test]
+    fn mechanism_names_match_without_regard_to_case_and_only_whole() {
+        let record = parse(
+            "v=spf1 INCLUDE:x.example Ip4:192.0.2.1 eXiStS:a.example MX A PTR iP6:2001:db8::1 -ALL",
+        )
+        .unwrap();
+        let names: Vec<&str> = record
+            .directives()
+            .map(|(_, d)| d.mechanism.name())
+            .collect();
+        assert_eq!(
+            names,
+            ["include", "ip4", "exists", "mx", "a", "ptr", "ip6", "all"]
+        );
+        for (text, unknown) in [
+            ("v=spf1 includes:x.example", true),
+            ("v=spf1 includeme", true),
+            ("v=spf1 al", true),
+            ("v=spf1 ip5:192.0.2.1", true),
+            ("v=spf1 EXP:x.example", false),
+            ("v=spf1 Redirect:x.example", false),
+        ] {
+            let kind = parse(text).unwrap_err().kind;
+            if unknown {
+                assert!(
+                    matches!(kind, ParseErrorKind::UnknownMechanism(_)),
+                    "{text}: {kind:?}"
+                );
+            } else {
+                assert!(
+                    matches!(kind, ParseErrorKind::ModifierAsMechanism(_)),
+                    "{text}: {kind:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn errors_have_kind_and_offset() {
         use ParseErrorKind as K;
         type Case = (&'static str, usize, fn(&ParseErrorKind) -> bool);
