@@ -214,16 +214,83 @@ fn failure(input: &str, kind: ParseErrorKind) -> NomErr<Failure<'_>> {
     })
 }
 
-/// The longest prefix of the input whose characters satisfy `pred`, and the rest.
+/// A set of ASCII characters: a character class of the grammar, tested
+/// with one table load rather than a chain of compares.
+#[derive(Clone, Copy)]
+struct AsciiSet([bool; 256]);
+
+impl AsciiSet {
+    /// The characters `first` to `last`, both included.
+    const fn range(first: u8, last: u8) -> Self {
+        let mut table = [false; 256];
+        let mut c = first;
+        while c <= last {
+            table[c as usize] = true;
+            c += 1;
+        }
+        AsciiSet(table)
+    }
+
+    /// The characters of `chars`.
+    const fn of(chars: &[u8]) -> Self {
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < chars.len() {
+            table[chars[i] as usize] = true;
+            i += 1;
+        }
+        AsciiSet(table)
+    }
+
+    const fn union(self, other: AsciiSet) -> Self {
+        let mut table = self.0;
+        let mut i = 0;
+        while i < 256 {
+            table[i] |= other.0[i];
+            i += 1;
+        }
+        AsciiSet(table)
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
+}
+
+/// `SP`
+static SPACE: AsciiSet = AsciiSet::of(b" ");
+/// `DIGIT`
+static DIGIT: AsciiSet = AsciiSet::range(b'0', b'9');
+/// `ALPHA / DIGIT`
+static ALNUM: AsciiSet = AsciiSet::range(b'a', b'z')
+    .union(AsciiSet::range(b'A', b'Z'))
+    .union(DIGIT);
+/// The characters of a modifier `name`: `ALPHA / DIGIT / "-" / "_" / "."`.
+static NAME_CHARS: AsciiSet = ALNUM.union(AsciiSet::of(b"-_."));
+/// `macro-literal = %x21-24 / %x26-7E`
+static MACRO_LITERAL: AsciiSet = AsciiSet::range(0x21, 0x24).union(AsciiSet::range(0x26, 0x7e));
+/// Literal text of an `explain-string`: a `macro-literal` or `SP`.
+static EXPLAIN_LITERAL: AsciiSet = MACRO_LITERAL.union(SPACE);
+/// `delimiter = "." / "-" / "+" / "," / "/" / "_" / "="`
+static DELIMITER: AsciiSet = AsciiSet::of(b".-+,/_=");
+/// The characters of an `ip4-network`: digits and dots.
+static IP4_CHARS: AsciiSet = DIGIT.union(AsciiSet::of(b"."));
+/// The characters of an `ip6-network`: hex digits, colons and dots.
+static IP6_CHARS: AsciiSet = DIGIT
+    .union(AsciiSet::range(b'a', b'f'))
+    .union(AsciiSet::range(b'A', b'F'))
+    .union(AsciiSet::of(b":."));
+
+/// The longest prefix of the input in `set`, and the rest.
 ///
 /// In place of nom's `take_while`, which decodes UTF-8 as it goes: every
 /// character class of the grammar is ASCII, so the prefix is found byte
 /// by byte, and a non-ASCII byte always ends it.
-fn take_while<'a>(pred: impl Fn(char) -> bool) -> impl Fn(&'a str) -> PResult<'a, &'a str> {
+fn take_in<'a>(set: &'static AsciiSet) -> impl Fn(&'a str) -> PResult<'a, &'a str> {
     move |input: &'a str| {
         let end = input
             .bytes()
-            .position(|b| !(b.is_ascii() && pred(char::from(b))))
+            .position(|b| !set.contains(b))
             .unwrap_or(input.len());
         Ok((&input[end..], &input[..end]))
     }
@@ -345,7 +412,7 @@ fn terms(mut input: &str) -> PResult<'_, Record> {
     };
     loop {
         // `version` and each term end at a space or at the end.
-        let (rest, _) = take_while(|c| c == ' ').parse(input)?;
+        let (rest, _) = take_in(&SPACE).parse(input)?;
         if rest.is_empty() {
             return Ok((rest, out));
         }
@@ -369,7 +436,7 @@ fn terms(mut input: &str) -> PResult<'_, Record> {
 
 /// `directive / modifier`: a modifier is a `name` followed by `=` (RFC 7208 §4.6.1).
 fn term(input: &str) -> PResult<'_, Term> {
-    let (after_name, _) = take_while(name_char).parse(input)?;
+    let (after_name, _) = take_in(&NAME_CHARS).parse(input)?;
     if after_name.starts_with('=') {
         let (rest, m) = modifier(input)?;
         Ok((rest, Term::Modifier(m)))
@@ -408,7 +475,7 @@ fn qualifier(input: &str) -> PResult<'_, Qualifier> {
 
 /// `mechanism = ( all / include / a / mx / ptr / ip4 / ip6 / exists )`
 fn mechanism(input: &str) -> PResult<'_, Mechanism> {
-    let (_, name) = take_while(|c: char| c.is_ascii_alphanumeric()).parse(input)?;
+    let (_, name) = take_in(&ALNUM).parse(input)?;
     const ALL: u64 = name_key(b"all");
     const INCLUDE: u64 = name_key(b"include");
     const A: u64 = name_key(b"a");
@@ -684,7 +751,7 @@ fn cidr_length(input: &str, family: u8, max: u8) -> PResult<'_, u8> {
 
 /// `ip4-network = qnum "." qnum "." qnum "." qnum`
 fn ip4_network(input: &str) -> PResult<'_, Ipv4Addr> {
-    let (rest, text) = take_while(|c: char| c.is_ascii_digit() || c == '.').parse(input)?;
+    let (rest, text) = take_in(&IP4_CHARS).parse(input)?;
     let mut octets = [0u8; 4];
     let mut count = 0;
     // Split by byte: `str::split` costs more than the rest of this rule.
@@ -718,8 +785,7 @@ fn qnum(text: &[u8]) -> Option<u8> {
 
 /// `ip6-network = <as per [RFC4291], section 2.2>`
 fn ip6_network(input: &str) -> PResult<'_, Ipv6Addr> {
-    let (rest, text) =
-        take_while(|c: char| c.is_ascii_hexdigit() || c == ':' || c == '.').parse(input)?;
+    let (rest, text) = take_in(&IP6_CHARS).parse(input)?;
     match text.parse() {
         Ok(addr) => Ok((rest, addr)),
         Err(_) => fail(input, ParseErrorKind::InvalidIp6(text.into())),
@@ -770,15 +836,11 @@ fn unknown_modifier(input: &str) -> PResult<'_, Modifier> {
 
 /// `name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." )`
 fn name(input: &str) -> PResult<'_, &str> {
-    let (rest, n) = take_while(name_char).parse(input)?;
+    let (rest, n) = take_in(&NAME_CHARS).parse(input)?;
     if !n.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return fail(input, ParseErrorKind::InvalidModifierName(n.into()));
     }
     Ok((rest, n))
-}
-
-fn name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
 /// `domain-spec = macro-string domain-end`
@@ -837,21 +899,19 @@ fn explain_string(input: &str) -> PResult<'_, MacroString> {
 
 /// `macro-string = *( macro-expand / macro-literal )`
 fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroString> {
+    let literal = match context {
+        MacroContext::Record => &MACRO_LITERAL,
+        MacroContext::Explanation => &EXPLAIN_LITERAL,
+    };
     move |mut input| {
-        let is_literal = |b: u8| {
-            macro_literal(char::from(b)) || (context == MacroContext::Explanation && b == b' ')
-        };
-        let end = input
-            .bytes()
-            .position(|b| !is_literal(b))
-            .unwrap_or(input.len());
-        if !input[end..].starts_with('%') {
+        let (after, text) = take_in(literal).parse(input)?;
+        if !after.starts_with('%') {
             // No macro, as in nearly every domain-spec: one literal or nothing.
-            let spec = match end {
-                0 => MacroString::default(),
-                _ => MacroString::literal(&input[..end]),
+            let spec = match text {
+                "" => MacroString::default(),
+                _ => MacroString::literal(text),
             };
-            return Ok((&input[end..], spec));
+            return Ok((after, spec));
         }
         let mut spec = MacroString::default();
         loop {
@@ -861,10 +921,7 @@ fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroStri
                 input = rest;
                 continue;
             }
-            let (rest, text) = take_while(|c| {
-                macro_literal(c) || (context == MacroContext::Explanation && c == ' ')
-            })
-            .parse(input)?;
+            let (rest, text) = take_in(literal).parse(input)?;
             if text.is_empty() {
                 // The loop never yields two literals in a row or an empty one, so
                 // the merging of `MacroString::new` has nothing to do.
@@ -874,11 +931,6 @@ fn macro_string(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroStri
             input = rest;
         }
     }
-}
-
-/// `macro-literal = %x21-24 / %x26-7E`
-fn macro_literal(c: char) -> bool {
-    matches!(c, '\x21'..='\x24' | '\x26'..='\x7e')
 }
 
 /// `macro-expand = ( "%{" macro-letter transformers *delimiter "}" ) / "%%" / "%_" / "%-"`
@@ -902,7 +954,7 @@ fn macro_expand(context: MacroContext) -> impl Fn(&str) -> PResult<'_, MacroItem
                 if digits == Some(0) {
                     return fail(input, malformed());
                 }
-                let (body, delimiters) = take_while(delimiter).parse(body)?;
+                let (body, delimiters) = take_in(&DELIMITER).parse(body)?;
                 let Some(rest) = body.strip_prefix('}') else {
                     return fail(input, malformed());
                 };
@@ -953,17 +1005,12 @@ fn macro_letter(context: MacroContext) -> impl Fn(&str) -> LetterResult<'_> {
 /// A digit count too large for `u32` is kept as `u32::MAX`: either way it
 /// means "all parts".
 fn transformers(input: &str) -> PResult<'_, (Option<u32>, bool)> {
-    let (rest, digits) = take_while(|c: char| c.is_ascii_digit()).parse(input)?;
+    let (rest, digits) = take_in(&DIGIT).parse(input)?;
     let count = (!digits.is_empty()).then(|| digits.parse().unwrap_or(u32::MAX));
     match rest.strip_prefix(['r', 'R']) {
         Some(rest) => Ok((rest, (count, true))),
         None => Ok((rest, (count, false))),
     }
-}
-
-/// `delimiter = "." / "-" / "+" / "," / "/" / "_" / "="`
-fn delimiter(c: char) -> bool {
-    matches!(c, '.' | '-' | '+' | ',' | '/' | '_' | '=')
 }
 
 #[cfg(test)]
@@ -1077,6 +1124,31 @@ mod tests {
                     matches!(kind, ParseErrorKind::ModifierAsMechanism(_)),
                     "{text}: {kind:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn character_classes_hold_what_the_abnf_says() {
+        type Class = (&'static AsciiSet, fn(u8) -> bool);
+        let classes: &[Class] = &[
+            (&SPACE, |b| b == b' '),
+            (&DIGIT, |b| b.is_ascii_digit()),
+            (&ALNUM, |b| b.is_ascii_alphanumeric()),
+            (&NAME_CHARS, |b| {
+                b.is_ascii_alphanumeric() || b"-_.".contains(&b)
+            }),
+            (&MACRO_LITERAL, |b| matches!(b, 0x21..=0x24 | 0x26..=0x7e)),
+            (&EXPLAIN_LITERAL, |b| matches!(b, 0x20..=0x24 | 0x26..=0x7e)),
+            (&DELIMITER, |b| b".-+,/_=".contains(&b)),
+            (&IP4_CHARS, |b| b.is_ascii_digit() || b == b'.'),
+            (&IP6_CHARS, |b| {
+                b.is_ascii_hexdigit() || b == b':' || b == b'.'
+            }),
+        ];
+        for (set, member) in classes {
+            for b in 0..=255u8 {
+                assert_eq!(set.contains(b), member(b), "byte {b:#04x}");
             }
         }
     }
