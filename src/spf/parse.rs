@@ -265,6 +265,8 @@ static DIGIT: AsciiSet = AsciiSet::range(b'0', b'9');
 static ALNUM: AsciiSet = AsciiSet::range(b'a', b'z')
     .union(AsciiSet::range(b'A', b'Z'))
     .union(DIGIT);
+/// The characters of a `toplabel`: `alphanum / "-"`.
+static LABEL_CHARS: AsciiSet = ALNUM.union(AsciiSet::of(b"-"));
 /// The characters of a modifier `name`: `ALPHA / DIGIT / "-" / "_" / "."`.
 static NAME_CHARS: AsciiSet = ALNUM.union(AsciiSet::of(b"-_."));
 /// `macro-literal = %x21-24 / %x26-7E`
@@ -378,9 +380,16 @@ pub(crate) fn parse_term(text: &str) -> Option<Term> {
 
 /// True when TXT data is an SPF record: `v=spf1` (any case) then a space or the end (RFC 7208 §4.5).
 pub fn is_spf_record(text: &[u8]) -> bool {
-    text.len() >= 6
-        && text[..6].eq_ignore_ascii_case(b"v=spf1")
-        && (text.len() == 6 || text[6] == b' ')
+    /// `v=spf1` as a little-endian word, and the bits that fold the case
+    /// of its four letters (and of nothing else).
+    const VERSION: u64 = u64::from_le_bytes(*b"v=spf1\0\0");
+    const FOLD: u64 = u64::from_le_bytes([0x20, 0, 0x20, 0x20, 0x20, 0, 0, 0]);
+    let Some(head) = text.first_chunk::<6>() else {
+        return false;
+    };
+    let mut word = [0; 8];
+    word[..6].copy_from_slice(head);
+    (u64::from_le_bytes(word) | FOLD) == VERSION && (text.len() == 6 || text[6] == b' ')
 }
 
 /// `record = version terms *SP`
@@ -878,18 +887,13 @@ fn toplabel(text: &str) -> bool {
     let bytes = text.as_bytes();
     match (bytes.first(), bytes.last()) {
         (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && bytes.iter().all(|b| alphanum(*b) || *b == b'-')
-                && bytes.iter().any(|b| b.is_ascii_alphabetic() || *b == b'-')
+            ALNUM.contains(*first)
+                && ALNUM.contains(*last)
+                && bytes.iter().all(|&b| LABEL_CHARS.contains(b))
+                && !bytes.iter().all(|&b| DIGIT.contains(b))
         }
         _ => false,
     }
-}
-
-/// `alphanum = ALPHA / DIGIT`
-fn alphanum(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
 }
 
 /// `explain-string = *( macro-string / SP )`
@@ -1441,5 +1445,16 @@ mod tests {
         assert!(!is_spf_record(b" v=spf1"));
         assert!(!is_spf_record(b"spf2.0/pra"));
         assert!(!is_spf_record(b""));
+        assert!(is_spf_record(b"v=sPf1 a"));
+        // Only the letters fold: other octets one bit apart do not match.
+        for impostor in [
+            &b"v\x1dspf1"[..],
+            b"v=spf\x11",
+            b"V=SPF\x11",
+            b"v=s\x10f1",
+            b"v=spf",
+        ] {
+            assert!(!is_spf_record(impostor), "{impostor:?}");
+        }
     }
 }
