@@ -47,7 +47,8 @@ pub fn uses_letter(spec: &MacroString, letter: MacroLetter) -> bool {
 
 /// Expands every macro of `spec` (RFC 7208 §7.3, §7.4).
 pub fn expand(spec: &MacroString, env: &MacroEnv<'_>) -> String {
-    let mut out = String::new();
+    // Room for a typical expanded name, so that it is not grown piece by piece.
+    let mut out = String::with_capacity(64);
     for item in spec.items() {
         match item {
             MacroItem::Literal(text) => out.push_str(text),
@@ -80,7 +81,6 @@ pub fn expand_domain(spec: &MacroString, env: &MacroEnv<'_>) -> String {
 
 /// Appends the expansion of `m` to `out`.
 fn expand_macro(m: &Macro, env: &MacroEnv<'_>, out: &mut String) {
-    let value = letter_value(m.letter, env);
     let delimiters = if m.delimiters.is_empty() {
         "."
     } else {
@@ -88,7 +88,14 @@ fn expand_macro(m: &Macro, env: &MacroEnv<'_>, out: &mut String) {
     };
     // Split on dots and joined with dots, unreversed and untruncated, a
     // value is itself: the common `%{d}`, `%{i}`, `%{s}` need no parts.
-    let joined = if !m.reverse && m.digits.is_none() && delimiters.bytes().all(|b| b == b'.') {
+    let whole = !m.reverse && m.digits.is_none() && delimiters.bytes().all(|b| b == b'.');
+    if whole && !m.url_escape && m.letter == MacroLetter::Ip {
+        // Written in place rather than built as a string first.
+        push_dotted_ip(out, env.ip);
+        return;
+    }
+    let value = letter_value(m.letter, env);
+    let joined = if whole {
         value
     } else {
         let mut parts: Vec<&str> = value.split(|c| delimiters.contains(c)).collect();
@@ -138,24 +145,25 @@ fn letter_value<'e>(letter: MacroLetter, env: &MacroEnv<'e>) -> Cow<'e, str> {
 
 /// `%{i}`: dotted quad for IPv4, 32 dot-separated nibbles for IPv6 (RFC 7208 §7.3).
 pub fn dotted_ip(ip: IpAddr) -> String {
+    let mut out = String::with_capacity(63);
+    push_dotted_ip(&mut out, ip);
+    out
+}
+
+/// Appends [`dotted_ip`] of `ip` to `out`.
+fn push_dotted_ip(out: &mut String, ip: IpAddr) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     match ip {
-        IpAddr::V4(v4) => {
-            let mut out = String::with_capacity(15);
-            crate::dns::push_ipv4(&mut out, v4);
-            out
-        }
+        IpAddr::V4(v4) => crate::dns::push_ipv4(out, v4),
         IpAddr::V6(v6) => {
-            let mut out = String::with_capacity(63);
-            for byte in v6.octets() {
-                if !out.is_empty() {
+            for (i, byte) in v6.octets().into_iter().enumerate() {
+                if i > 0 {
                     out.push('.');
                 }
                 out.push(char::from(HEX[usize::from(byte >> 4)]));
                 out.push('.');
                 out.push(char::from(HEX[usize::from(byte & 0xf)]));
             }
-            out
         }
     }
 }
