@@ -483,8 +483,12 @@ fn qualifier(input: &str) -> PResult<'_, Qualifier> {
 }
 
 /// `mechanism = ( all / include / a / mx / ptr / ip4 / ip6 / exists )`
+///
+/// The name is matched here, once; each mechanism's rule below parses the
+/// text after it. Errors are reported at the start of the term whatever
+/// the rule points at, so the rules need not see the name again.
 fn mechanism(input: &str) -> PResult<'_, Mechanism> {
-    let (_, name) = take_in(&ALNUM).parse(input)?;
+    let (after, name) = take_in(&ALNUM).parse(input)?;
     const ALL: u64 = name_key(b"all");
     const INCLUDE: u64 = name_key(b"include");
     const A: u64 = name_key(b"a");
@@ -500,14 +504,14 @@ fn mechanism(input: &str) -> PResult<'_, Mechanism> {
         _ => 0,
     };
     match key {
-        ALL => all(input),
-        INCLUDE => include(input),
-        A => a(input),
-        MX => mx(input),
-        PTR => ptr(input),
-        IP4 => ip4(input),
-        IP6 => ip6(input),
-        EXISTS => exists(input),
+        ALL => all(after),
+        INCLUDE => include(after),
+        A => a(after),
+        MX => mx(after),
+        PTR => ptr(after),
+        IP4 => ip4(after),
+        IP6 => ip6(after),
+        EXISTS => exists(after),
         REDIRECT | EXP => fail(
             input,
             ParseErrorKind::ModifierAsMechanism(name.to_ascii_lowercase()),
@@ -537,43 +541,38 @@ const fn name_key(name: &[u8]) -> u64 {
 }
 
 /// `all = "all"`
-fn all(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "all")?;
+fn all(rest: &str) -> PResult<'_, Mechanism> {
     if rest.starts_with([':', '/']) {
-        return fail(input, ParseErrorKind::NoArgument("all".into()));
+        return fail(rest, ParseErrorKind::NoArgument("all".into()));
     }
     Ok((rest, Mechanism::All))
 }
 
 /// `include = "include" ":" domain-spec`
-fn include(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "include")?;
+fn include(rest: &str) -> PResult<'_, Mechanism> {
     let Some(rest) = rest.strip_prefix(':') else {
-        return missing_argument(input, "include", "include:_spf.example.com");
+        return missing_argument(rest, "include", "include:_spf.example.com");
     };
     let (rest, domain) = domain_argument(rest, "include")?;
     Ok((rest, Mechanism::Include(domain)))
 }
 
 /// `a = "a" [ ":" domain-spec ] [ dual-cidr-length ]`
-fn a(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "a")?;
+fn a(rest: &str) -> PResult<'_, Mechanism> {
     let (rest, (domain, cidr)) = target_and_cidr(rest, "a")?;
     Ok((rest, Mechanism::A { domain, cidr }))
 }
 
 /// `mx = "mx" [ ":" domain-spec ] [ dual-cidr-length ]`
-fn mx(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "mx")?;
+fn mx(rest: &str) -> PResult<'_, Mechanism> {
     let (rest, (domain, cidr)) = target_and_cidr(rest, "mx")?;
     Ok((rest, Mechanism::Mx { domain, cidr }))
 }
 
 /// `ptr = "ptr" [ ":" domain-spec ]`
-fn ptr(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "ptr")?;
+fn ptr(rest: &str) -> PResult<'_, Mechanism> {
     if rest.starts_with('/') {
-        return fail(input, ParseErrorKind::NoArgument("ptr".into()));
+        return fail(rest, ParseErrorKind::NoArgument("ptr".into()));
     }
     match rest.strip_prefix(':') {
         Some(rest) => {
@@ -585,38 +584,35 @@ fn ptr(input: &str) -> PResult<'_, Mechanism> {
 }
 
 /// `ip4 = "ip4" ":" ip4-network [ ip4-cidr-length ]`
-fn ip4(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "ip4")?;
+fn ip4(rest: &str) -> PResult<'_, Mechanism> {
     let Some(rest) = rest.strip_prefix(':') else {
-        return missing_argument(input, "ip4", "ip4:192.0.2.0/24");
+        return missing_argument(rest, "ip4", "ip4:192.0.2.0/24");
     };
     let (rest, addr) = ip4_network(rest)?;
     if rest.starts_with("//") {
-        return fail(input, ParseErrorKind::DualCidrNotAllowed("ip4".into()));
+        return fail(rest, ParseErrorKind::DualCidrNotAllowed("ip4".into()));
     }
     let (rest, prefix) = opt(ip4_cidr_length).parse(rest)?;
     Ok((rest, Mechanism::Ip4 { addr, prefix }))
 }
 
 /// `ip6 = "ip6" ":" ip6-network [ ip6-cidr-length ]`
-fn ip6(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "ip6")?;
+fn ip6(rest: &str) -> PResult<'_, Mechanism> {
     let Some(rest) = rest.strip_prefix(':') else {
-        return missing_argument(input, "ip6", "ip6:2001:db8::/32");
+        return missing_argument(rest, "ip6", "ip6:2001:db8::/32");
     };
     let (rest, addr) = ip6_network(rest)?;
     if rest.starts_with("//") {
-        return fail(input, ParseErrorKind::DualCidrNotAllowed("ip6".into()));
+        return fail(rest, ParseErrorKind::DualCidrNotAllowed("ip6".into()));
     }
     let (rest, prefix) = opt(ip6_cidr_length).parse(rest)?;
     Ok((rest, Mechanism::Ip6 { addr, prefix }))
 }
 
 /// `exists = "exists" ":" domain-spec`
-fn exists(input: &str) -> PResult<'_, Mechanism> {
-    let (rest, _) = tag_no_case(input, "exists")?;
+fn exists(rest: &str) -> PResult<'_, Mechanism> {
     let Some(rest) = rest.strip_prefix(':') else {
-        return missing_argument(input, "exists", "exists:%{i}.example.com");
+        return missing_argument(rest, "exists", "exists:%{i}.example.com");
     };
     let (rest, domain) = domain_argument(rest, "exists")?;
     Ok((rest, Mechanism::Exists(domain)))
