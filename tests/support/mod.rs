@@ -47,7 +47,7 @@ pub use dig::{
     query_rdata_wire, query_rrset, query_txt, txt_from_wire,
 };
 #[allow(unused_imports)]
-pub use server::{Bind, Nsd, run_nsupdate};
+pub use server::{Bind, Nsd, answers_soa, run_nsupdate};
 #[allow(unused_imports)]
 pub use tools::tool;
 

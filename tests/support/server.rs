@@ -229,8 +229,9 @@ fn zone_failed(log: &str) -> bool {
     })
 }
 
-/// One quick SOA probe: true when the zone is loaded and served.
-fn answers_soa(addr: SocketAddr, zone: &str) -> bool {
+/// One quick SOA probe: true when the zone is loaded and served; never
+/// panics, so it can poll a server that is still starting.
+pub fn answers_soa(addr: SocketAddr, zone: &str) -> bool {
     let output = tools::run(
         "dig",
         &[
