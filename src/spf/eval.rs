@@ -141,73 +141,9 @@ pub struct Trace {
 /// A domain name in a trace: the checked domain, an `include` or
 /// `redirect` target, a looked-up name.
 ///
-/// Every step taken at a domain names it, so copies must be cheap: the
-/// name is a [`CompactText`], inline when short and shared when long.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct TraceDomain(CompactText);
-
-impl TraceDomain {
-    /// The name as text.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl From<&str> for TraceDomain {
-    fn from(name: &str) -> Self {
-        TraceDomain(CompactText::from(name))
-    }
-}
-
-impl From<String> for TraceDomain {
-    fn from(name: String) -> Self {
-        TraceDomain(CompactText::from(name))
-    }
-}
-
-impl From<&CompactText> for TraceDomain {
-    fn from(name: &CompactText) -> Self {
-        TraceDomain(name.clone())
-    }
-}
-
-impl Deref for TraceDomain {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl PartialEq<str> for TraceDomain {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for TraceDomain {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl fmt::Debug for TraceDomain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl fmt::Display for TraceDomain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl Serialize for TraceDomain {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
+/// Every step taken at a domain names it, so copies must be cheap: a
+/// [`CompactText`] is inline when short and shared when long.
+pub type TraceDomain = CompactText;
 
 /// The text of an SPF record as DNS gave it, its character-strings joined
 /// (RFC 7208 §3.3).
@@ -609,7 +545,7 @@ pub async fn check_host<L: Lookup>(
     let domain = params.domain.strip_suffix('.').unwrap_or(&params.domain);
     let domain = TraceDomain::from(domain);
     // As given, trailing dot and all.
-    let checked = TraceDomain::from(&params.domain);
+    let checked = params.domain.clone();
     let outcome = if is_checkable_domain(&domain) {
         evaluator.check(domain, 0, true).await
     } else {
@@ -1156,7 +1092,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     async fn expand_target(&mut self, spec: &MacroString, domain: &str) -> TraceDomain {
         if let [MacroItem::Literal(text)] = spec.items() {
             match text.strip_suffix('.') {
-                None if text.len() <= macros::MAX_DOMAIN_LEN => return TraceDomain::from(text),
+                None if text.len() <= macros::MAX_DOMAIN_LEN => return text.clone(),
                 Some(name) if name.len() <= macros::MAX_DOMAIN_LEN => {
                     return TraceDomain::from(name);
                 }
