@@ -544,8 +544,6 @@ pub async fn check_host<L: Lookup>(
     };
     let domain = params.domain.strip_suffix('.').unwrap_or(&params.domain);
     let domain = TraceDomain::from(domain);
-    // As given, trailing dot and all.
-    let checked = params.domain.clone();
     let outcome = if is_checkable_domain(&domain) {
         evaluator.check(domain, 0, true).await
     } else {
@@ -555,7 +553,8 @@ pub async fn check_host<L: Lookup>(
     Evaluation {
         result: outcome.result,
         explanation: outcome.explanation,
-        domain: checked,
+        // As given, trailing dot and all.
+        domain: params.domain.clone(),
         trace: evaluator.trace,
     }
 }
