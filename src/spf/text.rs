@@ -31,8 +31,9 @@ impl CompactText {
     /// The text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // SAFETY: `From<&str>` copies a whole `str` into the first
-            // `len` octets, so they are UTF-8.
+            // SAFETY: the two constructors of `Inline`, `From<&str>` and
+            // `concat`, fill the first `len` octets with whole `str`s, one
+            // after another, so they are UTF-8.
             Repr::Inline(len, octets) => unsafe {
                 std::str::from_utf8_unchecked(&octets[..usize::from(*len)])
             },
