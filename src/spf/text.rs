@@ -201,6 +201,7 @@ mod tests {
             format!("a@{long}")
         );
         assert_eq!(CompactText::concat(&[]), "");
+        assert_eq!(CompactText::concat(&["ü@", "é.example"]), "ü@é.example");
     }
 
     #[test]
