@@ -265,6 +265,21 @@ mod tests {
         assert_eq!(expand_exp("%{c}", "2001:db8::cb01"), "2001:db8::cb01");
     }
 
+    /// A plain `%{i}` is written in place, after whatever came before it;
+    /// it must read as the transformed forms do.
+    #[test]
+    fn plain_client_address_written_in_place_matches_the_general_path() {
+        assert_eq!(expand_exp("x.%{i}.y", "192.0.2.3"), "x.192.0.2.3.y");
+        assert_eq!(
+            expand_exp("x.%{i}.y", "192.0.2.3"),
+            expand_exp("x.%{I}.y", "192.0.2.3")
+        );
+        let v6 = "2001:db8::cb01";
+        let nibbles = "2.0.0.1.0.d.b.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.c.b.0.1";
+        assert_eq!(expand_exp("x.%{i}", v6), format!("x.{nibbles}"));
+        assert_eq!(expand_exp("x.%{i}", v6), expand_exp("x.%{i32}", v6));
+    }
+
     #[test]
     fn long_names_lose_labels_from_the_left() {
         let spec = parse::parse_explanation(&format!(
