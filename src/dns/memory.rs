@@ -177,7 +177,11 @@ impl Hasher for NameHasher {
             self.add(u64::from_le_bytes(word));
         }
         let rest = words.remainder();
-        if !rest.is_empty() {
+        if let Some(last) = bytes.last_chunk::<8>().filter(|_| !rest.is_empty()) {
+            // The last eight octets, overlapping the words before: one load
+            // where copying the remainder out was a `memcpy` call.
+            self.add(u64::from_le_bytes(*last));
+        } else if !rest.is_empty() {
             let mut word = [0u8; 8];
             word[..rest.len()].copy_from_slice(rest);
             self.add(u64::from_le_bytes(word));

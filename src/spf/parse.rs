@@ -499,8 +499,13 @@ fn mechanism(input: &str) -> PResult<'_, Mechanism> {
     const EXISTS: u64 = name_key(b"exists");
     const REDIRECT: u64 = name_key(b"redirect");
     const EXP: u64 = name_key(b"exp");
-    let key = match name.len() {
-        1..=8 => name_key(name.as_bytes()),
+    let key = match (name.len(), input.as_bytes().first_chunk::<8>()) {
+        // Most terms: eight octets are there to load as one word.
+        (len @ 1..=8, Some(word)) => {
+            const FOLD: u64 = u64::from_le_bytes([0x20; 8]);
+            (u64::from_le_bytes(*word) | FOLD) & (u64::MAX >> (64 - 8 * len))
+        }
+        (1..=8, None) => name_key(name.as_bytes()),
         _ => 0,
     };
     match key {
@@ -1105,6 +1110,13 @@ mod tests {
             names,
             ["include", "ip4", "exists", "mx", "a", "ptr", "ip6", "all"]
         );
+        // At the end of the record, with fewer than eight octets left
+        // (the name is then read octet by octet) and with exactly eight.
+        for (tail, name) in [("A", "a"), ("-mX", "mx"), ("?Ptr", "ptr"), ("~aLL", "all")] {
+            let record = parse(&format!("v=spf1 {tail}")).unwrap();
+            let (_, directive) = record.directives().next().unwrap();
+            assert_eq!(directive.mechanism.name(), name, "{tail}");
+        }
         for (text, unknown) in [
             ("v=spf1 includes:x.example", true),
             ("v=spf1 includeme", true),
@@ -1112,6 +1124,8 @@ mod tests {
             ("v=spf1 ip5:192.0.2.1", true),
             ("v=spf1 EXP:x.example", false),
             ("v=spf1 Redirect:x.example", false),
+            ("v=spf1 redirect", false),
+            ("v=spf1 exp", false),
         ] {
             let kind = parse(text).unwrap_err().kind;
             if unknown {
