@@ -541,18 +541,21 @@ pub async fn check_host<L: Lookup>(
             steps: Vec::with_capacity(6),
             ..Trace::default()
         },
+        explanation: None,
     };
-    let domain = params.domain.strip_suffix('.').unwrap_or(&params.domain);
-    let domain = TraceDomain::from(domain);
-    let outcome = if is_checkable_domain(&domain) {
+    let domain = match params.domain.strip_suffix('.') {
+        Some(domain) => TraceDomain::from(domain),
+        None => params.domain.clone(),
+    };
+    let result = if is_checkable_domain(&domain) {
         evaluator.check(domain, 0, true).await
     } else {
         let reason = Reason::NotFqdn(domain.clone());
         evaluator.finish(0, &domain, SpfResult::None, reason)
     };
     Evaluation {
-        result: outcome.result,
-        explanation: outcome.explanation,
+        result,
+        explanation: evaluator.explanation,
         // As given, trailing dot and all.
         domain: params.domain.clone(),
         trace: evaluator.trace,
@@ -599,11 +602,6 @@ fn is_checkable_domain(name: &str) -> bool {
     }
 }
 
-struct Outcome {
-    result: SpfResult,
-    explanation: Option<String>,
-}
-
 /// Why a term stopped evaluation.
 enum Abort {
     Temp(Reason),
@@ -618,7 +616,7 @@ fn lookup_failed(rtype: &'static str, name: Option<&str>, error: LookupError) ->
     })
 }
 
-type Boxed<'s> = Pin<Box<dyn Future<Output = Outcome> + 's>>;
+type Boxed<'s> = Pin<Box<dyn Future<Output = SpfResult> + 's>>;
 
 struct Evaluator<'a, L> {
     lookup: &'a L,
@@ -627,6 +625,12 @@ struct Evaluator<'a, L> {
     sender: &'a str,
     helo: &'a str,
     trace: Trace,
+    /// The explanation of a fail, set where the failing term matched.
+    ///
+    /// Kept here rather than returned with each result: only the checked
+    /// domain and its `redirect=` chain ask for one, and a result alone
+    /// travels back up the recursion in a register.
+    explanation: Option<String>,
 }
 
 impl<'a, L: Lookup> Evaluator<'a, L> {
@@ -644,16 +648,13 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         domain: &TraceDomain,
         result: SpfResult,
         reason: Reason,
-    ) -> Outcome {
+    ) -> SpfResult {
         self.step(depth, domain, TraceEvent::Result { result, reason });
-        Outcome {
-            result,
-            explanation: None,
-        }
+        result
     }
 
     /// Evaluates the record of `domain`; `explain` asks for the explanation of a fail.
-    async fn check(&mut self, domain: TraceDomain, depth: usize, explain: bool) -> Outcome {
+    async fn check(&mut self, domain: TraceDomain, depth: usize, explain: bool) -> SpfResult {
         let text = match self.fetch_record(&domain).await {
             Ok(Some(text)) => text,
             Ok(None) => {
@@ -729,7 +730,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         domain: &TraceDomain,
         depth: usize,
         explain: bool,
-    ) -> Outcome {
+    ) -> SpfResult {
         for at in &record.terms {
             let Term::Directive(directive) = &at.term else {
                 continue;
@@ -740,11 +741,11 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                     self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
                     let qualifier = directive.effective_qualifier();
                     let result = SpfResult::from(qualifier);
-                    let mut outcome = self.finish(depth, domain, result, Reason::Matched(label));
+                    let result = self.finish(depth, domain, result, Reason::Matched(label));
                     if qualifier == Qualifier::Fail && explain {
-                        outcome.explanation = Some(self.explain(record, domain, depth).await);
+                        self.explanation = Some(self.explain(record, domain, depth).await);
                     }
-                    return outcome;
+                    return result;
                 }
                 Ok((false, detail)) => {
                     self.term_step(depth, domain, label, TermOutcome::NoMatch, detail);
@@ -776,12 +777,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let reason = Reason::InvalidRedirectTarget(target);
             return self.finish(depth, domain, SpfResult::Permerror, reason);
         }
-        let outcome = self.check_nested(target.clone(), depth + 1, explain).await;
-        if outcome.result == SpfResult::None {
+        let result = self.check_nested(target.clone(), depth + 1, explain).await;
+        if result == SpfResult::None {
             let reason = Reason::RedirectNone(target);
             return self.finish(depth, domain, SpfResult::Permerror, reason);
         }
-        outcome
+        result
     }
 
     fn term_step(
@@ -914,8 +915,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 ))
             }
             Mechanism::Include(_) => {
-                let outcome = self.check_nested(target.clone(), depth + 1, false).await;
-                let result = outcome.result;
+                let result = self.check_nested(target.clone(), depth + 1, false).await;
                 match result {
                     SpfResult::Pass => Ok((true, Detail::Included { target, result })),
                     SpfResult::Fail | SpfResult::Softfail | SpfResult::Neutral => {

@@ -17,14 +17,27 @@ use serde::{Serialize, Serializer};
 pub(crate) const INLINE_LEN: usize = 30;
 
 /// Immutable text: inline when short, shared when long.
-#[derive(Clone)]
 pub struct CompactText(Repr);
 
-#[derive(Clone)]
 enum Repr {
     /// The text's length and octets.
     Inline(u8, [u8; INLINE_LEN]),
     Shared(Arc<str>),
+}
+
+impl Clone for CompactText {
+    fn clone(&self) -> Self {
+        match &self.0 {
+            Repr::Shared(text) => CompactText(Repr::Shared(Arc::clone(text))),
+            // SAFETY: `Inline` owns nothing and leaves no byte of the
+            // value uninitialised (tag, length, 30 octets), so its 32
+            // bytes, read as whole words, are a valid copy.
+            Repr::Inline(..) => unsafe {
+                let words: [u64; 4] = std::mem::transmute_copy(self);
+                std::mem::transmute::<[u64; 4], CompactText>(words)
+            },
+        }
+    }
 }
 
 impl CompactText {
