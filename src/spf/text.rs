@@ -7,32 +7,102 @@
 //! cloning one does not allocate in the usual case.
 
 use std::fmt;
+use std::num::NonZeroU8;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-/// Longest text a [`CompactText`] holds inline: 30 octets keep the whole
-/// value at 32 bytes, and cover nearly every domain name seen in SPF.
-pub(crate) const INLINE_LEN: usize = 30;
+/// Longest text a [`CompactText`] holds inline: 31 octets and their length
+/// keep the whole value at 32 bytes, and cover nearly every domain name
+/// seen in SPF.
+pub(crate) const INLINE_LEN: usize = 31;
 
 /// Immutable text: inline when short, shared when long.
 pub struct CompactText(Repr);
 
 enum Repr {
-    /// The text's length and octets.
-    Inline(u8, [u8; INLINE_LEN]),
+    Inline(Inline),
     Shared(Arc<str>),
+}
+
+/// Inline text: its octets, then its length plus one in the last byte.
+///
+/// The length byte is never zero, and `Repr` keeps its `Shared` tag in
+/// that spare value, so the whole value is these 32 bytes. They are built
+/// in registers and stored as two 16-byte words ([`Inline::pack`]): text
+/// written a piece at a time, then read back as whole words (every clone,
+/// every move into a trace step), stalled the processor on each read.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Inline {
+    octets: [u8; INLINE_LEN],
+    len_plus_one: NonZeroU8,
+}
+
+const _: () = assert!(size_of::<CompactText>() == 32);
+
+impl Inline {
+    /// `text`, at most [`INLINE_LEN`] octets.
+    ///
+    /// Loads the text as (overlapping) words and shifts them into place,
+    /// so that nothing is stored until the two finished words are.
+    fn pack(text: &str) -> Inline {
+        let src = text.as_bytes();
+        let len = src.len();
+        debug_assert!(len <= INLINE_LEN);
+        let (low, high) = match len {
+            16.. => {
+                let low = u128::from_le_bytes(word(&src[..16]));
+                // The last 16 octets, shifted down so that octet 16 comes first.
+                let high = match len {
+                    16 => 0,
+                    _ => u128::from_le_bytes(word(&src[len - 16..])) >> (8 * (32 - len)),
+                };
+                (low, high)
+            }
+            8.. => {
+                let first = u64::from_le_bytes(word(&src[..8]));
+                let rest = match len {
+                    8 => 0,
+                    _ => u64::from_le_bytes(word(&src[len - 8..])) >> (8 * (16 - len)),
+                };
+                (u128::from(first) | u128::from(rest) << 64, 0)
+            }
+            _ => {
+                let octets = src.iter().enumerate();
+                let low = octets.fold(0, |w, (i, &b)| w | u128::from(b) << (8 * i));
+                (low, 0)
+            }
+        };
+        // Octets 16 to 30 leave the top byte of `high` for the length.
+        let high = high | (len as u128 + 1) << 120;
+        // SAFETY: both are 32 bytes; the octets are any bytes, and the last
+        // byte (the top byte of `high` in little-endian order) is 1 to 32.
+        unsafe { std::mem::transmute::<[u128; 2], Inline>([low.to_le(), high.to_le()]) }
+    }
+
+    fn as_str(&self) -> &str {
+        let len = usize::from(self.len_plus_one.get() - 1);
+        // SAFETY: `pack` is the only constructor, and it takes the first
+        // `len` octets from a `str` of that length, so they are UTF-8.
+        unsafe { std::str::from_utf8_unchecked(&self.octets[..len]) }
+    }
+}
+
+/// `bytes`, which must be `N` long, as an array to load as one word.
+fn word<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    bytes.try_into().unwrap_or([0; N])
 }
 
 impl Clone for CompactText {
     fn clone(&self) -> Self {
         match &self.0 {
             Repr::Shared(text) => CompactText(Repr::Shared(Arc::clone(text))),
-            // SAFETY: `Inline` owns nothing and leaves no byte of the
-            // value uninitialised (tag, length, 30 octets), so its 32
-            // bytes, read as whole words, are a valid copy.
-            Repr::Inline(..) => unsafe {
+            // SAFETY: inline text owns nothing and is all 32 bytes of the
+            // value, every one initialised, so they are a valid copy.
+            // Copied as words: a derived clone copies octets piecemeal.
+            Repr::Inline(_) => unsafe {
                 let words: [u64; 4] = std::mem::transmute_copy(self);
                 std::mem::transmute::<[u64; 4], CompactText>(words)
             },
@@ -44,73 +114,43 @@ impl CompactText {
     /// The text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // SAFETY: the two constructors of `Inline`, `From<&str>` and
-            // `concat`, fill the first `len` octets with whole `str`s, one
-            // after another, so they are UTF-8.
-            Repr::Inline(len, octets) => unsafe {
-                std::str::from_utf8_unchecked(&octets[..usize::from(*len)])
-            },
+            Repr::Inline(inline) => inline.as_str(),
             Repr::Shared(text) => text,
         }
     }
-}
 
-impl CompactText {
     /// The pieces of `parts` joined, inline when they fit.
     pub fn concat(parts: &[&str]) -> Self {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len > INLINE_LEN {
             return CompactText::from(parts.concat());
         }
-        let mut octets = [0; INLINE_LEN];
+        let mut joined = [0; INLINE_LEN];
         let mut at = 0;
         for part in parts {
-            octets[at..at + part.len()].copy_from_slice(part.as_bytes());
+            joined[at..at + part.len()].copy_from_slice(part.as_bytes());
             at += part.len();
         }
-        // `len` is at most INLINE_LEN, so it fits.
-        CompactText(Repr::Inline(len as u8, octets))
+        // Whole `str`s one after another are UTF-8.
+        let joined = std::str::from_utf8(&joined[..len]).unwrap_or_default();
+        CompactText(Repr::Inline(Inline::pack(joined)))
     }
 }
 
 impl Default for CompactText {
     fn default() -> Self {
-        CompactText(Repr::Inline(0, [0; INLINE_LEN]))
+        CompactText(Repr::Inline(Inline::pack("")))
     }
 }
 
 impl From<&str> for CompactText {
     fn from(text: &str) -> Self {
-        match u8::try_from(text.len()) {
-            Ok(len) if text.len() <= INLINE_LEN => {
-                CompactText(Repr::Inline(len, inline_copy(text.as_bytes())))
-            }
-            _ => CompactText(Repr::Shared(Arc::from(text))),
+        if text.len() <= INLINE_LEN {
+            CompactText(Repr::Inline(Inline::pack(text)))
+        } else {
+            CompactText(Repr::Shared(Arc::from(text)))
         }
     }
-}
-
-/// `src` (at most [`INLINE_LEN`] octets) at the start of a zeroed array.
-///
-/// Copied as two overlapping fixed-size blocks rather than through
-/// `memcpy`: for text this short the call costs more than the copy, and
-/// the byte-wise stores it makes stall the wide loads that read the value
-/// back.
-fn inline_copy(src: &[u8]) -> [u8; INLINE_LEN] {
-    fn blocks<const N: usize>(out: &mut [u8; INLINE_LEN], src: &[u8]) {
-        let len = src.len();
-        let (head, tail) = (&src[..N], &src[len - N..]);
-        out[..N].copy_from_slice(head);
-        out[len - N..len].copy_from_slice(tail);
-    }
-    let mut out = [0; INLINE_LEN];
-    match src.len() {
-        16.. => blocks::<16>(&mut out, src),
-        8.. => blocks::<8>(&mut out, src),
-        4.. => blocks::<4>(&mut out, src),
-        len => out[..len].copy_from_slice(src),
-    }
-    out
 }
 
 impl From<String> for CompactText {
@@ -222,6 +262,25 @@ mod tests {
         let text: String = ('a'..='z').chain('A'..='Z').collect();
         for len in 0..=INLINE_LEN + 1 {
             assert_eq!(CompactText::from(&text[..len]).as_str(), &text[..len]);
+        }
+    }
+
+    #[test]
+    fn every_prefix_survives_packing_and_cloning() {
+        // Multi-octet characters put character boundaries at every offset
+        // of the words the octets are packed into.
+        let text = "aé€𝄞.b-ü_0€x.example.é.𝄞𝄞.tail.example.org";
+        let prefixes = text.char_indices().map(|(i, _)| &text[..i]);
+        for prefix in prefixes.chain([text]) {
+            let compact = CompactText::from(prefix);
+            assert_eq!(compact.as_str(), prefix);
+            assert_eq!(compact.clone().as_str(), prefix);
+            let middle = (0..=prefix.len() / 2)
+                .rev()
+                .find(|&i| prefix.is_char_boundary(i));
+            let (head, tail) = prefix.split_at(middle.unwrap_or_default());
+            let joined = CompactText::concat(&[head, tail]);
+            assert_eq!(joined.as_str(), prefix, "{head:?} + {tail:?}");
         }
     }
 }
