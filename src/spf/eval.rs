@@ -635,11 +635,19 @@ struct Evaluator<'a, L> {
 
 impl<'a, L: Lookup> Evaluator<'a, L> {
     fn step(&mut self, depth: usize, domain: &TraceDomain, event: TraceEvent) {
-        self.trace.steps.push(TraceStep {
-            depth,
-            domain: domain.clone(),
-            event,
-        });
+        let steps = &mut self.trace.steps;
+        steps.reserve(1);
+        let len = steps.len();
+        // SAFETY: `reserve` made room for one more step past `len`, which
+        // is written before the length grows to cover it.
+        unsafe {
+            steps.as_mut_ptr().add(len).write(TraceStep {
+                depth,
+                domain: domain.clone(),
+                event,
+            });
+            steps.set_len(len + 1);
+        }
     }
 
     fn finish(
