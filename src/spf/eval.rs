@@ -650,6 +650,18 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         }
     }
 
+    /// The term `at` of the record whose text the trace holds at `record_step`.
+    ///
+    /// Read from the trace rather than from a copy of the text: the copy
+    /// cost two atomic updates of its count for every record evaluated.
+    fn term_text(&self, record_step: usize, at: &TermAt) -> TermText {
+        match &self.trace.steps[record_step].event {
+            TraceEvent::Record { text } => TermText::new(text, at),
+            // `check` puts the record at that step before evaluating it.
+            _ => TermText::new("", at),
+        }
+    }
+
     fn finish(
         &mut self,
         depth: usize,
@@ -676,7 +688,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             }
         };
         let parsed = parse(&text);
-        let record_text = text.clone();
+        // The trace keeps the text; evaluation reads its terms from there.
+        let record_step = self.trace.steps.len();
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
             Ok(record) => record,
@@ -685,7 +698,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
-        self.evaluate(&record, &record_text, &domain, depth, explain)
+        self.evaluate(&record, record_step, &domain, depth, explain)
             .await
     }
 
@@ -734,7 +747,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     async fn evaluate(
         &mut self,
         record: &Record,
-        text: &RecordText,
+        record_step: usize,
         domain: &TraceDomain,
         depth: usize,
         explain: bool,
@@ -743,7 +756,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let Term::Directive(directive) = &at.term else {
                 continue;
             };
-            let label = TermText::new(text, at);
+            let label = self.term_text(record_step, at);
             match self.mechanism(&directive.mechanism, domain, depth).await {
                 Ok((true, detail)) => {
                     self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
@@ -772,7 +785,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Some((index, spec)) = record.redirect() else {
             return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
-        let label = TermText::new(text, &record.terms[index]);
+        let label = self.term_text(record_step, &record.terms[index]);
         if let Err(reason) = self.count_lookup() {
             let detail = Detail::Aborted(reason.clone());
             self.term_step(depth, domain, label, TermOutcome::Error, detail);
