@@ -66,8 +66,9 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad input,
   senderzone dnsbl example.com --list dbl.spamhaus.org
   senderzone dnsbl 203.0.113.10 --lists my-lists.yaml --nameserver 127.0.0.1
 
-Exit codes: 0 not listed (on at least one healthy list, and listed nowhere),
-1 listed, 2 bad input, 3 no verdict (no list could be believed).")]
+Exit codes: 0 not listed (on at least one healthy list), or listed only with
+minor or informational impact, 1 listed with critical, policy or important
+impact, 2 bad input, 3 no verdict (no list could be believed).")]
     Dnsbl(DnsblArgs),
     /// Print a shell completion script.
     #[command(

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod dns;
 pub mod dnsbl;
 pub mod exit;
+pub mod finding;
 pub mod generic_ptr;
 pub mod inventory;
 pub mod mailauth;

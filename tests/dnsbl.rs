@@ -284,3 +284,47 @@ fn bad_input_exits_2() {
         );
     }
 }
+
+#[test]
+fn a_listing_decides_the_exit_code_by_its_impact() {
+    let nsd = serve();
+    let server = nsd.addr().to_string();
+    // The healthy list again, declared informational (UCEPROTECT L2/L3 or
+    // a country list): its listing is reported, but is no problem.
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists.yaml");
+    std::fs::write(
+        &lists,
+        "lists:\n  - {zone: healthy.bl.test, keys: [ipv4], impact: informational, \
+         codes: {127.0.0.2: {meaning: listed}, 127.0.0.4: {meaning: a neighbour was listed}}}\n",
+    )
+    .unwrap();
+    let lists = lists.to_str().unwrap();
+    let run = |target: &str| {
+        Command::new(BIN)
+            .args([
+                "dnsbl",
+                target,
+                "--lists",
+                lists,
+                "--list",
+                "healthy.bl.test",
+            ])
+            .args(["--nameserver", &server])
+            .output()
+            .unwrap()
+    };
+    let output = run("192.0.2.99");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("192.0.2.99: LISTED"), "{text}");
+    assert!(text.contains("[informational]"), "{text}");
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    // A code the list does not document stays unknown, never clean.
+    let output = run("192.0.2.97");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}

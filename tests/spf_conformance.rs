@@ -7,9 +7,8 @@
 
 mod spf_suite;
 
-use senderzone::spf::{
-    Profile, Severity, SpfResult, TraceEvent, check_host, lint_domain, lint_record,
-};
+use senderzone::finding::Severity;
+use senderzone::spf::{Profile, SpfResult, TraceEvent, check_host, lint_domain, lint_record};
 use spf_suite::{SUITE_CASES, Scenario, Verdict, judge, load_suite, suite_config};
 
 #[tokio::test]

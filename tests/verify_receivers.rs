@@ -179,3 +179,22 @@ fn dnsbl_listings_of_server_addresses_become_findings() {
     assert_eq!(listed[0]["actual"], "127.0.0.4");
     assert!(listed[0]["fix"].as_str().unwrap().contains("infected host"));
 }
+
+#[test]
+fn a_blocklist_that_cannot_be_believed_leaves_verify_undetermined() {
+    let extra = std::fs::read_to_string(format!("{FIXTURES}/verify-receivers-extra.zone")).unwrap();
+    let nsd = serve(&Path::new(FIXTURES).join("verify-receivers.yaml"), &extra);
+    let lists = format!("{FIXTURES}/dnsbl/lists.yaml");
+    // NSD does not serve this list: it refuses every query.
+    let (output, report) = verify(
+        &nsd.addr().to_string(),
+        &["--dnsbl", "--lists", &lists, "--list", "empty.bl.test"],
+    );
+    let found = ids(&report);
+    assert!(
+        found.contains(&"dnsbl-unknown 198.51.100.10".to_owned()),
+        "{found:?}"
+    );
+    assert_eq!(report["summary"]["errors"], 0, "{found:?}");
+    assert_eq!(output.status.code(), Some(3), "{found:?}");
+}

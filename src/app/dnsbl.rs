@@ -7,8 +7,9 @@ use super::{Error, Streams, io_error, runtime};
 use crate::cli::{DnsblArgs, ReportFormat};
 use crate::dns::source::{self, DnsSource};
 use crate::dnsbl::{self, Health, List, Overall, Registry, Status, Target, Verdict};
-use crate::exit;
+use crate::finding;
 use crate::names::{self, Charset};
+use crate::verify::blocklist;
 
 /// Runs `senderzone dnsbl`.
 pub fn run(args: &DnsblArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
@@ -49,14 +50,7 @@ pub fn run(args: &DnsblArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
         }
         ReportFormat::Text => write_text(&report, streams).map_err(write_error)?,
     }
-    let overall: Vec<Overall> = report.targets.iter().map(|t| t.overall).collect();
-    Ok(if overall.contains(&Overall::Listed) {
-        exit::PROBLEMS
-    } else if overall.contains(&Overall::Unknown) {
-        exit::DNS_FAILURE
-    } else {
-        exit::OK
-    })
+    Ok(finding::exit_code(&blocklist::findings(&report)))
 }
 
 /// The built-in registry, extended by `file` when given.

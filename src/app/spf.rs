@@ -8,11 +8,9 @@ use super::{Error, Streams, io_error, runtime};
 use crate::cli::{DnsArgs, ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs};
 use crate::dns::source::DnsSource;
 use crate::exit;
+use crate::finding::{self, Finding, Severity};
 use crate::names::{self, Charset};
-use crate::spf::{self, CheckParams, Config, LintFinding, Profile, Severity, SpfResult};
-
-/// The lint id of a check that DNS could not answer.
-const DNS_ERROR_ID: &str = "spf-dns-error";
+use crate::spf::{self, CheckParams, Config, Profile, SpfResult};
 
 /// Runs an `spf` subcommand.
 pub fn run(command: &SpfCommand, streams: &mut Streams<'_>) -> Result<u8, Error> {
@@ -39,7 +37,7 @@ struct CheckReport<'a> {
     record: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     dns_lookups: Option<usize>,
-    findings: &'a [LintFinding],
+    findings: &'a [Finding],
     summary: Summary,
 }
 
@@ -50,7 +48,7 @@ struct Summary {
     infos: usize,
 }
 
-fn summarize(findings: &[LintFinding]) -> Summary {
+fn summarize(findings: &[Finding]) -> Summary {
     let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
     Summary {
         errors: count(Severity::Error),
@@ -110,7 +108,7 @@ fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
                 }
             }
             for finding in &findings {
-                writeln!(streams.out, "{finding}").map_err(write_error)?;
+                write_finding(streams.out, finding).map_err(write_error)?;
             }
             writeln!(
                 streams.out,
@@ -120,15 +118,20 @@ fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
             .map_err(write_error)?;
         }
     }
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error);
-    let (dns, other): (Vec<_>, Vec<_>) = errors.partition(|f| f.id == DNS_ERROR_ID);
-    Ok(if !other.is_empty() {
-        exit::PROBLEMS
-    } else if !dns.is_empty() {
-        exit::DNS_FAILURE
-    } else {
-        exit::OK
-    })
+    Ok(finding::exit_code(&findings))
+}
+
+/// One lint finding on one line: severity, id, the domain whose record
+/// holds it, the column of the term, the message and the fix.
+fn write_finding(out: &mut dyn std::io::Write, finding: &Finding) -> std::io::Result<()> {
+    write!(out, "{} [{}]", finding.severity, finding.id)?;
+    if !finding.subject.is_empty() {
+        write!(out, " {}", finding.subject)?;
+    }
+    if let Some(column) = finding.column {
+        write!(out, " column {column}")?;
+    }
+    writeln!(out, ": {} (hint: {})", finding.message, finding.fix)
 }
 
 fn eval(args: &SpfEvalArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {

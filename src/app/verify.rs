@@ -73,7 +73,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     });
     if args.receivers {
         let (findings, rules) =
-            runtime.block_on(verify::check_receivers(&dns, &inventory, &report));
+            runtime.block_on(verify::check_receivers(&dns, &inventory, &report.findings));
         report.extend(findings);
         report.receivers = rules;
     }

@@ -21,8 +21,8 @@ pub use eval::{
     RecordText, TermOutcome, TermText, Trace, TraceDomain, TraceEvent, TraceStep, check_host,
 };
 pub use lint::{
-    DomainLint, LintFinding, LookupBranch, Profile, Severity, dns_querying_terms,
-    is_special_purpose, lint_domain, lint_record, spf_type99,
+    DomainLint, LookupBranch, Profile, dns_querying_terms, is_special_purpose, lint_domain,
+    lint_record, spf_type99,
 };
 pub use parse::{ParseError, ParseErrorKind, is_spf_record, parse, parse_explanation};
 pub use text::CompactText;

@@ -16,12 +16,12 @@ use tokio::time::Instant;
 
 use futures_util::future::join_all;
 
-use super::finding::{Finding, Severity};
 use super::lookup::{Progress, SharedLookup};
 use super::{Planned, describe_void};
 use crate::dns::resolver::ResolverSettings;
 use crate::dns::stub::StubLookup;
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+use crate::finding::{Finding, Severity};
 use crate::records::Plan;
 
 /// Asks `first`, and `then` when `first` gives no answer: the

@@ -1,8 +1,8 @@
-//! `verify --dnsbl`: every server address and domain against the
-//! blocklists, as findings (deliverability.md §3).
+//! Blocklist verdicts as findings (deliverability.md §3): what
+//! `verify --dnsbl` reports, and what decides the exit code of `dnsbl`.
 
-use super::finding::{Finding, Severity};
 use crate::dnsbl::{self, Impact, Overall, Verdict};
+use crate::finding::{DNSBL_UNKNOWN, Finding, Severity};
 
 /// Findings for a blocklist run: `dnsbl-listed` per listing (severity from
 /// the list's impact), `dnsbl-unknown` for a target no believable list
@@ -44,7 +44,7 @@ pub fn findings(report: &dnsbl::Report) -> Vec<Finding> {
         }
         if target.overall == Overall::Unknown {
             findings.push(Finding::new(
-                "dnsbl-unknown",
+                DNSBL_UNKNOWN,
                 Severity::Warning,
                 &subject,
                 format!(

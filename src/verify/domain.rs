@@ -5,8 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Context;
-use super::finding::{DNS_ERROR, Finding, Severity};
 use crate::dns::Lookup;
+use crate::finding::{DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
 use crate::inventory::Domain;
 use crate::spf::{self, CheckParams, Config, Evaluation, SpfResult, TraceEvent};
 
@@ -58,24 +58,24 @@ pub(super) async fn check<L: Lookup>(ctx: &Context<'_, L>, domain: &Domain) -> V
 }
 
 /// A lint finding as a verify finding: the SPF engine's id is kept, but for
-/// `spf-none` (`spf-missing` here) and `spf-dns-error` (`dns-error`).
+/// `spf-none` (`spf-missing` here) and `spf-dns-error` (`dns-error`); the
+/// column goes into the message.
 ///
 /// `record` is the domain's own published text, shown as the actual value
 /// of the findings about it.
-fn from_lint(domain: &str, record: Option<&str>, lint: spf::LintFinding) -> Finding {
-    let subject = lint.domain.clone().unwrap_or_else(|| domain.to_owned());
-    let id = match lint.id {
+fn from_lint(domain: &str, record: Option<&str>, mut finding: Finding) -> Finding {
+    if finding.subject.is_empty() {
+        finding.subject = domain.to_owned();
+    }
+    finding.id = match finding.id {
         "spf-none" => "spf-missing",
-        "spf-dns-error" => DNS_ERROR,
+        SPF_DNS_ERROR => DNS_ERROR,
         other => other,
     };
-    let message = match lint.column {
-        Some(column) => format!("column {column}: {}", lint.message),
-        None => lint.message,
-    };
-    let own = subject == domain;
-    let mut finding = Finding::new(id, lint.severity, subject, message, lint.hint);
-    if own && id != DNS_ERROR {
+    if let Some(column) = finding.column.take() {
+        finding.message = format!("column {column}: {}", finding.message);
+    }
+    if finding.subject == domain && finding.id != DNS_ERROR {
         finding.actual = record.map(str::to_owned);
     }
     finding

@@ -27,7 +27,6 @@
 mod authoritative;
 pub mod blocklist;
 mod domain;
-mod finding;
 mod lookup;
 mod receivers;
 mod report;
@@ -41,12 +40,12 @@ use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
-pub use finding::{DNS_ERROR, Finding, Report, Severity, Summary};
 pub use lookup::{Progress, SharedLookup};
 pub use receivers::{ReceiverRule, Status as RuleStatus, check as check_receivers};
-pub use report::{escape, write_text};
+pub use report::{Report, Summary, escape, write_text};
 
 use crate::dns::{Answer, Lookup, RecordData};
+use crate::finding::Finding;
 use crate::inventory::Inventory;
 use crate::records::{self, Plan, ZoneRole};
 use crate::spf::Profile;
@@ -268,6 +267,7 @@ mod tests {
 
     use super::*;
     use crate::dns::memory::MemoryZone;
+    use crate::finding::{DNS_ERROR, Severity};
 
     const INVENTORY: &str = "\
 zones: [example.org]

@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::finding::{Finding, Report, Severity};
 use crate::dns::{Answer, Lookup};
+use crate::finding::{Finding, Severity};
 use crate::inventory::Inventory;
 use crate::mailauth::{dkim, dmarc};
 use crate::names;
@@ -39,7 +39,7 @@ impl fmt::Display for Status {
     }
 }
 
-/// One rule of one receiver.
+/// One rule of one receiver, judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReceiverRule {
     /// Gmail, Yahoo, Microsoft, Naver.
@@ -54,270 +54,310 @@ pub struct ReceiverRule {
     pub evidence: Vec<&'static str>,
 }
 
-/// What DNS showed, summed up per requirement.
+/// A requirement DNS can show, and the findings that break it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Requirement {
+    /// The SPF record does its job.
+    Spf,
+    /// SPF stays within RFC 7208's limits (10 DNS-querying terms, 2 void
+    /// lookups, 10 MX names).
+    SpfLimits,
+    /// Every DKIM selector has a usable key.
+    Dkim,
+    /// Every DKIM key has 1024 bits or more.
+    DkimKeySize,
+    /// A DMARC record that parses.
+    Dmarc,
+    /// PTR and FCrDNS for every server address.
+    ReverseDns,
+    /// The same, and no PTR name that looks generic.
+    CustomReverseDns,
+}
+
+impl Requirement {
+    /// True when `finding` shows the requirement broken.
+    fn broken_by(self, finding: &Finding) -> bool {
+        let id = finding.id;
+        let error = finding.severity == Severity::Error;
+        match self {
+            Requirement::Spf => {
+                error && id.starts_with("spf-") && !matches!(id, "spf-drift" | "spf-too-permissive")
+            }
+            Requirement::SpfLimits => {
+                error
+                    && matches!(
+                        id,
+                        "spf-too-many-lookups" | "spf-void-lookups" | "spf-mx-too-many"
+                    )
+            }
+            Requirement::Dkim => {
+                error
+                    && matches!(
+                        id,
+                        "dkim-missing" | "dkim-invalid" | "dkim-revoked" | "dkim-weak"
+                    )
+            }
+            Requirement::DkimKeySize => {
+                error && matches!(id, "dkim-weak" | "dkim-missing" | "dkim-invalid")
+            }
+            Requirement::Dmarc => {
+                id == "dmarc-missing"
+                    || (error && id.starts_with("dmarc-") && id != "dmarc-rua-unauthorized")
+            }
+            Requirement::ReverseDns => {
+                error
+                    && matches!(
+                        id,
+                        "ptr-missing" | "ptr-mismatch" | "ptr-cname-missing" | "fcrdns-fail"
+                    )
+            }
+            Requirement::CustomReverseDns => {
+                Requirement::ReverseDns.broken_by(finding) || (error && id == "ptr-generic")
+            }
+        }
+    }
+
+    /// The id prefixes of the findings shown as evidence.
+    fn evidence(self) -> &'static [&'static str] {
+        match self {
+            Requirement::Spf | Requirement::SpfLimits => &["spf-"],
+            Requirement::Dkim | Requirement::DkimKeySize => &["dkim-"],
+            Requirement::Dmarc => &["dmarc-"],
+            Requirement::ReverseDns | Requirement::CustomReverseDns => &["ptr-", "fcrdns-"],
+        }
+    }
+
+    /// Whether it holds, as far as `seen` shows.
+    fn status(self, seen: &Seen<'_>) -> Status {
+        let dkim = matches!(self, Requirement::Dkim | Requirement::DkimKeySize);
+        if dkim && !seen.selectors {
+            Status::NotCheckable
+        } else if seen.findings.iter().any(|f| self.broken_by(f)) {
+            Status::NotMet
+        } else if seen.findings.iter().any(|f| f.is_undetermined()) {
+            Status::Undetermined
+        } else {
+            Status::Met
+        }
+    }
+}
+
+/// What a rule asks DNS to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Test {
+    /// Nothing DNS can show: it needs a message, an SMTP session or the
+    /// receiver's own data.
+    NotCheckable,
+    /// One requirement.
+    One(Requirement),
+    /// At least one of two requirements.
+    Either(Requirement, Requirement),
+    /// Both of two requirements.
+    Both(Requirement, Requirement),
+}
+
+/// A row of [`RULES`].
 #[derive(Debug, Clone, Copy)]
-struct Facts {
-    spf: Status,
-    spf_limit: Status,
-    dkim: Status,
-    dkim_1024: Status,
-    dmarc: Status,
-    ptr: Status,
-    ptr_custom: Status,
+struct Rule {
+    /// Gmail, Yahoo, Microsoft, Naver.
+    receiver: &'static str,
+    /// [`ALL_SENDERS`] or [`BULK_SENDERS`].
+    scope: &'static str,
+    /// The rule, in the receiver's terms.
+    text: &'static str,
+    /// What DNS must show.
+    test: Test,
+}
+
+const ALL_SENDERS: &str = "all senders";
+const BULK_SENDERS: &str = "bulk senders";
+const UNSUBSCRIBE: &str = "one-click unsubscribe (RFC 8058), honoured within 2 days";
+
+/// The sender rules of Gmail, Yahoo, Microsoft and Naver
+/// (deliverability.md §1.1–§1.4), in the order the report shows them.
+const RULES: &[Rule] = {
+    use Requirement::{CustomReverseDns, Dkim, DkimKeySize, Dmarc, ReverseDns, Spf, SpfLimits};
+    use Test::{Both, Either, NotCheckable, One};
+    const fn rule(
+        receiver: &'static str,
+        scope: &'static str,
+        text: &'static str,
+        test: Test,
+    ) -> Rule {
+        Rule {
+            receiver,
+            scope,
+            text,
+            test,
+        }
+    }
+    &[
+        rule("Gmail", ALL_SENDERS, "SPF or DKIM", Either(Spf, Dkim)),
+        rule(
+            "Gmail",
+            ALL_SENDERS,
+            "valid forward and reverse DNS (PTR, FCrDNS) for every sending IP",
+            One(ReverseDns),
+        ),
+        rule("Gmail", ALL_SENDERS, "TLS for transmission", NotCheckable),
+        rule(
+            "Gmail",
+            ALL_SENDERS,
+            "spam rate below 0.3% (Postmaster Tools)",
+            NotCheckable,
+        ),
+        rule("Gmail", BULK_SENDERS, "SPF and DKIM", Both(Spf, Dkim)),
+        rule(
+            "Gmail",
+            BULK_SENDERS,
+            "DMARC record, p=none or stricter",
+            One(Dmarc),
+        ),
+        rule(
+            "Gmail",
+            BULK_SENDERS,
+            "From domain aligned with SPF or DKIM",
+            NotCheckable,
+        ),
+        rule("Gmail", BULK_SENDERS, UNSUBSCRIBE, NotCheckable),
+        rule("Yahoo", ALL_SENDERS, "SPF or DKIM", Either(Spf, Dkim)),
+        rule(
+            "Yahoo",
+            ALL_SENDERS,
+            "valid, non-generic PTR and FCrDNS for IPv4 and IPv6",
+            One(CustomReverseDns),
+        ),
+        rule("Yahoo", ALL_SENDERS, "spam rate below 0.3%", NotCheckable),
+        rule("Yahoo", BULK_SENDERS, "SPF and DKIM", Both(Spf, Dkim)),
+        rule(
+            "Yahoo",
+            BULK_SENDERS,
+            "DKIM key of 1024 bits or more",
+            One(DkimKeySize),
+        ),
+        rule(
+            "Yahoo",
+            BULK_SENDERS,
+            "DMARC record, p=none or stricter, passing and aligned",
+            One(Dmarc),
+        ),
+        rule("Yahoo", BULK_SENDERS, UNSUBSCRIBE, NotCheckable),
+        rule(
+            "Microsoft",
+            BULK_SENDERS,
+            "SPF passes, within the 10-lookup limit",
+            Both(Spf, SpfLimits),
+        ),
+        rule("Microsoft", BULK_SENDERS, "DKIM passes", One(Dkim)),
+        rule(
+            "Microsoft",
+            BULK_SENDERS,
+            "DMARC record, p=none or stricter, aligned",
+            One(Dmarc),
+        ),
+        rule(
+            "Microsoft",
+            ALL_SENDERS,
+            "valid reverse DNS",
+            One(ReverseDns),
+        ),
+        rule("Naver", ALL_SENDERS, "SPF and DKIM", Both(Spf, Dkim)),
+        rule("Naver", ALL_SENDERS, "reverse DNS", One(ReverseDns)),
+        rule("Naver", BULK_SENDERS, "DMARC record", One(Dmarc)),
+    ]
+};
+
+/// What the rules are judged on.
+struct Seen<'a> {
+    /// Every finding of the run.
+    findings: &'a [&'a Finding],
+    /// Whether the inventory names any DKIM selector.
+    selectors: bool,
+}
+
+impl Rule {
+    /// Judges the rule on what DNS showed.
+    fn judge(&self, seen: &Seen<'_>) -> ReceiverRule {
+        let (status, prefixes): (Status, Vec<&str>) = match self.test {
+            Test::NotCheckable => (Status::NotCheckable, Vec::new()),
+            Test::One(a) => (a.status(seen), a.evidence().to_vec()),
+            Test::Either(a, b) => (
+                either(a.status(seen), b.status(seen)),
+                [a.evidence(), b.evidence()].concat(),
+            ),
+            Test::Both(a, b) => (
+                both(a.status(seen), b.status(seen)),
+                [a.evidence(), b.evidence()].concat(),
+            ),
+        };
+        let mut evidence: Vec<&'static str> = Vec::new();
+        if matches!(status, Status::NotMet | Status::Undetermined) {
+            evidence = seen
+                .findings
+                .iter()
+                .map(|f| f.id)
+                .filter(|id| prefixes.iter().any(|prefix| id.starts_with(prefix)))
+                .collect();
+            evidence.sort_unstable();
+            evidence.dedup();
+        }
+        ReceiverRule {
+            receiver: self.receiver,
+            scope: self.scope,
+            rule: self.text,
+            status,
+            evidence,
+        }
+    }
+}
+
+/// Met when one of the two is.
+fn either(a: Status, b: Status) -> Status {
+    match (a, b) {
+        (Status::Met, _) | (_, Status::Met) => Status::Met,
+        (Status::Undetermined, _) | (_, Status::Undetermined) => Status::Undetermined,
+        (Status::NotCheckable, _) | (_, Status::NotCheckable) => Status::NotCheckable,
+        _ => Status::NotMet,
+    }
+}
+
+/// Met when both are.
+fn both(a: Status, b: Status) -> Status {
+    match (a, b) {
+        (Status::NotMet, _) | (_, Status::NotMet) => Status::NotMet,
+        (Status::Undetermined, _) | (_, Status::Undetermined) => Status::Undetermined,
+        (Status::NotCheckable, _) | (_, Status::NotCheckable) => Status::NotCheckable,
+        _ => Status::Met,
+    }
 }
 
 /// Checks the DKIM keys and DMARC records of every domain and returns the
 /// findings (`dkim-missing`, `dkim-invalid`, `dkim-revoked`, `dkim-weak`,
 /// `dkim-testing`, `dmarc-missing`, `dmarc-multiple`, `dmarc-invalid`,
-/// `dmarc-rua-unauthorized`) with the receiver rules they and the report's
-/// other findings support.
+/// `dmarc-rua-unauthorized`) with the receiver rules judged on
+/// them and on the run's other `findings`.
 pub async fn check<L: Lookup>(
     dns: &L,
     inventory: &Inventory,
-    report: &Report,
+    findings: &[Finding],
 ) -> (Vec<Finding>, Vec<ReceiverRule>) {
-    let mut findings = Vec::new();
+    let mut own = Vec::new();
     for domain in &inventory.domains {
         for selector in &domain.dkim_selectors {
-            findings.extend(dkim_key(dns, &domain.name, selector).await);
+            own.extend(dkim_key(dns, &domain.name, selector).await);
         }
-        findings.extend(dmarc_record(dns, &domain.name).await);
+        own.extend(dmarc_record(dns, &domain.name).await);
     }
-    let selectors = inventory
-        .domains
-        .iter()
-        .any(|d| !d.dkim_selectors.is_empty());
-    let all: Vec<&Finding> = report.findings.iter().chain(&findings).collect();
-    let facts = Facts {
-        spf: status(&all, |id| {
-            id.starts_with("spf-") && id != "spf-drift" && id != "spf-too-permissive"
-        }),
-        spf_limit: status(&all, |id| {
-            matches!(
-                id,
-                "spf-too-many-lookups" | "spf-void-lookups" | "spf-mx-too-many"
-            )
-        }),
-        dkim: if selectors {
-            status(&all, |id| {
-                matches!(
-                    id,
-                    "dkim-missing" | "dkim-invalid" | "dkim-revoked" | "dkim-weak"
-                )
-            })
-        } else {
-            Status::NotCheckable
-        },
-        dkim_1024: if selectors {
-            status(&all, |id| {
-                matches!(id, "dkim-weak" | "dkim-missing" | "dkim-invalid")
-            })
-        } else {
-            Status::NotCheckable
-        },
-        dmarc: if all.iter().any(|f| f.id == "dmarc-missing") {
-            Status::NotMet
-        } else {
-            status(&all, |id| {
-                id.starts_with("dmarc-") && id != "dmarc-rua-unauthorized"
-            })
-        },
-        ptr: status(&all, |id| {
-            matches!(
-                id,
-                "ptr-missing" | "ptr-mismatch" | "ptr-cname-missing" | "fcrdns-fail"
-            )
-        }),
-        ptr_custom: status(&all, |id| {
-            matches!(
-                id,
-                "ptr-missing"
-                    | "ptr-mismatch"
-                    | "ptr-cname-missing"
-                    | "fcrdns-fail"
-                    | "ptr-generic"
-            )
-        }),
-    };
-    let evidence = |status: Status, ids: &[&'static str]| -> Vec<&'static str> {
-        if matches!(status, Status::Met | Status::NotCheckable) {
-            return Vec::new();
-        }
-        let mut found: Vec<&'static str> = all
+    let all: Vec<&Finding> = findings.iter().chain(&own).collect();
+    let seen = Seen {
+        findings: &all,
+        selectors: inventory
+            .domains
             .iter()
-            .map(|f| f.id)
-            .filter(|id| ids.iter().any(|prefix| id.starts_with(prefix)))
-            .collect();
-        found.sort_unstable();
-        found.dedup();
-        found
+            .any(|d| !d.dkim_selectors.is_empty()),
     };
-    let either = |a: Status, b: Status| match (a, b) {
-        (Status::Met, _) | (_, Status::Met) => Status::Met,
-        (Status::Undetermined, _) | (_, Status::Undetermined) => Status::Undetermined,
-        (Status::NotCheckable, _) | (_, Status::NotCheckable) => Status::NotCheckable,
-        _ => Status::NotMet,
-    };
-    let both = |a: Status, b: Status| match (a, b) {
-        (Status::NotMet, _) | (_, Status::NotMet) => Status::NotMet,
-        (Status::Undetermined, _) | (_, Status::Undetermined) => Status::Undetermined,
-        (Status::NotCheckable, _) | (_, Status::NotCheckable) => Status::NotCheckable,
-        _ => Status::Met,
-    };
-    let auth: &[&'static str] = &["spf-", "dkim-"];
-    let ptr_ids: &[&'static str] = &["ptr-", "fcrdns-"];
-    let mut rules = Vec::new();
-    let mut rule = |receiver, scope, rule, status: Status, ids: &[&'static str]| {
-        rules.push(ReceiverRule {
-            receiver,
-            scope,
-            rule,
-            status,
-            evidence: evidence(status, ids),
-        });
-    };
-    let (all_senders, bulk) = ("all senders", "bulk senders");
-    let unsubscribe = "one-click unsubscribe (RFC 8058), honoured within 2 days";
-    rule(
-        "Gmail",
-        all_senders,
-        "SPF or DKIM",
-        either(facts.spf, facts.dkim),
-        auth,
-    );
-    rule(
-        "Gmail",
-        all_senders,
-        "valid forward and reverse DNS (PTR, FCrDNS) for every sending IP",
-        facts.ptr,
-        ptr_ids,
-    );
-    rule(
-        "Gmail",
-        all_senders,
-        "TLS for transmission",
-        Status::NotCheckable,
-        &[],
-    );
-    rule(
-        "Gmail",
-        all_senders,
-        "spam rate below 0.3% (Postmaster Tools)",
-        Status::NotCheckable,
-        &[],
-    );
-    rule(
-        "Gmail",
-        bulk,
-        "SPF and DKIM",
-        both(facts.spf, facts.dkim),
-        auth,
-    );
-    rule(
-        "Gmail",
-        bulk,
-        "DMARC record, p=none or stricter",
-        facts.dmarc,
-        &["dmarc-"],
-    );
-    rule(
-        "Gmail",
-        bulk,
-        "From domain aligned with SPF or DKIM",
-        Status::NotCheckable,
-        &[],
-    );
-    rule("Gmail", bulk, unsubscribe, Status::NotCheckable, &[]);
-    rule(
-        "Yahoo",
-        all_senders,
-        "SPF or DKIM",
-        either(facts.spf, facts.dkim),
-        auth,
-    );
-    rule(
-        "Yahoo",
-        all_senders,
-        "valid, non-generic PTR and FCrDNS for IPv4 and IPv6",
-        facts.ptr_custom,
-        ptr_ids,
-    );
-    rule(
-        "Yahoo",
-        all_senders,
-        "spam rate below 0.3%",
-        Status::NotCheckable,
-        &[],
-    );
-    rule(
-        "Yahoo",
-        bulk,
-        "SPF and DKIM",
-        both(facts.spf, facts.dkim),
-        auth,
-    );
-    rule(
-        "Yahoo",
-        bulk,
-        "DKIM key of 1024 bits or more",
-        facts.dkim_1024,
-        &["dkim-"],
-    );
-    rule(
-        "Yahoo",
-        bulk,
-        "DMARC record, p=none or stricter, passing and aligned",
-        facts.dmarc,
-        &["dmarc-"],
-    );
-    rule("Yahoo", bulk, unsubscribe, Status::NotCheckable, &[]);
-    rule(
-        "Microsoft",
-        bulk,
-        "SPF passes, within the 10-lookup limit",
-        both(facts.spf, facts.spf_limit),
-        &["spf-"],
-    );
-    rule("Microsoft", bulk, "DKIM passes", facts.dkim, &["dkim-"]);
-    rule(
-        "Microsoft",
-        bulk,
-        "DMARC record, p=none or stricter, aligned",
-        facts.dmarc,
-        &["dmarc-"],
-    );
-    rule(
-        "Microsoft",
-        all_senders,
-        "valid reverse DNS",
-        facts.ptr,
-        ptr_ids,
-    );
-    rule(
-        "Naver",
-        all_senders,
-        "SPF and DKIM",
-        both(facts.spf, facts.dkim),
-        auth,
-    );
-    rule("Naver", all_senders, "reverse DNS", facts.ptr, ptr_ids);
-    rule("Naver", bulk, "DMARC record", facts.dmarc, &["dmarc-"]);
-    (findings, rules)
-}
-
-/// Met unless a finding `bad` says otherwise; undetermined when the only
-/// relevant trouble is a DNS error.
-fn status(findings: &[&Finding], bad: impl Fn(&str) -> bool) -> Status {
-    if findings
-        .iter()
-        .any(|f| bad(f.id) && f.severity == Severity::Error)
-    {
-        Status::NotMet
-    } else if findings.iter().any(|f| f.is_dns_error()) {
-        Status::Undetermined
-    } else {
-        Status::Met
-    }
+    let rules = RULES.iter().map(|rule| rule.judge(&seen)).collect();
+    (own, rules)
 }
 
 /// The DKIM key at `<selector>._domainkey.<domain>` (RFC 6376 §3.6.2.1).
@@ -354,10 +394,7 @@ async fn dkim_key<L: Lookup>(dns: &L, domain: &str, selector: &str) -> Vec<Findi
                 format!("the DKIM key record does not parse: {error}"),
                 fix_publish,
             )
-            .values(
-                "v=DKIM1; k=rsa; p=<base64 key>",
-                super::escape(text).into_owned(),
-            ),
+            .values("v=DKIM1; k=rsa; p=<base64 key>", text.clone()),
         ],
         Ok(key) => {
             let mut findings = Vec::new();
@@ -441,7 +478,7 @@ async fn dmarc_record<L: Lookup>(dns: &L, domain: &str) -> Vec<Finding> {
                 format!("`{owner}` has {} DMARC records; receivers then ignore DMARC (RFC 7489 §6.6.3)", many.len()),
                 "keep exactly one `v=DMARC1` record",
             )
-            .values("one record", many.iter().map(|t| super::escape(t).into_owned()).collect::<Vec<_>>().join(" | "))];
+            .values("one record", many.join(" | "))];
         }
     };
     let parsed = match dmarc::parse(record) {
@@ -454,7 +491,7 @@ async fn dmarc_record<L: Lookup>(dns: &L, domain: &str) -> Vec<Finding> {
                     format!("the DMARC record does not parse: {error}"),
                     "fix the record (`v=DMARC1; p=none; rua=mailto:…`)",
                 )
-                .values("v=DMARC1; p=…", super::escape(record).into_owned()),
+                .values("v=DMARC1; p=…", record.clone()),
             ];
         }
         Ok(parsed) => parsed,

@@ -1,11 +1,95 @@
-//! The text form of a [`Report`]: findings grouped by subject, one line
-//! each, then a summary line. The JSON form is the report's serde form.
+//! What verify reports: its findings, their counts and the receiver
+//! rules, in text for people; the JSON form is the report's serde form.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::finding::{Finding, Report, Severity};
+use serde::Serialize;
+
+use super::receivers::{ReceiverRule, Status};
+use crate::finding::{self, Finding, Severity};
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Findings of error severity, undetermined ones excluded.
+    pub errors: usize,
+    /// Findings of warning severity.
+    pub warnings: usize,
+    /// Findings of info severity.
+    pub infos: usize,
+    /// Checks that could not be determined (`dns-error`, `dnsbl-unknown`).
+    pub undetermined: usize,
+    /// Servers checked.
+    pub servers: usize,
+    /// Domains checked.
+    pub domains: usize,
+    /// Distinct DNS queries sent.
+    pub queries: usize,
+}
+
+/// Everything one run found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Findings, server by server, then domain by domain.
+    pub findings: Vec<Finding>,
+    /// Their counts.
+    pub summary: Summary,
+    /// Receiver rules and whether DNS shows them met (`--receivers`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub receivers: Vec<ReceiverRule>,
+}
+
+impl Report {
+    /// Builds the report and counts its findings.
+    pub(crate) fn new(
+        findings: Vec<Finding>,
+        servers: usize,
+        domains: usize,
+        queries: usize,
+    ) -> Self {
+        let mut summary = Summary {
+            servers,
+            domains,
+            queries,
+            ..Summary::default()
+        };
+        for finding in &findings {
+            match finding.severity {
+                _ if finding.is_undetermined() => summary.undetermined += 1,
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+        }
+        Report {
+            findings,
+            summary,
+            receivers: Vec::new(),
+        }
+    }
+
+    /// Adds findings (from checks run after the main ones) and recounts.
+    pub fn extend(&mut self, findings: Vec<Finding>) {
+        let Summary {
+            servers,
+            domains,
+            queries,
+            ..
+        } = self.summary;
+        let mut all = std::mem::take(&mut self.findings);
+        all.extend(findings);
+        let receivers = std::mem::take(&mut self.receivers);
+        *self = Report::new(all, servers, domains, queries);
+        self.receivers = receivers;
+    }
+
+    /// The exit code of the run: [`finding::exit_code`] of its findings.
+    pub fn exit_code(&self) -> u8 {
+        finding::exit_code(&self.findings)
+    }
+}
 
 /// `text` with control characters and backslashes escaped, RFC 1035 §5.1
 /// style (`\DDD` in decimal, `\\`), so that DNS data printed on a terminal
@@ -32,7 +116,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// ANSI SGR colour of a finding's severity word.
 fn colour_of(finding: &Finding) -> &'static str {
-    if finding.is_dns_error() {
+    if finding.is_undetermined() {
         return "35";
     }
     match finding.severity {
@@ -96,8 +180,8 @@ pub fn write_text(report: &Report, out: &mut dyn Write, colour: bool) -> io::Res
         for rule in &report.receivers {
             let status = rule.status.to_string();
             let painted = match rule.status {
-                super::receivers::Status::Met => paint("32", &status),
-                super::receivers::Status::NotMet => paint("31", &status),
+                Status::Met => paint("32", &status),
+                Status::NotMet => paint("31", &status),
                 _ => paint("33", &status),
             };
             write!(

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::net::IpAddr;
 
-use super::finding::{Finding, Severity};
 use super::{Context, describe_void};
 use crate::dns::{Answer, Lookup, LookupResult, reverse_name};
+use crate::finding::{Finding, Severity};
 use crate::generic_ptr::{self, Strength};
 use crate::inventory::Server;
 use crate::names;

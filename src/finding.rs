@@ -1,0 +1,193 @@
+//! Findings: what a check found, with a stable id, a severity and a fix.
+//!
+//! One model for every command that checks something: `spf check` (the
+//! SPF lint), `verify` and `dnsbl` report [`Finding`]s, and one function,
+//! [`exit_code`], turns them into the process's exit code (see
+//! [`crate::exit`]).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::exit;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing breaks.
+    Info,
+    /// Best practice or interoperability risk.
+    Warning,
+    /// Receivers will permerror/temperror, or the record does not do its job.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// The id of a `verify` finding that DNS could not answer: the check it
+/// belongs to could not be determined, which is never a pass.
+pub const DNS_ERROR: &str = "dns-error";
+
+/// The SPF lint's id for a record or target DNS could not answer
+/// (`verify` reports it as [`DNS_ERROR`]).
+pub const SPF_DNS_ERROR: &str = "spf-dns-error";
+
+/// The id of a blocklist target no believable list answered for: its
+/// listing status is unknown, not clean.
+pub const DNSBL_UNKNOWN: &str = "dnsbl-unknown";
+
+/// The ids of findings that say "could not determine": DNS did not answer
+/// enough to decide, so the check is neither a pass nor a failure.
+const UNDETERMINED: &[&str] = &[DNS_ERROR, SPF_DNS_ERROR, DNSBL_UNKNOWN];
+
+/// One problem a check found, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable kebab-case id, e.g. `ptr-mismatch`.
+    pub id: &'static str,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The name or address the finding is about; empty for a finding about
+    /// a record given on its own (`spf check RECORD`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    /// What the inventory and the rules want, when that is one value.
+    pub expected: Option<String>,
+    /// What DNS gave.
+    pub actual: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+    /// 1-based column of the term in the SPF record, when the finding is
+    /// about one term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl Finding {
+    /// A finding without expected and actual values.
+    pub(crate) fn new(
+        id: &'static str,
+        severity: Severity,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Finding {
+            id,
+            severity,
+            subject: subject.into(),
+            expected: None,
+            actual: None,
+            message: message.into(),
+            fix: fix.into(),
+            column: None,
+        }
+    }
+
+    /// Sets the expected and the actual value.
+    pub(crate) fn values(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+
+    /// Sets the 1-based column of the SPF term the finding is about.
+    pub(crate) fn at_column(mut self, column: usize) -> Self {
+        self.column = Some(column);
+        self
+    }
+
+    /// A `dns-error`: `what` could not be determined because of `error`.
+    pub(crate) fn undetermined(
+        subject: impl Into<String>,
+        what: &str,
+        error: impl fmt::Display,
+    ) -> Self {
+        Finding::new(
+            DNS_ERROR,
+            Severity::Error,
+            subject,
+            format!("could not determine {what}: {error}"),
+            "the result is unknown, not clean: check that the name servers answer, then run verify again",
+        )
+    }
+
+    /// True for a finding that says "could not determine" (`dns-error`,
+    /// `spf-dns-error`, `dnsbl-unknown`): DNS did not answer enough to
+    /// decide.
+    pub fn is_undetermined(&self) -> bool {
+        UNDETERMINED.contains(&self.id)
+    }
+}
+
+/// The exit code for a run that found `findings`: [`exit::PROBLEMS`] when
+/// one of error severity is a real problem, else [`exit::DNS_FAILURE`]
+/// when DNS left a check undetermined, else [`exit::OK`] (warnings and
+/// infos allowed).
+pub fn exit_code(findings: &[Finding]) -> u8 {
+    if findings
+        .iter()
+        .any(|f| f.severity == Severity::Error && !f.is_undetermined())
+    {
+        exit::PROBLEMS
+    } else if findings.iter().any(Finding::is_undetermined) {
+        exit::DNS_FAILURE
+    } else {
+        exit::OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &'static str, severity: Severity) -> Finding {
+        Finding::new(id, severity, "example.com", "m", "f")
+    }
+
+    #[test]
+    fn an_error_outranks_an_undetermined_check_and_warnings_pass() {
+        let warning = finding("spf-ptr", Severity::Warning);
+        let info = finding("dkim-testing", Severity::Info);
+        let error = finding("ptr-missing", Severity::Error);
+        let dns = Finding::undetermined("example.com", "the SPF record", "timed out");
+        let unknown = finding(DNSBL_UNKNOWN, Severity::Warning);
+        let lint_dns = finding(SPF_DNS_ERROR, Severity::Error);
+        assert_eq!(exit_code(&[]), exit::OK);
+        assert_eq!(exit_code(&[warning.clone(), info.clone()]), exit::OK);
+        assert_eq!(
+            exit_code(&[warning.clone(), dns.clone()]),
+            exit::DNS_FAILURE
+        );
+        assert_eq!(exit_code(std::slice::from_ref(&unknown)), exit::DNS_FAILURE);
+        assert_eq!(
+            exit_code(std::slice::from_ref(&lint_dns)),
+            exit::DNS_FAILURE
+        );
+        assert_eq!(exit_code(&[dns, unknown, error, warning]), exit::PROBLEMS);
+    }
+
+    #[test]
+    fn json_leaves_out_an_empty_subject_and_a_missing_column() {
+        let about_record = Finding::new("spf-plus-all", Severity::Error, "", "m", "f").at_column(8);
+        let json = serde_json::to_value(&about_record).unwrap();
+        assert_eq!(json.get("subject"), None);
+        assert_eq!(json["column"], 8);
+        assert_eq!(json["severity"], "error");
+        let json = serde_json::to_value(finding("ptr-missing", Severity::Error)).unwrap();
+        assert_eq!(json["subject"], "example.com");
+        assert_eq!(json.get("column"), None);
+        assert!(json["expected"].is_null() && json["actual"].is_null());
+    }
+}
