@@ -193,7 +193,7 @@ pub struct VerifyArgs {
     pub list_file: Option<PathBuf>,
     /// Map what DNS shows to the Gmail, Yahoo, Microsoft and Naver sender
     /// rules (SPF, DKIM, DMARC, PTR), listing the rules DNS cannot show.
-    #[arg(long)]
+    #[arg(long, long_help = crate::verify::receiver_rules_help())]
     pub receivers: bool,
     /// Find each zone's name servers and ask every one of them directly:
     /// report servers that do not answer, do not serve the zone, or

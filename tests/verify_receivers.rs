@@ -68,15 +68,28 @@ fn ids(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn rule<'a>(report: &'a Value, receiver: &str, rule: &str) -> &'a str {
+/// The first rule of `receiver` whose text starts with `rule`.
+fn judged<'a>(report: &'a Value, receiver: &str, rule: &str) -> &'a Value {
     report["receivers"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["receiver"] == receiver && r["rule"].as_str().unwrap().starts_with(rule))
-        .unwrap_or_else(|| panic!("no rule {receiver}/{rule}"))["status"]
-        .as_str()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no rule {receiver}/{rule}"))
+}
+
+fn rule<'a>(report: &'a Value, receiver: &str, rule: &str) -> &'a str {
+    judged(report, receiver, rule)["status"].as_str().unwrap()
+}
+
+/// The ids in a judged rule's `field` (`evidence` or `remarks`).
+fn listed<'a>(judged: &'a Value, field: &str) -> Vec<&'a str> {
+    judged[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {field} in {judged}"))
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -115,7 +128,18 @@ fn receiver_rules_follow_the_published_dkim_and_dmarc_records() {
     );
     assert_eq!(rule(&report, "Gmail", "TLS"), "not-checkable");
     assert_eq!(rule(&report, "Yahoo", "DKIM key of 1024 bits"), "not-met");
+    // The evidence is what breaks the rule; the rest are remarks.
+    let yahoo = judged(&report, "Yahoo", "DKIM key of 1024 bits");
+    assert_eq!(listed(yahoo, "evidence"), ["dkim-missing", "dkim-weak"]);
+    let gmail = judged(&report, "Gmail", "SPF or DKIM");
+    assert!(listed(gmail, "evidence").is_empty(), "{gmail}");
+    assert!(
+        listed(gmail, "remarks").contains(&"dkim-missing"),
+        "{gmail}"
+    );
     assert_eq!(rule(&report, "Gmail", "DMARC record"), "met");
+    let dmarc = judged(&report, "Gmail", "DMARC record");
+    assert_eq!(listed(dmarc, "remarks"), ["dmarc-rua-unauthorized"]);
     assert_eq!(
         rule(&report, "Gmail", "one-click unsubscribe"),
         "not-checkable"
@@ -155,6 +179,8 @@ fn receiver_rules_follow_the_published_dkim_and_dmarc_records() {
     );
     assert_eq!(rule(&report, "Gmail", "SPF and DKIM"), "met");
     assert_eq!(rule(&report, "Gmail", "DMARC record"), "not-met");
+    let dmarc = judged(&report, "Gmail", "DMARC record");
+    assert_eq!(listed(dmarc, "evidence"), ["dmarc-missing"]);
     assert_eq!(rule(&report, "Yahoo", "DKIM key of 1024 bits"), "met");
 }
 
@@ -197,4 +223,75 @@ fn a_blocklist_that_cannot_be_believed_leaves_verify_undetermined() {
     );
     assert_eq!(report["summary"]["errors"], 0, "{found:?}");
     assert_eq!(output.status.code(), Some(3), "{found:?}");
+}
+
+#[test]
+fn only_findings_that_break_a_rule_make_it_not_met() {
+    // SPF passes for the server (its own ip4: comes first) although the
+    // partner's include is broken; DKIM keys of 2048 and 1024 bits.
+    let extra = std::fs::read_to_string(format!("{FIXTURES}/verify-receivers-extra.zone")).unwrap()
+        + "_spf.partner 3600 IN TXT \"v=spf1 include:_spf.gone.example.com -all\"\n";
+    let yaml = std::fs::read_to_string(Path::new(FIXTURES).join("verify-receivers.yaml"))
+        .unwrap()
+        .replace("[s2048, s512, gone]", "[s2048, s1024]")
+        .replace(
+            "    servers: [mail.example.com]\n",
+            "    servers: [mail.example.com]\n    include: [_spf.partner.example.com]\n",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inv.yaml");
+    std::fs::write(&inventory, &yaml).unwrap();
+    let nsd = serve(&inventory, &extra);
+    let output = Command::new(BIN)
+        .args(["verify", inventory.to_str().unwrap(), "--receivers"])
+        .args(["--nameserver", &nsd.addr().to_string(), "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found = ids(&report);
+    // The broken include is an error of its own, not a broken rule.
+    assert!(
+        found.contains(&"spf-include-no-record _spf.partner.example.com".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.starts_with("spf-not-authorized")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"dkim-weak s1024._domainkey.example.com".to_owned()),
+        "{found:?}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{found:?}");
+    for (receiver, text) in [
+        ("Gmail", "SPF or DKIM"),
+        ("Gmail", "SPF and DKIM"),
+        ("Yahoo", "SPF or DKIM"),
+        ("Yahoo", "SPF and DKIM"),
+        ("Yahoo", "DKIM key of 1024 bits or more"),
+        ("Microsoft", "SPF passes"),
+        ("Microsoft", "DKIM passes"),
+        ("Naver", "SPF and DKIM"),
+    ] {
+        let judged = judged(&report, receiver, text);
+        assert_eq!(judged["status"], "met", "{judged}");
+        assert!(listed(judged, "evidence").is_empty(), "{judged}");
+    }
+    // What does not break the rule is still shown beside it.
+    let yahoo = judged(&report, "Yahoo", "DKIM key of 1024 bits");
+    assert_eq!(listed(yahoo, "remarks"), ["dkim-weak"], "{yahoo}");
+    let gmail = judged(&report, "Gmail", "SPF and DKIM");
+    let remarks = listed(gmail, "remarks");
+    assert!(
+        remarks.contains(&"spf-include-no-record") && remarks.contains(&"dkim-weak"),
+        "{gmail}"
+    );
+    // Each rule names the receiver's page it comes from.
+    assert_eq!(gmail["source"], "https://support.google.com/a/answer/81126");
+    for judged in report["receivers"].as_array().unwrap() {
+        assert!(
+            judged["source"].as_str().unwrap().starts_with("https://"),
+            "{judged}"
+        );
+    }
 }

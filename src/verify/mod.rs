@@ -41,7 +41,9 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 
 pub use lookup::{Progress, SharedLookup};
-pub use receivers::{ReceiverRule, Status as RuleStatus, check as check_receivers};
+pub use receivers::{
+    ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
+};
 pub use report::{Report, Summary, escape, write_text};
 
 use crate::dns::{Answer, Lookup, RecordData};

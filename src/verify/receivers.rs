@@ -48,91 +48,105 @@ pub struct ReceiverRule {
     pub scope: &'static str,
     /// The rule.
     pub rule: &'static str,
+    /// The receiver's page the rule comes from.
+    pub source: &'static str,
     /// Whether it holds.
     pub status: Status,
-    /// The finding ids behind a "not met" or "could not determine".
+    /// The ids of the findings that break the rule ("not met"), or that
+    /// left it undetermined ("could not determine").
     pub evidence: Vec<&'static str>,
+    /// The ids of the other findings about what the rule concerns: worth
+    /// fixing, but they do not break it.
+    pub remarks: Vec<&'static str>,
 }
 
 /// A requirement DNS can show, and the findings that break it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Requirement {
-    /// The SPF record does its job.
-    Spf,
-    /// SPF stays within RFC 7208's limits (10 DNS-querying terms, 2 void
-    /// lookups, 10 MX names).
+    /// `check_host()` gives `pass` for every address of every server that
+    /// sends for a domain (RFC 7208 §2.6.3): broken by
+    /// `spf-not-authorized` and `spf-missing`, nothing else.
+    SpfPass,
+    /// SPF within RFC 7208 §4.6.4's limits: broken by
+    /// `spf-too-many-lookups`, `spf-mx-too-many` and a void lookup count
+    /// over 2 (`spf-void-lookups` of error severity; a warning is one void
+    /// term).
     SpfLimits,
-    /// Every DKIM selector has a usable key.
-    Dkim,
-    /// Every DKIM key has 1024 bits or more.
-    DkimKeySize,
-    /// A DMARC record that parses.
+    /// Every DKIM selector of the inventory has a usable key (RFC 6376
+    /// §3.6.1), an RSA one of `min_bits` bits or more: broken by
+    /// `dkim-missing`, `dkim-invalid`, `dkim-revoked`, and `dkim-weak` for
+    /// a key under `min_bits`.
+    DkimKey {
+        /// The least RSA key size the receiver accepts.
+        min_bits: usize,
+    },
+    /// One DMARC record at `_dmarc` that parses (RFC 7489 §6.6.3): broken
+    /// by `dmarc-missing`, `dmarc-multiple`, and `dmarc-invalid` of error
+    /// severity (a warning is a removed or misplaced tag of a valid record).
     Dmarc,
-    /// PTR and FCrDNS for every server address.
+    /// A PTR for every server address that resolves back to it (FCrDNS):
+    /// broken by `ptr-missing`, `ptr-cname-missing` and `fcrdns-fail`.
     ReverseDns,
-    /// The same, and no PTR name that looks generic.
+    /// The same, and no PTR name that looks generic: also broken by
+    /// `ptr-generic`.
     CustomReverseDns,
 }
 
+/// The least RSA DKIM key size: RFC 8301 §3.2 forbids treating smaller
+/// keys as valid; Gmail and Yahoo name the same minimum, Microsoft and
+/// Naver none.
+const MIN_RSA_BITS: usize = 1024;
+
+/// A usable DKIM key of [`MIN_RSA_BITS`] or more for every selector.
+const DKIM: Requirement = Requirement::DkimKey {
+    min_bits: MIN_RSA_BITS,
+};
+
 impl Requirement {
     /// True when `finding` shows the requirement broken.
-    fn broken_by(self, finding: &Finding) -> bool {
-        let id = finding.id;
+    fn broken_by(self, finding: &Finding, seen: &Seen<'_>) -> bool {
         let error = finding.severity == Severity::Error;
-        match self {
-            Requirement::Spf => {
-                error && id.starts_with("spf-") && !matches!(id, "spf-drift" | "spf-too-permissive")
+        match (self, finding.id) {
+            (Requirement::SpfPass, id) => matches!(id, "spf-not-authorized" | "spf-missing"),
+            (Requirement::SpfLimits, "spf-void-lookups") => error,
+            (Requirement::SpfLimits, id) => {
+                matches!(id, "spf-too-many-lookups" | "spf-mx-too-many")
             }
-            Requirement::SpfLimits => {
-                error
-                    && matches!(
-                        id,
-                        "spf-too-many-lookups" | "spf-void-lookups" | "spf-mx-too-many"
-                    )
+            (Requirement::DkimKey { min_bits }, "dkim-weak") => seen
+                .rsa_bits
+                .iter()
+                .any(|(owner, bits)| *owner == finding.subject && *bits < min_bits),
+            (Requirement::DkimKey { .. }, id) => {
+                matches!(id, "dkim-missing" | "dkim-invalid" | "dkim-revoked")
             }
-            Requirement::Dkim => {
-                error
-                    && matches!(
-                        id,
-                        "dkim-missing" | "dkim-invalid" | "dkim-revoked" | "dkim-weak"
-                    )
+            (Requirement::Dmarc, "dmarc-invalid") => error,
+            (Requirement::Dmarc, id) => matches!(id, "dmarc-missing" | "dmarc-multiple"),
+            (Requirement::ReverseDns, id) => {
+                matches!(id, "ptr-missing" | "ptr-cname-missing" | "fcrdns-fail")
             }
-            Requirement::DkimKeySize => {
-                error && matches!(id, "dkim-weak" | "dkim-missing" | "dkim-invalid")
-            }
-            Requirement::Dmarc => {
-                id == "dmarc-missing"
-                    || (error && id.starts_with("dmarc-") && id != "dmarc-rua-unauthorized")
-            }
-            Requirement::ReverseDns => {
-                error
-                    && matches!(
-                        id,
-                        "ptr-missing" | "ptr-mismatch" | "ptr-cname-missing" | "fcrdns-fail"
-                    )
-            }
-            Requirement::CustomReverseDns => {
-                Requirement::ReverseDns.broken_by(finding) || (error && id == "ptr-generic")
-            }
+            (Requirement::CustomReverseDns, "ptr-generic") => true,
+            (Requirement::CustomReverseDns, _) => Requirement::ReverseDns.broken_by(finding, seen),
         }
     }
 
-    /// The id prefixes of the findings shown as evidence.
-    fn evidence(self) -> &'static [&'static str] {
-        match self {
-            Requirement::Spf | Requirement::SpfLimits => &["spf-"],
-            Requirement::Dkim | Requirement::DkimKeySize => &["dkim-"],
+    /// True when `finding` is about what the requirement concerns, broken
+    /// or not.
+    fn concerns(self, finding: &Finding) -> bool {
+        let prefixes: &[&str] = match self {
+            Requirement::SpfPass | Requirement::SpfLimits => &["spf-"],
+            Requirement::DkimKey { .. } => &["dkim-"],
             Requirement::Dmarc => &["dmarc-"],
             Requirement::ReverseDns | Requirement::CustomReverseDns => &["ptr-", "fcrdns-"],
-        }
+        };
+        prefixes.iter().any(|prefix| finding.id.starts_with(prefix))
     }
 
-    /// Whether it holds, as far as `seen` shows.
+    /// Whether it holds, as far as `seen` shows. A DNS error anywhere in
+    /// the run leaves an unbroken requirement undetermined, never met.
     fn status(self, seen: &Seen<'_>) -> Status {
-        let dkim = matches!(self, Requirement::Dkim | Requirement::DkimKeySize);
-        if dkim && !seen.selectors {
+        if matches!(self, Requirement::DkimKey { .. }) && !seen.selectors {
             Status::NotCheckable
-        } else if seen.findings.iter().any(|f| self.broken_by(f)) {
+        } else if seen.findings.iter().any(|f| self.broken_by(f, seen)) {
             Status::NotMet
         } else if seen.findings.iter().any(|f| f.is_undetermined()) {
             Status::Undetermined
@@ -148,12 +162,20 @@ enum Test {
     /// Nothing DNS can show: it needs a message, an SMTP session or the
     /// receiver's own data.
     NotCheckable,
-    /// One requirement.
-    One(Requirement),
-    /// At least one of two requirements.
-    Either(Requirement, Requirement),
-    /// Both of two requirements.
-    Both(Requirement, Requirement),
+    /// Every one of the requirements.
+    All(&'static [Requirement]),
+    /// At least one of the requirements.
+    Any(&'static [Requirement]),
+}
+
+impl Test {
+    /// The requirements the test is made of.
+    fn requirements(self) -> &'static [Requirement] {
+        match self {
+            Test::NotCheckable => &[],
+            Test::All(requirements) | Test::Any(requirements) => requirements,
+        }
+    }
 }
 
 /// A row of [`RULES`].
@@ -165,105 +187,62 @@ struct Rule {
     scope: &'static str,
     /// The rule, in the receiver's terms.
     text: &'static str,
+    /// The receiver's page the rule comes from.
+    source: &'static str,
     /// What DNS must show.
     test: Test,
 }
 
+/// The scope of a rule every sender must follow.
 const ALL_SENDERS: &str = "all senders";
+/// The scope of a rule for bulk senders (Gmail: 5,000 messages a day).
 const BULK_SENDERS: &str = "bulk senders";
+
+/// Google, "Email sender guidelines" (deliverability.md §1.1).
+const GMAIL: &str = "https://support.google.com/a/answer/81126";
+/// Yahoo Sender Hub, "Sender Best Practices" (deliverability.md §1.2).
+const YAHOO: &str = "https://senders.yahooinc.com/best-practices/";
+/// Outlook.com "Policies, practices, and guidelines" (deliverability.md §1.3).
+const MICROSOFT: &str = "https://sendersupport.olc.protection.outlook.com/pm/policies.aspx";
+/// Naver's notice of 2024-07-19 as quoted by Thundermail
+/// (deliverability.md §1.4): Naver's own page is a help-centre notice.
+const NAVER: &str = "https://blog.thundermail.co.kr/422";
+
 const UNSUBSCRIBE: &str = "one-click unsubscribe (RFC 8058), honoured within 2 days";
 
 /// The sender rules of Gmail, Yahoo, Microsoft and Naver
-/// (deliverability.md §1.1–§1.4), in the order the report shows them.
+/// (deliverability.md §1.1–§1.4), receiver by receiver, in the order the
+/// report shows them.
+#[rustfmt::skip]
 const RULES: &[Rule] = {
-    use Requirement::{CustomReverseDns, Dkim, DkimKeySize, Dmarc, ReverseDns, Spf, SpfLimits};
-    use Test::{Both, Either, NotCheckable, One};
-    const fn rule(
-        receiver: &'static str,
-        scope: &'static str,
-        text: &'static str,
-        test: Test,
-    ) -> Rule {
-        Rule {
-            receiver,
-            scope,
-            text,
-            test,
-        }
+    use Requirement::{CustomReverseDns, Dmarc, ReverseDns, SpfLimits, SpfPass};
+    use Test::{All, Any, NotCheckable};
+    const fn row(receiver: &'static str, source: &'static str, scope: &'static str, text: &'static str, test: Test) -> Rule {
+        Rule { receiver, scope, text, source, test }
     }
     &[
-        rule("Gmail", ALL_SENDERS, "SPF or DKIM", Either(Spf, Dkim)),
-        rule(
-            "Gmail",
-            ALL_SENDERS,
-            "valid forward and reverse DNS (PTR, FCrDNS) for every sending IP",
-            One(ReverseDns),
-        ),
-        rule("Gmail", ALL_SENDERS, "TLS for transmission", NotCheckable),
-        rule(
-            "Gmail",
-            ALL_SENDERS,
-            "spam rate below 0.3% (Postmaster Tools)",
-            NotCheckable,
-        ),
-        rule("Gmail", BULK_SENDERS, "SPF and DKIM", Both(Spf, Dkim)),
-        rule(
-            "Gmail",
-            BULK_SENDERS,
-            "DMARC record, p=none or stricter",
-            One(Dmarc),
-        ),
-        rule(
-            "Gmail",
-            BULK_SENDERS,
-            "From domain aligned with SPF or DKIM",
-            NotCheckable,
-        ),
-        rule("Gmail", BULK_SENDERS, UNSUBSCRIBE, NotCheckable),
-        rule("Yahoo", ALL_SENDERS, "SPF or DKIM", Either(Spf, Dkim)),
-        rule(
-            "Yahoo",
-            ALL_SENDERS,
-            "valid, non-generic PTR and FCrDNS for IPv4 and IPv6",
-            One(CustomReverseDns),
-        ),
-        rule("Yahoo", ALL_SENDERS, "spam rate below 0.3%", NotCheckable),
-        rule("Yahoo", BULK_SENDERS, "SPF and DKIM", Both(Spf, Dkim)),
-        rule(
-            "Yahoo",
-            BULK_SENDERS,
-            "DKIM key of 1024 bits or more",
-            One(DkimKeySize),
-        ),
-        rule(
-            "Yahoo",
-            BULK_SENDERS,
-            "DMARC record, p=none or stricter, passing and aligned",
-            One(Dmarc),
-        ),
-        rule("Yahoo", BULK_SENDERS, UNSUBSCRIBE, NotCheckable),
-        rule(
-            "Microsoft",
-            BULK_SENDERS,
-            "SPF passes, within the 10-lookup limit",
-            Both(Spf, SpfLimits),
-        ),
-        rule("Microsoft", BULK_SENDERS, "DKIM passes", One(Dkim)),
-        rule(
-            "Microsoft",
-            BULK_SENDERS,
-            "DMARC record, p=none or stricter, aligned",
-            One(Dmarc),
-        ),
-        rule(
-            "Microsoft",
-            ALL_SENDERS,
-            "valid reverse DNS",
-            One(ReverseDns),
-        ),
-        rule("Naver", ALL_SENDERS, "SPF and DKIM", Both(Spf, Dkim)),
-        rule("Naver", ALL_SENDERS, "reverse DNS", One(ReverseDns)),
-        rule("Naver", BULK_SENDERS, "DMARC record", One(Dmarc)),
+        row("Gmail", GMAIL, ALL_SENDERS, "SPF or DKIM", Any(&[SpfPass, DKIM])),
+        row("Gmail", GMAIL, ALL_SENDERS, "valid forward and reverse DNS (PTR, FCrDNS) for every sending IP", All(&[ReverseDns])),
+        row("Gmail", GMAIL, ALL_SENDERS, "TLS for transmission", NotCheckable),
+        row("Gmail", GMAIL, ALL_SENDERS, "spam rate below 0.3% (Postmaster Tools)", NotCheckable),
+        row("Gmail", GMAIL, BULK_SENDERS, "SPF and DKIM", All(&[SpfPass, DKIM])),
+        row("Gmail", GMAIL, BULK_SENDERS, "DMARC record, p=none or stricter", All(&[Dmarc])),
+        row("Gmail", GMAIL, BULK_SENDERS, "From domain aligned with SPF or DKIM", NotCheckable),
+        row("Gmail", GMAIL, BULK_SENDERS, UNSUBSCRIBE, NotCheckable),
+        row("Yahoo", YAHOO, ALL_SENDERS, "SPF or DKIM", Any(&[SpfPass, DKIM])),
+        row("Yahoo", YAHOO, ALL_SENDERS, "valid, non-generic PTR and FCrDNS for IPv4 and IPv6", All(&[CustomReverseDns])),
+        row("Yahoo", YAHOO, ALL_SENDERS, "spam rate below 0.3%", NotCheckable),
+        row("Yahoo", YAHOO, BULK_SENDERS, "SPF and DKIM", All(&[SpfPass, DKIM])),
+        row("Yahoo", YAHOO, BULK_SENDERS, "DKIM key of 1024 bits or more", All(&[DKIM])),
+        row("Yahoo", YAHOO, BULK_SENDERS, "DMARC record, p=none or stricter, passing and aligned", All(&[Dmarc])),
+        row("Yahoo", YAHOO, BULK_SENDERS, UNSUBSCRIBE, NotCheckable),
+        row("Microsoft", MICROSOFT, BULK_SENDERS, "SPF passes, within the 10-lookup limit", All(&[SpfPass, SpfLimits])),
+        row("Microsoft", MICROSOFT, BULK_SENDERS, "DKIM passes", All(&[DKIM])),
+        row("Microsoft", MICROSOFT, BULK_SENDERS, "DMARC record, p=none or stricter, aligned", All(&[Dmarc])),
+        row("Microsoft", MICROSOFT, ALL_SENDERS, "valid reverse DNS", All(&[ReverseDns])),
+        row("Naver", NAVER, ALL_SENDERS, "SPF and DKIM", All(&[SpfPass, DKIM])),
+        row("Naver", NAVER, ALL_SENDERS, "reverse DNS", All(&[ReverseDns])),
+        row("Naver", NAVER, BULK_SENDERS, "DMARC record", All(&[Dmarc])),
     ]
 };
 
@@ -273,40 +252,46 @@ struct Seen<'a> {
     findings: &'a [&'a Finding],
     /// Whether the inventory names any DKIM selector.
     selectors: bool,
+    /// The size of each RSA DKIM key found, by owner name.
+    rsa_bits: &'a [(String, usize)],
 }
 
 impl Rule {
     /// Judges the rule on what DNS showed.
     fn judge(&self, seen: &Seen<'_>) -> ReceiverRule {
-        let (status, prefixes): (Status, Vec<&str>) = match self.test {
-            Test::NotCheckable => (Status::NotCheckable, Vec::new()),
-            Test::One(a) => (a.status(seen), a.evidence().to_vec()),
-            Test::Either(a, b) => (
-                either(a.status(seen), b.status(seen)),
-                [a.evidence(), b.evidence()].concat(),
-            ),
-            Test::Both(a, b) => (
-                both(a.status(seen), b.status(seen)),
-                [a.evidence(), b.evidence()].concat(),
-            ),
+        let requirements = self.test.requirements();
+        let statuses = requirements.iter().map(|r| r.status(seen));
+        let status = match self.test {
+            Test::NotCheckable => Status::NotCheckable,
+            Test::All(_) => statuses.fold(Status::Met, both),
+            Test::Any(_) => statuses.fold(Status::NotMet, either),
         };
-        let mut evidence: Vec<&'static str> = Vec::new();
-        if matches!(status, Status::NotMet | Status::Undetermined) {
-            evidence = seen
+        let ids = |keep: &dyn Fn(&Finding) -> bool| -> Vec<&'static str> {
+            let mut ids: Vec<&'static str> = seen
                 .findings
                 .iter()
+                .filter(|f| keep(f))
                 .map(|f| f.id)
-                .filter(|id| prefixes.iter().any(|prefix| id.starts_with(prefix)))
                 .collect();
-            evidence.sort_unstable();
-            evidence.dedup();
-        }
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let evidence = match status {
+            Status::NotMet => ids(&|f| requirements.iter().any(|r| r.broken_by(f, seen))),
+            Status::Undetermined => ids(&Finding::is_undetermined),
+            Status::Met | Status::NotCheckable => Vec::new(),
+        };
+        let remarks =
+            ids(&|f| !evidence.contains(&f.id) && requirements.iter().any(|r| r.concerns(f)));
         ReceiverRule {
             receiver: self.receiver,
             scope: self.scope,
             rule: self.text,
+            source: self.source,
             status,
             evidence,
+            remarks,
         }
     }
 }
@@ -331,20 +316,44 @@ fn both(a: Status, b: Status) -> Status {
     }
 }
 
+/// The receiver rules for `verify --help`: how they are judged, then each
+/// receiver's rules under the page they come from, all from the rule table.
+pub fn rules_help() -> String {
+    let mut help = format!(
+        "Map what DNS shows to the sender rules of Gmail, Yahoo, Microsoft and Naver. \
+         A rule is NOT MET only by a finding that breaks it (SPF: check_host() is not \
+         `pass` for a server address; DKIM: a selector without a usable key, or an RSA key \
+         under the receiver's minimum of {MIN_RSA_BITS} bits); other findings about it are \
+         listed as remarks. Rules DNS cannot show are \"not checkable from DNS\", never met.\n",
+    );
+    let mut receiver = "";
+    for rule in RULES {
+        if rule.receiver != receiver {
+            receiver = rule.receiver;
+            help.push_str(&format!("\n{receiver} ({}):\n", rule.source));
+        }
+        help.push_str(&format!("  {}: {}\n", rule.scope, rule.text));
+    }
+    help
+}
+
 /// Checks the DKIM keys and DMARC records of every domain and returns the
 /// findings (`dkim-missing`, `dkim-invalid`, `dkim-revoked`, `dkim-weak`,
 /// `dkim-testing`, `dmarc-missing`, `dmarc-multiple`, `dmarc-invalid`,
-/// `dmarc-rua-unauthorized`) with the receiver rules judged on
-/// them and on the run's other `findings`.
+/// `dmarc-rua-unauthorized`) with the receiver rules judged on them and on
+/// the run's other `findings`.
 pub async fn check<L: Lookup>(
     dns: &L,
     inventory: &Inventory,
     findings: &[Finding],
 ) -> (Vec<Finding>, Vec<ReceiverRule>) {
     let mut own = Vec::new();
+    let mut rsa_bits = Vec::new();
     for domain in &inventory.domains {
         for selector in &domain.dkim_selectors {
-            own.extend(dkim_key(dns, &domain.name, selector).await);
+            let (key, bits) = dkim_key(dns, &domain.name, selector).await;
+            own.extend(key);
+            rsa_bits.extend(bits);
         }
         own.extend(dmarc_record(dns, &domain.name).await);
     }
@@ -355,16 +364,27 @@ pub async fn check<L: Lookup>(
             .domains
             .iter()
             .any(|d| !d.dkim_selectors.is_empty()),
+        rsa_bits: &rsa_bits,
     };
     let rules = RULES.iter().map(|rule| rule.judge(&seen)).collect();
     (own, rules)
 }
 
-/// The DKIM key at `<selector>._domainkey.<domain>` (RFC 6376 §3.6.2.1).
-async fn dkim_key<L: Lookup>(dns: &L, domain: &str, selector: &str) -> Vec<Finding> {
+/// The DKIM key at `<selector>._domainkey.<domain>` (RFC 6376 §3.6.2.1):
+/// its findings, and its owner and size when it is an RSA key.
+async fn dkim_key<L: Lookup>(
+    dns: &L,
+    domain: &str,
+    selector: &str,
+) -> (Vec<Finding>, Option<(String, usize)>) {
     let owner = format!("{selector}._domainkey.{domain}");
     let texts = match dns.txt(&owner).await {
-        Err(error) => return vec![Finding::undetermined(&owner, "the DKIM key", error)],
+        Err(error) => {
+            return (
+                vec![Finding::undetermined(&owner, "the DKIM key", error)],
+                None,
+            );
+        }
         Ok(answer) => answer
             .records()
             .iter()
@@ -375,7 +395,7 @@ async fn dkim_key<L: Lookup>(dns: &L, domain: &str, selector: &str) -> Vec<Findi
         "publish the public key of selector `{selector}` at `{owner}` as your signer shows it"
     );
     let Some(text) = texts.first() else {
-        return vec![Finding::new(
+        let missing = Finding::new(
             "dkim-missing",
             Severity::Error,
             &owner,
@@ -383,19 +403,23 @@ async fn dkim_key<L: Lookup>(dns: &L, domain: &str, selector: &str) -> Vec<Findi
                 "no DKIM key for selector `{selector}` of `{domain}`: receivers cannot verify its signatures"
             ),
             fix_publish,
-        )];
+        );
+        return (vec![missing], None);
     };
     match dkim::parse(text) {
-        Err(error) => vec![
-            Finding::new(
-                "dkim-invalid",
-                Severity::Error,
-                &owner,
-                format!("the DKIM key record does not parse: {error}"),
-                fix_publish,
-            )
-            .values("v=DKIM1; k=rsa; p=<base64 key>", text.clone()),
-        ],
+        Err(error) => (
+            vec![
+                Finding::new(
+                    "dkim-invalid",
+                    Severity::Error,
+                    &owner,
+                    format!("the DKIM key record does not parse: {error}"),
+                    fix_publish,
+                )
+                .values("v=DKIM1; k=rsa; p=<base64 key>", text.clone()),
+            ],
+            None,
+        ),
         Ok(key) => {
             let mut findings = Vec::new();
             match key.bits {
@@ -437,7 +461,8 @@ async fn dkim_key<L: Lookup>(dns: &L, domain: &str, selector: &str) -> Vec<Findi
                     "remove `t=y` once signing works",
                 ));
             }
-            findings
+            let rsa = key.bits.filter(|_| key.algorithm == "rsa");
+            (findings, rsa.map(|bits| (owner, bits)))
         }
     }
 }
@@ -536,4 +561,161 @@ async fn dmarc_record<L: Lookup>(dns: &L, domain: &str) -> Vec<Finding> {
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &'static str, severity: Severity, subject: &str) -> Finding {
+        Finding::new(id, severity, subject, "m", "f")
+    }
+
+    /// The first rule whose receiver and text start with `text`, judged;
+    /// the inventory has DKIM selectors when `rsa_bits` names a key.
+    fn judge(findings: &[Finding], rsa_bits: &[(String, usize)], text: &str) -> ReceiverRule {
+        let all: Vec<&Finding> = findings.iter().collect();
+        let seen = Seen {
+            findings: &all,
+            selectors: !rsa_bits.is_empty(),
+            rsa_bits,
+        };
+        let rule = RULES
+            .iter()
+            .find(|r| format!("{} {}", r.receiver, r.text).starts_with(text))
+            .unwrap_or_else(|| panic!("no rule {text}"));
+        rule.judge(&seen)
+    }
+
+    fn key(bits: usize) -> Vec<(String, usize)> {
+        vec![("s._domainkey.example.com".to_owned(), bits)]
+    }
+
+    #[test]
+    fn a_key_breaks_the_size_rule_only_under_the_minimum() {
+        let weak = |severity| vec![finding("dkim-weak", severity, "s._domainkey.example.com")];
+        let rule = judge(&weak(Severity::Info), &key(1024), "Yahoo DKIM key");
+        assert_eq!(
+            (rule.status, rule.remarks),
+            (Status::Met, vec!["dkim-weak"])
+        );
+        let rule = judge(&weak(Severity::Error), &key(512), "Yahoo DKIM key");
+        assert_eq!(
+            (rule.status, rule.evidence),
+            (Status::NotMet, vec!["dkim-weak"])
+        );
+        assert!(rule.remarks.is_empty());
+        // Without selectors DKIM cannot be seen; SPF alone decides "or".
+        assert_eq!(
+            judge(&[], &[], "Yahoo DKIM key").status,
+            Status::NotCheckable
+        );
+        assert_eq!(judge(&[], &[], "Gmail SPF or DKIM").status, Status::Met);
+    }
+
+    #[test]
+    fn spf_is_broken_by_check_host_not_by_lint() {
+        let lint = vec![
+            finding("spf-private-address", Severity::Error, "example.com"),
+            finding(
+                "spf-include-no-record",
+                Severity::Error,
+                "_spf.partner.example",
+            ),
+            finding(
+                "spf-void-lookups",
+                Severity::Warning,
+                "_spf.partner.example",
+            ),
+        ];
+        let rule = judge(&lint, &key(2048), "Microsoft SPF passes");
+        assert_eq!(rule.status, Status::Met, "{rule:?}");
+        assert_eq!(rule.remarks.len(), 3);
+        let mut broken = lint.clone();
+        broken.push(finding("spf-void-lookups", Severity::Error, "example.com"));
+        let rule = judge(&broken, &key(2048), "Microsoft SPF passes");
+        assert_eq!(
+            (rule.status, rule.evidence),
+            (Status::NotMet, vec!["spf-void-lookups"])
+        );
+        let denied = vec![finding(
+            "spf-not-authorized",
+            Severity::Error,
+            "example.com",
+        )];
+        assert_eq!(
+            judge(&denied, &key(2048), "Gmail SPF or DKIM").status,
+            Status::Met
+        );
+        let rule = judge(&denied, &key(2048), "Naver SPF and DKIM");
+        assert_eq!(
+            (rule.status, rule.evidence),
+            (Status::NotMet, vec!["spf-not-authorized"])
+        );
+        let missing = vec![
+            finding("spf-not-authorized", Severity::Error, "example.com"),
+            finding("dkim-missing", Severity::Error, "s._domainkey.example.com"),
+        ];
+        let rule = judge(&missing, &key(2048), "Gmail SPF or DKIM");
+        assert_eq!(rule.evidence, ["dkim-missing", "spf-not-authorized"]);
+    }
+
+    #[test]
+    fn reverse_dns_rules_follow_fcrdns_and_yahoo_also_genericity() {
+        let mismatch = vec![finding("ptr-mismatch", Severity::Error, "192.0.2.1")];
+        let rule = judge(&mismatch, &[], "Gmail valid forward");
+        assert_eq!(
+            (rule.status, rule.remarks),
+            (Status::Met, vec!["ptr-mismatch"])
+        );
+        let generic = vec![finding("ptr-generic", Severity::Warning, "192.0.2.1")];
+        assert_eq!(
+            judge(&generic, &[], "Microsoft valid reverse").status,
+            Status::Met
+        );
+        assert_eq!(
+            judge(&generic, &[], "Yahoo valid, non-generic").status,
+            Status::NotMet
+        );
+        let fcrdns = vec![finding("fcrdns-fail", Severity::Error, "192.0.2.1")];
+        assert_eq!(
+            judge(&fcrdns, &[], "Naver reverse DNS").status,
+            Status::NotMet
+        );
+    }
+
+    #[test]
+    fn an_unanswered_query_leaves_an_unbroken_rule_undetermined() {
+        let findings = vec![
+            Finding::undetermined("_dmarc.example.com", "the DMARC record", "timed out"),
+            finding(
+                "dmarc-rua-unauthorized",
+                Severity::Warning,
+                "_dmarc.example.com",
+            ),
+        ];
+        let rule = judge(&findings, &[], "Naver DMARC");
+        assert_eq!(rule.status, Status::Undetermined);
+        assert_eq!(rule.evidence, ["dns-error"]);
+        assert_eq!(rule.remarks, ["dmarc-rua-unauthorized"]);
+        let rule = judge(&findings, &[], "Gmail TLS");
+        assert_eq!(
+            (rule.status, rule.evidence.len()),
+            (Status::NotCheckable, 0)
+        );
+    }
+
+    #[test]
+    fn help_lists_every_rule_under_its_source() {
+        let help = rules_help();
+        for rule in RULES {
+            assert!(help.contains(rule.source), "{}", rule.source);
+            assert!(
+                help.contains(&format!("  {}: {}\n", rule.scope, rule.text)),
+                "{}",
+                rule.text
+            );
+        }
+        assert!(RULES.iter().all(|r| r.source.starts_with("https://")));
+    }
 }

@@ -189,8 +189,15 @@ pub fn write_text(report: &Report, out: &mut dyn Write, colour: bool) -> io::Res
                 "  {:<9} {:<12} {}: {painted}",
                 rule.receiver, rule.scope, rule.rule
             )?;
+            let mut notes = Vec::new();
             if !rule.evidence.is_empty() {
-                write!(out, " ({})", rule.evidence.join(", "))?;
+                notes.push(rule.evidence.join(", "));
+            }
+            if !rule.remarks.is_empty() {
+                notes.push(format!("remarks: {}", rule.remarks.join(", ")));
+            }
+            if !notes.is_empty() {
+                write!(out, " ({})", notes.join("; "))?;
             }
             writeln!(out)?;
         }
