@@ -131,6 +131,48 @@ impl Finding {
     }
 }
 
+/// How many findings of each severity a run found, and how many of them
+/// could not be determined; the same words in text and JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Findings of error severity, undetermined ones included.
+    pub errors: usize,
+    /// Findings of warning severity.
+    pub warnings: usize,
+    /// Findings of info severity.
+    pub infos: usize,
+    /// Findings that say "could not determine" (`dns-error`, …), whatever
+    /// their severity: also counted under it.
+    pub undetermined: usize,
+}
+
+impl Counts {
+    /// Counts `findings`.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut counts = Counts::default();
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Info => counts.infos += 1,
+            }
+            counts.undetermined += usize::from(finding.is_undetermined());
+        }
+        counts
+    }
+}
+
+impl fmt::Display for Counts {
+    /// `2 error(s), 1 warning(s), 0 info(s); 1 undetermined (DNS could not answer)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} error(s), {} warning(s), {} info(s); {} undetermined (DNS could not answer)",
+            self.errors, self.warnings, self.infos, self.undetermined
+        )
+    }
+}
+
 /// The exit code for a run that found `findings`: [`exit::PROBLEMS`] when
 /// one of error severity is a real problem, else [`exit::DNS_FAILURE`]
 /// when DNS left a check undetermined, else [`exit::OK`] (warnings and
@@ -176,6 +218,35 @@ mod tests {
             exit::DNS_FAILURE
         );
         assert_eq!(exit_code(&[dns, unknown, error, warning]), exit::PROBLEMS);
+    }
+
+    #[test]
+    fn counts_use_the_words_of_the_severities() {
+        let findings = [
+            Finding::undetermined("example.com", "the SPF record", "timed out"),
+            finding("ptr-missing", Severity::Error),
+            finding(DNSBL_UNKNOWN, Severity::Warning),
+            finding("dkim-testing", Severity::Info),
+        ];
+        let counts = Counts::of(&findings);
+        assert_eq!(
+            counts,
+            Counts {
+                errors: 2,
+                warnings: 1,
+                infos: 1,
+                undetermined: 2
+            }
+        );
+        assert_eq!(
+            counts.to_string(),
+            "2 error(s), 1 warning(s), 1 info(s); 2 undetermined (DNS could not answer)"
+        );
+        let json = serde_json::to_value(counts).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"errors": 2, "warnings": 1, "infos": 1, "undetermined": 2})
+        );
     }
 
     #[test]

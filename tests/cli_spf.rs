@@ -222,12 +222,33 @@ fn a_record_given_as_text() {
         shown.contains("spf-private-address") && shown.contains("spf-neutral-all"),
         "{shown}"
     );
-    // Not strict: the same record is a warning only.
+    // Not strict: the same record is a warning only; text and JSON count
+    // with the same words.
+    let output = run(&["spf", "check", "v=spf1 ip4:10.0.0.0/8 ?all"]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("warning [spf-neutral-all] column 23: ")
+            && shown.contains("(fix: end the record with `-all`"),
+        "{shown}"
+    );
+    assert!(
+        shown.ends_with(
+            "0 error(s), 3 warning(s), 0 info(s); 0 undetermined (DNS could not answer)\n"
+        ),
+        "{shown}"
+    );
+    let output = run(&[
+        "spf",
+        "check",
+        "--format",
+        "json",
+        "v=spf1 ip4:10.0.0.0/8 ?all",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
-        run(&["spf", "check", "v=spf1 ip4:10.0.0.0/8 ?all"])
-            .status
-            .code(),
-        Some(0)
+        report["summary"],
+        serde_json::json!({"errors": 0, "warnings": 3, "infos": 0, "undetermined": 0})
     );
     let output = run(&["spf", "check", "v=spf1 ip4:192.0.2.0/33 -all"]);
     let shown = text(&output);
@@ -333,6 +354,14 @@ fn temperror_exits_3() {
         "--nameserver",
         &server,
     ]);
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    assert!(text(&output).contains("spf-dns-error"));
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{shown}");
+    assert!(
+        shown.contains("error [spf-dns-error] example.test: "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("1 error(s), 0 warning(s), 0 info(s); 1 undetermined"),
+        "{shown}"
+    );
 }

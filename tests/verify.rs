@@ -560,8 +560,11 @@ fn assert_undetermined(output: &Output, report: &Value) {
         errors(report).iter().all(|f| f["id"] == "dns-error"),
         "{report:#}"
     );
-    assert_eq!(report["summary"]["errors"], 0);
+    // A dns-error is printed as an error and counted as one, and as
+    // undetermined.
     let undetermined = report["summary"]["undetermined"].as_u64().unwrap();
+    assert_eq!(report["summary"]["errors"], undetermined, "{report:#}");
+    assert_eq!(errors(report).len() as u64, undetermined, "{report:#}");
     // Every server's addresses, PTRs and HELO; every domain's SPF.
     assert!(undetermined >= 3 * 3 + 2, "{report:#}");
 }
@@ -610,6 +613,23 @@ fn a_servfail_server_is_dns_error_with_exit_3() {
             .iter()
             .any(|f| f["message"].as_str().unwrap().contains("SERVFAIL")),
         "{report:#}"
+    );
+    // The text counts what it prints, with the words of the JSON summary.
+    let output = Command::new(BIN)
+        .args(["verify", path(&world.inventory), "--nameserver"])
+        .arg(server.addr.to_string())
+        .args(["--timeout", "20"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    let printed = shown.matches("  error   dns-error: ").count();
+    let summary = &report["summary"];
+    assert_eq!(summary["errors"].as_u64(), Some(printed as u64), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "{printed} error(s), 0 warning(s), 0 info(s); {printed} undetermined (DNS could not answer); checked 3 server(s)"
+        )),
+        "{shown}"
     );
 }
 

@@ -8,7 +8,7 @@ use super::{Error, Streams, io_error, runtime};
 use crate::cli::{DnsArgs, ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs};
 use crate::dns::source::DnsSource;
 use crate::exit;
-use crate::finding::{self, Finding, Severity};
+use crate::finding::{self, Counts, Finding};
 use crate::names::{self, Charset};
 use crate::spf::{self, CheckParams, Config, Profile, SpfResult};
 
@@ -38,23 +38,7 @@ struct CheckReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     dns_lookups: Option<usize>,
     findings: &'a [Finding],
-    summary: Summary,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    errors: usize,
-    warnings: usize,
-    infos: usize,
-}
-
-fn summarize(findings: &[Finding]) -> Summary {
-    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
-    Summary {
-        errors: count(Severity::Error),
-        warnings: count(Severity::Warning),
-        infos: count(Severity::Info),
-    }
+    summary: Counts,
 }
 
 fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
@@ -83,7 +67,7 @@ fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
         }
         (None, None) => unreachable!("clap requires RECORD or --domain"),
     };
-    let summary = summarize(&findings);
+    let summary = Counts::of(&findings);
     let write_error = |source| io_error("cannot write the report", source);
     match args.format {
         ReportFormat::Json => {
@@ -110,12 +94,7 @@ fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
             for finding in &findings {
                 write_finding(streams.out, finding).map_err(write_error)?;
             }
-            writeln!(
-                streams.out,
-                "{} error(s), {} warning(s), {} note(s)",
-                summary.errors, summary.warnings, summary.infos
-            )
-            .map_err(write_error)?;
+            writeln!(streams.out, "{summary}").map_err(write_error)?;
         }
     }
     Ok(finding::exit_code(&findings))
@@ -131,7 +110,7 @@ fn write_finding(out: &mut dyn std::io::Write, finding: &Finding) -> std::io::Re
     if let Some(column) = finding.column {
         write!(out, " column {column}")?;
     }
-    writeln!(out, ": {} (hint: {})", finding.message, finding.fix)
+    writeln!(out, ": {} (fix: {})", finding.message, finding.fix)
 }
 
 fn eval(args: &SpfEvalArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {

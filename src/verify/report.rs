@@ -8,19 +8,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::receivers::{ReceiverRule, Status};
-use crate::finding::{self, Finding, Severity};
+use crate::finding::{self, Counts, Finding, Severity};
 
 /// Counts of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    /// Findings of error severity, undetermined ones excluded.
-    pub errors: usize,
-    /// Findings of warning severity.
-    pub warnings: usize,
-    /// Findings of info severity.
-    pub infos: usize,
-    /// Checks that could not be determined (`dns-error`, `dnsbl-unknown`).
-    pub undetermined: usize,
+    /// The findings by severity.
+    #[serde(flatten)]
+    pub counts: Counts,
     /// Servers checked.
     pub servers: usize,
     /// Domains checked.
@@ -49,20 +44,12 @@ impl Report {
         domains: usize,
         queries: usize,
     ) -> Self {
-        let mut summary = Summary {
+        let summary = Summary {
+            counts: Counts::of(&findings),
             servers,
             domains,
             queries,
-            ..Summary::default()
         };
-        for finding in &findings {
-            match finding.severity {
-                _ if finding.is_undetermined() => summary.undetermined += 1,
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
-        }
         Report {
             findings,
             summary,
@@ -205,8 +192,8 @@ pub fn write_text(report: &Report, out: &mut dyn Write, colour: bool) -> io::Res
     let s = &report.summary;
     writeln!(
         out,
-        "{} error(s), {} warning(s), {} note(s), {} undetermined (dns-error); checked {} server(s), {} domain(s) with {} DNS queries",
-        s.errors, s.warnings, s.infos, s.undetermined, s.servers, s.domains, s.queries
+        "{}; checked {} server(s), {} domain(s) with {} DNS queries",
+        s.counts, s.servers, s.domains, s.queries
     )
 }
 
@@ -259,7 +246,7 @@ mod tests {
              warning ptr-multiple: two\\007; fix: one\n\
              mail.example.com\n  \
              warning a-extra: extra; fix: remove\n\
-             1 error(s), 2 warning(s), 0 note(s), 0 undetermined (dns-error); checked 1 server(s), 0 domain(s) with 5 DNS queries\n"
+             1 error(s), 2 warning(s), 0 info(s); 0 undetermined (DNS could not answer); checked 1 server(s), 0 domain(s) with 5 DNS queries\n"
         );
         assert_eq!(report.exit_code(), 1);
         let mut coloured = Vec::new();
