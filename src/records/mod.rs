@@ -16,6 +16,7 @@ pub use crate::dns::RecordData;
 use crate::dns::memory::MemoryZone;
 use crate::inventory::{Dmarc, Inventory};
 use crate::names;
+use crate::reverse::{classless_parent, default_zone, is_classless};
 
 /// All records of an inventory, zone by zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -383,7 +384,7 @@ impl<'a> Builder<'a> {
             .filter(|zone| zone.contains(&ip))
             .max_by_key(|zone| zone.prefix_len())
             .copied()
-            .unwrap_or_else(|| reverse::default_zone(ip))
+            .unwrap_or_else(|| default_zone(ip))
     }
 
     fn add_ptr(&self, ip: IpAddr, hostname: &str, ttl: u32, part: &mut ServerRecords) {
@@ -398,7 +399,7 @@ impl<'a> Builder<'a> {
                 ttl,
                 data: RecordData::Ptr(hostname.to_owned()),
             });
-        if let (IpNet::V4(child), true) = (zone, reverse::is_classless(zone))
+        if let (IpNet::V4(child), true) = (zone, is_classless(zone))
             && !part.classless.iter().any(|&(known, _)| known == child)
         {
             part.classless.push((child, ttl));
@@ -408,7 +409,7 @@ impl<'a> Builder<'a> {
     /// RFC 2317 §4: the parent /24 publishes a CNAME for every address of
     /// the delegated block, so PTRs can be added later without its operator.
     fn add_classless_cnames(&mut self, child: Ipv4Net, ttl: u32) {
-        let parent = reverse::classless_parent(child);
+        let parent = classless_parent(child);
         let declared_parent = self.inventory.reverse_zones.contains(&IpNet::V4(parent));
         let key = zone_key(IpNet::V4(parent), !declared_parent);
         let records = self.reverse.entry(key).or_default();
