@@ -5,15 +5,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::inventory::{AllPolicy, Domain, Inventory};
 use crate::net;
-
-/// Records longer than this risk exceeding a 512-octet UDP answer (RFC 7208 §3.4).
-pub const MAX_RECORD_OCTETS: usize = 450;
-
-/// The most DNS-querying terms a receiver evaluates (RFC 7208 §4.6.4).
-pub const MAX_LOOKUP_TERMS: usize = 10;
-
-/// A longest TXT character-string (RFC 1035 §3.3).
-pub const MAX_STRING_OCTETS: usize = 255;
+use crate::spf::limits::{LOOKUP_LIMIT, MAX_RECORD_OCTETS, MAX_STRING_OCTETS};
 
 /// One SPF record to publish: its owner and full text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +155,7 @@ fn chain(domain: &str, terms: &[String], all: &str) -> Result<Vec<SpfRecord>, Sp
     }
 }
 
-/// Refuses a chain whose DNS-querying terms exceed [`MAX_LOOKUP_TERMS`],
+/// Refuses a chain whose DNS-querying terms exceed [`LOOKUP_LIMIT`],
 /// listing what each costs. Third-party includes cost at least one; what
 /// they reach is counted by `senderzone spf check --domain`.
 fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfBuildError> {
@@ -181,12 +173,12 @@ fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfBuildError> {
             }
         }
     }
-    if costs.len() <= MAX_LOOKUP_TERMS {
+    if costs.len() <= LOOKUP_LIMIT {
         return Ok(());
     }
     Err(SpfBuildError {
         message: format!(
-            "the SPF record of `{}` needs {} DNS-querying terms, more than the {MAX_LOOKUP_TERMS} receivers evaluate (RFC 7208 §4.6.4), so it would permerror; remove includes or list their networks under `ip4`/`ip6`:\n{}",
+            "the SPF record of `{}` needs {} DNS-querying terms, more than the {LOOKUP_LIMIT} receivers evaluate (RFC 7208 §4.6.4), so it would permerror; remove includes or list their networks under `ip4`/`ip6`:\n{}",
             records[0].owner,
             costs.len(),
             costs.join("\n")
@@ -194,9 +186,10 @@ fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfBuildError> {
     })
 }
 
-/// Splits TXT data into character-strings of at most 255 octets, each
-/// break after a space where possible so each string holds whole terms
-/// (receivers join SPF strings with no separator, RFC 7208 §3.3).
+/// Splits TXT data into character-strings of at most [`MAX_STRING_OCTETS`]
+/// octets, each break after a space where possible so each string holds
+/// whole terms (receivers join SPF strings with no separator, RFC 7208
+/// §3.3).
 pub fn split_strings(text: &[u8]) -> Vec<Vec<u8>> {
     let mut strings = Vec::new();
     let mut rest = text;
