@@ -12,6 +12,8 @@ use std::ops::Range;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use ipnet::{IpNet, Ipv4Net};
 
+pub use spf_text::helo_record;
+
 pub use crate::dns::RecordData;
 use crate::dns::memory::MemoryZone;
 use crate::inventory::{Dmarc, Inventory};
@@ -121,8 +123,8 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
         match spf {
             Ok(records) => {
                 let ttl = domain.ttl.unwrap_or(inventory.ttl);
-                for record in records {
-                    builder.replace_txt(&record.owner, ttl, &record.text);
+                for spf in records {
+                    builder.replace_txt(&spf.owner, ttl, &spf.record.to_string());
                 }
             }
             Err(err) => domain_errors.push(PlanError {
@@ -166,6 +168,8 @@ struct Builder<'a> {
     /// Classless reverse zones whose parent CNAMEs are planned.
     delegated: HashSet<Ipv4Net>,
     warnings: Vec<PlanError>,
+    /// The TXT data of a HELO name's SPF record, the same for every server.
+    helo_txt: RecordData,
 }
 
 /// The records of a run of servers, planned on a thread of its own and
@@ -211,6 +215,9 @@ impl<'a> Builder<'a> {
             reverse: BTreeMap::new(),
             delegated: HashSet::new(),
             warnings: Vec::new(),
+            helo_txt: RecordData::Txt(spf_text::split_strings(
+                helo_record().to_string().as_bytes(),
+            )),
         }
     }
 
@@ -281,7 +288,7 @@ impl<'a> Builder<'a> {
                 zone.push(Record {
                     owner: name.clone(),
                     ttl,
-                    data: RecordData::Txt(vec![b"v=spf1 a -all".to_vec()]),
+                    data: self.helo_txt.clone(),
                 });
             }
         }
