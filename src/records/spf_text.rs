@@ -5,6 +5,7 @@
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
+use super::diagnostic::{LookupCost, SpfProblem};
 use crate::inventory::{AllPolicy, Domain, Inventory};
 use crate::net;
 use crate::spf::limits::{LOOKUP_LIMIT, MAX_RECORD_OCTETS, MAX_STRING_OCTETS};
@@ -17,13 +18,6 @@ pub struct SpfRecord {
     pub owner: String,
     /// The record; its `Display` is the text to publish.
     pub record: spf::Record,
-}
-
-/// Why a domain's SPF record cannot be generated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpfBuildError {
-    /// What went wrong, with the cost of each term when it is the lookup limit.
-    pub message: String,
 }
 
 /// The terminal `all` of a policy (RFC 7208 §5.1).
@@ -92,7 +86,7 @@ fn record_len(lens: impl IntoIterator<Item = usize>) -> usize {
 /// [`MAX_RECORD_OCTETS`]. Each chained part ends with the same `all` as the
 /// top record: an include matches only on `pass` (RFC 7208 §5.2), so the
 /// chain authorises exactly the addresses of the single record.
-pub fn build(inventory: &Inventory, domain: &Domain) -> Result<Vec<SpfRecord>, SpfBuildError> {
+pub fn build(inventory: &Inventory, domain: &Domain) -> Result<Vec<SpfRecord>, SpfProblem> {
     let records = chain(
         &domain.name,
         domain_terms(inventory, domain),
@@ -102,7 +96,7 @@ pub fn build(inventory: &Inventory, domain: &Domain) -> Result<Vec<SpfRecord>, S
     Ok(records)
 }
 
-fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, SpfBuildError> {
+fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, SpfProblem> {
     let lens: Vec<usize> = terms.iter().map(Term::text_len).collect();
     let all_len = all.text_len();
     let mut terms = terms.into_iter();
@@ -135,11 +129,10 @@ fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, Sp
             })
             .count();
         if taken == 0 || next.len() > 253 {
-            return Err(SpfBuildError {
-                message: format!(
-                    "the SPF record of `{domain}` cannot be split into records of at most {MAX_RECORD_OCTETS} octets: the term `{}` and the chaining include `{link}` do not fit together",
-                    terms.next().expect("a record too long holds a term")
-                ),
+            return Err(SpfProblem::Unsplittable {
+                owner: domain.to_owned(),
+                term: Box::new(terms.next().expect("a record too long holds a term")),
+                link: Box::new(link),
             });
         }
         let mut part_terms: Vec<Term> = terms.by_ref().take(taken).collect();
@@ -158,7 +151,7 @@ fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, Sp
 /// Refuses a chain whose DNS-querying terms exceed [`LOOKUP_LIMIT`],
 /// listing what each costs. Third-party includes cost at least one; what
 /// they reach is counted by `senderzone spf check --domain`.
-fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfBuildError> {
+fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfProblem> {
     let querying = || {
         records
             .iter()
@@ -173,23 +166,14 @@ fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfBuildError> {
             .iter()
             .any(|r| target.as_literal().as_deref() == Some(r.owner.as_str()))
     };
-    let costs: Vec<String> = querying()
-        .map(|(_, d)| {
-            let note = if d.mechanism.target().is_some_and(chained) {
-                "chained part of this record"
-            } else {
-                "plus whatever it includes"
-            };
-            format!("  {d}: 1 ({note})")
-        })
-        .collect();
-    Err(SpfBuildError {
-        message: format!(
-            "the SPF record of `{}` needs {} DNS-querying terms, more than the {LOOKUP_LIMIT} receivers evaluate (RFC 7208 §4.6.4), so it would permerror; remove includes or list their networks under `ip4`/`ip6`:\n{}",
-            records[0].owner,
-            costs.len(),
-            costs.join("\n")
-        ),
+    Err(SpfProblem::OverLookupLimit {
+        owner: records[0].owner.clone(),
+        costs: querying()
+            .map(|(_, d)| LookupCost {
+                term: Term::Directive(d.clone()),
+                chained: d.mechanism.target().is_some_and(chained),
+            })
+            .collect(),
     })
 }
 
