@@ -17,5 +17,6 @@ pub mod net;
 pub mod parallel;
 pub mod records;
 pub mod render;
+pub mod reverse;
 pub mod spf;
 pub mod verify;

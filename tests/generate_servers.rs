@@ -65,7 +65,8 @@ impl Generated {
 fn generate(inventory: &Path) -> Generated {
     let zones = support::generated_zones(inventory);
     let loaded = Inventory::load(inventory).unwrap();
-    let plan = records::plan(&loaded.inventory).unwrap();
+    let plan = records::plan(&loaded.inventory);
+    assert_eq!(plan.diagnostics, []);
     assert_eq!(zones.len(), plan.zones.len());
     Generated {
         plan,

@@ -111,7 +111,7 @@ struct Loaded {
 /// Generates the octoDNS files of `inventory` with the binary, loads them
 /// with octoDNS and compares every record set with the plan.
 fn assert_octodns_loads_the_plan(python: &Path, inventory: &Path) -> usize {
-    let plan: Plan = records::plan(&Inventory::load(inventory).unwrap().inventory).unwrap();
+    let plan: Plan = records::plan(&Inventory::load(inventory).unwrap().inventory);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("zones");
     let output = generate(inventory, &["--out", out.to_str().unwrap()]);
@@ -204,7 +204,7 @@ fn octodns_loads_the_generated_zones_and_yields_the_plan() {
         .replace("classless_labels: rfc2317", "classless_labels: rfc4183");
     let corner_path = dir.path().join("corner-rfc4183.yaml");
     std::fs::write(&corner_path, corner).unwrap();
-    let plan = records::plan(&Inventory::load(&corner_path).unwrap().inventory).unwrap();
+    let plan = records::plan(&Inventory::load(&corner_path).unwrap().inventory);
     assert!(
         plan.zones
             .iter()
@@ -268,7 +268,7 @@ fn octodns_reads_escaped_semicolons_quotes_backslashes_and_long_txt_back() {
     records.sort_by(|a, b| a.owner.cmp(&b.owner));
     let plan = Plan {
         default_ttl: 300,
-        warnings: Vec::new(),
+        diagnostics: Vec::new(),
         zones: vec![
             ZonePlan {
                 origin: "example.test".to_owned(),

@@ -41,7 +41,7 @@ fn special_plan() -> Plan {
     let v6: IpAddr = "2001:db8:10::25".parse().unwrap();
     Plan {
         default_ttl: 3600,
-        warnings: Vec::new(),
+        diagnostics: Vec::new(),
         zones: vec![
             ZonePlan {
                 origin: "example.test".to_owned(),

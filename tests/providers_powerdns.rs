@@ -256,7 +256,7 @@ fn corner() -> PathBuf {
 #[test]
 fn powerdns_serves_exactly_the_plan_after_the_generated_patches() {
     let inventory = corner();
-    let plan = records::plan(&Inventory::load(&inventory).unwrap().inventory).unwrap();
+    let plan = records::plan(&Inventory::load(&inventory).unwrap().inventory);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("pdns");
     let output = Command::new(BIN)
@@ -354,7 +354,7 @@ fn powerdns_keeps_quotes_backslashes_semicolons_and_long_txt_byte_exact() {
     };
     let plan = Plan {
         default_ttl: 300,
-        warnings: Vec::new(),
+        diagnostics: Vec::new(),
         zones: vec![zone],
     };
     let body = Template::provider(Provider::Powerdns)

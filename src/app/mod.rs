@@ -14,8 +14,9 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, GenerateArgs, OutputFormat};
 use crate::exit;
+use crate::finding::Severity;
 use crate::inventory::{Inventory, InventoryError, Problem};
-use crate::records::{self, Plan};
+use crate::records::{self, Diagnostic, Plan};
 use crate::render::{self, Provider, Render};
 
 /// The starter inventory written by `senderzone init`.
@@ -121,19 +122,28 @@ pub fn load_inventory(path: &Path, streams: &mut Streams<'_>) -> Result<Inventor
     Ok(loaded.inventory)
 }
 
-/// Plans the records of `inventory`, locating planning errors in its file.
-pub fn plan_records(inventory: &Inventory) -> Result<Plan, Error> {
-    records::plan(inventory).map_err(|errors| {
-        Error::Plan(
-            errors
-                .into_iter()
-                .map(|e| Problem {
-                    location: inventory.locate(&e.path),
-                    message: e.message,
-                })
-                .collect(),
-        )
-    })
+/// Plans the records of `inventory`, refusing it for every error
+/// diagnostic but those the command handles itself (`handled`), each
+/// located in the inventory file.
+pub fn plan_records(
+    inventory: &Inventory,
+    handled: impl Fn(&Diagnostic) -> bool,
+) -> Result<Plan, Error> {
+    let plan = records::plan(inventory);
+    let problems: Vec<Problem> = plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error && !handled(d))
+        .map(|d| Problem {
+            location: inventory.locate(&d.path()),
+            message: d.to_string(),
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(plan)
+    } else {
+        Err(Error::Plan(problems))
+    }
 }
 
 fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
@@ -144,11 +154,12 @@ fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error>
         ));
     }
     let inventory = load_inventory(&args.inventory, streams)?;
-    let mut plan = plan_records(&inventory)?;
+    let mut plan = plan_records(&inventory, |_| false)?;
     let mut notes: Vec<String> = plan
-        .warnings
+        .diagnostics
         .iter()
-        .map(|warning| format!("{}: {}", inventory.locate(&warning.path), warning.message))
+        .filter(|d| d.severity() == Severity::Warning)
+        .map(|warning| format!("{}: {warning}", inventory.locate(&warning.path())))
         .collect();
     plan.zones.retain(|zone| match renderer.skip_reason(zone) {
         Some(reason) => {

@@ -7,6 +7,7 @@ use super::{Error, Streams, io_error, load_inventory, plan_records};
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::dns::source::DnsSource;
 use crate::dnsbl::{self, Target};
+use crate::records::Diagnostic;
 use crate::spf::Profile;
 use crate::verify::{self, Options, Progress};
 use std::net::IpAddr;
@@ -27,9 +28,11 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
         ));
     }
     let inventory = load_inventory(&args.inventory, streams)?;
-    // A HELO name generate refuses is diagnosed here, not refused.
-    let publishable = verify::without_unpublishable_helo(&inventory);
-    let plan = plan_records(publishable.as_ref().unwrap_or(&inventory))?;
+    // A HELO name generate refuses is diagnosed here (`helo-invalid`), not
+    // refused: the plan holds every other record.
+    let plan = plan_records(&inventory, |d| {
+        matches!(d, Diagnostic::UnpublishableHelo { .. })
+    })?;
     let dns = DnsSource::open(&args.dns.nameservers, &args.dns.zone_files)
         .map_err(|err| Error::Usage(err.to_string()))?;
     let options = Options {

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::names::{self, Charset};
 use crate::net;
-use crate::records::reverse;
+use crate::reverse;
 
 /// Largest TTL DNS allows (RFC 2181 §8).
 const MAX_TTL: u32 = 2_147_483_647;
@@ -234,7 +234,7 @@ impl Checker<'_> {
                 continue;
             };
             if let Err(why) = reverse::check_zone_prefix(net) {
-                self.error(&path, why);
+                self.error(&path, why.to_string());
             } else if zones.contains(&net) {
                 self.error(&path, format!("reverse zone {net} is listed twice"));
             } else {

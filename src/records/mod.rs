@@ -1,6 +1,8 @@
 //! The record plan: every record a sending setup needs, placed in its zone,
-//! in a stable order. Renderers only format a plan.
+//! in a stable order, with the [`Diagnostic`]s planning found. Renderers
+//! only format a plan.
 
+mod diagnostic;
 pub mod reverse;
 pub mod spf_text;
 
@@ -12,10 +14,14 @@ use std::ops::Range;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use ipnet::{IpNet, Ipv4Net};
 
+pub use diagnostic::{Diagnostic, HeloProblem, LookupCost, SpfProblem};
+pub use spf_text::helo_record;
+
 pub use crate::dns::RecordData;
 use crate::dns::memory::MemoryZone;
 use crate::inventory::{Dmarc, Inventory};
 use crate::names;
+use crate::reverse::{classless_parent, default_zone, is_classless};
 
 /// All records of an inventory, zone by zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +31,10 @@ pub struct Plan {
     /// Zones in output order: forward zones as declared, then reverse zones
     /// by address.
     pub zones: Vec<ZonePlan>,
-    /// Records the setup needs that belong to someone else's zone.
-    pub warnings: Vec<PlanError>,
+    /// What planning found: records left out (errors) and records that
+    /// someone else must publish (warnings); those of servers first, then
+    /// those of domains, each in inventory order.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Plan {
@@ -91,22 +99,12 @@ fn type_rank(data: &RecordData) -> u8 {
     }
 }
 
-/// Why a plan cannot be made; `path` is the inventory key at fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanError {
-    /// Key path in the inventory, e.g. `domains[0]`.
-    pub path: String,
-    /// What is wrong and what to do.
-    pub message: String,
-    /// The server whose `helo:` name cannot be published, when that is
-    /// the problem (verify diagnoses such names instead of refusing them).
-    pub unpublishable_helo: Option<usize>,
-}
-
-/// Plans every record of `inventory`. Fails when the inventory, valid on
-/// its own, asks for records DNS cannot carry (an unpublishable HELO name,
-/// an SPF record beyond the lookup limit).
-pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
+/// Plans every record of `inventory`, with a [`Diagnostic`] for each
+/// thing the inventory, valid on its own, asks for that DNS cannot carry
+/// (an unpublishable HELO name, an SPF record beyond the lookup limit) or
+/// that another operator must publish. The plan holds every record but
+/// those an error diagnostic names.
+pub fn plan(inventory: &Inventory) -> Plan {
     // The domains' SPF records first, spread over the cores: a server's
     // HELO record gives way to a domain's record at the same name.
     let spf = crate::parallel::map_balanced(
@@ -115,23 +113,19 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
         |domain| spf_text::build(inventory, domain),
     );
     let mut builder = Builder::new(inventory);
-    let mut domain_errors = Vec::new();
+    let mut domain_diagnostics = Vec::new();
     for ((i, domain), spf) in inventory.domains.iter().enumerate().zip(spf) {
         match spf {
             Ok(records) => {
                 let ttl = domain.ttl.unwrap_or(inventory.ttl);
-                for record in records {
-                    builder.replace_txt(&record.owner, ttl, &record.text);
+                for spf in records {
+                    builder.replace_txt(&spf.owner, ttl, &spf.record.to_string());
                 }
             }
-            Err(err) => domain_errors.push(PlanError {
-                path: format!("domains[{i}]"),
-                message: err.message,
-                unpublishable_helo: None,
-            }),
+            Err(problem) => domain_diagnostics.push(Diagnostic::Spf { domain: i, problem }),
         }
         if let Some(dmarc) = &domain.dmarc {
-            builder.dmarc(i, domain, dmarc);
+            builder.dmarc(i, domain, dmarc, &mut domain_diagnostics);
         }
     }
     let parts = crate::parallel::map_balanced(
@@ -139,16 +133,12 @@ pub fn plan(inventory: &Inventory) -> Result<Plan, Vec<PlanError>> {
         |range| range.len(),
         |range| builder.servers(range),
     );
-    let mut errors = Vec::new();
+    let mut diagnostics = Vec::new();
     for part in parts {
-        builder.absorb(part, &mut errors);
+        builder.absorb(part, &mut diagnostics);
     }
-    errors.extend(domain_errors);
-    if errors.is_empty() {
-        Ok(builder.finish())
-    } else {
-        Err(errors)
-    }
+    diagnostics.extend(domain_diagnostics);
+    builder.finish(diagnostics)
 }
 
 struct Builder<'a> {
@@ -164,7 +154,11 @@ struct Builder<'a> {
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
     /// Classless reverse zones whose parent CNAMEs are planned.
     delegated: HashSet<Ipv4Net>,
-    warnings: Vec<PlanError>,
+    /// The TXT data of a HELO name's SPF record, the same for every server.
+    helo_txt: RecordData,
+    /// Each `helo:` value, lower-cased, with the index of the first server
+    /// announcing it and how many do.
+    helo_values: HashMap<String, (usize, usize)>,
 }
 
 /// The records of a run of servers, planned on a thread of its own and
@@ -176,7 +170,8 @@ struct ServerRecords {
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
     /// Classless zones holding PTRs, each with the TTL of its first one.
     classless: Vec<(Ipv4Net, u32)>,
-    errors: Vec<PlanError>,
+    /// Unpublishable HELO names, in server order.
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// A reverse zone's sort key and identity: family first, then address, then
@@ -209,7 +204,10 @@ impl<'a> Builder<'a> {
             txt: HashMap::new(),
             reverse: BTreeMap::new(),
             delegated: HashSet::new(),
-            warnings: Vec::new(),
+            helo_txt: RecordData::Txt(spf_text::split_strings(
+                helo_record().to_string().as_bytes(),
+            )),
+            helo_values: helo_values(inventory),
         }
     }
 
@@ -219,7 +217,7 @@ impl<'a> Builder<'a> {
             forward: vec![Vec::new(); self.inventory.zones.len()],
             reverse: BTreeMap::new(),
             classless: Vec::new(),
-            errors: Vec::new(),
+            diagnostics: Vec::new(),
         };
         for index in range {
             self.server(index, &mut part);
@@ -228,7 +226,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Adds the records of a run of servers, after those of earlier runs.
-    fn absorb(&mut self, part: ServerRecords, errors: &mut Vec<PlanError>) {
+    fn absorb(&mut self, part: ServerRecords, diagnostics: &mut Vec<Diagnostic>) {
         for (zone, mut records) in self.forward.iter_mut().zip(part.forward) {
             if zone.is_empty() {
                 *zone = records;
@@ -244,7 +242,7 @@ impl<'a> Builder<'a> {
                 self.add_classless_cnames(child, ttl);
             }
         }
-        errors.extend(part.errors);
+        diagnostics.extend(part.diagnostics);
     }
 
     fn server(&self, index: usize, part: &mut ServerRecords) {
@@ -255,10 +253,9 @@ impl<'a> Builder<'a> {
             match self.publishable_helo(index, helo) {
                 Ok(Some(helo)) => names.push(helo),
                 Ok(None) => {}
-                Err(message) => part.errors.push(PlanError {
-                    path: format!("servers[{index}].helo"),
-                    message,
-                    unpublishable_helo: Some(index),
+                Err(problem) => part.diagnostics.push(Diagnostic::UnpublishableHelo {
+                    server: index,
+                    problem,
                 }),
             }
         }
@@ -280,7 +277,7 @@ impl<'a> Builder<'a> {
                 zone.push(Record {
                     owner: name.clone(),
                     ttl,
-                    data: RecordData::Txt(vec![b"v=spf1 a -all".to_vec()]),
+                    data: self.helo_txt.clone(),
                 });
             }
         }
@@ -296,24 +293,21 @@ impl<'a> Builder<'a> {
 
     /// A `helo:` name differing from the hostname is published too, but only
     /// when receivers could resolve it.
-    fn publishable_helo(&self, index: usize, helo: &str) -> Result<Option<String>, String> {
-        let name = names::normalize_hostname(helo).map_err(|err| {
-            format!(
-                "the HELO name `{helo}` cannot be published: {err}; configure the MTA to announce the server's hostname (Postfix `smtp_helo_name`, Exim `helo_data`) and remove `helo`"
-            )
+    fn publishable_helo(&self, index: usize, helo: &str) -> Result<Option<String>, HeloProblem> {
+        let name = names::normalize_hostname(helo).map_err(|reason| HeloProblem::Invalid {
+            helo: helo.to_owned(),
+            reason,
         })?;
         let server = &self.inventory.servers[index];
         if name == server.hostname {
             return Ok(None);
         }
-        if self.inventory.server_index(&name).is_some()
-            || self.inventory.servers.iter().enumerate().any(|(i, s)| {
-                i != index && s.helo.as_deref().map(str::to_ascii_lowercase) == Some(name.clone())
-            })
-        {
-            return Err(format!(
-                "the HELO name `{name}` is another server's name; each server needs its own"
-            ));
+        let announced_by_another = match self.helo_values.get(&name) {
+            Some(&(first, count)) => count > 1 || first != index,
+            None => false,
+        };
+        if announced_by_another || self.inventory.server_index(&name).is_some() {
+            return Err(HeloProblem::Taken { name });
         }
         if !self
             .inventory
@@ -321,9 +315,7 @@ impl<'a> Builder<'a> {
             .iter()
             .any(|z| names::is_in_zone(&name, z))
         {
-            return Err(format!(
-                "the HELO name `{name}` is outside every declared zone; add its zone to `zones`"
-            ));
+            return Err(HeloProblem::OutsideZones { name });
         }
         Ok(Some(name))
     }
@@ -331,7 +323,13 @@ impl<'a> Builder<'a> {
     /// `_dmarc.<domain>` (RFC 7489 §6.1) and, for report addresses in
     /// another domain, the authorisation record that domain must publish
     /// (RFC 7489 §7.1): planned when it is one of our zones, else a warning.
-    fn dmarc(&mut self, index: usize, domain: &crate::inventory::Domain, dmarc: &Dmarc) {
+    fn dmarc(
+        &mut self,
+        index: usize,
+        domain: &crate::inventory::Domain,
+        dmarc: &Dmarc,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
         let ttl = domain.ttl.unwrap_or(self.inventory.ttl);
         self.replace_txt(
             &format!("_dmarc.{}", domain.name),
@@ -353,12 +351,10 @@ impl<'a> Builder<'a> {
             {
                 self.replace_txt(&owner, ttl, "v=DMARC1");
             } else {
-                self.warnings.push(PlanError {
-                    unpublishable_helo: None,
-                    path: format!("domains[{index}].dmarc"),
-                    message: format!(
-                        "reports go to `{report_domain}`, which is not one of your zones: its operator must publish `{owner}. TXT \"v=DMARC1\"` (RFC 7489 §7.1) or receivers will not send the reports"
-                    ),
+                diagnostics.push(Diagnostic::ForeignReportAuthorization {
+                    domain: index,
+                    report_domain: report_domain.to_owned(),
+                    owner,
                 });
             }
         }
@@ -383,7 +379,7 @@ impl<'a> Builder<'a> {
             .filter(|zone| zone.contains(&ip))
             .max_by_key(|zone| zone.prefix_len())
             .copied()
-            .unwrap_or_else(|| reverse::default_zone(ip))
+            .unwrap_or_else(|| default_zone(ip))
     }
 
     fn add_ptr(&self, ip: IpAddr, hostname: &str, ttl: u32, part: &mut ServerRecords) {
@@ -398,7 +394,7 @@ impl<'a> Builder<'a> {
                 ttl,
                 data: RecordData::Ptr(hostname.to_owned()),
             });
-        if let (IpNet::V4(child), true) = (zone, reverse::is_classless(zone))
+        if let (IpNet::V4(child), true) = (zone, is_classless(zone))
             && !part.classless.iter().any(|&(known, _)| known == child)
         {
             part.classless.push((child, ttl));
@@ -408,7 +404,7 @@ impl<'a> Builder<'a> {
     /// RFC 2317 §4: the parent /24 publishes a CNAME for every address of
     /// the delegated block, so PTRs can be added later without its operator.
     fn add_classless_cnames(&mut self, child: Ipv4Net, ttl: u32) {
-        let parent = reverse::classless_parent(child);
+        let parent = classless_parent(child);
         let declared_parent = self.inventory.reverse_zones.contains(&IpNet::V4(parent));
         let key = zone_key(IpNet::V4(parent), !declared_parent);
         let records = self.reverse.entry(key).or_default();
@@ -426,7 +422,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(mut self) -> Plan {
+    fn finish(mut self, diagnostics: Vec<Diagnostic>) -> Plan {
         for record in self.txt.into_values() {
             self.forward[zone_of(&self.zone_index, &record.owner)].push(record);
         }
@@ -472,9 +468,24 @@ impl<'a> Builder<'a> {
         Plan {
             default_ttl: self.inventory.ttl,
             zones,
-            warnings: self.warnings,
+            diagnostics,
         }
     }
+}
+
+/// Each `helo:` value of `inventory`, lower-cased, with the index of the
+/// first server announcing it and how many do.
+fn helo_values(inventory: &Inventory) -> HashMap<String, (usize, usize)> {
+    let mut values: HashMap<String, (usize, usize)> = HashMap::new();
+    for (index, server) in inventory.servers.iter().enumerate() {
+        if let Some(helo) = &server.helo {
+            values
+                .entry(helo.to_ascii_lowercase())
+                .or_insert((index, 0))
+                .1 += 1;
+        }
+    }
+    values
 }
 
 /// Index of the longest declared zone containing `owner`.

@@ -1,57 +1,20 @@
-//! Reverse-DNS names: PTR owners, reverse zones and RFC 2317 / RFC 4183
-//! classless delegation.
+//! Reverse-DNS names: PTR owners and the names of reverse zones, with the
+//! labels of RFC 2317 / RFC 4183 classless zones. Which networks make
+//! zones is [`crate::reverse`]'s.
 
 use std::net::IpAddr;
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::{IpNet, Ipv6Net};
 
 use crate::inventory::ClasslessLabels;
-
-/// Checks that `net` can be a reverse zone: IPv4 on an octet boundary
-/// (/8, /16, /24) or classless (/25–/32, RFC 2317); IPv6 on a nibble
-/// boundary (RFC 3596 §2.5).
-pub fn check_zone_prefix(net: IpNet) -> Result<(), String> {
-    match net {
-        IpNet::V4(v4) => match v4.prefix_len() {
-            8 | 16 | 24 | 25..=32 => Ok(()),
-            len => Err(format!(
-                "an IPv4 reverse zone cannot be a /{len}; accepted: /8, /16, /24 or a classless /25–/32 (declare a shorter block as its /24 zones, e.g. {})",
-                first_subnet_24(v4)
-            )),
-        },
-        IpNet::V6(v6) => match v6.prefix_len() {
-            len if len % 4 == 0 && len > 0 => Ok(()),
-            len => Err(format!(
-                "an IPv6 reverse zone must end on a nibble boundary; /{len} does not; accepted: a prefix length divisible by 4, such as /48 or /56"
-            )),
-        },
-    }
-}
-
-fn first_subnet_24(net: Ipv4Net) -> String {
-    Ipv4Net::new(net.network(), 24).map_or_else(|_| net.to_string(), |n| n.trunc().to_string())
-}
+use crate::reverse::is_classless;
 
 pub use crate::dns::reverse_name as ptr_name;
-
-/// The default reverse zone of an address when none is declared: its /24
-/// for IPv4, its /48 for IPv6.
-pub fn default_zone(ip: IpAddr) -> IpNet {
-    let len = if ip.is_ipv4() { 24 } else { 48 };
-    IpNet::new(ip, len)
-        .expect("24 and 48 are valid prefix lengths")
-        .trunc()
-}
-
-/// True for an IPv4 zone longer than /24, which needs RFC 2317 delegation.
-pub fn is_classless(net: IpNet) -> bool {
-    matches!(net, IpNet::V4(v4) if v4.prefix_len() > 24)
-}
 
 /// The name of the reverse zone for `net` (no trailing dot).
 pub fn zone_name(net: IpNet, labels: ClasslessLabels) -> String {
     match net {
-        IpNet::V4(v4) if v4.prefix_len() > 24 => {
+        IpNet::V4(v4) if is_classless(net) => {
             let [a, b, c, d] = v4.network().octets();
             let len = v4.prefix_len();
             let sep = match labels {
@@ -95,13 +58,6 @@ pub fn ptr_owner(ip: IpAddr, zone: IpNet, labels: ClasslessLabels) -> String {
         }
         _ => ptr_name(ip),
     }
-}
-
-/// The /24 zone that delegates a classless zone.
-pub fn classless_parent(zone: Ipv4Net) -> Ipv4Net {
-    Ipv4Net::new(zone.network(), 24)
-        .expect("24 is a valid prefix length")
-        .trunc()
 }
 
 #[cfg(test)]
@@ -156,22 +112,5 @@ mod tests {
             ),
             "65.64-26.100.51.198.in-addr.arpa"
         );
-    }
-
-    #[test]
-    fn checks_zone_prefixes() {
-        assert!(check_zone_prefix(net("203.0.113.0/24")).is_ok());
-        assert!(check_zone_prefix(net("203.0.113.128/25")).is_ok());
-        assert!(
-            check_zone_prefix(net("203.0.112.0/22"))
-                .unwrap_err()
-                .contains("203.0.112.0/24")
-        );
-        assert!(
-            check_zone_prefix(net("2001:db8::/47"))
-                .unwrap_err()
-                .contains("nibble")
-        );
-        assert!(check_zone_prefix(net("2001:db8::/48")).is_ok());
     }
 }

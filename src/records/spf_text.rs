@@ -1,64 +1,51 @@
-//! SPF record text for a domain: terms in a fixed order, chained through
-//! `_spfN` records when one record would be too long (RFC 7208 §3.4).
+//! SPF records for a domain, built as typed [`spf::Record`]s: terms in a
+//! fixed order, chained through `_spfN` records when one record would be
+//! too long (RFC 7208 §3.4). Their text is the records' canonical
+//! `Display`, split into character-strings by [`split_strings`].
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
+use super::diagnostic::{LookupCost, SpfProblem};
 use crate::inventory::{AllPolicy, Domain, Inventory};
 use crate::net;
+use crate::spf::limits::{LOOKUP_LIMIT, MAX_RECORD_OCTETS, MAX_STRING_OCTETS};
+use crate::spf::{self, Directive, DualCidr, Mechanism, Qualifier, Term};
 
-/// Records longer than this risk exceeding a 512-octet UDP answer (RFC 7208 §3.4).
-pub const MAX_RECORD_OCTETS: usize = 450;
-
-/// The most DNS-querying terms a receiver evaluates (RFC 7208 §4.6.4).
-pub const MAX_LOOKUP_TERMS: usize = 10;
-
-/// A longest TXT character-string (RFC 1035 §3.3).
-pub const MAX_STRING_OCTETS: usize = 255;
-
-/// One SPF record to publish: its owner and full text.
+/// One SPF record to publish: its owner and the record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpfRecord {
     /// Owner name: the domain, or `_spfN.<domain>` for a chained part.
     pub owner: String,
-    /// The record text, `v=spf1 …`.
-    pub text: String,
+    /// The record; its `Display` is the text to publish.
+    pub record: spf::Record,
 }
 
-/// Why a domain's SPF record cannot be generated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpfBuildError {
-    /// What went wrong, with the cost of each term when it is the lookup limit.
-    pub message: String,
+/// The terminal `all` of a policy (RFC 7208 §5.1).
+pub fn all_term(policy: AllPolicy) -> Term {
+    let qualifier = match policy {
+        AllPolicy::Fail => Qualifier::Fail,
+        AllPolicy::Softfail => Qualifier::SoftFail,
+    };
+    Term::Directive(Directive {
+        qualifier: Some(qualifier),
+        mechanism: Mechanism::All,
+    })
 }
 
-/// The text of `all` for a policy.
-pub fn all_term(policy: AllPolicy) -> &'static str {
-    match policy {
-        AllPolicy::Fail => "-all",
-        AllPolicy::Softfail => "~all",
-    }
-}
-
-fn ip4_term(net: Ipv4Net) -> String {
-    if net.prefix_len() == 32 {
-        format!("ip4:{}", net.addr())
-    } else {
-        format!("ip4:{net}")
-    }
-}
-
-fn ip6_term(net: Ipv6Net) -> String {
-    if net.prefix_len() == 128 {
-        format!("ip6:{}", net.addr())
-    } else {
-        format!("ip6:{net}")
-    }
+/// The record of a HELO name, `v=spf1 a -all`: the host may send as
+/// itself from its own addresses (RFC 7208 §2.3).
+pub fn helo_record() -> spf::Record {
+    let a = Mechanism::A {
+        domain: None,
+        cidr: DualCidr::default(),
+    };
+    spf::Record::new(vec![Directive::pass(a).into(), all_term(AllPolicy::Fail)])
 }
 
 /// The terms between `v=spf1` and `all` for `domain`: its servers'
 /// addresses merged into the smallest exact CIDR set (those already covered
 /// by an extra network dropped), then the extra networks, then the includes.
-pub fn domain_terms(inventory: &Inventory, domain: &Domain) -> Vec<String> {
+pub fn domain_terms(inventory: &Inventory, domain: &Domain) -> Vec<Term> {
     let servers = domain.servers.iter().map(|&i| &inventory.servers[i]);
     let mut v4: Vec<Ipv4Net> = Vec::new();
     let mut v6: Vec<Ipv6Net> = Vec::new();
@@ -74,30 +61,24 @@ pub fn domain_terms(inventory: &Inventory, domain: &Domain) -> Vec<String> {
     let server6 = net::aggregate_v6(&v6)
         .into_iter()
         .filter(|n| !extra6.iter().any(|e| e.contains(n)));
-    let mut terms: Vec<String> = server4.map(ip4_term).collect();
-    terms.extend(server6.map(ip6_term));
-    terms.extend(extra4.into_iter().map(ip4_term));
-    terms.extend(extra6.into_iter().map(ip6_term));
-    terms.extend(domain.include.iter().map(|t| format!("include:{t}")));
+    let pass = |mechanism| Term::from(Directive::pass(mechanism));
+    let mut terms: Vec<Term> = server4.map(|n| pass(Mechanism::ip4(n))).collect();
+    terms.extend(server6.map(|n| pass(Mechanism::ip6(n))));
+    terms.extend(extra4.into_iter().map(|n| pass(Mechanism::ip4(n))));
+    terms.extend(extra6.into_iter().map(|n| pass(Mechanism::ip6(n))));
+    terms.extend(
+        domain
+            .include
+            .iter()
+            .map(|target| pass(Mechanism::include_domain(target))),
+    );
     terms
 }
 
-fn record_text(terms: &[String], tail: &[&str]) -> String {
-    let mut text = String::with_capacity(record_len(terms, tail));
-    text.push_str("v=spf1");
-    for term in terms.iter().map(String::as_str).chain(tail.iter().copied()) {
-        text.push(' ');
-        text.push_str(term);
-    }
-    text
-}
-
-/// The length of [`record_text`] for the same arguments.
-fn record_len(terms: &[String], tail: &[&str]) -> usize {
-    let spaced = |term: &str| 1 + term.len();
-    "v=spf1".len()
-        + terms.iter().map(|t| spaced(t)).sum::<usize>()
-        + tail.iter().map(|t| spaced(t)).sum::<usize>()
+/// The text length of a record of terms `lens` long each (RFC 7208 §4.5:
+/// `v=spf1`, then each term after a space).
+fn record_len(lens: impl IntoIterator<Item = usize>) -> usize {
+    spf::ast::VERSION.len() + lens.into_iter().map(|len| 1 + len).sum::<usize>()
 }
 
 /// Builds the SPF record(s) for `domain`, chaining through
@@ -105,98 +86,101 @@ fn record_len(terms: &[String], tail: &[&str]) -> usize {
 /// [`MAX_RECORD_OCTETS`]. Each chained part ends with the same `all` as the
 /// top record: an include matches only on `pass` (RFC 7208 §5.2), so the
 /// chain authorises exactly the addresses of the single record.
-pub fn build(inventory: &Inventory, domain: &Domain) -> Result<Vec<SpfRecord>, SpfBuildError> {
-    let terms = domain_terms(inventory, domain);
-    let all = all_term(domain.all);
-    let single = record_text(&terms, &[all]);
-    let records = if single.len() <= MAX_RECORD_OCTETS {
-        vec![SpfRecord {
-            owner: domain.name.clone(),
-            text: single,
-        }]
-    } else {
-        chain(&domain.name, &terms, all)?
-    };
+pub fn build(inventory: &Inventory, domain: &Domain) -> Result<Vec<SpfRecord>, SpfProblem> {
+    let records = chain(
+        &domain.name,
+        domain_terms(inventory, domain),
+        all_term(domain.all),
+    )?;
     check_lookup_budget(&records)?;
     Ok(records)
 }
 
-fn chain(domain: &str, terms: &[String], all: &str) -> Result<Vec<SpfRecord>, SpfBuildError> {
+fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, SpfProblem> {
+    let lens: Vec<usize> = terms.iter().map(Term::text_len).collect();
+    let all_len = all.text_len();
+    let mut terms = terms.into_iter();
+    let mut rest = &lens[..];
+    // The length of a record of the remaining terms and `all`.
+    let mut remaining = record_len(lens.iter().copied().chain([all_len]));
     let mut records = Vec::new();
-    let mut rest = terms;
     let mut owner = domain.to_owned();
     let mut part = 0;
     loop {
-        if record_len(rest, &[all]) <= MAX_RECORD_OCTETS {
+        if remaining <= MAX_RECORD_OCTETS {
+            let mut last: Vec<Term> = terms.collect();
+            last.push(all);
             records.push(SpfRecord {
                 owner,
-                text: record_text(rest, &[all]),
+                record: spf::Record::new(last),
             });
             return Ok(records);
         }
         part += 1;
         let next = format!("_spf{part}.{domain}");
-        let link = format!("include:{next}");
+        let link = Term::from(Directive::pass(Mechanism::include_domain(&next)));
         // As many terms as fit beside the link to the next part.
-        let mut length = record_len(&[], &[&link, all]);
+        let mut length = record_len([link.text_len(), all_len]);
         let taken = rest
             .iter()
-            .take_while(|term| {
-                length += 1 + term.len();
+            .take_while(|&&len| {
+                length += 1 + len;
                 length <= MAX_RECORD_OCTETS
             })
             .count();
         if taken == 0 || next.len() > 253 {
-            return Err(SpfBuildError {
-                message: format!(
-                    "the SPF record of `{domain}` cannot be split into records of at most {MAX_RECORD_OCTETS} octets: the term `{}` and the chaining include `{link}` do not fit together",
-                    rest[0]
-                ),
+            return Err(SpfProblem::Unsplittable {
+                owner: domain.to_owned(),
+                term: Box::new(terms.next().expect("a record too long holds a term")),
+                link: Box::new(link),
             });
         }
+        let mut part_terms: Vec<Term> = terms.by_ref().take(taken).collect();
+        part_terms.push(link);
+        part_terms.push(all.clone());
         records.push(SpfRecord {
             owner,
-            text: record_text(&rest[..taken], &[&link, all]),
+            record: spf::Record::new(part_terms),
         });
+        remaining -= rest[..taken].iter().map(|len| 1 + len).sum::<usize>();
         rest = &rest[taken..];
         owner = next;
     }
 }
 
-/// Refuses a chain whose DNS-querying terms exceed [`MAX_LOOKUP_TERMS`],
+/// Refuses a chain whose DNS-querying terms exceed [`LOOKUP_LIMIT`],
 /// listing what each costs. Third-party includes cost at least one; what
 /// they reach is counted by `senderzone spf check --domain`.
-fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfBuildError> {
-    let chained: Vec<&str> = records.iter().skip(1).map(|r| r.owner.as_str()).collect();
-    let mut costs = Vec::new();
-    for record in records {
-        for term in record.text.split(' ') {
-            if let Some(target) = term.strip_prefix("include:") {
-                let note = if chained.contains(&target) {
-                    "chained part of this record"
-                } else {
-                    "plus whatever it includes"
-                };
-                costs.push(format!("  {term}: 1 ({note})"));
-            }
-        }
-    }
-    if costs.len() <= MAX_LOOKUP_TERMS {
+fn check_lookup_budget(records: &[SpfRecord]) -> Result<(), SpfProblem> {
+    let querying = || {
+        records
+            .iter()
+            .flat_map(|r| r.record.directives())
+            .filter(|(_, d)| d.mechanism.queries_dns())
+    };
+    if querying().count() <= LOOKUP_LIMIT {
         return Ok(());
     }
-    Err(SpfBuildError {
-        message: format!(
-            "the SPF record of `{}` needs {} DNS-querying terms, more than the {MAX_LOOKUP_TERMS} receivers evaluate (RFC 7208 §4.6.4), so it would permerror; remove includes or list their networks under `ip4`/`ip6`:\n{}",
-            records[0].owner,
-            costs.len(),
-            costs.join("\n")
-        ),
+    let chained = |target: &spf::MacroString| {
+        records[1..]
+            .iter()
+            .any(|r| target.as_literal().as_deref() == Some(r.owner.as_str()))
+    };
+    Err(SpfProblem::OverLookupLimit {
+        owner: records[0].owner.clone(),
+        costs: querying()
+            .map(|(_, d)| LookupCost {
+                term: Term::Directive(d.clone()),
+                chained: d.mechanism.target().is_some_and(chained),
+            })
+            .collect(),
     })
 }
 
-/// Splits TXT data into character-strings of at most 255 octets, each
-/// break after a space where possible so each string holds whole terms
-/// (receivers join SPF strings with no separator, RFC 7208 §3.3).
+/// Splits TXT data into character-strings of at most [`MAX_STRING_OCTETS`]
+/// octets, each break after a space where possible so each string holds
+/// whole terms (receivers join SPF strings with no separator, RFC 7208
+/// §3.3).
 pub fn split_strings(text: &[u8]) -> Vec<Vec<u8>> {
     let mut strings = Vec::new();
     let mut rest = text;
@@ -218,6 +202,46 @@ pub fn split_strings(text: &[u8]) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terms_are_written_in_their_shortest_form() {
+        let pass = |mechanism| Term::from(Directive::pass(mechanism));
+        let cases = [
+            (
+                pass(Mechanism::ip4("192.0.2.1/32".parse().unwrap())),
+                "ip4:192.0.2.1",
+            ),
+            (
+                pass(Mechanism::ip4("192.0.2.0/24".parse().unwrap())),
+                "ip4:192.0.2.0/24",
+            ),
+            (
+                pass(Mechanism::ip4("0.0.0.0/0".parse().unwrap())),
+                "ip4:0.0.0.0/0",
+            ),
+            (
+                pass(Mechanism::ip6("2001:db8::1/128".parse().unwrap())),
+                "ip6:2001:db8::1",
+            ),
+            (
+                pass(Mechanism::ip6("2001:db8::/48".parse().unwrap())),
+                "ip6:2001:db8::/48",
+            ),
+            (
+                pass(Mechanism::include_domain("_spf.example.com")),
+                "include:_spf.example.com",
+            ),
+            (all_term(AllPolicy::Fail), "-all"),
+            (all_term(AllPolicy::Softfail), "~all"),
+        ];
+        for (term, text) in cases {
+            assert_eq!(term.to_string(), text);
+            assert_eq!(term.text_len(), text.len(), "{text}");
+            let record = spf::Record::new(vec![term.clone()]);
+            assert_eq!(spf::parse(&record.to_string()).unwrap(), record, "{text}");
+        }
+        assert_eq!(helo_record().to_string(), "v=spf1 a -all");
+    }
 
     #[test]
     fn splits_at_the_255_octet_boundary() {

@@ -987,7 +987,7 @@ mod tests {
             let template = Template::user("t.txt.j2", source).unwrap();
             let plan = Plan {
                 default_ttl: 60,
-                warnings: Vec::new(),
+                diagnostics: Vec::new(),
                 zones: vec![ZonePlan {
                     origin: "example.test".to_owned(),
                     role: ZoneRole::Forward,

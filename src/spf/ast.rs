@@ -9,6 +9,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use super::text::CompactText;
@@ -55,13 +56,13 @@ impl Eq for Record {}
 impl Record {
     /// Builds a record from terms alone, with offsets as `Display` would place them.
     pub fn new(terms: Vec<Term>) -> Self {
-        let mut at = "v=spf1".len();
+        let mut at = VERSION.len();
         let terms = terms
             .into_iter()
             .map(|term| {
                 at += 1;
                 let offset = at;
-                let len = term.to_string().len();
+                let len = term.text_len();
                 at += len;
                 TermAt { term, offset, len }
             })
@@ -112,6 +113,9 @@ impl Record {
     }
 }
 
+/// The version tag every SPF record starts with (RFC 7208 §4.5).
+pub const VERSION: &str = "v=spf1";
+
 /// One term: a directive or a modifier (RFC 7208 §4.6.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {
@@ -119,6 +123,32 @@ pub enum Term {
     Directive(Directive),
     /// `name=value`.
     Modifier(Modifier),
+}
+
+impl Term {
+    /// The length in octets of the term's canonical text, counted without
+    /// building the text.
+    pub fn text_len(&self) -> usize {
+        let mut counter = OctetCounter(0);
+        fmt::write(&mut counter, format_args!("{self}")).expect("counting octets cannot fail");
+        counter.0
+    }
+}
+
+impl From<Directive> for Term {
+    fn from(directive: Directive) -> Self {
+        Term::Directive(directive)
+    }
+}
+
+/// A [`fmt::Write`] that only counts the octets written to it.
+struct OctetCounter(usize);
+
+impl fmt::Write for OctetCounter {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0 += text.len();
+        Ok(())
+    }
 }
 
 /// A mechanism with its qualifier (RFC 7208 §4.6.2).
@@ -131,6 +161,15 @@ pub struct Directive {
 }
 
 impl Directive {
+    /// A directive with the default qualifier `+` left unwritten, as
+    /// generators write the pass terms of a record.
+    pub fn pass(mechanism: Mechanism) -> Self {
+        Directive {
+            qualifier: None,
+            mechanism,
+        }
+    }
+
     /// The qualifier in force: the written one, or `+` when none was written.
     pub fn effective_qualifier(&self) -> Qualifier {
         self.qualifier.unwrap_or(Qualifier::Pass)
@@ -215,6 +254,30 @@ pub enum Mechanism {
 }
 
 impl Mechanism {
+    /// `ip4:` for the network `net`, written without a prefix length when
+    /// it is a single address (`/32` is the default, RFC 7208 §5.6).
+    pub fn ip4(net: Ipv4Net) -> Self {
+        Mechanism::Ip4 {
+            addr: net.addr(),
+            prefix: (net.prefix_len() < 32).then_some(net.prefix_len()),
+        }
+    }
+
+    /// `ip6:` for the network `net`, written without a prefix length when
+    /// it is a single address (`/128` is the default, RFC 7208 §5.6).
+    pub fn ip6(net: Ipv6Net) -> Self {
+        Mechanism::Ip6 {
+            addr: net.addr(),
+            prefix: (net.prefix_len() < 128).then_some(net.prefix_len()),
+        }
+    }
+
+    /// `include:` of a domain without macros (RFC 7208 §5.2); `domain` must
+    /// not be empty.
+    pub fn include_domain(domain: &str) -> Self {
+        Mechanism::Include(MacroString::literal(domain))
+    }
+
     /// The mechanism name in lower case.
     pub fn name(&self) -> &'static str {
         match self {
@@ -522,7 +585,7 @@ impl fmt::Display for SpfResult {
 
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("v=spf1")?;
+        f.write_str(VERSION)?;
         for TermAt { term, .. } in &self.terms {
             write!(f, " {term}")?;
         }

@@ -22,13 +22,11 @@ use serde::{Serialize, Serializer};
 use super::ast::{
     MacroItem, MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term, TermAt,
 };
+use super::limits::{LOOKUP_LIMIT, MAX_NAMES, VOID_LIMIT};
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation, parse_term};
 use super::text::CompactText;
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
-
-/// Names of an `mx` or `ptr` answer that are looked at (RFC 7208 §4.6.4).
-const MAX_NAMES: usize = 10;
 
 /// Limits and local values for [`check_host`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +46,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            max_lookups: 10,
-            max_void_lookups: 2,
+            max_lookups: LOOKUP_LIMIT,
+            max_void_lookups: VOID_LIMIT,
             default_explanation: "%{i} is not authorized to send mail for %{d} by its SPF record"
                 .to_owned(),
             receiver: "unknown".to_owned(),

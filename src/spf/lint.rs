@@ -17,22 +17,13 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use super::ast::{Mechanism, Modifier, Qualifier, Record, Term, TermAt};
+use super::limits::{LOOKUP_LIMIT, MAX_NAMES, MAX_RECORD_OCTETS, MAX_STRING_OCTETS, VOID_LIMIT};
 use super::parse::{is_spf_record, parse};
 use crate::dns::{Answer, Lookup, LookupError};
 use crate::finding::{Finding, SPF_DNS_ERROR, Severity};
 
-/// DNS-querying terms allowed by RFC 7208 §4.6.4.
-const LOOKUP_LIMIT: usize = 10;
 /// Counts from here up to the limit are "near the limit".
 const NEAR_LIMIT: usize = 8;
-/// Void lookups allowed by RFC 7208 §4.6.4.
-const VOID_LIMIT: usize = 2;
-/// MX names allowed per `mx` (RFC 7208 §4.6.4).
-const MX_LIMIT: usize = 10;
-/// Longest character-string in a TXT RR (RFC 1035 §3.3).
-const MAX_STRING: usize = 255;
-/// Record size that keeps a DNS answer within 512 octets (RFC 7208 §3.4).
-const SAFE_RECORD: usize = 450;
 /// Classic DNS UDP payload size.
 const UDP_PAYLOAD: usize = 512;
 /// Records [`lint_domain`] fetches at most. Each one is reached through a
@@ -106,12 +97,12 @@ fn lint_text<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> (Option<Record
     let mut findings = Vec::new();
     for (i, s) in strings.iter().enumerate() {
         let len = s.as_ref().len();
-        if len > MAX_STRING {
+        if len > MAX_STRING_OCTETS {
             findings.push(finding(
                 "spf-string-too-long",
                 Severity::Error,
-                format!("character-string {} is {len} octets: at most {MAX_STRING} fit in one", i + 1),
-                "split the record into several quoted strings of at most 255 octets; receivers join them with no separator",
+                format!("character-string {} is {len} octets: at most {MAX_STRING_OCTETS} fit in one", i + 1),
+                &format!("split the record into several quoted strings of at most {MAX_STRING_OCTETS} octets; receivers join them with no separator"),
             ));
         }
     }
@@ -126,15 +117,15 @@ fn lint_text<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> (Option<Record
             format!("record is {} octets: the DNS answer exceeds {UDP_PAYLOAD} octets and needs TCP or EDNS", bytes.len()),
             "shorten the record, e.g. move blocks to an included record (RFC 7208 §3.4)",
         ));
-    } else if bytes.len() > SAFE_RECORD {
+    } else if bytes.len() > MAX_RECORD_OCTETS {
         findings.push(finding(
             "spf-record-too-long",
             Severity::Warning,
             format!(
-                "record is {} octets: over {SAFE_RECORD} the answer may not fit 512 octets",
+                "record is {} octets: over {MAX_RECORD_OCTETS} the answer may not fit 512 octets",
                 bytes.len()
             ),
-            "keep the record under 450 octets (RFC 7208 §3.4)",
+            &format!("keep the record under {MAX_RECORD_OCTETS} octets (RFC 7208 §3.4)"),
         ));
     }
     if is_sender_id(&bytes) {
@@ -868,11 +859,11 @@ impl<L: Lookup> Linter<'_, L> {
                 return;
             }
         };
-        if exchanges.len() > MX_LIMIT {
+        if exchanges.len() > MAX_NAMES {
             let finding = finding(
                 "spf-mx-too-many",
                 Severity::Error,
-                format!("`{term}`: `{target}` has {} MX records, more than {MX_LIMIT}: receivers return permerror", exchanges.len()),
+                format!("`{term}`: `{target}` has {} MX records, more than {MAX_NAMES}: receivers return permerror", exchanges.len()),
                 "use ip4:/ip6: terms for the mail hosts instead of `mx`",
             )
             .at_column(column);

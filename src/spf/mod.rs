@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod eval;
+pub mod limits;
 mod lint;
 pub mod macros;
 mod parse;

@@ -49,7 +49,7 @@ pub use report::{Report, Summary, escape, write_text};
 use crate::dns::{Answer, Lookup, RecordData};
 use crate::finding::Finding;
 use crate::inventory::Inventory;
-use crate::records::{self, Plan, ZoneRole};
+use crate::records::{Plan, ZoneRole};
 use crate::spf::Profile;
 
 /// How a run goes.
@@ -162,27 +162,6 @@ fn describe_void<T>(answer: &Answer<T>, name: &str) -> String {
     }
 }
 
-/// The inventory without the `helo:` values `generate` refuses to publish.
-///
-/// Verify diagnoses such a name (`helo-invalid`) instead of refusing the
-/// inventory, so it plans the records of the rest. Returns `None` when
-/// planning fails for no `helo:` value, or succeeds as it is.
-pub fn without_unpublishable_helo(inventory: &Inventory) -> Option<Inventory> {
-    let errors = records::plan(inventory).err()?;
-    let mut cleaned = inventory.clone();
-    let mut changed = false;
-    for error in errors {
-        if let Some(server) = error
-            .unpublishable_helo
-            .and_then(|i| cleaned.servers.get_mut(i))
-        {
-            server.helo = None;
-            changed = true;
-        }
-    }
-    changed.then_some(cleaned)
-}
-
 type Check<'a> = Pin<Box<dyn Future<Output = Vec<Finding>> + 'a>>;
 
 /// Verifies `inventory`, planned as `plan`, against `dns`.
@@ -270,6 +249,7 @@ mod tests {
     use super::*;
     use crate::dns::memory::MemoryZone;
     use crate::finding::{DNS_ERROR, Severity};
+    use crate::records;
 
     const INVENTORY: &str = "\
 zones: [example.org]
@@ -291,7 +271,7 @@ domains:
         let inventory = Inventory::from_bytes(Path::new("t.yaml"), INVENTORY.as_bytes())
             .unwrap()
             .inventory;
-        let plan = records::plan(&inventory).unwrap();
+        let plan = records::plan(&inventory);
         let mut zone = plan.to_memory_zone();
         change(&mut zone);
         let progress = Progress::default();
@@ -425,6 +405,45 @@ domains:
     }
 
     #[test]
+    fn an_unpublishable_helo_name_is_helo_invalid_and_the_rest_verifies() {
+        let yaml = INVENTORY.replace(
+            "  - hostname: mx.example.org\n",
+            "  - hostname: mx.example.org\n    helo: localhost.localdomain\n",
+        );
+        let inventory = Inventory::from_bytes(Path::new("t.yaml"), yaml.as_bytes())
+            .unwrap()
+            .inventory;
+        let plan = records::plan(&inventory);
+        assert!(
+            matches!(
+                plan.diagnostics.as_slice(),
+                [records::Diagnostic::UnpublishableHelo { server: 0, .. }]
+            ),
+            "{:?}",
+            plan.diagnostics
+        );
+        let progress = Progress::default();
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(
+                &plan.to_memory_zone(),
+                &inventory,
+                &plan,
+                &Options::default(),
+                &progress,
+            ));
+        let errors: Vec<(&str, &str)> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error && f.id != "spf-private-address")
+            .map(|f| (f.id, f.subject.as_str()))
+            .collect();
+        assert_eq!(errors, [("helo-invalid", "localhost.localdomain")]);
+    }
+
+    #[test]
     fn an_unanswered_query_is_never_a_pass() {
         let (ids, report) = ids_after(|z| {
             *z = planned_without("mx.example.org", |_| false);
@@ -440,7 +459,7 @@ domains:
         let inventory = Inventory::from_bytes(Path::new("t.yaml"), INVENTORY.as_bytes())
             .unwrap()
             .inventory;
-        let plan = records::plan(&inventory).unwrap();
+        let plan = records::plan(&inventory);
         let mut fresh = MemoryZone::new();
         for record in plan.zones.iter().flat_map(|z| &z.records) {
             if record.owner != owner || keep(&record.data) {

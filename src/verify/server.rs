@@ -11,6 +11,7 @@ use crate::finding::{Finding, Severity};
 use crate::generic_ptr::{self, Strength};
 use crate::inventory::Server;
 use crate::names;
+use crate::records;
 
 /// Every finding about `server`.
 pub(super) async fn check<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> {
@@ -481,6 +482,8 @@ async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> 
                 .iter()
                 .any(|strings| crate::spf::is_spf_record(&strings.concat()));
             if !has_spf {
+                // The record `generate` plans for a HELO name.
+                let record = records::helo_record();
                 findings.push(
                     Finding::new(
                         "helo-spf-missing",
@@ -489,9 +492,9 @@ async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> 
                         format!(
                             "the HELO name `{name}` has no SPF record: bounces (null sender) are checked against it (RFC 7208 §2.3)"
                         ),
-                        format!("publish `{name}. IN TXT \"v=spf1 a -all\"`"),
+                        format!("publish `{name}. IN TXT \"{record}\"`"),
                     )
-                    .values("v=spf1 a -all", describe_void(&answer, &name)),
+                    .values(record.to_string(), describe_void(&answer, &name)),
                 );
             }
         }
