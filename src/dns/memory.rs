@@ -14,7 +14,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, OnceLock};
 
-use super::{Answer, Lookup, LookupError, LookupResult, Mx, RecordData, Txt};
+use super::lookup::{Answer, Lookup, LookupError, LookupResult};
+use super::record::{Mx, RecordData, TYPE_NS, TYPE_SOA, Txt, reverse_name};
 
 /// Longest CNAME chain followed before the answer counts as a loop.
 const MAX_CNAME_CHAIN: usize = 16;
@@ -30,10 +31,6 @@ enum Kind {
     Ns,
     Soa,
 }
-
-/// RR type numbers of the types kept as [`RecordData::Other`] (RFC 1035 §3.2.2).
-const TYPE_NS: u16 = 2;
-const TYPE_SOA: u16 = 6;
 
 impl RecordData {
     fn is(&self, kind: Kind) -> bool {
@@ -320,7 +317,7 @@ impl Lookup for MemoryZone {
     }
 
     async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        self.query(&super::reverse_name(ip), Kind::Ptr, |sets| &sets.ptr)
+        self.query(&reverse_name(ip), Kind::Ptr, |sets| &sets.ptr)
     }
 
     async fn ns(&self, name: &str) -> LookupResult<String> {

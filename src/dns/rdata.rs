@@ -6,8 +6,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use hickory_proto::rr::RData;
 use hickory_proto::rr::rdata::{MX, NS, PTR};
 
-use super::stub::display_name;
-use super::{Mx, Txt};
+use super::record::{Mx, Txt};
+use super::wire::display_name;
 
 /// TXT character-strings, kept apart and byte-exact (RFC 1035 §3.3.14).
 pub(super) fn txt(data: &RData) -> Option<Txt> {

@@ -36,35 +36,15 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::CNAME;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
+use super::lookup::{Answer, Lookup, LookupError, LookupResult};
 use super::rdata;
-use super::stub::{display_name, encode_name, rcode_name};
-use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+use super::record::{Mx, Txt};
+pub use super::settings::ResolverSettings;
+use super::wire::{display_name, encode_name, rcode_name};
 
 /// CNAME hops hickory 0.26 follows for certain: it sends at most eight
 /// queries per lookup, each of which moves at least one hop.
 const FOLLOWED_CNAME_HOPS: usize = 7;
-
-/// How long to wait for a server, and how often to ask again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResolverSettings {
-    /// Time allowed for one attempt at one query, across all servers asked
-    /// in parallel (hickory's `ResolverOpts::timeout`).
-    pub timeout: Duration,
-    /// Further attempts after the first one timed out or failed (hickory's
-    /// `ResolverOpts::attempts`): a query is sent at most `attempts + 1`
-    /// times, so it takes at most `timeout × (attempts + 1)` per CNAME hop.
-    pub attempts: usize,
-}
-
-impl Default for ResolverSettings {
-    /// Two seconds per attempt, two more attempts after the first.
-    fn default() -> Self {
-        ResolverSettings {
-            timeout: Duration::from_secs(2),
-            attempts: 2,
-        }
-    }
-}
 
 /// The system resolver configuration could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -4,12 +4,12 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
+use super::lookup::{Lookup, LookupResult};
 use super::memory::MemoryZone;
-use super::resolver;
-use super::resolver::HickoryLookup;
+use super::record::{Mx, Txt};
+use super::resolver::{self, HickoryLookup};
 use super::stub::StubLookup;
 use super::zonefile::{self, ZoneFileError};
-use super::{Lookup, LookupResult, Mx, Txt};
 
 /// Where answers come from.
 pub enum DnsSource {
