@@ -6,11 +6,14 @@
 //! does not exist (NXDOMAIN), the name exists without records of that type
 //! (no data), and a temporary failure (timeout, SERVFAIL, malformed answer).
 //!
+//! An implementation answers one query by type ([`Lookup::query`]); the
+//! typed accessors callers use are provided by the trait.
+//!
 //! The modules depend on each other in one direction only: [`record`] and
 //! `wire` depend on nothing here; [`lookup`] on [`record`]; the hickory
 //! record conversion on `wire` and [`record`]; the implementations
-//! ([`memory`], [`stub`], [`resolver`]) on those; [`source`] on the
-//! implementations.
+//! ([`memory`], [`stub`], [`resolver`], [`shared`]) on those; [`zonefile`]
+//! on [`memory`]; [`source`] on the implementations.
 
 pub mod lookup;
 pub mod memory;
@@ -18,6 +21,7 @@ mod rdata;
 pub mod record;
 pub mod resolver;
 mod settings;
+pub mod shared;
 pub mod source;
 pub mod stub;
 mod wire;

@@ -31,7 +31,7 @@ use std::collections::hash_map::{Entry, RandomState};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -44,8 +44,8 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use super::lookup::{Answer, Lookup, LookupError, LookupResult};
-use super::rdata;
-use super::record::{Mx, Txt, reverse_name};
+use super::rdata::record_data;
+use super::record::RecordData;
 use super::settings::ResolverSettings;
 use super::wire::{
     WireQuery, decode, display_name, encode_query, encode_wire, matches_query, rcode_name,
@@ -117,7 +117,12 @@ impl StubLookup {
     /// CNAME whose target has no records there, and the server did not say
     /// why with an SOA in the authority section (RFC 2308 §2.2), the target
     /// is asked in turn (an RFC 2317 CNAME into another zone).
-    async fn query(&self, name: &str, wire: Vec<u8>, rtype: RecordType) -> LookupResult<RData> {
+    async fn follow(
+        &self,
+        name: &str,
+        wire: Vec<u8>,
+        rtype: RecordType,
+    ) -> LookupResult<RecordData> {
         let start = name.strip_suffix('.').unwrap_or(name);
         let mut chain: Vec<Name> = Vec::new();
         let (mut shown, mut wire) = (start.to_owned(), wire);
@@ -160,13 +165,13 @@ impl StubLookup {
                 }
                 chain.push(target.clone());
             }
-            let records: Vec<RData> = response
+            let records: Vec<RecordData> = response
                 .answers
-                .drain(..)
-                .filter(|record: &Record| {
+                .iter()
+                .filter(|record: &&Record| {
                     record.record_type() == rtype && chain[asked..].contains(&record.name)
                 })
-                .map(|record| record.data)
+                .map(|record| record_data(&record.data))
                 .collect();
             if !records.is_empty() {
                 return Ok(Answer::Records(records.into()));
@@ -187,19 +192,27 @@ impl StubLookup {
         }
     }
 
-    /// Encodes `name` and asks for `rtype`, mapping the records with `pick`.
-    async fn typed<T>(
-        &self,
-        name: &str,
-        rtype: RecordType,
-        pick: impl Fn(&RData) -> Option<T>,
-    ) -> LookupResult<T> {
-        let wire = encode_wire(name).map_err(LookupError::Failed)?;
-        // Boxed: callers join and move many lookups at once, and the
-        // state of a query is large.
-        Ok(Box::pin(self.query(name, wire, rtype))
-            .await?
-            .filter_map(pick))
+    /// The CNAME at `name` (text, and wire form) itself, not followed.
+    async fn alias(&self, name: &str, wire: &[u8]) -> LookupResult<RecordData> {
+        let shown = name.strip_suffix('.').unwrap_or(name);
+        let response = self.exchange(shown, wire, RecordType::CNAME).await?;
+        if response.response_code == ResponseCode::NXDomain {
+            return Ok(Answer::NxDomain);
+        }
+        let asked = response.queries.first().map(|question| &question.name);
+        let targets: Vec<RecordData> = response
+            .answers
+            .iter()
+            .filter(|record| {
+                record.record_type() == RecordType::CNAME && Some(&record.name) == asked
+            })
+            .map(|record| record_data(&record.data))
+            .collect();
+        Ok(if targets.is_empty() {
+            Answer::NoData
+        } else {
+            Answer::Records(targets.into())
+        })
     }
 
     /// One question to the servers in turn, until one gives a NOERROR or
@@ -306,61 +319,14 @@ impl StubLookup {
 }
 
 impl Lookup for StubLookup {
-    async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.typed(name, RecordType::TXT, rdata::txt).await
-    }
-
-    async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        self.typed(name, RecordType::A, rdata::a).await
-    }
-
-    async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        self.typed(name, RecordType::AAAA, rdata::aaaa).await
-    }
-
-    async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.typed(name, RecordType::MX, rdata::mx).await
-    }
-
-    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        let name = reverse_name(ip);
-        let wire = encode_wire(&name).map_err(LookupError::Failed)?;
-        Ok(Box::pin(self.query(&name, wire, RecordType::PTR))
-            .await?
-            .filter_map(rdata::ptr))
-    }
-
-    async fn cname(&self, name: &str) -> LookupResult<String> {
+    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
         let wire = encode_wire(name).map_err(LookupError::Failed)?;
-        let shown = name.strip_suffix('.').unwrap_or(name);
-        let response = Box::pin(self.exchange(shown, &wire, RecordType::CNAME)).await?;
-        if response.response_code == ResponseCode::NXDomain {
-            return Ok(Answer::NxDomain);
+        // Boxed: callers join and move many lookups at once, and the
+        // state of a query is large.
+        match rtype {
+            RecordType::CNAME => Box::pin(self.alias(name, &wire)).await,
+            _ => Box::pin(self.follow(name, wire, rtype)).await,
         }
-        let asked = response.queries.first().map(|question| &question.name);
-        let targets: Vec<String> = response
-            .answers
-            .iter()
-            .filter_map(|record| match &record.data {
-                RData::CNAME(CNAME(target)) if Some(&record.name) == asked => {
-                    Some(display_name(target))
-                }
-                _ => None,
-            })
-            .collect();
-        Ok(if targets.is_empty() {
-            Answer::NoData
-        } else {
-            Answer::Records(targets.into())
-        })
-    }
-
-    async fn ns(&self, name: &str) -> LookupResult<String> {
-        self.typed(name, RecordType::NS, rdata::ns).await
-    }
-
-    async fn soa(&self, name: &str) -> LookupResult<u32> {
-        self.typed(name, RecordType::SOA, rdata::soa_serial).await
     }
 }
 

@@ -28,7 +28,6 @@ mod authoritative;
 pub mod blocklist;
 mod domain;
 mod finding;
-mod lookup;
 mod receivers;
 mod report;
 mod server;
@@ -41,8 +40,8 @@ use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
+pub use crate::dns::shared::{Progress, SharedLookup};
 pub use finding::{DNS_ERROR, Finding, Report, Severity, Summary};
-pub use lookup::{Progress, SharedLookup};
 pub use receivers::{ReceiverRule, Status as RuleStatus, check as check_receivers};
 pub use report::{escape, write_text};
 
