@@ -10,7 +10,9 @@
 //! deadline passes, every query not yet answered is a
 //! [`LookupError::Timeout`]: a run against servers that stopped answering
 //! ends on time, with "could not determine" rather than a result.
-
+//!
+//! `verify` runs its checks through one, and `dnsbl` (without a deadline)
+//! its list tests and questions.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
