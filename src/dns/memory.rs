@@ -9,10 +9,9 @@
 //! once, on its first query, and then shared with every answer.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
+use foldhash::HashMap;
 use hickory_proto::rr::RecordType;
 
 use super::lookup::{Answer, Lookup, LookupError, LookupResult};
@@ -101,54 +100,13 @@ fn answered_form(data: &RecordData) -> RecordData {
     }
 }
 
-/// The hash of [`MemoryZone`]'s owner names: rustc's FxHash scheme, a
-/// word at a time.
-///
-/// Owner names come from the zone's author, not from the network, so
-/// flooding is not a concern; SipHash's set-up, and then a byte-at-a-time
-/// FNV, were most of the cost of a lookup.
-#[derive(Debug, Clone, Copy, Default)]
-struct NameHasher(u64);
-
-impl NameHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for chunk in &mut words {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = words.remainder();
-        if let Some(last) = bytes.last_chunk::<8>().filter(|_| !rest.is_empty()) {
-            // The last eight octets, overlapping the words before: one load
-            // where copying the remainder out was a `memcpy` call.
-            self.add(u64::from_le_bytes(*last));
-        } else if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// A set of records in memory, queried through [`Lookup`].
 #[derive(Debug, Clone, Default)]
 pub struct MemoryZone {
-    nodes: HashMap<String, Node, BuildHasherDefault<NameHasher>>,
+    /// Owner names come from the zone's author, not from the network:
+    /// foldhash rather than SipHash, whose set-up was most of the cost of
+    /// a query.
+    nodes: HashMap<String, Node>,
 }
 
 /// The key of `name` in [`MemoryZone::nodes`]: lower case, without a trailing dot.
