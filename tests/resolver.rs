@@ -22,9 +22,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use hickory_proto::rr::RecordType;
 use senderzone::dns::resolver::{HickoryLookup, ResolverSettings};
 use senderzone::dns::stub::StubLookup;
-use senderzone::dns::{Answer, Lookup, LookupError, Mx};
+use senderzone::dns::{Answer, Lookup, LookupError, Mx, RecordData};
 use support::{Bind, Nsd};
 
 const FORWARD: &str = "example.com";
@@ -335,6 +336,16 @@ fn nsd_cname_chains_are_followed_and_loops_fail<L: Lookup>(open: Open<L>) {
         );
         assert_eq!(dns.txt("www.example.com").await, Ok(Answer::NoData));
         assert_eq!(dns.a("dangling.example.com").await, Ok(Answer::NxDomain));
+        // The answer holds the asked type only, not the CNAMEs on the way;
+        // a CNAME query is answered at the name itself.
+        assert_eq!(
+            unsorted(dns.query("www.example.com", RecordType::AAAA).await),
+            [RecordData::Aaaa("2001:db8::10".parse().unwrap())]
+        );
+        assert_eq!(
+            unsorted(dns.query("www.example.com", RecordType::CNAME).await),
+            [RecordData::Cname("alias.example.com".into())]
+        );
 
         for name in ["self.example.com", "loop1.example.com"] {
             let started = Instant::now();

@@ -1,60 +1,24 @@
 //! An in-memory zone that answers [`Lookup`] queries.
 //!
-//! Used by tests (the RFC 7208 conformance suite) and, later, by offline
-//! checks of a zone file. Owner names are compared without regard to case
-//! and a trailing dot is ignored. A name that holds no record at all is
-//! NXDOMAIN; a name that holds records, but none of the asked type, is
+//! Used by tests (the RFC 7208 conformance suite) and by offline checks of
+//! zone files (`--zone-file`). Owner names are compared without regard to
+//! case and a trailing dot is ignored. A name that holds no record at all
+//! is NXDOMAIN; a name that holds records, but none of the asked type, is
 //! NOERROR with no data. CNAMEs are followed (RFC 1034 §3.6.2) and a loop
-//! is reported as a [`LookupError`]. Each owner's record sets are built once,
-//! on its first query, and then shared with every answer.
+//! is reported as a [`LookupError`]. Each owner's record sets are built
+//! once, on its first query, and then shared with every answer.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, OnceLock};
 
-use super::{Answer, Lookup, LookupError, LookupResult, Mx, RecordData, Txt};
+use foldhash::HashMap;
+use hickory_proto::rr::RecordType;
+
+use super::lookup::{Answer, Lookup, LookupError, LookupResult};
+use super::record::{Mx, RecordData};
 
 /// Longest CNAME chain followed before the answer counts as a loop.
 const MAX_CNAME_CHAIN: usize = 16;
-
-/// The record types the zone is queried for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    A,
-    Aaaa,
-    Txt,
-    Mx,
-    Ptr,
-    Ns,
-    Soa,
-}
-
-/// RR type numbers of the types kept as [`RecordData::Other`] (RFC 1035 §3.2.2).
-const TYPE_NS: u16 = 2;
-const TYPE_SOA: u16 = 6;
-
-impl RecordData {
-    fn is(&self, kind: Kind) -> bool {
-        matches!(
-            (self, kind),
-            (RecordData::A(_), Kind::A)
-                | (RecordData::Aaaa(_), Kind::Aaaa)
-                | (RecordData::Txt(_), Kind::Txt)
-                | (RecordData::Mx(_), Kind::Mx)
-                | (RecordData::Ptr(_), Kind::Ptr)
-                | (RecordData::Other { rtype: TYPE_NS, .. }, Kind::Ns)
-                | (
-                    RecordData::Other {
-                        rtype: TYPE_SOA,
-                        ..
-                    },
-                    Kind::Soa
-                )
-        )
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 struct Node {
@@ -62,145 +26,87 @@ struct Node {
     /// Set by [`MemoryZone::insert_timeout`]: the number of records listed before the marker.
     timeout_after: Option<usize>,
     /// The records in the form answers carry, built on the first query.
-    sets: OnceLock<RecordSets>,
+    index: OnceLock<Index>,
 }
 
 impl Node {
-    fn sets(&self) -> &RecordSets {
-        self.sets.get_or_init(|| RecordSets::of(&self.records))
+    fn index(&self) -> &Index {
+        self.index
+            .get_or_init(|| Index::of(&self.records, self.timeout_after))
     }
 }
 
-/// The record sets of one owner, by type, as [`Lookup`] returns them.
+/// What queries read from one owner.
 #[derive(Debug, Clone)]
-struct RecordSets {
-    txt: Arc<[Txt]>,
-    a: Arc<[Ipv4Addr]>,
-    aaaa: Arc<[Ipv6Addr]>,
-    mx: Arc<[Mx]>,
-    ptr: Arc<[String]>,
-    /// NS targets as written in the zone file, which must be absolute.
-    ns: Arc<[String]>,
-    /// The third field of each SOA's data (MNAME RNAME SERIAL …).
-    soa: Arc<[u32]>,
+struct Index {
+    /// The owner's record sets, one per type, in the order first listed.
+    sets: Vec<RecordSet>,
+    /// The target of the owner's CNAME as a key of [`MemoryZone::nodes`].
+    cname: Option<String>,
 }
 
-impl RecordSets {
-    fn of(records: &[RecordData]) -> Self {
-        RecordSets {
-            txt: records
-                .iter()
-                .filter_map(|r| match r {
-                    RecordData::Txt(t) => Some(t.clone()),
-                    _ => None,
-                })
-                .collect(),
-            a: records
-                .iter()
-                .filter_map(|r| match r {
-                    RecordData::A(a) => Some(*a),
-                    _ => None,
-                })
-                .collect(),
-            aaaa: records
-                .iter()
-                .filter_map(|r| match r {
-                    RecordData::Aaaa(a) => Some(*a),
-                    _ => None,
-                })
-                .collect(),
-            mx: records
-                .iter()
-                .filter_map(|r| match r {
-                    RecordData::Mx(mx) => Some(Mx {
-                        preference: mx.preference,
-                        exchange: strip_dot(&mx.exchange),
-                    }),
-                    _ => None,
-                })
-                .collect(),
-            ptr: records
-                .iter()
-                .filter_map(|r| match r {
-                    RecordData::Ptr(target) => Some(strip_dot(target)),
-                    _ => None,
-                })
-                .collect(),
-            ns: records
-                .iter()
-                .filter_map(|r| match r {
-                    RecordData::Other {
-                        rtype: TYPE_NS,
-                        rdata,
-                    } => Some(strip_dot(String::from_utf8_lossy(rdata).trim())),
-                    _ => None,
-                })
-                .collect(),
-            soa: records
-                .iter()
-                .filter_map(|r| match r {
-                    RecordData::Other {
-                        rtype: TYPE_SOA,
-                        rdata,
-                    } => String::from_utf8_lossy(rdata)
-                        .split_whitespace()
-                        .nth(2)
-                        .and_then(|serial| serial.parse().ok()),
-                    _ => None,
-                })
-                .collect(),
+/// The records of one type at one owner, as [`Lookup::query`] returns them.
+#[derive(Debug, Clone)]
+struct RecordSet {
+    rtype: RecordType,
+    records: Arc<[RecordData]>,
+    /// False when every record of the type was listed after the timeout
+    /// marker: a query for it times out.
+    answered: bool,
+}
+
+impl Index {
+    fn of(records: &[RecordData], timeout_after: Option<usize>) -> Self {
+        let listed = &records[..timeout_after.unwrap_or(records.len())];
+        let mut types: Vec<RecordType> = Vec::new();
+        for data in records {
+            let rtype = data.record_type();
+            if !types.contains(&rtype) {
+                types.push(rtype);
+            }
         }
+        let sets = types
+            .into_iter()
+            .map(|rtype| RecordSet {
+                rtype,
+                records: records
+                    .iter()
+                    .filter(|data| data.record_type() == rtype)
+                    .map(answered_form)
+                    .collect(),
+                answered: listed.iter().any(|data| data.record_type() == rtype),
+            })
+            .collect();
+        let cname = records.iter().find_map(|data| match data {
+            RecordData::Cname(target) => Some(normalize(target).into_owned()),
+            _ => None,
+        });
+        Index { sets, cname }
     }
 }
 
-/// The hash of [`MemoryZone`]'s owner names: rustc's FxHash scheme, a
-/// word at a time.
-///
-/// Owner names come from the zone's author, not from the network, so
-/// flooding is not a concern; SipHash's set-up, and then a byte-at-a-time
-/// FNV, were most of the cost of a lookup.
-#[derive(Debug, Clone, Copy, Default)]
-struct NameHasher(u64);
-
-impl NameHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for chunk in &mut words {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = words.remainder();
-        if let Some(last) = bytes.last_chunk::<8>().filter(|_| !rest.is_empty()) {
-            // The last eight octets, overlapping the words before: one load
-            // where copying the remainder out was a `memcpy` call.
-            self.add(u64::from_le_bytes(*last));
-        } else if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
+/// `data` with its target names in the form answers carry: without the
+/// trailing dot a zone's author may have written.
+fn answered_form(data: &RecordData) -> RecordData {
+    let strip = |name: &str| name.strip_suffix('.').unwrap_or(name).to_owned();
+    match data {
+        RecordData::Cname(target) => RecordData::Cname(strip(target)),
+        RecordData::Ptr(target) => RecordData::Ptr(strip(target)),
+        RecordData::Mx(mx) => RecordData::Mx(Mx {
+            preference: mx.preference,
+            exchange: strip(&mx.exchange),
+        }),
+        other => other.clone(),
     }
 }
 
 /// A set of records in memory, queried through [`Lookup`].
 #[derive(Debug, Clone, Default)]
 pub struct MemoryZone {
-    nodes: HashMap<String, Node, BuildHasherDefault<NameHasher>>,
+    /// Owner names come from the zone's author, not from the network:
+    /// foldhash rather than SipHash, whose set-up was most of the cost of
+    /// a query.
+    nodes: HashMap<String, Node>,
 }
 
 /// The key of `name` in [`MemoryZone::nodes`]: lower case, without a trailing dot.
@@ -238,10 +144,6 @@ fn has_ascii_uppercase(bytes: &[u8]) -> bool {
     found || words.remainder().iter().any(u8::is_ascii_uppercase)
 }
 
-fn strip_dot(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_owned()
-}
-
 impl MemoryZone {
     /// An empty zone: every name is NXDOMAIN.
     pub fn new() -> Self {
@@ -252,7 +154,7 @@ impl MemoryZone {
     pub fn insert(&mut self, owner: &str, data: RecordData) {
         let node = self.nodes.entry(normalize(owner).into_owned()).or_default();
         node.records.push(data);
-        node.sets = OnceLock::new();
+        node.index = OnceLock::new();
     }
 
     /// Marks `owner` so that a query of a type with no record listed so far times out.
@@ -263,36 +165,28 @@ impl MemoryZone {
     pub fn insert_timeout(&mut self, owner: &str) {
         let node = self.nodes.entry(normalize(owner).into_owned()).or_default();
         node.timeout_after = Some(node.records.len());
+        node.index = OnceLock::new();
     }
 
-    /// Answers a query of type `kind`, following CNAMEs, with the record
-    /// set `set` picks from the owner's.
-    fn query<T>(
-        &self,
-        name: &str,
-        kind: Kind,
-        set: impl Fn(&RecordSets) -> &Arc<[T]>,
-    ) -> LookupResult<T> {
+    /// Answers a query for `rtype` at `name`, following CNAMEs unless
+    /// `rtype` is CNAME.
+    fn answer(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
         let mut owner = normalize(name);
         for _ in 0..MAX_CNAME_CHAIN {
             let Some(node) = self.nodes.get(owner.as_ref()) else {
                 return Ok(Answer::NxDomain);
             };
-            if node.records.iter().any(|r| r.is(kind)) {
-                let listed = node.timeout_after.unwrap_or(node.records.len());
-                if node.records[..listed].iter().any(|r| r.is(kind)) {
-                    return Ok(Answer::Records(Arc::clone(set(node.sets()))));
-                }
-                return Err(LookupError::Timeout);
+            let index = node.index();
+            if let Some(set) = index.sets.iter().find(|set| set.rtype == rtype) {
+                return match set.answered {
+                    true => Ok(Answer::Records(Arc::clone(&set.records))),
+                    false => Err(LookupError::Timeout),
+                };
             }
-            let cname = node.records.iter().find_map(|r| match r {
-                RecordData::Cname(target) => Some(target),
-                _ => None,
-            });
-            match (cname, node.timeout_after) {
-                (Some(target), _) => owner = normalize(target),
-                (None, Some(_)) => return Err(LookupError::Timeout),
-                (None, None) => return Ok(Answer::NoData),
+            match (&index.cname, node.timeout_after) {
+                (Some(target), _) if rtype != RecordType::CNAME => owner = Cow::Borrowed(target),
+                (_, Some(_)) => return Err(LookupError::Timeout),
+                (_, None) => return Ok(Answer::NoData),
             }
         }
         Err(LookupError::Failed(format!(
@@ -303,56 +197,15 @@ impl MemoryZone {
 }
 
 impl Lookup for MemoryZone {
-    async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.query(name, Kind::Txt, |sets| &sets.txt)
-    }
-
-    async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        self.query(name, Kind::A, |sets| &sets.a)
-    }
-
-    async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        self.query(name, Kind::Aaaa, |sets| &sets.aaaa)
-    }
-
-    async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.query(name, Kind::Mx, |sets| &sets.mx)
-    }
-
-    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        self.query(&super::reverse_name(ip), Kind::Ptr, |sets| &sets.ptr)
-    }
-
-    async fn ns(&self, name: &str) -> LookupResult<String> {
-        self.query(name, Kind::Ns, |sets| &sets.ns)
-    }
-
-    async fn soa(&self, name: &str) -> LookupResult<u32> {
-        self.query(name, Kind::Soa, |sets| &sets.soa)
-    }
-
-    async fn cname(&self, name: &str) -> LookupResult<String> {
-        let Some(node) = self.nodes.get(normalize(name).as_ref()) else {
-            return Ok(Answer::NxDomain);
-        };
-        let targets: Vec<String> = node
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                RecordData::Cname(target) => Some(strip_dot(target)),
-                _ => None,
-            })
-            .collect();
-        Ok(if targets.is_empty() {
-            Answer::NoData
-        } else {
-            Answer::Records(targets.into())
-        })
+    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        self.answer(name, rtype)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::net::Ipv4Addr;
+
     use super::*;
 
     #[test]
@@ -426,6 +279,51 @@ mod tests {
             );
             assert_eq!(zone.cname("a.example.org").await, Ok(Answer::NoData));
             assert_eq!(zone.cname("c.example.org").await, Ok(Answer::NxDomain));
+        });
+    }
+
+    #[test]
+    fn a_query_answers_with_the_asked_type_only() {
+        let mut zone = MemoryZone::new();
+        let spf = RecordData::Other {
+            rtype: 99,
+            rdata: b"v=spf1 -all".to_vec(),
+        };
+        zone.insert("example.org", RecordData::A(Ipv4Addr::new(192, 0, 2, 1)));
+        zone.insert("example.org", spf.clone());
+        zone.insert(
+            "example.org",
+            RecordData::Txt(vec![b"v=spf1 -all".to_vec()]),
+        );
+        zone.insert("example.org", RecordData::A(Ipv4Addr::new(192, 0, 2, 2)));
+        zone.insert(
+            "alias.example.org",
+            RecordData::Cname("Example.ORG.".into()),
+        );
+        block_on(async {
+            let a = zone.query("alias.example.org", RecordType::A).await;
+            assert_eq!(
+                a.unwrap().records(),
+                [
+                    RecordData::A(Ipv4Addr::new(192, 0, 2, 1)),
+                    RecordData::A(Ipv4Addr::new(192, 0, 2, 2))
+                ]
+            );
+            assert_eq!(
+                zone.query("example.org", RecordType::from(99)).await,
+                Ok(Answer::Records([spf].into()))
+            );
+            // Not followed, and without the trailing dot.
+            assert_eq!(
+                zone.query("alias.example.org", RecordType::CNAME).await,
+                Ok(Answer::Records(
+                    [RecordData::Cname("Example.ORG".into())].into()
+                ))
+            );
+            assert_eq!(
+                zone.query("alias.example.org", RecordType::MX).await,
+                Ok(Answer::NoData)
+            );
         });
     }
 

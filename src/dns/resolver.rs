@@ -22,7 +22,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
@@ -36,35 +36,15 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::CNAME;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
-use super::rdata;
-use super::stub::{display_name, encode_name, rcode_name};
-use super::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+use super::lookup::{Answer, Lookup, LookupError, LookupResult};
+use super::rdata::record_data;
+use super::record::RecordData;
+pub use super::settings::ResolverSettings;
+use super::wire::{display_name, encode_name, rcode_name};
 
 /// CNAME hops hickory 0.26 follows for certain: it sends at most eight
 /// queries per lookup, each of which moves at least one hop.
 const FOLLOWED_CNAME_HOPS: usize = 7;
-
-/// How long to wait for a server, and how often to ask again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResolverSettings {
-    /// Time allowed for one attempt at one query, across all servers asked
-    /// in parallel (hickory's `ResolverOpts::timeout`).
-    pub timeout: Duration,
-    /// Further attempts after the first one timed out or failed (hickory's
-    /// `ResolverOpts::attempts`): a query is sent at most `attempts + 1`
-    /// times, so it takes at most `timeout × (attempts + 1)` per CNAME hop.
-    pub attempts: usize,
-}
-
-impl Default for ResolverSettings {
-    /// Two seconds per attempt, two more attempts after the first.
-    fn default() -> Self {
-        ResolverSettings {
-            timeout: Duration::from_secs(2),
-            attempts: 2,
-        }
-    }
-}
 
 /// The system resolver configuration could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +174,7 @@ impl HickoryLookup {
     }
 
     /// Asks for `rtype` at `name` and keeps the records of that type on the CNAME chain.
-    async fn query(&self, name: Name, rtype: RecordType) -> LookupResult<RData> {
+    async fn follow(&self, name: Name, rtype: RecordType) -> LookupResult<RecordData> {
         let shown = display_name(&name);
         match self.ask(&name, rtype).await {
             Ok(answer) => {
@@ -223,7 +203,7 @@ impl HickoryLookup {
     /// in-zone loop with SERVFAIL; NSD hands the loop out). A genuine negative answer
     /// carries the zone's SOA (RFC 2308 §2.2); when it does not, the chain
     /// is walked here with CNAME queries, which hickory does not chase.
-    async fn confirm_no_data(&self, name: Name, rtype: RecordType) -> LookupResult<RData> {
+    async fn confirm_no_data(&self, name: Name, rtype: RecordType) -> LookupResult<RecordData> {
         let start = display_name(&name);
         let mut seen = HashSet::from([name.to_lowercase()]);
         let mut current = name;
@@ -259,63 +239,17 @@ impl HickoryLookup {
         )))
     }
 
-    /// Encodes `name` and asks for `rtype`, mapping the records with `pick`.
-    async fn typed<T>(
-        &self,
-        name: &str,
-        rtype: RecordType,
-        pick: impl Fn(&RData) -> Option<T>,
-    ) -> LookupResult<T> {
-        let name = encode_name(name).map_err(LookupError::Failed)?;
-        Ok(self.query(name, rtype).await?.filter_map(pick))
-    }
-}
-
-impl Lookup for HickoryLookup {
-    async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.typed(name, RecordType::TXT, rdata::txt).await
-    }
-
-    async fn a(&self, name: &str) -> LookupResult<Ipv4Addr> {
-        self.typed(name, RecordType::A, rdata::a).await
-    }
-
-    async fn aaaa(&self, name: &str) -> LookupResult<Ipv6Addr> {
-        self.typed(name, RecordType::AAAA, rdata::aaaa).await
-    }
-
-    async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.typed(name, RecordType::MX, rdata::mx).await
-    }
-
-    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        Ok(self
-            .query(Name::from(ip), RecordType::PTR)
-            .await?
-            .filter_map(rdata::ptr))
-    }
-
-    async fn ns(&self, name: &str) -> LookupResult<String> {
-        self.typed(name, RecordType::NS, rdata::ns).await
-    }
-
-    async fn soa(&self, name: &str) -> LookupResult<u32> {
-        self.typed(name, RecordType::SOA, rdata::soa_serial).await
-    }
-
-    async fn cname(&self, name: &str) -> LookupResult<String> {
-        let name = encode_name(name).map_err(LookupError::Failed)?;
+    /// The CNAME at `name` itself, not followed.
+    async fn alias(&self, name: Name) -> LookupResult<RecordData> {
         match self.ask(&name, RecordType::CNAME).await {
             Ok(answer) => {
-                let targets: Vec<String> = answer
+                let targets: Vec<RecordData> = answer
                     .answers()
                     .iter()
-                    .filter_map(|record| match &record.data {
-                        RData::CNAME(CNAME(target)) if record.name == name => {
-                            Some(display_name(target))
-                        }
-                        _ => None,
+                    .filter(|record| {
+                        record.record_type() == RecordType::CNAME && record.name == name
                     })
+                    .map(|record| record_data(&record.data))
                     .collect();
                 Ok(if targets.is_empty() {
                     Answer::NoData
@@ -328,6 +262,16 @@ impl Lookup for HickoryLookup {
                 Some(ResponseCode::NoError) => Ok(Answer::NoData),
                 _ => Err(describe(&display_name(&name), RecordType::CNAME, &error)),
             },
+        }
+    }
+}
+
+impl Lookup for HickoryLookup {
+    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        let name = encode_name(name).map_err(LookupError::Failed)?;
+        match rtype {
+            RecordType::CNAME => self.alias(name).await,
+            _ => self.follow(name, rtype).await,
         }
     }
 }
@@ -357,7 +301,7 @@ fn resolver(servers: Vec<NameServerConfig>, settings: ResolverSettings) -> Tokio
 ///
 /// hickory returns the answer section as the server sent it, CNAMEs and
 /// all: only records owned by the queried name or by a CNAME target count.
-fn chained_records(name: &Name, rtype: RecordType, answer: &HickoryAnswer) -> Vec<RData> {
+fn chained_records(name: &Name, rtype: RecordType, answer: &HickoryAnswer) -> Vec<RecordData> {
     let mut owners = vec![name.clone()];
     for _ in 0..answer.answers().len() {
         let next = answer
@@ -380,7 +324,7 @@ fn chained_records(name: &Name, rtype: RecordType, answer: &HickoryAnswer) -> Ve
         .answers()
         .iter()
         .filter(|record: &&Record| record.record_type() == rtype && owners.contains(&record.name))
-        .map(|record| record.data.clone())
+        .map(|record| record_data(&record.data))
         .collect()
 }
 

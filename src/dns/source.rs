@@ -1,15 +1,17 @@
 //! The DNS a command reads: zone files in memory, or servers over the
 //! network. One type so that every check runs unchanged against either.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use hickory_proto::rr::RecordType;
+
+use super::lookup::{Lookup, LookupResult};
 use super::memory::MemoryZone;
-use super::resolver;
-use super::resolver::HickoryLookup;
+use super::record::RecordData;
+use super::resolver::{self, HickoryLookup};
 use super::stub::StubLookup;
 use super::zonefile::{self, ZoneFileError};
-use super::{Lookup, LookupResult, Mx, Txt};
 
 /// Where answers come from.
 pub enum DnsSource {
@@ -74,32 +76,14 @@ pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
     text.parse::<SocketAddr>().ok()
 }
 
-/// Forwards each query to the source in use.
-macro_rules! delegate {
-    ($($method:ident($arg:ident: $ty:ty) -> $out:ty;)*) => {
-        impl Lookup for DnsSource {
-            $(
-                async fn $method(&self, $arg: $ty) -> LookupResult<$out> {
-                    match self {
-                        DnsSource::Zones(zone) => zone.$method($arg).await,
-                        DnsSource::Resolver(resolver) => resolver.$method($arg).await,
-                        DnsSource::Servers(stub) => stub.$method($arg).await,
-                    }
-                }
-            )*
+impl Lookup for DnsSource {
+    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        match self {
+            DnsSource::Zones(zone) => zone.query(name, rtype).await,
+            DnsSource::Resolver(resolver) => resolver.query(name, rtype).await,
+            DnsSource::Servers(stub) => stub.query(name, rtype).await,
         }
-    };
-}
-
-delegate! {
-    txt(name: &str) -> Txt;
-    a(name: &str) -> Ipv4Addr;
-    aaaa(name: &str) -> Ipv6Addr;
-    mx(name: &str) -> Mx;
-    ptr(ip: IpAddr) -> String;
-    cname(name: &str) -> String;
-    ns(name: &str) -> String;
-    soa(name: &str) -> u32;
+    }
 }
 
 #[cfg(test)]

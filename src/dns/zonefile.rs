@@ -23,7 +23,7 @@ use nom::sequence::{delimited, preceded};
 use nom::{IResult, Parser};
 
 use super::memory::MemoryZone;
-use super::{Mx, RecordData};
+use super::record::{Mx, RecordData};
 
 /// A master-file problem, located by file and line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

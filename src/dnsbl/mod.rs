@@ -19,6 +19,7 @@ use serde::Serialize;
 
 pub use registry::{Impact, Key, List, Registry, Status};
 
+use crate::dns::shared::{Progress, SharedLookup};
 use crate::dns::{Answer, Lookup, LookupError};
 
 /// What is checked against the lists.
@@ -359,11 +360,16 @@ pub struct Report {
     pub dead: Vec<(String, String)>,
 }
 
+/// Questions (a list's test, or a list asked about a target) under way at
+/// once: their futures are built as they enter, so this bounds memory, not
+/// DNS. Each question has at most one query in flight.
+const QUESTIONS_IN_FLIGHT: usize = 256;
+
 /// Tests every list once per key needed, then asks every usable list about
 /// every target, at most `concurrency` queries at a time. `progress` is
 /// called with (done, total) after each question.
 pub async fn run<L: Lookup>(
-    lookup: &L,
+    dns: &L,
     lists: &[&List],
     targets: &[Target],
     concurrency: usize,
@@ -404,6 +410,11 @@ pub async fn run<L: Lookup>(
         })
         .collect();
     let total = wanted.len() + questions.len();
+    // The run's queries, each asked once, `concurrency` at most in flight;
+    // enough questions under way to keep that many busy.
+    let queries = Progress::default();
+    let lookup = &SharedLookup::without_deadline(dns, concurrency, &queries);
+    let window = concurrency.max(QUESTIONS_IN_FLIGHT);
     let done = Cell::new(0);
     let step = || {
         done.set(done.get() + 1);
@@ -417,7 +428,7 @@ pub async fn run<L: Lookup>(
                 health: test_list(lookup, list, key).await,
             }
         })
-        .buffered(concurrency.max(1))
+        .buffered(window)
         .inspect(|_| step())
         .collect()
         .await;
@@ -446,7 +457,7 @@ pub async fn run<L: Lookup>(
                 )
             }
         })
-        .buffered(concurrency.max(1))
+        .buffered(window)
         .inspect(|_| step())
         .collect()
         .await;
@@ -511,7 +522,13 @@ pub fn is_public_resolver(ip: IpAddr) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use hickory_proto::rr::RecordType;
+
     use super::*;
+    use crate::dns::memory::MemoryZone;
+    use crate::dns::{LookupResult, RecordData};
 
     #[test]
     fn builds_rfc_5782_query_names() {
@@ -531,5 +548,80 @@ mod tests {
         );
         assert!(is_public_resolver("8.8.8.8".parse().unwrap()));
         assert!(!is_public_resolver("127.0.0.1".parse().unwrap()));
+    }
+
+    /// A zone that answers after a pause and counts the queries in flight.
+    struct Gauge {
+        zone: MemoryZone,
+        asked: Cell<usize>,
+        in_flight: Cell<usize>,
+        most: Cell<usize>,
+    }
+
+    impl Lookup for Gauge {
+        async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+            self.asked.set(self.asked.get() + 1);
+            self.in_flight.set(self.in_flight.get() + 1);
+            self.most.set(self.most.get().max(self.in_flight.get()));
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            self.in_flight.set(self.in_flight.get() - 1);
+            self.zone.query(name, rtype).await
+        }
+    }
+
+    #[test]
+    fn queries_are_bounded_and_asked_once() {
+        let code = Ipv4Addr::new(127, 0, 0, 2);
+        let list = List {
+            zone: "bl.test".into(),
+            name: None,
+            keys: vec![Key::Ipv4],
+            impact: None,
+            delist: None,
+            terms: None,
+            note: None,
+            status: Status::Active,
+            codes: [(
+                code,
+                registry::Code {
+                    meaning: "listed".into(),
+                    impact: None,
+                    advice: None,
+                },
+            )]
+            .into(),
+            refusals: Default::default(),
+        };
+        let mut zone = MemoryZone::new();
+        zone.insert("2.0.0.127.bl.test", RecordData::A(code));
+        zone.insert("9.2.0.192.bl.test", RecordData::A(code));
+        let dns = Gauge {
+            zone,
+            asked: Cell::new(0),
+            in_flight: Cell::new(0),
+            most: Cell::new(0),
+        };
+        // 40 addresses, the first one twice.
+        let mut targets: Vec<Target> = (0..40)
+            .map(|i| Target::Ip(IpAddr::V4(Ipv4Addr::new(192, 0, 2, i))))
+            .collect();
+        targets.push(targets[0].clone());
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(run(&dns, &[&list], &targets, 3, &|_, _| {}));
+        assert_eq!(dns.most.get(), 3, "the bound is reached, never passed");
+        // Two test entries, 40 distinct addresses, the TXT reason of the listed one.
+        assert_eq!(dns.asked.get(), 2 + 40 + 1);
+        let listed: Vec<String> = report
+            .targets
+            .iter()
+            .filter(|t| t.overall == Overall::Listed)
+            .map(|t| t.target.to_string())
+            .collect();
+        assert_eq!(listed, ["192.0.2.9"]);
+        assert_eq!(report.targets.len(), 41);
+        assert_eq!(report.targets[40].overall, Overall::NotListed);
     }
 }

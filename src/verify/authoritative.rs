@@ -12,15 +12,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use futures_util::future::join_all;
+use hickory_proto::rr::RecordType;
 use tokio::time::Instant;
 
-use futures_util::future::join_all;
-
-use super::lookup::{Progress, SharedLookup};
 use super::{Planned, describe_void};
 use crate::dns::resolver::ResolverSettings;
+use crate::dns::shared::{Progress, SharedLookup};
 use crate::dns::stub::StubLookup;
-use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+use crate::dns::{Answer, Lookup, LookupError, LookupResult, RecordData};
 use crate::finding::{Finding, Severity};
 use crate::records::Plan;
 
@@ -32,44 +32,12 @@ pub struct Fallback<'a, L> {
     then: &'a L,
 }
 
-impl<L: Lookup> Fallback<'_, L> {
-    async fn pick<T>(
-        &self,
-        first: impl Future<Output = LookupResult<T>>,
-        then: impl Future<Output = LookupResult<T>>,
-    ) -> LookupResult<T> {
-        match first.await {
-            Err(_) => then.await,
+impl<L: Lookup> Lookup for Fallback<'_, L> {
+    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        match self.first.query(name, rtype).await {
+            Err(_) => self.then.query(name, rtype).await,
             answer => answer,
         }
-    }
-}
-
-impl<L: Lookup> Lookup for Fallback<'_, L> {
-    async fn txt(&self, name: &str) -> LookupResult<Txt> {
-        self.pick(self.first.txt(name), self.then.txt(name)).await
-    }
-    async fn a(&self, name: &str) -> LookupResult<std::net::Ipv4Addr> {
-        self.pick(self.first.a(name), self.then.a(name)).await
-    }
-    async fn aaaa(&self, name: &str) -> LookupResult<std::net::Ipv6Addr> {
-        self.pick(self.first.aaaa(name), self.then.aaaa(name)).await
-    }
-    async fn mx(&self, name: &str) -> LookupResult<Mx> {
-        self.pick(self.first.mx(name), self.then.mx(name)).await
-    }
-    async fn ptr(&self, ip: IpAddr) -> LookupResult<String> {
-        self.pick(self.first.ptr(ip), self.then.ptr(ip)).await
-    }
-    async fn cname(&self, name: &str) -> LookupResult<String> {
-        self.pick(self.first.cname(name), self.then.cname(name))
-            .await
-    }
-    async fn ns(&self, name: &str) -> LookupResult<String> {
-        self.pick(self.first.ns(name), self.then.ns(name)).await
-    }
-    async fn soa(&self, name: &str) -> LookupResult<u32> {
-        self.pick(self.first.soa(name), self.then.soa(name)).await
     }
 }
 

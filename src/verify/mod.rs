@@ -27,7 +27,6 @@
 mod authoritative;
 pub mod blocklist;
 mod domain;
-mod lookup;
 mod receivers;
 mod report;
 mod server;
@@ -40,7 +39,7 @@ use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
-pub use lookup::{Progress, SharedLookup};
+pub use crate::dns::shared::{Progress, SharedLookup};
 pub use receivers::{
     ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
 };

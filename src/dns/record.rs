@@ -1,0 +1,199 @@
+//! The data of resource records as senderzone handles them: what the
+//! planner emits, zone files hold, the in-memory zone serves and every
+//! [`Lookup`](super::Lookup) answers with, and the text helpers that write
+//! addresses and reverse names without the formatting machinery.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use hickory_proto::rr::RecordType;
+
+/// The PTR owner of `ip` in the standard tree: `d.c.b.a.in-addr.arpa` or
+/// 32 reversed nibbles under `ip6.arpa` (RFC 1035 §3.5, RFC 3596 §2.5).
+///
+/// Written by hand rather than through `hickory_proto::rr::Name`: this runs
+/// once per address and hickory's general name building was the slowest
+/// step of planning a large inventory.
+pub fn reverse_name(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut name = String::with_capacity(29);
+            for octet in v4.octets().into_iter().rev() {
+                push_decimal(&mut name, octet);
+                name.push('.');
+            }
+            name.push_str("in-addr.arpa");
+            name
+        }
+        IpAddr::V6(v6) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let mut name = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                name.push(char::from(HEX[usize::from(byte & 0xf)]));
+                name.push('.');
+                name.push(char::from(HEX[usize::from(byte >> 4)]));
+                name.push('.');
+            }
+            name.push_str("ip6.arpa");
+            name
+        }
+    }
+}
+
+/// Appends `octet` in decimal, without the formatting machinery (generate
+/// writes hundreds of thousands of addresses and reverse names).
+fn push_decimal(out: &mut String, octet: u8) {
+    if octet >= 100 {
+        out.push(char::from(b'0' + octet / 100));
+    }
+    if octet >= 10 {
+        out.push(char::from(b'0' + octet / 10 % 10));
+    }
+    out.push(char::from(b'0' + octet % 10));
+}
+
+/// Appends an IPv4 address in dotted-decimal form, as its `Display` does.
+pub(crate) fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(out, octet);
+    }
+}
+
+/// One MX record (RFC 1035 §3.3.9). An empty `exchange` is a null MX (RFC 7505).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mx {
+    /// Lower values are preferred.
+    pub preference: u16,
+    /// The exchange host name, without a trailing dot.
+    pub exchange: String,
+}
+
+impl fmt::Display for Mx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.preference, self.exchange)
+    }
+}
+
+/// One TXT record: its character-strings as sent, not joined (RFC 1035 §3.3.14).
+pub type Txt = Vec<Vec<u8>>;
+
+/// RR type number of NS, kept as [`RecordData::Other`] (RFC 1035 §3.2.2).
+pub(crate) const TYPE_NS: u16 = 2;
+/// RR type number of SOA, kept as [`RecordData::Other`] (RFC 1035 §3.2.2).
+pub(crate) const TYPE_SOA: u16 = 6;
+
+/// The typed data of one resource record: what the planner emits, zone
+/// files hold and the in-memory zone serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordData {
+    /// An IPv4 address.
+    A(Ipv4Addr),
+    /// An IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// An alias target, absolute, without trailing dot: queries for other
+    /// types are answered from the target (RFC 1034 §3.6.2).
+    Cname(String),
+    /// A reverse-mapping target, absolute, without trailing dot.
+    Ptr(String),
+    /// Character-strings of at most 255 octets each, not joined.
+    Txt(Txt),
+    /// A mail exchange.
+    Mx(Mx),
+    /// Any other type, kept so that its owner exists (NOERROR, not NXDOMAIN).
+    ///
+    /// NS and SOA data, which `verify --authoritative` reads, are held here
+    /// too: their presentation form is all a reader needs (RFC 1035
+    /// §3.3.11, §3.3.13).
+    Other {
+        /// The RR type number (RFC 1035 §3.2.2), e.g. 99 for SPF.
+        rtype: u16,
+        /// The RDATA in presentation form.
+        rdata: Vec<u8>,
+    },
+}
+
+impl RecordData {
+    /// The RR type of the data (RFC 1035 §3.2.2, RFC 3596 §2.1).
+    pub fn record_type(&self) -> RecordType {
+        match self {
+            RecordData::A(_) => RecordType::A,
+            RecordData::Aaaa(_) => RecordType::AAAA,
+            RecordData::Cname(_) => RecordType::CNAME,
+            RecordData::Ptr(_) => RecordType::PTR,
+            RecordData::Txt(_) => RecordType::TXT,
+            RecordData::Mx(_) => RecordType::MX,
+            RecordData::Other { rtype, .. } => RecordType::from(*rtype),
+        }
+    }
+
+    /// The type mnemonic (RFC 1035 §3.2.2, RFC 3596).
+    pub fn type_name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            RecordData::A(_) => "A",
+            RecordData::Aaaa(_) => "AAAA",
+            RecordData::Cname(_) => "CNAME",
+            RecordData::Ptr(_) => "PTR",
+            RecordData::Txt(_) => "TXT",
+            RecordData::Mx(_) => "MX",
+            RecordData::Other { rtype: 99, .. } => "SPF",
+            RecordData::Other { rtype, .. } => return Cow::Owned(format!("TYPE{rtype}")),
+        })
+    }
+
+    /// TXT data joined into one byte string (RFC 7208 §3.3).
+    pub fn txt_joined(&self) -> Option<Vec<u8>> {
+        match self {
+            RecordData::Txt(strings) => Some(strings.concat()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RecordData {
+    /// Data in a plain form for messages (not zone-file syntax).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordData::A(ip) => write!(f, "{ip}"),
+            RecordData::Aaaa(ip) => write!(f, "{ip}"),
+            RecordData::Cname(name) | RecordData::Ptr(name) => write!(f, "{name}."),
+            RecordData::Txt(strings) => write!(f, "{}", String::from_utf8_lossy(&strings.concat())),
+            RecordData::Mx(mx) => write!(f, "{mx}."),
+            RecordData::Other { rdata, .. } => write!(f, "{}", String::from_utf8_lossy(rdata)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ptr_names_match_hickory() {
+        use hickory_proto::rr::Name;
+        for ip in [
+            "198.51.100.65",
+            "0.0.0.0",
+            "255.255.255.255",
+            "2001:db8::10",
+            "::",
+            "fe80::abcd:1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(format!("{}.", reverse_name(ip)), Name::from(ip).to_ascii());
+        }
+    }
+
+    #[test]
+    fn writes_ipv4_addresses_as_display_does() {
+        for ip in ["0.0.0.0", "9.10.99.100", "255.255.255.255", "192.0.2.1"] {
+            let ip: Ipv4Addr = ip.parse().unwrap();
+            let mut text = String::new();
+            push_ipv4(&mut text, ip);
+            assert_eq!(text, ip.to_string());
+        }
+    }
+}

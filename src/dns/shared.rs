@@ -1,0 +1,228 @@
+//! One run's view of DNS: every distinct query asked once, a bound on the
+//! queries in flight, and a deadline for the whole run.
+//!
+//! [`SharedLookup`] wraps any [`Lookup`] at its one primitive, so every
+//! typed accessor goes through it. Checks of many servers ask for the same
+//! names (a domain's SPF record once per server, a PTR name that is also a
+//! host name): the first caller sends the query and the others, also those
+//! that arrive while it is in flight, get a copy of its result. Results are
+//! kept for the run only, so each run sees the DNS of now. When the
+//! deadline passes, every query not yet answered is a
+//! [`LookupError::Timeout`]: a run against servers that stopped answering
+//! ends on time, with "could not determine" rather than a result.
+//!
+//! `verify` runs its checks through one, and `dnsbl` (without a deadline)
+//! its list tests and questions.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use hickory_proto::rr::RecordType;
+use tokio::sync::{OnceCell, Semaphore};
+use tokio::time::Instant;
+
+use super::lookup::{Lookup, LookupError, LookupResult};
+use super::record::RecordData;
+
+/// Counters a caller may watch while a run goes on (for a progress line).
+#[derive(Debug, Default)]
+pub struct Progress {
+    queries_sent: Cell<usize>,
+    queries_answered: Cell<usize>,
+    checks_total: Cell<usize>,
+    checks_done: Cell<usize>,
+}
+
+impl Progress {
+    /// Distinct queries sent so far.
+    pub fn queries_sent(&self) -> usize {
+        self.queries_sent.get()
+    }
+
+    /// Queries that have a result (an answer, an error or the deadline).
+    pub fn queries_answered(&self) -> usize {
+        self.queries_answered.get()
+    }
+
+    /// Servers and domains to check in this run.
+    pub fn checks_total(&self) -> usize {
+        self.checks_total.get()
+    }
+
+    /// Servers and domains whose checks are finished.
+    pub fn checks_done(&self) -> usize {
+        self.checks_done.get()
+    }
+
+    pub(crate) fn plan_checks(&self, total: usize) {
+        self.checks_total.set(total);
+    }
+
+    pub(crate) fn check_done(&self) {
+        self.checks_done.set(self.checks_done.get() + 1);
+    }
+}
+
+/// A memoising, bounded [`Lookup`] with a deadline, for one run on one thread.
+pub struct SharedLookup<'a, L> {
+    inner: &'a L,
+    progress: &'a Progress,
+    permits: Semaphore,
+    deadline: Option<Instant>,
+    answers: RefCell<HashMap<(String, RecordType), Shared>>,
+}
+
+/// The result of one query, filled once; callers that come while the query
+/// is in flight wait on the same cell. Keyed by name (lower case, no
+/// trailing dot: RFC 4343) and type.
+type Shared = Rc<OnceCell<LookupResult<RecordData>>>;
+
+impl<'a, L: Lookup> SharedLookup<'a, L> {
+    /// Wraps `inner`: at most `concurrency` queries in flight (at least
+    /// one), none answered later than `deadline`.
+    pub fn new(
+        inner: &'a L,
+        concurrency: usize,
+        deadline: Instant,
+        progress: &'a Progress,
+    ) -> Self {
+        SharedLookup {
+            deadline: Some(deadline),
+            ..Self::without_deadline(inner, concurrency, progress)
+        }
+    }
+
+    /// Wraps `inner`: at most `concurrency` queries in flight (at least
+    /// one), each given the time `inner` allows it.
+    pub fn without_deadline(inner: &'a L, concurrency: usize, progress: &'a Progress) -> Self {
+        SharedLookup {
+            inner,
+            progress,
+            permits: Semaphore::new(concurrency.max(1)),
+            deadline: None,
+            answers: RefCell::default(),
+        }
+    }
+
+    /// Asks `inner`, once a permit is free, within the deadline.
+    async fn ask(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        let progress = self.progress;
+        progress.queries_sent.set(progress.queries_sent.get() + 1);
+        let bounded = async {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = self.permits.acquire().await;
+            self.inner.query(name, rtype).await
+        };
+        let result = match self.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, bounded)
+                .await
+                .unwrap_or(Err(LookupError::Timeout)),
+            None => bounded.await,
+        };
+        progress
+            .queries_answered
+            .set(progress.queries_answered.get() + 1);
+        result
+    }
+}
+
+impl<L: Lookup> Lookup for SharedLookup<'_, L> {
+    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        let key = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        let cell = Rc::clone(self.answers.borrow_mut().entry((key, rtype)).or_default());
+        cell.get_or_init(|| self.ask(name, rtype)).await.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::dns::lookup::Answer;
+    use crate::dns::memory::MemoryZone;
+
+    /// Counts the queries that reach it, and answers after a pause.
+    struct Counting {
+        zone: MemoryZone,
+        asked: Cell<usize>,
+        pause: Duration,
+    }
+
+    impl Lookup for Counting {
+        async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+            self.asked.set(self.asked.get() + 1);
+            let result = self.zone.query(name, rtype).await;
+            tokio::time::sleep(self.pause).await;
+            result
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn counting(pause: Duration) -> Counting {
+        let mut zone = MemoryZone::new();
+        zone.insert(
+            "mail.example.com",
+            RecordData::A(Ipv4Addr::new(192, 0, 2, 1)),
+        );
+        Counting {
+            zone,
+            asked: Cell::new(0),
+            pause,
+        }
+    }
+
+    #[test]
+    fn concurrent_duplicates_are_asked_once() {
+        let inner = counting(Duration::from_millis(20));
+        let progress = Progress::default();
+        let shared = SharedLookup::new(
+            &inner,
+            4,
+            Instant::now() + Duration::from_secs(10),
+            &progress,
+        );
+        runtime().block_on(async {
+            let (one, two, three) = tokio::join!(
+                shared.a("mail.example.com"),
+                shared.a("MAIL.example.com."),
+                shared.a("mail.example.com"),
+            );
+            assert_eq!(one, two);
+            assert_eq!(two, three);
+            assert_eq!(shared.a("other.example.com").await, Ok(Answer::NxDomain));
+            assert_eq!(shared.a("other.example.com").await, Ok(Answer::NxDomain));
+        });
+        assert_eq!(inner.asked.get(), 2);
+        assert_eq!(progress.queries_sent(), 2);
+        assert_eq!(progress.queries_answered(), 2);
+    }
+
+    #[test]
+    fn the_deadline_turns_unanswered_queries_into_timeouts() {
+        let inner = counting(Duration::from_secs(30));
+        let progress = Progress::default();
+        let shared = SharedLookup::new(
+            &inner,
+            1,
+            Instant::now() + Duration::from_millis(50),
+            &progress,
+        );
+        let started = std::time::Instant::now();
+        runtime().block_on(async {
+            let (a, txt) = tokio::join!(shared.a("mail.example.com"), shared.txt("example.com"));
+            assert_eq!(a, Err(LookupError::Timeout));
+            assert_eq!(txt, Err(LookupError::Timeout));
+        });
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}
