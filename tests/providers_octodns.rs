@@ -16,13 +16,10 @@ use senderzone::records::spf_text::split_strings;
 use senderzone::records::{self, Plan, Record, RecordData, ZonePlan, ZoneRole};
 use senderzone::render::{Provider, Render, Template};
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+use crate::support::{BIN, repo_file};
+
 /// The octoDNS release the form is checked against.
 const OCTODNS: &str = "1.22.0";
-
-fn repo_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-}
 
 /// `target/octodns-venv-VERSION/bin/python`, with octoDNS installed; set
 /// up once per test process (the tests here run in parallel).
