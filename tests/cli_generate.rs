@@ -2,9 +2,8 @@
 //! would: the real binary, real files, exit codes and messages.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+use crate::support::{run, stderr, stdout};
 
 /// A valid inventory the error cases below each break in one place.
 const BASE: &str = "\
@@ -22,18 +21,6 @@ fn write(dir: &Path, name: &str, contents: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();
     path
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Generates from `yaml` and expects exit 2, no stdout, and every needle in

@@ -2,25 +2,9 @@
 //! zone file (offline) and against the same zone served by a real NSD on
 //! loopback, which must agree; every exit code.
 
-#[allow(dead_code)]
-mod support;
+use crate::support::{self, run, text};
 
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
 const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spf-world.zone");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// `(args, expected exit code, expected substrings)` for both DNS sources.
 fn cases() -> Vec<(Vec<&'static str>, i32, Vec<&'static str>)> {

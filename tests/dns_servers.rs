@@ -3,12 +3,9 @@
 //! RFC 2317 zones load and answer, the validators agree, RFC 2136 updates
 //! land, and servers go away when dropped.
 
-#[allow(dead_code)]
-mod support;
-
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
 
-use support::{Bind, Nsd};
+use crate::support::{self, Bind, Nsd};
 
 const FORWARD: &str = "example.com";
 const REVERSE6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";

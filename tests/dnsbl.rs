@@ -3,16 +3,14 @@
 //! refusing, empty (resolver blocked), hijacked answers, IPv6-only, a domain
 //! list, and a server that never answers. Never a real list.
 
-#[allow(dead_code)]
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+use crate::support::{self, BIN};
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dnsbl");
 const ZONES: &[&str] = &[
     "healthy.bl.test",

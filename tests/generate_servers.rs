@@ -3,9 +3,6 @@
 //! loopback and queried back equal to the plan; the nsupdate scripts are
 //! applied to a TSIG-protected BIND and give the same answers.
 
-#[allow(dead_code)]
-mod support;
-
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,11 +11,7 @@ use std::process::Command;
 use senderzone::inventory::Inventory;
 use senderzone::records::{self, Plan, RecordData};
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
-
-fn repo_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-}
+use crate::support::{self, BIN, repo_file, sorted};
 
 /// An inventory exercising the corners: a chained SPF record with
 /// multi-string TXT, RFC 2317 slash labels, per-record TTLs, IPv6 PTRs,
@@ -155,11 +148,6 @@ fn assert_served(server: SocketAddr, plan: &Plan, label: &str) {
             other => panic!("unexpected type {other}"),
         }
     }
-}
-
-fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
-    items.sort();
-    items
 }
 
 #[test]

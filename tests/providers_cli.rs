@@ -4,14 +4,10 @@
 //! template, a template error at render time): exit 2, a message naming
 //! the template file and line, nothing written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
-
-fn repo_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-}
+use crate::support::{BIN, repo_file, run, stderr};
 
 fn fixture(name: &str) -> String {
     repo_file("tests/fixtures/providers")
@@ -19,14 +15,6 @@ fn fixture(name: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Asserts exit 2, an error line containing every needle, empty stdout.

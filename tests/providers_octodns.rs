@@ -3,83 +3,44 @@
 //! enforced and strict validation, loads every generated zone file and
 //! yields exactly the planned records.
 //!
-//! The virtualenv is created on first use and reused while it holds the
-//! pinned version. No network, no venv module or a failing pip is a test
-//! failure, never a skip (`scripts/test` installs `python3-venv`).
+//! No test downloads anything: `scripts/test` creates the virtualenv from
+//! `tests/octodns-requirements.txt` and keeps a copy of that file in it. A
+//! missing virtualenv, or one made from other pins, is a test failure naming
+//! `scripts/test`, never a skip.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use senderzone::inventory::Inventory;
 use senderzone::records::spf_text::split_strings;
 use senderzone::records::{self, Plan, Record, RecordData, ZonePlan, ZoneRole};
 use senderzone::render::{Provider, Render, Template};
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
-/// The octoDNS release the form is checked against.
-const OCTODNS: &str = "1.22.0";
+use crate::support::{BIN, repo_file};
 
-fn repo_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+/// The pinned octoDNS and its dependencies, one `name==version` a line.
+const REQUIREMENTS: &str = include_str!("octodns-requirements.txt");
+
+/// The octoDNS release the form is checked against, as pinned.
+fn octodns_version() -> &'static str {
+    REQUIREMENTS
+        .lines()
+        .find_map(|line| line.strip_prefix("octodns=="))
+        .expect("tests/octodns-requirements.txt pins octodns")
 }
 
-/// `target/octodns-venv-VERSION/bin/python`, with octoDNS installed; set
-/// up once per test process (the tests here run in parallel).
+/// `target/octodns-venv/bin/python`, as `scripts/test` leaves it.
 fn octodns_python() -> PathBuf {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(install_octodns).clone()
-}
-
-fn install_octodns() -> PathBuf {
     // target/debug/senderzone → target
     let target = Path::new(BIN).parent().unwrap().parent().unwrap();
-    let venv = target.join(format!("octodns-venv-{OCTODNS}"));
+    let venv = target.join("octodns-venv");
     let python = venv.join("bin/python");
-    let installed = || {
-        python.is_file()
-            && Command::new(&python)
-                .args([
-                    "-c",
-                    "import octodns, sys; sys.exit(octodns.__version__ != sys.argv[1])",
-                ])
-                .arg(OCTODNS)
-                .status()
-                .is_ok_and(|s| s.success())
-    };
-    if installed() {
-        return python;
-    }
-    let run = |command: &mut Command, what: &str| {
-        let output = command
-            .output()
-            .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-        assert!(
-            output.status.success(),
-            "{what} failed ({}); on Debian install `python3-venv` (scripts/test does); PyPI must be reachable\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    run(
-        Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
-        "python3 -m venv",
-    );
-    run(
-        Command::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("octodns=={OCTODNS}"),
-        ]),
-        "pip install octodns",
-    );
+    let stamp = std::fs::read_to_string(venv.join("senderzone-requirements.txt"));
     assert!(
-        installed(),
-        "octodns {OCTODNS} not importable after pip install"
+        python.is_file() && stamp.is_ok_and(|pins| pins == REQUIREMENTS),
+        "no octoDNS virtualenv at `{}` made from tests/octodns-requirements.txt: \
+         run scripts/test, which creates it",
+        venv.display()
     );
     python
 }
@@ -219,7 +180,10 @@ fn octodns_loads_the_generated_zones_and_yields_the_plan() {
     ] {
         rrsets += assert_octodns_loads_the_plan(&python, &inventory);
     }
-    eprintln!("octoDNS {OCTODNS} loaded {rrsets} record sets equal to the plan");
+    eprintln!(
+        "octoDNS {} loaded {rrsets} record sets equal to the plan",
+        octodns_version()
+    );
 }
 
 #[test]

@@ -4,9 +4,6 @@
 //! as they are, and every record PowerDNS then serves over DNS equals the
 //! plan, TXT strings byte for byte.
 
-#[allow(dead_code)]
-mod support;
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,7 +13,8 @@ use senderzone::inventory::Inventory;
 use senderzone::records::{self, Plan, Record, RecordData, ZonePlan, ZoneRole};
 use senderzone::render::{self, Provider, Render, Template};
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+use crate::support::{self, BIN, sorted};
+
 const API_KEY: &str = "senderzone-test-key";
 const SCHEMA: &str = "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql";
 
@@ -242,11 +240,6 @@ fn assert_served(server: &PowerDns, zones: &[ZonePlan]) {
         }
     }
     assert!(checked > 0, "nothing was checked");
-}
-
-fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
-    items.sort();
-    items
 }
 
 fn corner() -> PathBuf {

@@ -10,9 +10,6 @@
 //! Every lookup runs on a current-thread runtime, as the CLI runs it, under
 //! a hard time bound; servers stop when dropped. Nothing leaves 127.0.0.1.
 
-#[allow(dead_code)]
-mod support;
-
 use std::future::Future;
 
 use futures_util::future::join_all;
@@ -22,11 +19,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::support::{self, Bind, Nsd};
 use hickory_proto::rr::RecordType;
 use senderzone::dns::resolver::{HickoryLookup, ResolverSettings};
 use senderzone::dns::stub::StubLookup;
 use senderzone::dns::{Answer, Lookup, LookupError, Mx, RecordData};
-use support::{Bind, Nsd};
 
 const FORWARD: &str = "example.com";
 const REVERSE6: &str = "8.b.d.0.1.0.0.2.ip6.arpa";

@@ -5,11 +5,9 @@
 //! explanations compared case-insensitively on `fail`. Prints
 //! `SPF conformance: N/203 passed (P preferred, A alternative)`.
 
-mod spf_suite;
-
+use crate::spf_suite::{SUITE_CASES, Scenario, Verdict, judge, load_suite, suite_config};
 use senderzone::finding::Severity;
 use senderzone::spf::{Profile, SpfResult, TraceEvent, check_host, lint_domain, lint_record};
-use spf_suite::{SUITE_CASES, Scenario, Verdict, judge, load_suite, suite_config};
 
 #[tokio::test]
 async fn rfc7208_suite() {

@@ -4,9 +4,6 @@
 //! that do not answer, answer SERVFAIL or truncate, and DNS loops, which
 //! end on time in `dns-error` and never in a pass.
 
-#[allow(dead_code)]
-mod support;
-
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,10 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::support::{self, BIN, Nsd, text};
 use serde_json::Value;
-use support::Nsd;
-
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
 
 /// Two domains, three servers, IPv6, an RFC 2317 classless zone whose
 /// parent CNAMEs NSD also serves, and a HELO name of its own.
@@ -124,14 +119,6 @@ impl World {
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Runs `verify INVENTORY --format json` with `extra` arguments.

@@ -4,9 +4,6 @@
 //! clean; a secondary with another serial and another answer is reported,
 //! and so is the silent one.
 
-#[allow(dead_code)]
-mod support;
-
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+use crate::support::{self, BIN};
 
 const INVENTORY: &str = "\
 zones: [example.net]

@@ -2,15 +2,13 @@
 //! by a real NSD on loopback, with DKIM keys and a test blocklist beside
 //! them.
 
-#[allow(dead_code)]
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+use crate::support::{self, BIN};
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// Generates the inventory's zones, appends `extra` to example.com, and

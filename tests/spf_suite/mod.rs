@@ -1,12 +1,15 @@
 //! Loads the OpenSPF RFC 7208 suite into `MemoryZone`s and judges results.
 //!
-//! Shared by the conformance test and the benchmark. The suite is read from
-//! `../shared/testdata/spf/rfc7208-tests.yml` beside the crate (or from
-//! `$SENDERZONE_SPF_SUITE`), never copied into the repository. Zones follow
-//! the suite README: one per scenario, `TIMEOUT` markers, and the
-//! SPF-to-TXT synthesis rule of the pyspf driver.
+//! Shared by the conformance test and the benchmark. The suite is never
+//! copied into the repository: it is read from `$SENDERZONE_SPF_SUITE`, else
+//! from `../shared/testdata/spf/rfc7208-tests.yml` beside the crate, else
+//! from `target/spf-suite/rfc7208-tests.yml`, where `scripts/test` keeps the
+//! copy it takes from pyspf 2.0.14 on PyPI (sha256-pinned). Zones follow the
+//! suite README: one per scenario, `TIMEOUT` markers, and the SPF-to-TXT
+//! synthesis rule of the pyspf driver.
 
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 use senderzone::dns::Mx;
 use senderzone::dns::RecordData;
@@ -18,14 +21,22 @@ use serde_yaml::Value;
 /// Cases in the pinned suite.
 pub const SUITE_CASES: usize = 203;
 
-fn suite_path() -> String {
-    std::env::var("SENDERZONE_SPF_SUITE").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/testdata/spf/rfc7208-tests.yml"
-        )
-        .to_owned()
-    })
+/// Where the suite is read from; see the module documentation.
+fn suite_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("SENDERZONE_SPF_SUITE") {
+        return path.into();
+    }
+    let shared =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/spf/rfc7208-tests.yml");
+    if shared.is_file() {
+        return shared;
+    }
+    // target/debug/senderzone → target
+    Path::new(env!("CARGO_BIN_EXE_senderzone"))
+        .ancestors()
+        .nth(2)
+        .expect("the binary lies two levels below the target directory")
+        .join("spf-suite/rfc7208-tests.yml")
 }
 
 /// YAML `\xNN` escapes decode to U+00NN; serve them as the single octet NN.
@@ -177,7 +188,13 @@ pub fn judge(case: &Case, evaluation: &Evaluation) -> Verdict {
 /// Every scenario of the suite: its zone and its cases.
 pub fn load_suite() -> Vec<Scenario> {
     let path = suite_path();
-    let yaml = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let yaml = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "RFC 7208 suite `{}`: {e}: run scripts/test, which fetches it when \
+             ../shared is absent, or name it in SENDERZONE_SPF_SUITE",
+            path.display()
+        )
+    });
     let mut scenarios = Vec::new();
     for document in serde_yaml::Deserializer::from_str(&yaml) {
         let scenario = Value::deserialize(document).expect("scenario");

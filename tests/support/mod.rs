@@ -1,8 +1,8 @@
-//! Test support: zone validation and real DNS servers on loopback.
+//! Test support: the binary under test, zone validation and real DNS servers
+//! on loopback.
 //!
-//! Every integration test includes this with `mod support;`. A test file that
-//! uses only part of it declares `#[allow(dead_code)] mod support;` so that
-//! the unused helpers do not fail `clippy -D warnings`.
+//! Declared once in `tests/tests.rs`; every area module uses it as
+//! `crate::support`.
 //!
 //! Everything here shells out to Debian's tools (`named-checkzone`,
 //! `nsd-checkzone`, `named`, `nsd`, `dig`, `nsupdate`, `tsig-keygen`). A
@@ -12,7 +12,7 @@
 //! talks to a network beyond loopback. Recipes: `formats.md` §5.
 //!
 //! ```text
-//! mod support;
+//! use crate::support;
 //!
 //! let zone = support::wrap_zone("example.com", &generated_snippet);
 //! support::checkzone("example.com", &zone).unwrap();
@@ -36,20 +36,52 @@ mod tools;
 
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-// The API, flattened. Every test binary compiles this module and uses a
-// part of it: an unused re-export is no mistake there.
-#[allow(unused_imports)]
+// The API, flattened.
 pub use dig::{
     Response, Rr, parse_txt_rdata, query, query_a, query_aaaa, query_cname, query_ptr, query_rcode,
     query_rdata_wire, query_rrset, query_txt, txt_from_wire,
 };
-#[allow(unused_imports)]
 pub use server::{Bind, Nsd, answers_soa, run_nsupdate};
-#[allow(unused_imports)]
 pub use tools::tool;
+
+/// The `senderzone` binary, built by cargo for the integration tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
+
+/// Runs [`BIN`] with `args` to completion, no stdin.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+/// A run's stdout, lossily decoded.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A run's stderr, lossily decoded.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A run's stdout followed by its stderr: what a user sees in a terminal.
+pub fn text(output: &Output) -> String {
+    format!("{}{}", stdout(output), stderr(output))
+}
+
+/// A file of the repository, from its path relative to the crate root.
+pub fn repo_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// `items`, sorted: for comparing what servers return in any order.
+pub fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items
+}
 
 /// Name server written into the SOA and NS records of [`wrap_zone`].
 ///
@@ -99,7 +131,7 @@ pub fn checkzone(origin: &str, text: &str) -> Result<(), String> {
 pub fn generated_zones(inventory: &std::path::Path) -> Vec<(String, String)> {
     let dir = tempfile::tempdir().expect("create a temporary directory for generate");
     let out = dir.path().join("zones");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_senderzone"))
+    let output = Command::new(BIN)
         .arg("generate")
         .arg(inventory)
         .arg("--out")
