@@ -1,8 +1,10 @@
-//! Where every command's output goes, run as a user would: write errors
-//! on stdout reported (exit 2), a reader that goes away ending the program
-//! quietly (exit 141).
+//! Where every command's output goes, run as a user would: `--out DIR`
+//! written whole or not at all with the modes a name server can read,
+//! write errors on stdout reported (exit 2), a reader that goes away
+//! ending the program quietly (exit 141).
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -169,4 +171,88 @@ fn a_template_error_is_not_a_write_error() {
     );
     assert!(!err.contains("cannot write"), "{err}");
     assert!(output.stdout.is_empty());
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn out_dir_changes_nothing_when_one_file_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("zones");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("example.com.zone"), "; mine\n").unwrap();
+    // A directory where example.org's file goes: its rename would fail
+    // after example.com's had replaced the old file.
+    std::fs::create_dir(out.join("example.org.zone")).unwrap();
+    let output = Command::new(BIN)
+        .args(["generate", EXAMPLE, "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("senderzone: error: cannot write `") && err.contains("example.org.zone`"),
+        "{err}"
+    );
+    assert!(!err.contains("wrote "), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("example.com.zone")).unwrap(),
+        "; mine\n"
+    );
+    // No other file, and no temporary file left behind.
+    assert_eq!(listing(&out), ["example.com.zone", "example.org.zone"]);
+}
+
+/// Runs `generate EXAMPLE --out out` under `umask`.
+fn generate_under_umask(umask: &str, out: &Path) -> Output {
+    Command::new("sh")
+        .args(["-c", "umask \"$1\" && shift && exec \"$@\"", "sh", umask])
+        .args([BIN, "generate", EXAMPLE, "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn out_dir_files_honour_the_umask_and_replaced_files_keep_their_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    for (umask, expected) in [("022", 0o644), ("027", 0o640)] {
+        let out = dir.path().join(umask);
+        let output = generate_under_umask(umask, &out);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        for name in listing(&out) {
+            assert_eq!(
+                mode(&out.join(&name)),
+                expected,
+                "{name} under umask {umask}"
+            );
+        }
+    }
+
+    // A file that is replaced keeps its mode, whatever the umask says.
+    let out = dir.path().join("replaced");
+    std::fs::create_dir(&out).unwrap();
+    let existing = out.join("example.com.zone");
+    std::fs::write(&existing, "; old\n").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let output = generate_under_umask("077", &out);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        std::fs::read_to_string(&existing)
+            .unwrap()
+            .contains("$ORIGIN example.com.")
+    );
+    assert_eq!(mode(&existing), 0o664);
+    assert_eq!(mode(&out.join("example.org.zone")), 0o600);
 }

@@ -7,6 +7,7 @@
 
 pub mod config;
 mod dnsbl;
+mod out;
 mod spf;
 mod verify;
 
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 
 pub use config::{ArgumentError, Config, Terminal};
+pub use out::OutError;
 
 use crate::cli::Cli;
 use crate::dns::source::SourceError;
@@ -77,7 +79,7 @@ pub enum Error {
         .0.display()
     )]
     Exists(PathBuf),
-    /// A file could not be created or written (`init FILE`, `--out DIR`).
+    /// A file could not be created or written (`init FILE`).
     #[error("cannot create `{}`: {source}", path.display())]
     Create {
         /// The file.
@@ -85,6 +87,9 @@ pub enum Error {
         /// The cause.
         source: io::Error,
     },
+    /// `--out DIR` was not written.
+    #[error(transparent)]
+    Out(#[from] OutError),
     /// The DNS runtime could not start (the system refused an event
     /// queue or a timer).
     #[error("cannot start the DNS runtime: {0}")]
@@ -114,6 +119,7 @@ impl Error {
             | Error::Render(_)
             | Error::Exists(_)
             | Error::Create { .. }
+            | Error::Out(_)
             | Error::Runtime(_)
             | Error::Output(_)
             | Error::Stderr(_) => exit::BAD_INPUT,
@@ -259,18 +265,13 @@ fn generate(config: config::Generate, streams: &mut Streams<'_>) -> Result<u8, E
                 })?;
         }
         Some(dir) => {
-            let buffers = render::render_zones(renderer, &plan).map_err(render_error)?;
-            let create_error = |path: &Path| {
-                let path = path.to_owned();
-                move |source| Error::Create { path, source }
-            };
-            std::fs::create_dir_all(dir).map_err(create_error(dir))?;
-            for (contents, zone) in buffers.into_iter().zip(&plan.zones) {
-                let path = dir.join(render::file_name(zone, renderer.extension()));
-                let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(create_error(&path))?;
-                temp.write_all(&contents).map_err(create_error(&path))?;
-                temp.persist(&path)
-                    .map_err(|err| create_error(&path)(err.error))?;
+            let files = render::render_zones(renderer, &plan)
+                .map_err(render_error)?
+                .into_iter()
+                .zip(&plan.zones)
+                .map(|(contents, zone)| (render::file_name(zone, renderer.extension()), contents))
+                .collect();
+            for path in out::write_files(dir, files)? {
                 writeln!(streams.err, "wrote {}", path.display()).map_err(Error::Stderr)?;
             }
         }
