@@ -1,5 +1,6 @@
 //! Command-line arguments as typed by the user (clap derive). Values are
-//! raw here; `app` turns them into validated configuration.
+//! raw here; [`crate::app::config`] turns them into validated configuration,
+//! one step per command.
 
 use std::path::PathBuf;
 
@@ -17,7 +18,12 @@ Examples:
   senderzone spf eval --domain example.com --ip 192.0.2.10
   senderzone verify mail.yaml --nameserver 192.0.2.53
 
-Exit codes: 0 ok, 1 problems found, 2 bad input or usage, 3 DNS could not answer.";
+Exit codes:
+  0    ok
+  1    a check found problems
+  2    bad input or usage, or the output could not be written
+  3    DNS could not answer enough to decide
+  141  the output's reader went away (`senderzone … | head`), ended quietly";
 
 /// Generate and verify the DNS records a mail server needs: SPF, A/AAAA, PTR.
 ///
@@ -200,7 +206,8 @@ pub struct VerifyArgs {
     /// disagree (SOA serial, answers); the checks then ask them.
     #[arg(long, conflicts_with = "zone_files")]
     pub authoritative: bool,
-    /// With `--authoritative`: the port the name servers are asked on.
+    /// With `--authoritative`: the port the name servers are asked on
+    /// (1 to 65535).
     #[arg(
         long,
         value_name = "PORT",
@@ -211,11 +218,11 @@ pub struct VerifyArgs {
     /// Apply the SPF engine's whitelist-registration profile.
     #[arg(long)]
     pub strict: bool,
-    /// Deadline for the whole run, in seconds: queries not answered by
-    /// then count as timed out (dns-error).
+    /// Deadline for the whole run, in seconds (1 to 86400): queries not
+    /// answered by then count as timed out (dns-error).
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub timeout: u64,
-    /// DNS queries in flight at most.
+    /// DNS queries in flight at most (1 to 1024).
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub concurrency: usize,
     /// Output format.
@@ -287,9 +294,9 @@ pub struct DnsblArgs {
     /// registry, documented in the README).
     #[arg(long = "lists", value_name = "FILE")]
     pub list_file: Option<PathBuf>,
-    /// At most this many queries at a time.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
-    pub concurrency: u16,
+    /// At most this many queries at a time (1 to 1024).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
     #[command(flatten)]
     pub dns: DnsArgs,
     /// Output format.

@@ -17,34 +17,42 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         // Usage errors read like every other error: `senderzone: error: …`.
         Err(err) if err.use_stderr() => {
-            eprint!("senderzone: {}", err.render());
+            let _ = write!(io::stderr(), "senderzone: {}", err.render());
             return ExitCode::from(senderzone::exit::BAD_INPUT);
         }
-        Err(err) => err.exit(),
+        // `--help` and `--version` are output like any other: written
+        // whole, or an error.
+        Err(err) => {
+            return match err.print().and_then(|()| io::stdout().flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(source) => fail(&app::Error::Output(source)),
+            };
+        }
     };
     let stdout = io::stdout();
-    let stderr = io::stderr();
     // Buffered: stdout is line-buffered, and zone files have many lines.
+    // `app::run` flushes it and reports a failure.
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut err = stderr.lock();
     let result = app::run(
         cli,
         &mut Streams {
             out: &mut out,
-            err: &mut err,
+            err: &mut io::stderr().lock(),
         },
     );
-    let _ = out.flush();
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(app::Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            for message in error.messages() {
-                let _ = writeln!(err, "senderzone: error: {message}");
-            }
-            ExitCode::from(error.exit_code())
-        }
+        Err(error) => fail(&error),
     }
+}
+
+/// Prints `error` as `senderzone: error: …` lines (nothing for a closed
+/// pipe) and gives its exit code.
+fn fail(error: &app::Error) -> ExitCode {
+    let mut err = io::stderr().lock();
+    for message in error.messages() {
+        // Nowhere is left to report a failure to write to stderr.
+        let _ = writeln!(err, "senderzone: error: {message}");
+    }
+    ExitCode::from(error.code())
 }

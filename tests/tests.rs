@@ -15,7 +15,9 @@
 mod spf_suite;
 mod support;
 
+mod cli_arguments;
 mod cli_generate;
+mod cli_output;
 mod cli_spf;
 mod dns_servers;
 mod dnsbl;

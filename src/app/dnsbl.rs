@@ -1,50 +1,43 @@
 //! `senderzone dnsbl`.
 
-use std::io::IsTerminal;
-use std::net::IpAddr;
+use std::cell::RefCell;
+use std::net::{IpAddr, SocketAddr};
 
-use super::{Error, Streams, io_error, runtime};
-use crate::cli::{DnsblArgs, ReportFormat};
-use crate::dns::source::{self, DnsSource};
-use crate::dnsbl::{self, Health, List, Overall, Registry, Status, Target, Verdict};
+use super::config::{Dns, Dnsbl, Terminal};
+use super::{Error, Streams, runtime, warn};
+use crate::cli::ReportFormat;
+use crate::dns::source;
+use crate::dnsbl::{self, Health, List, Overall, Verdict};
 use crate::finding;
-use crate::names::{self, Charset};
 use crate::verify::blocklist;
 
 /// Runs `senderzone dnsbl`.
-pub fn run(args: &DnsblArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let registry = registry(args.list_file.as_deref())?;
-    let targets = args
-        .targets
-        .iter()
-        .map(|text| parse_target(text))
-        .collect::<Result<Vec<_>, _>>()?;
-    let lists = select(&registry, &args.lists)?;
-    warn_about_public_resolvers(
-        &args.dns.nameservers,
-        args.dns.zone_files.is_empty(),
-        streams,
-    )?;
-    let dns = DnsSource::open(&args.dns.nameservers, &args.dns.zone_files)
-        .map_err(|err| Error::Usage(err.to_string()))?;
-    let show_progress = args.format == ReportFormat::Text && std::io::stderr().is_terminal();
+pub fn run(config: &Dnsbl, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    warn_about_public_resolvers(&config.dns, streams)?;
+    let dns = config.dns.open()?;
+    let lists: Vec<&List> = config.lists.iter().collect();
+    let terminal = config.terminal;
+    let show_progress = config.format == ReportFormat::Text && terminal.progress;
+    let err = RefCell::new(&mut *streams.err);
     let progress = |done: usize, total: usize| {
         if show_progress {
-            eprint!("\r{}", progress_bar(done, total));
+            let mut err = err.borrow_mut();
+            // Progress is a courtesy: a failure to show it is no error.
+            let _ = write!(err, "\r{}", progress_bar(done, total, terminal));
             if done == total {
-                eprintln!();
+                let _ = writeln!(err);
             }
         }
     };
     let report = runtime()?.block_on(dnsbl::run(
         &dns,
         &lists,
-        &targets,
-        usize::from(args.concurrency),
+        &config.targets,
+        config.concurrency,
         &progress,
     ));
-    let write_error = |source| io_error("cannot write the report", source);
-    match args.format {
+    let write_error = Error::Output;
+    match config.format {
         ReportFormat::Json => {
             super::write_json(streams.out, &report)?;
         }
@@ -53,88 +46,42 @@ pub fn run(args: &DnsblArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     Ok(finding::exit_code(&blocklist::findings(&report)))
 }
 
-/// The built-in registry, extended by `file` when given.
-pub(super) fn registry(file: Option<&std::path::Path>) -> Result<Registry, Error> {
-    let mut registry = Registry::built_in();
-    if let Some(file) = file {
-        registry
-            .extend_from_file(file)
-            .map_err(|err| Error::Usage(err.to_string()))?;
-    }
-    Ok(registry)
-}
-
-/// The lists named by `zones`, or every active list when none is named.
-pub(super) fn select<'a>(registry: &'a Registry, zones: &[String]) -> Result<Vec<&'a List>, Error> {
-    if zones.is_empty() {
-        return Ok(registry
-            .lists
-            .iter()
-            .filter(|l| l.status == Status::Active)
-            .collect());
-    }
-    zones
-        .iter()
-        .map(|zone| {
-            registry.find(zone).ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown list `{zone}`; its return codes must be known to tell a listing from a refusal: describe it in a file given with `--lists FILE`"
-                ))
-            })
-        })
-        .collect()
-}
-
-fn parse_target(text: &str) -> Result<Target, Error> {
-    if let Ok(ip) = text.trim().parse::<IpAddr>() {
-        return Ok(Target::Ip(ip));
-    }
-    names::normalize_fqdn(text, Charset::LdhUnderscore)
-        .map(Target::Domain)
-        .map_err(|err| {
-            Error::Usage(format!(
-                "`{text}` is neither an IP address nor a domain name ({err})"
-            ))
-        })
-}
-
-fn progress_bar(done: usize, total: usize) -> String {
-    const WIDTH: usize = 30;
-    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+/// `[####      ] 12/40 queries`, the bar narrowed to fit the terminal.
+fn progress_bar(done: usize, total: usize, terminal: Terminal) -> String {
+    let counts = format!(" {done}/{total} queries");
+    // Room for the brackets, the counts and the cursor's last column.
+    let width = terminal.width.saturating_sub(counts.len() + 3).min(30);
+    let filled = (done * width).checked_div(total).unwrap_or(width);
     format!(
-        "[{}{}] {done}/{total} queries",
+        "[{}{}]{counts}",
         "#".repeat(filled),
-        " ".repeat(WIDTH - filled)
+        " ".repeat(width - filled)
     )
 }
 
 /// Lists refuse public resolvers: say so before the answers mislead.
 pub(super) fn warn_about_public_resolvers(
-    nameservers: &[String],
-    network: bool,
+    dns: &Dns,
     streams: &mut Streams<'_>,
 ) -> Result<(), Error> {
-    if !network {
+    if !dns.is_network() {
         return Ok(());
     }
-    let servers: Vec<IpAddr> = if nameservers.is_empty() {
+    let servers: Vec<IpAddr> = if dns.nameservers.is_empty() {
         source::system_nameservers()
     } else {
-        nameservers
-            .iter()
-            .filter_map(|s| source::parse_nameserver(s))
-            .map(|a| a.ip())
-            .collect()
+        dns.nameservers.iter().map(SocketAddr::ip).collect()
     };
     for server in servers
         .into_iter()
         .filter(|ip| dnsbl::is_public_resolver(*ip))
     {
-        writeln!(
-            streams.err,
-            "senderzone: warning: {server} is a public resolver; Spamhaus and other lists refuse or silently answer \"not listed\" through it: use your own recursive resolver (e.g. unbound) or a list's paid access"
-        )
-        .map_err(|source| io_error("cannot write to stderr", source))?;
+        warn(
+            streams,
+            format_args!(
+                "{server} is a public resolver; Spamhaus and other lists refuse or silently answer \"not listed\" through it: use your own recursive resolver (e.g. unbound) or a list's paid access"
+            ),
+        )?;
     }
     Ok(())
 }

@@ -1,58 +1,150 @@
 //! Runs a parsed command line: the only layer that touches files and
 //! terminals, through the writers it is handed.
+//!
+//! [`run`] turns the arguments into a typed [`Config`] first (every value
+//! checked, the terminal asked once), then runs the command, then flushes
+//! the output: a write error there is an error like any other.
 
-pub(crate) mod dnsbl;
+pub mod config;
+mod dnsbl;
+mod out;
 mod spf;
 mod verify;
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, GenerateArgs, OutputFormat};
+pub use config::{ArgumentError, Config, Terminal};
+pub use out::OutError;
+
+use crate::cli::Cli;
+use crate::dns::source::SourceError;
+use crate::dnsbl::registry::RegistryError;
 use crate::exit;
 use crate::finding::Severity;
 use crate::inventory::{Inventory, InventoryError, Problem};
 use crate::records::{self, Diagnostic, Plan};
-use crate::render::{self, Provider, Render};
+use crate::render::{self, TemplateError};
 
 /// The starter inventory written by `senderzone init`.
 pub const STARTER_INVENTORY: &str = include_str!("../../templates/inventory.yaml");
 
 /// Why a command could not do its job.
+///
+/// Each variant wraps the typed error of the module that failed; its exit
+/// code is [`Error::code`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An option value is outside what the option accepts.
+    #[error(transparent)]
+    Argument(#[from] ArgumentError),
+    /// Options that do not go together.
+    #[error("{0}")]
+    Usage(&'static str),
     /// The inventory could not be loaded.
     #[error(transparent)]
     Inventory(#[from] InventoryError),
     /// The inventory is valid but asks for records DNS cannot carry.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Plan(Vec<Problem>),
-    /// An option value is invalid.
-    #[error("{0}")]
-    Usage(String),
-    /// A file could not be written or read.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done.
-        context: String,
+    /// An SPF record given as text does not parse.
+    #[error("invalid SPF record\n{}", .0.render())]
+    SpfRecord(crate::spf::ParseError),
+    /// The DNS source could not be set up: a zone file, the system
+    /// resolver's configuration.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// A `--lists` file could not be used.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// A `--template` file could not be read.
+    #[error("cannot read template `{}`: {source}", path.display())]
+    ReadTemplate {
+        /// The file.
+        path: PathBuf,
         /// The cause.
         source: io::Error,
     },
+    /// A template could not be compiled, or rendered for a zone.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// A built-in form could not render the plan.
+    #[error("cannot render: {0}")]
+    Render(io::Error),
+    /// `init` never overwrites a file.
+    #[error(
+        "`{}` already exists; senderzone init never overwrites a file: choose another name or remove it",
+        .0.display()
+    )]
+    Exists(PathBuf),
+    /// A file could not be created or written (`init FILE`).
+    #[error("cannot create `{}`: {source}", path.display())]
+    Create {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// `--out DIR` was not written.
+    #[error(transparent)]
+    Out(#[from] OutError),
+    /// The DNS runtime could not start (the system refused an event
+    /// queue or a timer).
+    #[error("cannot start the DNS runtime: {0}")]
+    Runtime(io::Error),
+    /// Standard output could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(io::Error),
+    /// Standard error could not be written.
+    #[error("cannot write to stderr: {0}")]
+    Stderr(io::Error),
 }
 
 impl Error {
-    /// The exit code this error leads to.
-    pub fn exit_code(&self) -> u8 {
-        exit::BAD_INPUT
+    /// The exit code this error leads to (see [`crate::exit`]).
+    pub fn code(&self) -> u8 {
+        match self {
+            _ if self.is_closed_pipe() => exit::CLOSED_PIPE,
+            Error::Argument(_)
+            | Error::Usage(_)
+            | Error::Inventory(_)
+            | Error::Plan(_)
+            | Error::SpfRecord(_)
+            | Error::Source(_)
+            | Error::Registry(_)
+            | Error::ReadTemplate { .. }
+            | Error::Template(_)
+            | Error::Render(_)
+            | Error::Exists(_)
+            | Error::Create { .. }
+            | Error::Out(_)
+            | Error::Runtime(_)
+            | Error::Output(_)
+            | Error::Stderr(_) => exit::BAD_INPUT,
+        }
     }
 
-    /// One message per problem, for `senderzone: error: …` lines.
+    /// Whether the reader of stdout or stderr went away: the program
+    /// then ends quietly with [`exit::CLOSED_PIPE`], as a program killed
+    /// by `SIGPIPE` does (Rust ignores the signal, so it comes as an
+    /// error).
+    pub fn is_closed_pipe(&self) -> bool {
+        match self {
+            Error::Output(source) | Error::Stderr(source) => {
+                source.kind() == io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
+    }
+
+    /// One message per problem, for `senderzone: error: …` lines; none for
+    /// a closed pipe.
     pub fn messages(&self) -> Vec<String> {
         match self {
+            _ if self.is_closed_pipe() => Vec::new(),
             Error::Inventory(err) => err.messages(),
             Error::Plan(problems) => problems.iter().map(ToString::to_string).collect(),
             other => vec![other.to_string()],
@@ -68,33 +160,32 @@ pub struct Streams<'a> {
     pub err: &'a mut dyn Write,
 }
 
-/// Runs `cli` and returns the exit code.
+/// Runs `cli` and returns the exit code; the output is flushed, so that
+/// an error writing it is returned, not lost.
 pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    match cli.command {
-        Command::Generate(args) => generate(&args, streams),
-        Command::Init { file } => init(&file, streams),
-        Command::Spf(command) => spf::run(&command, streams),
-        Command::Dnsbl(args) => dnsbl::run(&args, streams),
-        Command::Verify(args) => verify::run(&args, streams),
-        Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "senderzone", streams.out);
-            Ok(exit::OK)
+    let code = match Config::new(cli, Terminal::detect())? {
+        Config::Generate(config) => generate(config, streams)?,
+        Config::Init(file) => init(file.as_deref(), streams)?,
+        Config::SpfCheck(config) => spf::check(&config, streams)?,
+        Config::SpfEval(config) => spf::eval(&config, streams)?,
+        Config::Verify(config) => verify::run(&config, streams)?,
+        Config::Dnsbl(config) => dnsbl::run(&config, streams)?,
+        Config::Completions(shell) => {
+            // clap_complete panics on a write error: it writes to memory.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "senderzone", &mut script);
+            streams.out.write_all(&script).map_err(Error::Output)?;
+            exit::OK
         }
-        Command::Man => {
+        Config::Man => {
             clap_mangen::Man::new(Cli::command())
                 .render(streams.out)
-                .map_err(|source| io_error("cannot write the man page", source))?;
-            Ok(exit::OK)
+                .map_err(Error::Output)?;
+            exit::OK
         }
-    }
-}
-
-pub(crate) fn io_error(context: impl Into<String>, source: io::Error) -> Error {
-    Error::Io {
-        context: context.into(),
-        source,
-    }
+    };
+    streams.out.flush().map_err(Error::Output)?;
+    Ok(code)
 }
 
 /// A runtime on this thread: lookups are concurrent, not parallel.
@@ -102,22 +193,28 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|source| io_error("cannot start the DNS runtime", source))
+        .map_err(Error::Runtime)
 }
 
 /// Writes `value` as pretty JSON and a newline: the `--format json` report.
 pub(crate) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
-    serde_json::to_writer_pretty(&mut *out, value)
-        .map_err(|err| io_error("cannot write the report", err.into()))?;
-    writeln!(out).map_err(|source| io_error("cannot write the report", source))
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|err| Error::Output(err.into()))?;
+    writeln!(out).map_err(Error::Output)
+}
+
+/// Writes `message` as a `senderzone: warning: …` line on stderr.
+pub(crate) fn warn(
+    streams: &mut Streams<'_>,
+    message: impl std::fmt::Display,
+) -> Result<(), Error> {
+    writeln!(streams.err, "senderzone: warning: {message}").map_err(Error::Stderr)
 }
 
 /// Loads an inventory, printing its warnings.
 pub fn load_inventory(path: &Path, streams: &mut Streams<'_>) -> Result<Inventory, Error> {
     let loaded = Inventory::load(path)?;
     for warning in &loaded.warnings {
-        writeln!(streams.err, "senderzone: warning: {warning}")
-            .map_err(|source| io_error("cannot write to stderr", source))?;
+        warn(streams, warning)?;
     }
     Ok(loaded.inventory)
 }
@@ -146,14 +243,9 @@ pub fn plan_records(
     }
 }
 
-fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let renderer = renderer(args)?;
-    if args.nsupdate_server.is_some() && args.format != OutputFormat::Nsupdate {
-        return Err(Error::Usage(
-            "`--nsupdate-server` applies only to `--format nsupdate`".to_owned(),
-        ));
-    }
-    let inventory = load_inventory(&args.inventory, streams)?;
+fn generate(config: config::Generate, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let renderer = config.renderer.as_ref();
+    let inventory = load_inventory(&config.inventory, streams)?;
     let mut plan = plan_records(&inventory, |_| false)?;
     let mut notes: Vec<String> = plan
         .diagnostics
@@ -169,19 +261,65 @@ fn generate(args: &GenerateArgs, streams: &mut Streams<'_>) -> Result<u8, Error>
         None => true,
     });
     for note in notes {
-        writeln!(streams.err, "senderzone: warning: {note}")
-            .map_err(|source| io_error("cannot write to stderr", source))?;
+        warn(streams, note)?;
     }
-    match &args.out {
+    match &config.out {
         // Renderers finish rendering before they write: a failure leaves
         // stdout empty.
-        None => renderer
-            .render_plan(&plan, streams.out)
-            .map_err(|source| io_error("cannot write the output", source))?,
-        Some(dir) => write_zone_files(&plan, renderer.as_ref(), dir, streams)?,
+        None => {
+            let mut out = Watched::new(streams.out);
+            renderer
+                .render_plan(&plan, &mut out)
+                .map_err(|err| match out.failed {
+                    true => Error::Output(err),
+                    false => render_error(err),
+                })?;
+        }
+        Some(dir) => {
+            let files = render::render_zones(renderer, &plan)
+                .map_err(render_error)?
+                .into_iter()
+                .zip(&plan.zones)
+                .map(|(contents, zone)| (render::file_name(zone, renderer.extension()), contents))
+                .collect();
+            for path in out::write_files(dir, files)? {
+                writeln!(streams.err, "wrote {}", path.display()).map_err(Error::Stderr)?;
+            }
+        }
     }
     drop_in_background((plan, inventory));
     Ok(exit::OK)
+}
+
+/// A renderer's error: a template's own, or another.
+fn render_error(err: io::Error) -> Error {
+    match err.downcast::<TemplateError>() {
+        Ok(template) => Error::Template(template),
+        Err(other) => Error::Render(other),
+    }
+}
+
+/// A writer that remembers whether the stream under it failed, to tell
+/// a renderer's own errors from the output's.
+struct Watched<'a> {
+    out: &'a mut dyn Write,
+    failed: bool,
+}
+
+impl<'a> Watched<'a> {
+    fn new(out: &'a mut dyn Write) -> Self {
+        Watched { out, failed: false }
+    }
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf).inspect_err(|_| self.failed = true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush().inspect_err(|_| self.failed = true)
+    }
 }
 
 /// Frees `value` on a thread of its own, so that the process can end
@@ -190,132 +328,37 @@ fn drop_in_background<T: Send + 'static>(value: T) {
     std::thread::spawn(move || drop(value));
 }
 
-/// The renderer `args` ask for; a `--template` file is read and compiled
-/// here, so a missing or broken template stops before anything is written.
-fn renderer(args: &GenerateArgs) -> Result<Box<dyn Render>, Error> {
-    if let Some(path) = &args.template {
-        let source = std::fs::read_to_string(path).map_err(|source| {
-            io_error(format!("cannot read template `{}`", path.display()), source)
-        })?;
-        let template = render::Template::user(&path.display().to_string(), source)
-            .map_err(|err| Error::Usage(err.to_string()))?;
-        return Ok(Box::new(template));
-    }
-    let provider = |provider| -> Result<Box<dyn Render>, Error> {
-        Ok(Box::new(render::Template::provider(provider)))
-    };
-    match args.format {
-        OutputFormat::Zone => Ok(Box::new(render::Zone)),
-        OutputFormat::Json => Ok(Box::new(render::Json)),
-        OutputFormat::Nsupdate => Ok(Box::new(render::Nsupdate {
-            server: args
-                .nsupdate_server
-                .as_deref()
-                .map(nsupdate_server)
-                .transpose()?,
-        })),
-        OutputFormat::Cloudflare => provider(Provider::Cloudflare),
-        OutputFormat::CloudflareBatch => provider(Provider::CloudflareBatch),
-        OutputFormat::Route53 => provider(Provider::Route53),
-        OutputFormat::Powerdns => provider(Provider::Powerdns),
-        OutputFormat::Gcloud => provider(Provider::Gcloud),
-        OutputFormat::Digitalocean => provider(Provider::Digitalocean),
-        OutputFormat::Octodns => provider(Provider::Octodns),
-    }
-}
-
-/// Parses `HOST` or `HOST:PORT` (IPv6 as `[ADDR]:PORT`) into nsupdate's
-/// `server` arguments.
-fn nsupdate_server(text: &str) -> Result<String, Error> {
-    let bad = || {
-        Error::Usage(format!(
-            "invalid `--nsupdate-server` value `{text}`; accepted: HOST, HOST:PORT or [IPv6]:PORT"
-        ))
-    };
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok(ip.to_string());
-    }
-    let (host, port) = match text.rsplit_once(':') {
-        Some((host, port)) => (
-            host.trim_start_matches('[').trim_end_matches(']'),
-            Some(port),
-        ),
-        None => (text, None),
-    };
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err(bad());
-    }
-    match port {
-        None => Ok(host.to_owned()),
-        Some(port) => {
-            let port: u16 = port.parse().map_err(|_| bad())?;
-            Ok(format!("{host} {port}"))
-        }
-    }
-}
-
-/// Renders every zone in memory, then writes each file through a temporary
-/// file in the same directory and a rename, so no reader ever sees half a
-/// file and nothing is written if rendering fails.
-fn write_zone_files(
-    plan: &Plan,
-    renderer: &dyn Render,
-    dir: &Path,
-    streams: &mut Streams<'_>,
-) -> Result<(), Error> {
-    let buffers =
-        render::render_zones(renderer, plan).map_err(|source| io_error("cannot render", source))?;
-    let rendered: Vec<(PathBuf, Vec<u8>)> = plan
-        .zones
-        .iter()
-        .map(|zone| dir.join(render::file_name(zone, renderer.extension())))
-        .zip(buffers)
-        .collect();
-    std::fs::create_dir_all(dir)
-        .map_err(|source| io_error(format!("cannot create `{}`", dir.display()), source))?;
-    for (path, contents) in rendered {
-        let context = || format!("cannot write `{}`", path.display());
-        let mut temp =
-            tempfile::NamedTempFile::new_in(dir).map_err(|source| io_error(context(), source))?;
-        temp.write_all(&contents)
-            .map_err(|source| io_error(context(), source))?;
-        temp.persist(&path)
-            .map_err(|err| io_error(context(), err.error))?;
-        writeln!(streams.err, "wrote {}", path.display())
-            .map_err(|source| io_error("cannot write to stderr", source))?;
-    }
-    Ok(())
-}
-
-fn init(file: &Path, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    if file == Path::new("-") {
+/// Writes the starter inventory to `file` (never over an existing one),
+/// or to stdout.
+fn init(file: Option<&Path>, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let Some(file) = file else {
         streams
             .out
             .write_all(STARTER_INVENTORY.as_bytes())
-            .map_err(|source| io_error("cannot write the output", source))?;
+            .map_err(Error::Output)?;
         return Ok(exit::OK);
-    }
-    let context = || format!("cannot create `{}`", file.display());
+    };
+    let create_error = |source| Error::Create {
+        path: file.to_owned(),
+        source,
+    };
     let mut handle = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(file)
         .map_err(|source| match source.kind() {
-            io::ErrorKind::AlreadyExists => Error::Usage(format!(
-                "`{}` already exists; senderzone init never overwrites a file: choose another name or remove it",
-                file.display()
-            )),
-            _ => io_error(context(), source),
+            io::ErrorKind::AlreadyExists => Error::Exists(file.to_owned()),
+            _ => create_error(source),
         })?;
     handle
         .write_all(STARTER_INVENTORY.as_bytes())
-        .map_err(|source| io_error(context(), source))?;
+        .map_err(create_error)?;
     writeln!(
         streams.err,
         "wrote {}; edit it, then run: senderzone generate {}",
         file.display(),
         file.display()
     )
-    .map_err(|source| io_error("cannot write to stderr", source))?;
+    .map_err(Error::Stderr)?;
     Ok(exit::OK)
 }

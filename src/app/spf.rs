@@ -1,34 +1,13 @@
 //! `senderzone spf check` and `senderzone spf eval`.
 
-use std::net::IpAddr;
-
 use serde::Serialize;
 
-use super::{Error, Streams, io_error, runtime};
-use crate::cli::{DnsArgs, ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs};
-use crate::dns::source::DnsSource;
+use super::config::{SpfCheck, SpfEval, SpfSubject};
+use super::{Error, Streams, runtime};
+use crate::cli::ReportFormat;
 use crate::exit;
 use crate::finding::{self, Counts, Finding};
-use crate::names::{self, Charset};
-use crate::spf::{self, CheckParams, Config, Profile, SpfResult};
-
-/// Runs an `spf` subcommand.
-pub fn run(command: &SpfCommand, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    match command {
-        SpfCommand::Check(args) => check(args, streams),
-        SpfCommand::Eval(args) => eval(args, streams),
-    }
-}
-
-fn open_dns(args: &DnsArgs) -> Result<DnsSource, Error> {
-    DnsSource::open(&args.nameservers, &args.zone_files)
-        .map_err(|err| Error::Usage(err.to_string()))
-}
-
-fn domain_argument(text: &str) -> Result<String, Error> {
-    names::normalize_fqdn(text, Charset::LdhUnderscore)
-        .map_err(|err| Error::Usage(format!("invalid `--domain` value: {err}")))
-}
+use crate::spf::{self, Config, SpfResult};
 
 #[derive(Serialize)]
 struct CheckReport<'a> {
@@ -41,35 +20,31 @@ struct CheckReport<'a> {
     summary: Counts,
 }
 
-fn check(args: &SpfCheckArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let profile = Profile {
-        strict: args.strict,
-    };
-    let (findings, report_domain, record, lookups) = match (&args.record, &args.domain) {
-        (Some(record), _) => {
+/// Runs `spf check` and returns its exit code.
+pub fn check(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let profile = &config.profile;
+    let (findings, report_domain, record, lookups) = match &config.subject {
+        SpfSubject::Record(record) => {
             // A record on the command line is input: one that does not parse
             // is bad input, shown with a caret under the bad term.
-            spf::parse(record)
-                .map_err(|err| Error::Usage(format!("invalid SPF record\n{}", err.render())))?;
-            let findings = spf::lint_record(&[record.as_bytes()], &profile);
+            spf::parse(record).map_err(Error::SpfRecord)?;
+            let findings = spf::lint_record(&[record.as_bytes()], profile);
             (findings, None, Some(record.clone()), None)
         }
-        (None, Some(domain)) => {
-            let domain = domain_argument(domain)?;
-            let dns = open_dns(&args.dns)?;
-            let lint = runtime()?.block_on(spf::lint_domain(&dns, &domain, &profile));
+        SpfSubject::Domain { domain, dns } => {
+            let dns = dns.open()?;
+            let lint = runtime()?.block_on(spf::lint_domain(&dns, domain, profile));
             (
                 lint.findings,
-                Some(domain),
+                Some(domain.clone()),
                 lint.record,
                 Some(lint.dns_lookups),
             )
         }
-        (None, None) => unreachable!("clap requires RECORD or --domain"),
     };
     let summary = Counts::of(&findings);
-    let write_error = |source| io_error("cannot write the report", source);
-    match args.format {
+    let write_error = Error::Output;
+    match config.format {
         ReportFormat::Json => {
             let report = CheckReport {
                 domain: report_domain.as_deref(),
@@ -113,33 +88,12 @@ fn write_finding(out: &mut dyn std::io::Write, finding: &Finding) -> std::io::Re
     writeln!(out, ": {} (fix: {})", finding.message, finding.fix)
 }
 
-fn eval(args: &SpfEvalArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let domain = domain_argument(&args.domain)?;
-    let ip: IpAddr = args.ip.trim().parse().map_err(|_| {
-        Error::Usage(format!(
-            "invalid `--ip` value `{}`; accepted: an IPv4 or IPv6 address",
-            args.ip
-        ))
-    })?;
-    let sender = match &args.sender {
-        Some(sender) if sender.contains('@') => sender.clone(),
-        Some(sender) => {
-            return Err(Error::Usage(format!(
-                "invalid `--sender` value `{sender}`; accepted: local-part@domain"
-            )));
-        }
-        None => format!("postmaster@{domain}"),
-    };
-    let params = CheckParams {
-        ip,
-        domain: domain.into(),
-        sender: sender.into(),
-        helo: args.helo.as_deref().unwrap_or("unknown").into(),
-    };
-    let dns = open_dns(&args.dns)?;
-    let evaluation = runtime()?.block_on(spf::check_host(&dns, &params, &Config::default()));
-    let write_error = |source| io_error("cannot write the report", source);
-    match args.format {
+/// Runs `spf eval` and returns its exit code.
+pub fn eval(config: &SpfEval, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let dns = config.dns.open()?;
+    let evaluation = runtime()?.block_on(spf::check_host(&dns, &config.params, &Config::default()));
+    let write_error = Error::Output;
+    match config.format {
         ReportFormat::Json => {
             super::write_json(streams.out, &evaluation)?;
         }

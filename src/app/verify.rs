@@ -1,70 +1,50 @@
 //! `senderzone verify`: the CLI side of [`crate::verify`].
 
-use std::io::IsTerminal;
+use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{Error, Streams, io_error, load_inventory, plan_records};
-use crate::cli::{ReportFormat, VerifyArgs};
-use crate::dns::source::DnsSource;
-use crate::dnsbl::{self, Target};
+use super::config::Verify;
+use super::{Error, Streams, load_inventory, plan_records, runtime};
+use crate::cli::ReportFormat;
+use crate::dnsbl::{self, List, Target};
 use crate::records::Diagnostic;
-use crate::spf::Profile;
-use crate::verify::{self, Options, Progress};
-use std::net::IpAddr;
+use crate::verify::{self, Progress};
 
 /// How often the progress line is redrawn.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 /// Runs `verify` and returns its exit code (see [`verify::Report::exit_code`]).
-pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    if args.timeout == 0 {
-        return Err(Error::Usage(
-            "invalid `--timeout` value `0`; accepted: a number of seconds, at least 1".to_owned(),
-        ));
-    }
-    if args.concurrency == 0 {
-        return Err(Error::Usage(
-            "invalid `--concurrency` value `0`; accepted: 1 or more".to_owned(),
-        ));
-    }
-    let inventory = load_inventory(&args.inventory, streams)?;
+pub fn run(config: &Verify, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let inventory = load_inventory(&config.inventory, streams)?;
     // A HELO name generate refuses is diagnosed here (`helo-invalid`), not
     // refused: the plan holds every other record.
     let plan = plan_records(&inventory, |d| {
         matches!(d, Diagnostic::UnpublishableHelo { .. })
     })?;
-    let dns = DnsSource::open(&args.dns.nameservers, &args.dns.zone_files)
-        .map_err(|err| Error::Usage(err.to_string()))?;
-    let options = Options {
-        profile: Profile {
-            strict: args.strict,
-        },
-        concurrency: args.concurrency,
-        deadline: Duration::from_secs(args.timeout),
-        authoritative: args.authoritative.then_some(args.ns_port),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| io_error("cannot start the DNS runtime", source))?;
+    let dns = config.dns.open()?;
+    let runtime = runtime()?;
     let progress = Progress::default();
-    let show_progress = std::io::stderr().is_terminal();
+    let terminal = config.terminal;
     let mut report = runtime.block_on(async {
-        let checks = verify::run(&dns, &inventory, &plan, &options, &progress);
-        if !show_progress {
+        let checks = verify::run(&dns, &inventory, &plan, &config.options, &progress);
+        if !terminal.progress {
             return checks.await;
         }
         let err = &mut *streams.err;
         let ticker = async {
             loop {
                 tokio::time::sleep(PROGRESS_EVERY).await;
-                let _ = write!(
-                    err,
-                    "\r\x1b[Kverify: {}/{} servers and domains checked, {} queries",
+                let line = format!(
+                    "verify: {}/{} servers and domains checked, {} queries",
                     progress.checks_done(),
                     progress.checks_total(),
                     progress.queries_answered()
                 );
+                // Within the terminal's width, or `\r` no longer returns
+                // to the line's start; the last column stays free.
+                let line: String = line.chars().take(terminal.width - 1).collect();
+                // Progress is a courtesy: a failure to show it is no error.
+                let _ = write!(err, "\r\x1b[K{line}");
             }
         };
         let report = tokio::select! {
@@ -74,15 +54,14 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
         let _ = write!(streams.err, "\r\x1b[K");
         report
     });
-    if args.receivers {
+    if config.receivers {
         let (findings, rules) =
             runtime.block_on(verify::check_receivers(&dns, &inventory, &report.findings));
         report.extend(findings);
         report.receivers = rules;
     }
-    if args.dnsbl {
-        let registry = super::dnsbl::registry(args.list_file.as_deref())?;
-        let lists = super::dnsbl::select(&registry, &args.lists)?;
+    if let Some(lists) = &config.blocklists {
+        let lists: Vec<&List> = lists.iter().collect();
         let mut targets: Vec<Target> = Vec::new();
         for server in &inventory.servers {
             let ips = server.ipv4.iter().map(|&ip| IpAddr::V4(ip));
@@ -97,30 +76,23 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
                 .iter()
                 .map(|d| Target::Domain(d.name.clone())),
         );
-        super::dnsbl::warn_about_public_resolvers(
-            &args.dns.nameservers,
-            args.dns.zone_files.is_empty(),
-            streams,
-        )?;
+        super::dnsbl::warn_about_public_resolvers(&config.dns, streams)?;
         let blocklists = runtime.block_on(dnsbl::run(
             &dns,
             &lists,
             &targets,
-            args.concurrency,
+            config.options.concurrency,
             &|_, _| {},
         ));
         report.extend(verify::blocklist::findings(&blocklists));
     }
-    let write_error = |source| io_error("cannot write the report", source);
-    match args.format {
+    let write_error = Error::Output;
+    match config.format {
         ReportFormat::Json => {
             super::write_json(streams.out, &report)?;
         }
         ReportFormat::Text => {
-            // https://no-color.org: any non-empty NO_COLOR turns colour off.
-            let colour = std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            verify::write_text(&report, streams.out, colour).map_err(write_error)?;
+            verify::write_text(&report, streams.out, terminal.colour).map_err(write_error)?;
         }
     }
     Ok(report.exit_code())

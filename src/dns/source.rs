@@ -28,9 +28,6 @@ pub enum DnsSource {
 /// Why a [`DnsSource`] could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    /// A `--nameserver` value is not `IP[:PORT]`.
-    #[error("invalid `--nameserver` value `{0}`; accepted: IP, IP:PORT or [IPv6]:PORT")]
-    Nameserver(String),
     /// A zone file could not be read.
     #[error(transparent)]
     ZoneFile(#[from] ZoneFileError),
@@ -41,7 +38,7 @@ pub enum SourceError {
 
 impl DnsSource {
     /// Zone files when given, else the named servers, else the system resolver.
-    pub fn open(nameservers: &[String], zone_files: &[PathBuf]) -> Result<Self, SourceError> {
+    pub fn open(nameservers: &[SocketAddr], zone_files: &[PathBuf]) -> Result<Self, SourceError> {
         if !zone_files.is_empty() {
             return Ok(DnsSource::Zones(zonefile::load(zone_files)?));
         }
@@ -50,12 +47,8 @@ impl DnsSource {
                 .map(|resolver| DnsSource::Resolver(Box::new(resolver)))
                 .map_err(|err| SourceError::System(err.to_string()));
         }
-        let servers = nameservers
-            .iter()
-            .map(|text| parse_nameserver(text).ok_or_else(|| SourceError::Nameserver(text.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(DnsSource::Servers(Box::new(StubLookup::with_nameservers(
-            &servers,
+            nameservers,
         ))))
     }
 }
@@ -68,12 +61,14 @@ pub fn system_nameservers() -> Vec<IpAddr> {
         .unwrap_or_default()
 }
 
-/// `IP`, `IP:PORT` or `[IPv6]:PORT`; the port defaults to 53.
+/// `IP`, `IP:PORT` or `[IPv6]:PORT`; the port defaults to 53, and port 0
+/// (no server listens there) is refused.
 pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Some(SocketAddr::new(ip, 53));
-    }
-    text.parse::<SocketAddr>().ok()
+    let server = match text.parse::<IpAddr>() {
+        Ok(ip) => SocketAddr::new(ip, 53),
+        Err(_) => text.parse::<SocketAddr>().ok()?,
+    };
+    (server.port() != 0).then_some(server)
 }
 
 impl Lookup for DnsSource {
@@ -107,5 +102,7 @@ mod tests {
         );
         assert_eq!(parse_nameserver("ns1.example.com"), None);
         assert_eq!(parse_nameserver("127.0.0.1:99999"), None);
+        assert_eq!(parse_nameserver("127.0.0.1:0"), None);
+        assert_eq!(parse_nameserver("[::1]:0"), None);
     }
 }

@@ -1,0 +1,599 @@
+//! Typed configuration: one step per command turns what the user typed
+//! ([`crate::cli`], clap's raw values) into what the command runs with,
+//! every value checked once.
+//!
+//! ripgrep's low-args → high-args, just's `Config`. This step is the only
+//! one that reads environment variables and asks whether stdout and stderr
+//! are terminals ([`Terminal`]), and it reads the files that configure a
+//! run (`--template`, `--lists`), so that a bad one stops the command
+//! before any inventory or DNS work. The inventory and zone files are the
+//! command's input, read by the command.
+
+use std::ffi::OsStr;
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Error;
+use crate::cli::{
+    Cli, Command, DnsArgs, DnsblArgs, GenerateArgs, OutputFormat, ReportFormat, SpfCheckArgs,
+    SpfCommand, SpfEvalArgs, VerifyArgs,
+};
+use crate::dns::source::{self, DnsSource, SourceError};
+use crate::dnsbl::{List, Registry, Status, Target};
+use crate::names::{self, Charset, NameError};
+use crate::render::{self, Provider, Render};
+use crate::spf::{CheckParams, Profile};
+use crate::verify;
+
+/// The shortest `--timeout`: a deadline under a second cannot see one
+/// query through a retry.
+pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest `--timeout`: one day. No run needs more, and a bound keeps
+/// "now + timeout" within what the clock can represent.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+/// The most DNS queries in flight (`--concurrency`): the system resolver
+/// path holds a socket per query, and a process's default limit on open
+/// files is 1024.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// An option value the command cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgumentError {
+    /// `--timeout` outside [`MIN_TIMEOUT`]..=[`MAX_TIMEOUT`].
+    #[error(
+        "invalid `--timeout` value `{0}`; accepted: whole seconds from {min} to {max} (one day)",
+        min = MIN_TIMEOUT.as_secs(),
+        max = MAX_TIMEOUT.as_secs()
+    )]
+    Timeout(u64),
+    /// `--concurrency` outside 1..=[`MAX_CONCURRENCY`].
+    #[error("invalid `--concurrency` value `{0}`; accepted: 1 to {MAX_CONCURRENCY}")]
+    Concurrency(usize),
+    /// A `--nameserver` that is not `IP[:PORT]` with a port other than 0.
+    #[error(
+        "invalid `--nameserver` value `{0}`; accepted: IP, IP:PORT or [IPv6]:PORT, the port from 1 to 65535"
+    )]
+    Nameserver(String),
+    /// `--ns-port 0`.
+    #[error("invalid `--ns-port` value `0`; accepted: 1 to 65535")]
+    NsPort,
+    /// A `--nsupdate-server` that is not `HOST[:PORT]`.
+    #[error(
+        "invalid `--nsupdate-server` value `{0}`; accepted: HOST, HOST:PORT or [IPv6]:PORT, the port from 1 to 65535"
+    )]
+    NsupdateServer(String),
+    /// A `--domain` that is not a domain name.
+    #[error("invalid `--domain` value: {0}")]
+    Domain(NameError),
+    /// An `--ip` that is not an address.
+    #[error("invalid `--ip` value `{0}`; accepted: an IPv4 or IPv6 address")]
+    Ip(String),
+    /// A `--sender` without `@`.
+    #[error("invalid `--sender` value `{0}`; accepted: local-part@domain")]
+    Sender(String),
+    /// A `dnsbl` target that is neither an address nor a domain name.
+    #[error("`{text}` is neither an IP address nor a domain name ({reason})")]
+    Target {
+        /// The argument as given.
+        text: String,
+        /// Why it is not a domain name.
+        reason: NameError,
+    },
+    /// A `--list` that no registry describes.
+    #[error(
+        "unknown list `{0}`; its return codes must be known to tell a listing from a refusal: describe it in a file given with `--lists FILE`"
+    )]
+    UnknownList(String),
+}
+
+/// What the terminals and the environment allow, decided once per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terminal {
+    /// Colour in text reports: stdout is a terminal and `NO_COLOR` is
+    /// unset or empty (<https://no-color.org>).
+    pub colour: bool,
+    /// A progress line on stderr: stderr is a terminal.
+    pub progress: bool,
+    /// Columns of the terminal on stderr, which the progress line must
+    /// not exceed (80 when unknown).
+    pub width: usize,
+}
+
+impl Terminal {
+    /// Asks the process's stdout, stderr and environment.
+    pub fn detect() -> Terminal {
+        let stderr = std::io::stderr();
+        Terminal::decide(
+            std::io::stdout().is_terminal(),
+            stderr.is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+            terminal_size::terminal_size_of(&stderr).map(|(width, _)| usize::from(width.0)),
+        )
+    }
+
+    /// The decision from what [`Terminal::detect`] found.
+    fn decide(
+        stdout_is_terminal: bool,
+        stderr_is_terminal: bool,
+        no_color: Option<&OsStr>,
+        width: Option<usize>,
+    ) -> Terminal {
+        Terminal {
+            colour: stdout_is_terminal && no_color.is_none_or(OsStr::is_empty),
+            progress: stderr_is_terminal,
+            width: width.filter(|&w| w > 0).unwrap_or(80),
+        }
+    }
+}
+
+/// Where DNS answers come from: zone files, named servers, or (neither
+/// given) the system resolver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dns {
+    /// `--nameserver`, in the order given.
+    pub nameservers: Vec<SocketAddr>,
+    /// `--zone-file`, in the order given.
+    pub zone_files: Vec<PathBuf>,
+}
+
+impl Dns {
+    fn new(args: &DnsArgs) -> Result<Dns, ArgumentError> {
+        let nameservers = args
+            .nameservers
+            .iter()
+            .map(|text| {
+                source::parse_nameserver(text)
+                    .ok_or_else(|| ArgumentError::Nameserver(text.clone()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Dns {
+            nameservers,
+            zone_files: args.zone_files.clone(),
+        })
+    }
+
+    /// Loads the zone files or sets up the resolver.
+    pub fn open(&self) -> Result<DnsSource, SourceError> {
+        DnsSource::open(&self.nameservers, &self.zone_files)
+    }
+
+    /// Whether answers come over the network (not from zone files).
+    pub fn is_network(&self) -> bool {
+        self.zone_files.is_empty()
+    }
+}
+
+/// A command, ready to run.
+pub enum Config {
+    /// `generate`.
+    Generate(Generate),
+    /// `init`: the starter inventory into this file, or on stdout.
+    Init(Option<PathBuf>),
+    /// `spf check`.
+    SpfCheck(SpfCheck),
+    /// `spf eval`.
+    SpfEval(SpfEval),
+    /// `verify`.
+    Verify(Verify),
+    /// `dnsbl`.
+    Dnsbl(Dnsbl),
+    /// `completions SHELL`.
+    Completions(clap_complete::Shell),
+    /// `man`.
+    Man,
+}
+
+/// `generate`, configured.
+pub struct Generate {
+    /// The inventory file.
+    pub inventory: PathBuf,
+    /// The output form, a `--template` compiled.
+    pub renderer: Box<dyn Render>,
+    /// `--out DIR`, or stdout.
+    pub out: Option<PathBuf>,
+}
+
+/// What `spf check` lints.
+#[derive(Debug)]
+pub enum SpfSubject {
+    /// A record given as text.
+    Record(String),
+    /// The live record of a domain (normalised) and what it includes.
+    Domain {
+        /// The domain, lower case, no trailing dot.
+        domain: String,
+        /// Where its records come from.
+        dns: Dns,
+    },
+}
+
+/// `spf check`, configured.
+#[derive(Debug)]
+pub struct SpfCheck {
+    /// The record or the domain.
+    pub subject: SpfSubject,
+    /// `--strict`.
+    pub profile: Profile,
+    /// `--format`.
+    pub format: ReportFormat,
+}
+
+/// `spf eval`, configured.
+#[derive(Debug)]
+pub struct SpfEval {
+    /// The check_host() arguments.
+    pub params: CheckParams,
+    /// Where the records come from.
+    pub dns: Dns,
+    /// `--format`.
+    pub format: ReportFormat,
+}
+
+/// `verify`, configured.
+#[derive(Debug)]
+pub struct Verify {
+    /// The inventory file.
+    pub inventory: PathBuf,
+    /// Where the records come from.
+    pub dns: Dns,
+    /// Profile, concurrency, deadline, `--authoritative` port.
+    pub options: verify::Options,
+    /// `--receivers`.
+    pub receivers: bool,
+    /// With `--dnsbl`: the lists to ask.
+    pub blocklists: Option<Vec<List>>,
+    /// `--format`.
+    pub format: ReportFormat,
+    /// Colour and progress.
+    pub terminal: Terminal,
+}
+
+/// `dnsbl`, configured.
+#[derive(Debug)]
+pub struct Dnsbl {
+    /// Addresses and domains to look up.
+    pub targets: Vec<Target>,
+    /// The lists to ask.
+    pub lists: Vec<List>,
+    /// Queries in flight at most.
+    pub concurrency: usize,
+    /// Where the answers come from.
+    pub dns: Dns,
+    /// `--format`.
+    pub format: ReportFormat,
+    /// Progress (text reports only).
+    pub terminal: Terminal,
+}
+
+impl Config {
+    /// Checks every argument of `cli` and reads the configuration files
+    /// it names; `terminal` is what [`Terminal::detect`] found.
+    pub fn new(cli: Cli, terminal: Terminal) -> Result<Config, Error> {
+        Ok(match cli.command {
+            Command::Generate(args) => Config::Generate(Generate::new(args)?),
+            Command::Init { file } => Config::Init((file != Path::new("-")).then_some(file)),
+            Command::Spf(SpfCommand::Check(args)) => Config::SpfCheck(SpfCheck::new(args)?),
+            Command::Spf(SpfCommand::Eval(args)) => Config::SpfEval(SpfEval::new(args)?),
+            Command::Verify(args) => Config::Verify(Verify::new(args, terminal)?),
+            Command::Dnsbl(args) => Config::Dnsbl(Dnsbl::new(args, terminal)?),
+            Command::Completions { shell } => Config::Completions(shell),
+            Command::Man => Config::Man,
+        })
+    }
+}
+
+impl Generate {
+    fn new(args: GenerateArgs) -> Result<Generate, Error> {
+        let renderer = renderer(&args)?;
+        if args.nsupdate_server.is_some() && args.format != OutputFormat::Nsupdate {
+            return Err(Error::Usage(
+                "`--nsupdate-server` applies only to `--format nsupdate`",
+            ));
+        }
+        Ok(Generate {
+            inventory: args.inventory,
+            renderer,
+            out: args.out,
+        })
+    }
+}
+
+/// The renderer `args` ask for; a `--template` file is read and compiled
+/// here, so a missing or broken template stops before anything is written.
+fn renderer(args: &GenerateArgs) -> Result<Box<dyn Render>, Error> {
+    if let Some(path) = &args.template {
+        let source = std::fs::read_to_string(path).map_err(|source| Error::ReadTemplate {
+            path: path.clone(),
+            source,
+        })?;
+        let template = render::Template::user(&path.display().to_string(), source)?;
+        return Ok(Box::new(template));
+    }
+    let provider = |provider| -> Box<dyn Render> { Box::new(render::Template::provider(provider)) };
+    Ok(match args.format {
+        OutputFormat::Zone => Box::new(render::Zone),
+        OutputFormat::Json => Box::new(render::Json),
+        OutputFormat::Nsupdate => Box::new(render::Nsupdate {
+            server: args
+                .nsupdate_server
+                .as_deref()
+                .map(nsupdate_server)
+                .transpose()?,
+        }),
+        OutputFormat::Cloudflare => provider(Provider::Cloudflare),
+        OutputFormat::CloudflareBatch => provider(Provider::CloudflareBatch),
+        OutputFormat::Route53 => provider(Provider::Route53),
+        OutputFormat::Powerdns => provider(Provider::Powerdns),
+        OutputFormat::Gcloud => provider(Provider::Gcloud),
+        OutputFormat::Digitalocean => provider(Provider::Digitalocean),
+        OutputFormat::Octodns => provider(Provider::Octodns),
+    })
+}
+
+/// Parses `HOST` or `HOST:PORT` (IPv6 as `[ADDR]:PORT`) into nsupdate's
+/// `server` arguments.
+fn nsupdate_server(text: &str) -> Result<String, ArgumentError> {
+    let bad = || ArgumentError::NsupdateServer(text.to_owned());
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(ip.to_string());
+    }
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (
+            host.trim_start_matches('[').trim_end_matches(']'),
+            Some(port),
+        ),
+        None => (text, None),
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    match port {
+        None => Ok(host.to_owned()),
+        Some(port) => match port.parse::<u16>() {
+            Ok(port) if port != 0 => Ok(format!("{host} {port}")),
+            _ => Err(bad()),
+        },
+    }
+}
+
+impl SpfCheck {
+    fn new(args: SpfCheckArgs) -> Result<SpfCheck, Error> {
+        let dns = Dns::new(&args.dns)?;
+        let subject = match (args.record, args.domain) {
+            (Some(record), _) => SpfSubject::Record(record),
+            (None, Some(domain)) => SpfSubject::Domain {
+                domain: domain_argument(&domain)?,
+                dns,
+            },
+            (None, None) => unreachable!("clap requires RECORD or --domain"),
+        };
+        Ok(SpfCheck {
+            subject,
+            profile: Profile {
+                strict: args.strict,
+            },
+            format: args.format,
+        })
+    }
+}
+
+impl SpfEval {
+    fn new(args: SpfEvalArgs) -> Result<SpfEval, Error> {
+        let domain = domain_argument(&args.domain)?;
+        let ip: IpAddr = args
+            .ip
+            .trim()
+            .parse()
+            .map_err(|_| ArgumentError::Ip(args.ip.clone()))?;
+        let sender = match args.sender {
+            Some(sender) if sender.contains('@') => sender,
+            Some(sender) => return Err(ArgumentError::Sender(sender).into()),
+            None => format!("postmaster@{domain}"),
+        };
+        Ok(SpfEval {
+            params: CheckParams {
+                ip,
+                domain: domain.into(),
+                sender: sender.into(),
+                helo: args.helo.as_deref().unwrap_or("unknown").into(),
+            },
+            dns: Dns::new(&args.dns)?,
+            format: args.format,
+        })
+    }
+}
+
+fn domain_argument(text: &str) -> Result<String, ArgumentError> {
+    names::normalize_fqdn(text, Charset::LdhUnderscore).map_err(ArgumentError::Domain)
+}
+
+impl Verify {
+    fn new(args: VerifyArgs, terminal: Terminal) -> Result<Verify, Error> {
+        let blocklists = match args.dnsbl {
+            true => Some(lists(args.list_file.as_deref(), &args.lists)?),
+            false => None,
+        };
+        let authoritative = match (args.authoritative, args.ns_port) {
+            (true, 0) => return Err(ArgumentError::NsPort.into()),
+            (true, port) => Some(port),
+            (false, _) => None,
+        };
+        Ok(Verify {
+            inventory: args.inventory,
+            dns: Dns::new(&args.dns)?,
+            options: verify::Options {
+                profile: Profile {
+                    strict: args.strict,
+                },
+                concurrency: concurrency(args.concurrency)?,
+                deadline: timeout(args.timeout)?,
+                authoritative,
+            },
+            receivers: args.receivers,
+            blocklists,
+            format: args.format,
+            terminal,
+        })
+    }
+}
+
+impl Dnsbl {
+    fn new(args: DnsblArgs, terminal: Terminal) -> Result<Dnsbl, Error> {
+        let lists = lists(args.list_file.as_deref(), &args.lists)?;
+        let targets = args
+            .targets
+            .iter()
+            .map(|text| target(text))
+            .collect::<Result<_, _>>()?;
+        Ok(Dnsbl {
+            targets,
+            lists,
+            concurrency: concurrency(args.concurrency)?,
+            dns: Dns::new(&args.dns)?,
+            format: args.format,
+            terminal,
+        })
+    }
+}
+
+/// `--timeout SECONDS` as a duration, within [`MIN_TIMEOUT`]..=[`MAX_TIMEOUT`].
+pub fn timeout(seconds: u64) -> Result<Duration, ArgumentError> {
+    let timeout = Duration::from_secs(seconds);
+    if (MIN_TIMEOUT..=MAX_TIMEOUT).contains(&timeout) {
+        Ok(timeout)
+    } else {
+        Err(ArgumentError::Timeout(seconds))
+    }
+}
+
+/// `--concurrency N`, within 1..=[`MAX_CONCURRENCY`].
+pub fn concurrency(n: usize) -> Result<usize, ArgumentError> {
+    if (1..=MAX_CONCURRENCY).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ArgumentError::Concurrency(n))
+    }
+}
+
+/// The lists to ask: those named by `zones` (`--list`), or every active
+/// list when none is named, from the built-in registry extended by `file`
+/// (`--lists`).
+fn lists(file: Option<&Path>, zones: &[String]) -> Result<Vec<List>, Error> {
+    let mut registry = Registry::built_in();
+    if let Some(file) = file {
+        registry.extend_from_file(file)?;
+    }
+    if zones.is_empty() {
+        return Ok(registry
+            .lists
+            .into_iter()
+            .filter(|l| l.status == Status::Active)
+            .collect());
+    }
+    Ok(zones
+        .iter()
+        .map(|zone| {
+            registry
+                .find(zone)
+                .cloned()
+                .ok_or_else(|| ArgumentError::UnknownList(zone.clone()))
+        })
+        .collect::<Result<_, _>>()?)
+}
+
+fn target(text: &str) -> Result<Target, ArgumentError> {
+    if let Ok(ip) = text.trim().parse::<IpAddr>() {
+        return Ok(Target::Ip(ip));
+    }
+    names::normalize_fqdn(text, Charset::LdhUnderscore)
+        .map(Target::Domain)
+        .map_err(|reason| ArgumentError::Target {
+            text: text.to_owned(),
+            reason,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_bounds() {
+        assert_eq!(timeout(1).unwrap(), Duration::from_secs(1));
+        assert_eq!(timeout(86_400).unwrap(), Duration::from_secs(86_400));
+        for bad in [0, 86_401, 18_446_744_073_709_551, u64::MAX] {
+            assert!(
+                matches!(timeout(bad), Err(ArgumentError::Timeout(s)) if s == bad),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn concurrency_bounds() {
+        assert_eq!(concurrency(1).unwrap(), 1);
+        assert_eq!(concurrency(MAX_CONCURRENCY).unwrap(), MAX_CONCURRENCY);
+        assert!(concurrency(0).is_err());
+        assert!(concurrency(MAX_CONCURRENCY + 1).is_err());
+    }
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        let decide = |tty, no_color: Option<&str>| {
+            Terminal::decide(tty, false, no_color.map(OsStr::new), None).colour
+        };
+        assert!(decide(true, None));
+        assert!(decide(true, Some("")), "an empty NO_COLOR is unset");
+        assert!(!decide(true, Some("1")));
+        assert!(!decide(false, None));
+    }
+
+    #[test]
+    fn progress_follows_stderr_and_width_has_a_fallback() {
+        let terminal = Terminal::decide(false, true, None, Some(132));
+        assert!(terminal.progress);
+        assert_eq!(terminal.width, 132);
+        let terminal = Terminal::decide(true, false, None, None);
+        assert!(!terminal.progress);
+        assert_eq!(terminal.width, 80);
+        assert_eq!(Terminal::decide(true, true, None, Some(0)).width, 80);
+    }
+
+    #[test]
+    fn help_states_the_bounds_the_checks_use() {
+        use clap::CommandFactory;
+        for name in ["verify", "dnsbl"] {
+            let mut command = Cli::command();
+            let help = command
+                .find_subcommand_mut(name)
+                .unwrap()
+                .render_long_help()
+                .to_string();
+            let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                help.contains(&format!("(1 to {MAX_CONCURRENCY})")),
+                "{help}"
+            );
+            if name == "verify" {
+                let bounds = format!("({} to {})", MIN_TIMEOUT.as_secs(), MAX_TIMEOUT.as_secs());
+                assert!(help.contains(&bounds), "{help}");
+            }
+        }
+    }
+
+    #[test]
+    fn nsupdate_server_forms() {
+        assert_eq!(nsupdate_server("192.0.2.53").unwrap(), "192.0.2.53");
+        assert_eq!(nsupdate_server("ns1.example").unwrap(), "ns1.example");
+        assert_eq!(
+            nsupdate_server("[2001:db8::53]:5353").unwrap(),
+            "2001:db8::53 5353"
+        );
+        assert_eq!(nsupdate_server("ns1:53").unwrap(), "ns1 53");
+        for bad in ["ns1:0", "ns1:x", ":53", "a b"] {
+            assert!(nsupdate_server(bad).is_err(), "{bad}");
+        }
+    }
+}
