@@ -18,4 +18,5 @@ pub mod records;
 pub mod render;
 pub mod spf;
 pub mod sync;
+pub mod target;
 pub mod verify;

@@ -1,7 +1,7 @@
 //! `plan` and `apply`: what senderzone owns in a live zone, and the changes
 //! that bring that zone to the record plan.
 //!
-//! Pure, no I/O: a reader (`crate::target`) turns what a server holds
+//! Pure, no I/O: a reader in [`crate::target`] turns what a server holds
 //! into a [`LiveZone`]; [`diff`] compares it with one [`ZonePlan`] and
 //! returns a [`ZoneDiff`]: per RRset, the whole set before and after the
 //! change (what an RFC 2136 prerequisite or a PowerDNS `REPLACE` needs)
