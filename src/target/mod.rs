@@ -5,10 +5,12 @@
 //! Readers turn a server's zone into a [`LiveZone`] for
 //! [`crate::sync::diff`]; writers apply one zone's
 //! [`RrsetChange`](crate::sync::RrsetChange)s as one atomic change where
-//! the protocol allows it (see `rfc2136` for zones too large for one
+//! the protocol allows it (see [`rfc2136`] for zones too large for one
 //! UPDATE message). Every network step has a deadline.
 
+pub mod rfc2136;
 pub mod tsig_key;
+pub mod wire;
 
 use std::fmt;
 use std::time::Duration;
