@@ -8,6 +8,7 @@
 //! the protocol allows it (see [`rfc2136`] for zones too large for one
 //! UPDATE message). Every network step has a deadline.
 
+pub mod powerdns;
 pub mod rfc2136;
 pub mod tsig_key;
 pub mod wire;
