@@ -2,6 +2,7 @@
 //! terminals, through the writers it is handed.
 
 pub(crate) mod dnsbl;
+mod plan;
 mod spf;
 mod verify;
 
@@ -33,6 +34,9 @@ pub enum Error {
     /// An option value is invalid.
     #[error("{0}")]
     Usage(String),
+    /// A `plan` or `apply` target could not be read or written.
+    #[error(transparent)]
+    Target(#[from] crate::target::Error),
     /// A file could not be written or read.
     #[error("{context}: {source}")]
     Io {
@@ -46,7 +50,10 @@ pub enum Error {
 impl Error {
     /// The exit code this error leads to.
     pub fn exit_code(&self) -> u8 {
-        exit::BAD_INPUT
+        match self {
+            Error::Target(err) => err.exit_code(),
+            _ => exit::BAD_INPUT,
+        }
     }
 
     /// One message per problem, for `senderzone: error: …` lines.
@@ -54,6 +61,7 @@ impl Error {
         match self {
             Error::Inventory(err) => err.messages(),
             Error::Plan(problems) => problems.iter().map(ToString::to_string).collect(),
+            Error::Target(err) => err.to_string().lines().map(str::to_owned).collect(),
             other => vec![other.to_string()],
         }
     }
@@ -75,6 +83,8 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Command::Spf(command) => spf::run(&command, streams),
         Command::Dnsbl(args) => dnsbl::run(&args, streams),
         Command::Verify(args) => verify::run(&args, streams),
+        Command::Plan(args) => plan::plan(&args, streams),
+        Command::Apply(args) => plan::apply(&args, streams),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "senderzone", streams.out);

@@ -228,11 +228,11 @@ pub enum Error {
         message: String,
     },
     /// No answer within the deadline.
-    #[error("{server}: no answer within {} s {what}", timeout.as_secs())]
+    #[error("{server}: no answer within {} s to {what}", timeout.as_secs())]
     Timeout {
         /// The server.
         server: String,
-        /// What was being done, e.g. `to the AXFR of zone \`example.com.\``.
+        /// What was being done, e.g. the AXFR of a zone.
         what: String,
         /// The deadline.
         timeout: Duration,
@@ -271,7 +271,8 @@ pub enum Error {
         /// The response code and what it means.
         detail: String,
     },
-    /// The zone changed between reading and writing: nothing was applied.
+    /// The zone changed between reading and writing: the server refused
+    /// the update.
     #[error(
         "zone `{zone}.` on {server} changed since it was read ({detail}): nothing was applied to it; run plan again"
     )]
@@ -283,12 +284,22 @@ pub enum Error {
         /// What differs.
         detail: String,
     },
-    /// A multi-message change failed after its first message was applied.
+    /// After the writes, the target still does not serve the plan.
+    #[error(
+        "after the update {target} still does not serve the plan: {detail}; run plan to see the differences"
+    )]
+    Unconverged {
+        /// The target.
+        target: String,
+        /// What still differs.
+        detail: String,
+    },
+    /// Writing a zone stopped: why, and what the zone holds now.
     #[error("{cause}\n{state}")]
-    Incomplete {
-        /// Why the sequence stopped.
+    Stopped {
+        /// Why the writes stopped.
         cause: Box<Error>,
-        /// What was applied and what was rolled back.
+        /// What was applied, or rolled back: "nothing was applied to zone …".
         state: String,
     },
 }
@@ -300,8 +311,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::BadTarget { .. } | Error::KeyFile(_) => exit::BAD_INPUT,
-            Error::Changed { .. } => exit::PROBLEMS,
-            Error::Incomplete { cause, .. } => cause.exit_code(),
+            Error::Changed { .. } | Error::Unconverged { .. } => exit::PROBLEMS,
+            Error::Stopped { cause, .. } => cause.exit_code(),
             _ => exit::DNS_FAILURE,
         }
     }

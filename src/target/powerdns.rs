@@ -167,7 +167,7 @@ impl PowerDns {
         let mut response = result.map_err(|err| match err {
             ureq::Error::Timeout(_) => Error::Timeout {
                 server: self.label.clone(),
-                what: format!("to {method} zone `{zone}.`"),
+                what: format!("{method} zone `{zone}.`"),
                 timeout: self.timeout,
             },
             other => self.failure(format!("{method} zone `{zone}.`: {other}")),
@@ -279,26 +279,37 @@ impl PowerDns {
                 _ => false,
             };
             if !unchanged {
-                return Err(Error::Changed {
-                    zone: zone.to_owned(),
-                    server: self.label.clone(),
-                    detail: format!(
-                        "{}. {} differs from what was read",
-                        change.key.owner, change.key.rtype
-                    ),
+                return Err(Error::Stopped {
+                    cause: Box::new(Error::Changed {
+                        zone: zone.to_owned(),
+                        server: self.label.clone(),
+                        detail: format!(
+                            "{}. {} differs from what was read",
+                            change.key.owner, change.key.rtype
+                        ),
+                    }),
+                    state: format!("nothing was applied to zone `{zone}.`"),
                 });
             }
             rrsets.push(patch_rrset(change, fresh.stored.get(&change.key)));
         }
         let body = serde_json::to_string(&Patch { rrsets })
             .map_err(|err| self.failure(format!("cannot encode the PATCH: {err}")))?;
-        let (status, answer) = self.request(zone, "PATCH", Some(body))?;
+        // One PATCH is one transaction: refused, nothing changed; without
+        // an answer, the zone may or may not have changed.
+        let (status, answer) = self.request(zone, "PATCH", Some(body)).map_err(|cause| Error::Stopped {
+            state: format!("the PATCH of zone `{zone}.` got no usable answer: it may or may not have been applied; run plan to see the zone"),
+            cause: Box::new(cause),
+        })?;
         if status != 204 && status != 200 {
-            return Err(Error::Refused {
-                zone: zone.to_owned(),
-                server: self.label.clone(),
-                what: "update",
-                detail: format!("HTTP {status}: {}", api_error(&answer)),
+            return Err(Error::Stopped {
+                cause: Box::new(Error::Refused {
+                    zone: zone.to_owned(),
+                    server: self.label.clone(),
+                    what: "update",
+                    detail: format!("HTTP {status}: {}", api_error(&answer)),
+                }),
+                state: format!("nothing was applied to zone `{zone}.`"),
             });
         }
         Ok(Applied { requests: 1 })

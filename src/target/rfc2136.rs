@@ -135,7 +135,7 @@ impl Rfc2136 {
         let mut query = Message::query();
         query.metadata.recursion_desired = false;
         query.add_query(Query::query(apex.clone(), RecordType::SOA));
-        let what = format!("to the SOA query for `{}`", apex.to_ascii());
+        let what = format!("the SOA query for `{}`", apex.to_ascii());
         let Reply::Answer(response) = self.server.exchange(query, false, &what).await? else {
             unreachable!("unsigned requests are never rejected for their key");
         };
@@ -235,11 +235,12 @@ impl Rfc2136 {
                     if uncertain {
                         applied.push(index);
                     }
-                    if applied.is_empty() {
-                        return Err(failure);
-                    }
-                    let state = self.roll_back(&sequence, &applied, uncertain).await;
-                    return Err(Error::Incomplete {
+                    let state = if applied.is_empty() {
+                        format!("nothing was applied to zone `{zone}.`")
+                    } else {
+                        self.roll_back(&sequence, &applied, uncertain).await
+                    };
+                    return Err(Error::Stopped {
                         cause: Box::new(failure),
                         state,
                     });
@@ -305,20 +306,29 @@ impl Rfc2136 {
                         .map(|&i| format!("{}. {}", changes[i].key.owner, changes[i].key.rtype))
                         .collect();
                     return format!(
-                        "the change of zone `{zone}.` needed {total} UPDATE messages; rolling back failed ({err}), so these RRsets keep the new data: {}; run plan to see the zone",
+                        "the change of zone `{zone}.` needed {total} UPDATE messages; rolling back those applied failed ({err}), so these RRsets keep the new data: {}; run plan to see the zone",
                         kept.join(", ")
                     );
                 }
             }
         }
-        format!(
-            "the change of zone `{zone}.` needed {total} UPDATE messages; those applied were rolled back: nothing was applied"
-        )
+        let certain = applied.len() - usize::from(last_uncertain);
+        let mut state = format!("the change of zone `{zone}.` needed {total} UPDATE messages");
+        if certain > 0 {
+            state.push_str(&format!(
+                "; the {certain} applied before the failure were rolled back"
+            ));
+        }
+        if last_uncertain {
+            state.push_str("; the one without an answer was undone in case it had been applied");
+        }
+        state.push_str(": nothing was applied to the zone");
+        state
     }
 
     /// Sends one UPDATE and interprets the response code (RFC 2136 §2.2).
     async fn update(&self, zone: &str, message: Message) -> Result<(), Error> {
-        let what = format!("to the UPDATE of zone `{zone}.`");
+        let what = format!("the UPDATE of zone `{zone}.`");
         let response = match self.server.exchange(message, true, &what).await? {
             Reply::Answer(response) => response,
             Reply::Rejected(rejection) => return Err(self.key_error(zone, rejection)),

@@ -95,7 +95,7 @@ impl Server {
             .await
             .map_err(|_| Error::Timeout {
                 server: label.clone(),
-                what: "to the lookup of its address".to_owned(),
+                what: "the lookup of its address".to_owned(),
                 timeout,
             })?
             .map_err(|err| Error::Server {
@@ -153,7 +153,7 @@ impl Server {
         let stream = tokio::time::timeout(self.timeout, TcpStream::connect(self.addr))
             .await
             .map_err(|_| self.timeout_error(what))?
-            .map_err(|err| self.io_error(&format!("cannot connect {what}"), err))?;
+            .map_err(|err| self.io_error(&format!("cannot connect for {what}"), err))?;
         // Requests go out whole; no reason to wait for more.
         let _ = stream.set_nodelay(true);
         Ok(stream)
@@ -217,7 +217,7 @@ impl Server {
     ) -> Result<Reply, Error> {
         let garbage = |message: String| Error::Server {
             server: self.label.clone(),
-            message: format!("unusable response {what}: {message}"),
+            message: format!("unusable response to {what}: {message}"),
         };
         let response = Message::from_vec(bytes).map_err(|err| garbage(err.to_string()))?;
         if response.id != id {
@@ -258,14 +258,14 @@ impl Server {
         tokio::time::timeout(self.timeout, read_frame(stream))
             .await
             .map_err(|_| self.timeout_error(what))?
-            .map_err(|err| self.io_error(&format!("cannot read the response {what}"), err))
+            .map_err(|err| self.io_error(&format!("cannot read the response to {what}"), err))
     }
 
     /// Transfers zone `zone` (RFC 5936), signed when a key is given: every
     /// record from the first SOA to the last, each message's TSIG verified
     /// in sequence (RFC 8945 §5.3.1).
     pub async fn axfr(&self, zone: &Name) -> Result<Transfer, Error> {
-        let what = format!("to the AXFR of zone `{}`", zone.to_ascii());
+        let what = format!("the AXFR of zone `{}`", zone.to_ascii());
         let mut request = Message::query();
         request.metadata.recursion_desired = false;
         request.add_query(Query::query(zone.clone(), RecordType::AXFR));
@@ -307,7 +307,7 @@ impl Server {
             if soas == 0 {
                 return Err(Error::Server {
                     server: self.label.clone(),
-                    message: format!("unusable response {what}: it does not start with the SOA"),
+                    message: format!("unusable response to {what}: it does not start with the SOA"),
                 });
             }
         }
@@ -318,7 +318,7 @@ impl Server {
     /// questions' order. A connection the server closes is reopened and
     /// the unanswered questions asked again.
     pub async fn query_all(&self, questions: &[(Name, RecordType)]) -> Result<Vec<Message>, Error> {
-        let what = "to a query";
+        let what = "a query";
         let mut answers: Vec<Option<Message>> = vec![None; questions.len()];
         let mut unanswered: VecDeque<usize> = (0..questions.len()).collect();
         let mut failures = 0;
@@ -363,7 +363,7 @@ impl Server {
         unanswered: &mut VecDeque<usize>,
         answers: &mut [Option<Message>],
     ) -> Result<(), PipelineError> {
-        let what = "to a query";
+        let what = "a query";
         let mut writer = BufWriter::new(writer);
         // id → question index, for the questions in flight.
         let mut in_flight: HashMap<u16, usize> = HashMap::new();
