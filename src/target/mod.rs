@@ -273,9 +273,7 @@ pub enum Error {
     },
     /// The zone changed between reading and writing: the server refused
     /// the update.
-    #[error(
-        "zone `{zone}.` on {server} changed since it was read ({detail}): nothing was applied to it; run plan again"
-    )]
+    #[error("zone `{zone}.` on {server} changed since it was read ({detail}): run plan again")]
     Changed {
         /// The zone.
         zone: String,

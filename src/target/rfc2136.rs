@@ -26,7 +26,9 @@
 //! along RRset boundaries, each with the prerequisites of its own RRsets,
 //! sent one after another. If one fails, the messages already applied are
 //! rolled back in reverse order by their inverse updates, each conditional
-//! on the RRsets still holding what was written; a message that timed out
+//! on the RRsets still holding what was written (messages are sized so
+//! that each one's inverse fits one message too, so every rollback step is
+//! as atomic as the step it undoes); a message that timed out
 //! may or may not have been applied, so it is rolled back too (its
 //! inverse fails harmlessly if it was not). If a rollback fails, the error
 //! lists exactly which RRsets keep the new data. The zone is then never
@@ -222,7 +224,6 @@ impl Rfc2136 {
             apex,
             zone,
             changes,
-            budget,
         };
         let mut applied: Vec<usize> = Vec::new();
         for (index, batch) in sequence.batches.iter().enumerate() {
@@ -273,26 +274,11 @@ impl Rfc2136 {
             zone,
             changes,
             batches: messages,
-            budget,
         } = sequence;
         let total = messages.len();
         for (position, &index) in applied.iter().enumerate().rev() {
-            let inverse: Vec<RrsetChange> = messages[index]
-                .changes
-                .iter()
-                .map(|&i| changes[i].inverse())
-                .collect();
-            let undone = match batches(apex, zone, &inverse, *budget) {
-                Ok(undo) => {
-                    let mut result = Ok(());
-                    for batch in undo {
-                        result = self.update(zone, batch.message).await;
-                        if result.is_err() {
-                            break;
-                        }
-                    }
-                    result
-                }
+            let undone = match undo_message(apex, changes, &messages[index]) {
+                Ok(message) => self.update(zone, message).await,
                 Err(message) => Err(self.failure(message)),
             };
             match undone {
@@ -372,11 +358,12 @@ struct Sequence<'a> {
     zone: &'a str,
     changes: &'a [RrsetChange],
     batches: Vec<Batch>,
-    budget: usize,
 }
 
 /// The UPDATE messages for `changes`: RRsets in order, a new message
 /// whenever the next RRset would push the message past `budget` octets.
+/// An RRset counts with the larger of its change and its inverse, so the
+/// inverse of every message fits one message too (see [`undo_message`]).
 fn batches(
     apex: &Name,
     zone: &str,
@@ -388,7 +375,9 @@ fn batches(
     let mut used = room;
     for (index, change) in changes.iter().enumerate() {
         let sections = update_sections(change)?;
-        let octets = sections.octets();
+        let octets = sections
+            .octets()
+            .max(update_sections(&change.inverse())?.octets());
         if octets > room {
             return Err(format!(
                 "the change of {}. {} in zone `{zone}.` needs {octets} octets, more than one UPDATE message holds",
@@ -409,6 +398,19 @@ fn batches(
         used += octets;
     }
     Ok(batches)
+}
+
+/// One UPDATE undoing `batch`: the inverse of each of its changes,
+/// conditional on the RRsets holding what the batch wrote. It fits one
+/// message because [`batches`] sized the batch by the larger direction.
+fn undo_message(apex: &Name, changes: &[RrsetChange], batch: &Batch) -> Result<Message, String> {
+    let mut message = update_message(apex);
+    for &index in &batch.changes {
+        let sections = update_sections(&changes[index].inverse())?;
+        message.answers.extend(sections.prerequisites);
+        message.authorities.extend(sections.updates);
+    }
+    Ok(message)
 }
 
 /// One UPDATE message and the changes (indexes) it carries.
@@ -651,6 +653,12 @@ mod tests {
         for batch in &many {
             let octets = batch.message.to_vec().unwrap().len();
             assert!(octets + RESERVED_OCTETS <= 8192, "{octets} octets");
+            let undo = undo_message(&apex, &changes, batch).unwrap();
+            let undo_octets = undo.to_vec().unwrap().len();
+            assert!(
+                undo_octets + RESERVED_OCTETS <= 8192,
+                "{undo_octets} octets to undo"
+            );
             assert_eq!(batch.message.answers.len(), batch.changes.len());
             seen.extend(&batch.changes);
         }
