@@ -612,6 +612,57 @@ www    3600 IN A   198.51.100.80
 }
 
 #[test]
+fn a_cname_at_a_planned_host_is_a_conflict_apply_leaves_alone_and_reports() {
+    let forward = "\
+@      300  IN TXT \"v=spf1 ip4:198.51.100.9 -all\"
+mail1  3600 IN CNAME relay.example.net.
+";
+    let bind = Bind::start_with_policy(
+        &[zone("example.com", forward), zone(REVERSE, "")],
+        "hmac-sha256",
+        true,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), INVENTORY);
+    let target = target(bind.addr());
+    let key = path(bind.key_file());
+    let apply = senderzone(
+        &[
+            "apply",
+            path(&inv),
+            "--target",
+            &target,
+            "--tsig-key",
+            key,
+            "--yes",
+        ],
+        &[],
+    );
+    assert_eq!(apply.code, 1, "{}", apply.context());
+    assert!(
+        apply.stdout.contains("; note: conflict: mail1.example.com. holds CNAME relay.example.net., so the planned A records cannot be published beside it"),
+        "{}",
+        apply.context()
+    );
+    assert!(
+        apply
+            .stderr
+            .contains("still does not serve the plan: 1 conflict senderzone leaves alone"),
+        "{}",
+        apply.context()
+    );
+    // The rest was applied; the alias is as it was.
+    assert_eq!(
+        support::query_cname(bind.addr(), "mail1.example.com").as_deref(),
+        Some("relay.example.net.")
+    );
+    assert_eq!(
+        support::query_txt(bind.addr(), "example.com"),
+        [vec![b"v=spf1 ip4:198.51.100.10 -all".to_vec()]]
+    );
+}
+
+#[test]
 fn classless_and_ipv6_reverse_zones_are_applied_and_served_with_a_sha512_key() {
     let inventory_text = "\
 ttl: 3600

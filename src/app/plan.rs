@@ -61,10 +61,7 @@ pub fn apply(args: &ApplyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     let (add, delete) = plan.counts();
     if add + delete == 0 {
         if !plan.in_sync() {
-            return Err(Error::Target(target::Error::Unconverged {
-                target: session.target.to_string(),
-                detail: "conflicts senderzone leaves alone must be resolved by hand (see the notes above)".to_owned(),
-            }));
+            return Err(session.unconverged(&plan));
         }
         writeln!(streams.out, "no changes").map_err(write_error)?;
         return Ok(exit::OK);
@@ -136,11 +133,7 @@ pub fn apply(args: &ApplyArgs, streams: &mut Streams<'_>) -> Result<u8, Error> {
     let after = session.compare()?;
     session.traffic_note("wrote and checked", started, streams)?;
     if !after.in_sync() {
-        let (add, delete) = after.counts();
-        return Err(Error::Target(target::Error::Unconverged {
-            target: session.target.to_string(),
-            detail: format!("{add} records still missing, {delete} still to delete"),
-        }));
+        return Err(session.unconverged(&after));
     }
     writeln!(
         streams.out,
@@ -347,6 +340,31 @@ impl Session {
             }
             Connection::PowerDns(api) => api.apply(zone, changes, options),
         }
+    }
+
+    /// The error for a target that does not serve `plan` after the
+    /// writes: what still differs.
+    fn unconverged(&self, plan: &SyncPlan) -> Error {
+        let (add, delete) = plan.counts();
+        let conflicts = plan
+            .diffs()
+            .flat_map(|diff| &diff.notes)
+            .filter(|note| note.is_conflict())
+            .count();
+        let mut parts = Vec::new();
+        if add + delete > 0 {
+            parts.push(format!("{add} records still to add and {delete} to delete"));
+        }
+        if conflicts > 0 {
+            parts.push(format!(
+                "{conflicts} conflict{} senderzone leaves alone, to resolve by hand (see the notes)",
+                plural(conflicts)
+            ));
+        }
+        Error::Target(target::Error::Unconverged {
+            target: self.target.to_string(),
+            detail: parts.join("; "),
+        })
     }
 
     /// What a write request is called.
