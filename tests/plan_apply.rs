@@ -975,7 +975,7 @@ fn a_split_change_that_fails_late_is_rolled_back_or_says_exactly_what_stays() {
     let state = run
         .stderr
         .lines()
-        .find(|l| l.contains("so these RRsets keep the new data: "))
+        .find(|l| l.contains("these RRsets keep the new data: "))
         .unwrap_or_else(|| panic!("{}", run.context()));
     let kept: Vec<String> = state
         .split("keep the new data: ")

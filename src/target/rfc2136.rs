@@ -276,37 +276,59 @@ impl Rfc2136 {
             batches: messages,
         } = sequence;
         let total = messages.len();
+        let head = format!(
+            "the change of zone `{zone}.` was {total} UPDATE message{}",
+            if total == 1 { "" } else { "s" }
+        );
+        let rrsets = |indexes: &[usize]| {
+            indexes
+                .iter()
+                .flat_map(|&i| &messages[i].changes)
+                .map(|&i| format!("{}. {}", changes[i].key.owner, changes[i].key.rtype))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         for (position, &index) in applied.iter().enumerate().rev() {
+            let maybe = last_uncertain && position == applied.len() - 1;
             let undone = match undo_message(apex, changes, &messages[index]) {
                 Ok(message) => self.update(zone, message).await,
                 Err(message) => Err(self.failure(message)),
             };
             match undone {
                 Ok(()) => {}
-                // The uncertain message was not applied after all.
-                Err(Error::Changed { .. }) if last_uncertain && position == applied.len() - 1 => {}
+                // The message without an answer had not been applied.
+                Err(Error::Changed { .. }) if maybe => {}
                 Err(err) => {
-                    let kept: Vec<String> = applied[..=position]
-                        .iter()
-                        .flat_map(|&i| &messages[i].changes)
-                        .map(|&i| format!("{}. {}", changes[i].key.owner, changes[i].key.rtype))
-                        .collect();
-                    return format!(
-                        "the change of zone `{zone}.` needed {total} UPDATE messages; rolling back those applied failed ({err}), so these RRsets keep the new data: {}; run plan to see the zone",
-                        kept.join(", ")
-                    );
+                    let mut state = format!("{head}; undoing them failed ({err})");
+                    let certain = &applied[..position + usize::from(!maybe)];
+                    if !certain.is_empty() {
+                        state.push_str(&format!(
+                            "; these RRsets keep the new data: {}",
+                            rrsets(certain)
+                        ));
+                    }
+                    if maybe {
+                        state.push_str(&format!(
+                            "; these may, their message got no usable answer: {}",
+                            rrsets(&[index])
+                        ));
+                    }
+                    state.push_str("; run plan to see the zone");
+                    return state;
                 }
             }
         }
         let certain = applied.len() - usize::from(last_uncertain);
-        let mut state = format!("the change of zone `{zone}.` needed {total} UPDATE messages");
+        let mut state = head;
         if certain > 0 {
             state.push_str(&format!(
                 "; the {certain} applied before the failure were rolled back"
             ));
         }
         if last_uncertain {
-            state.push_str("; the one without an answer was undone in case it had been applied");
+            state.push_str(
+                "; the one without a usable answer was undone in case it had been applied",
+            );
         }
         state.push_str(": nothing was applied to the zone");
         state
