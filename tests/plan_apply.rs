@@ -1344,3 +1344,39 @@ servers:
     );
     assert_eq!(again.code, 0, "{}", again.context());
 }
+
+#[test]
+fn a_server_that_never_answers_times_out_with_exit_3() {
+    // Accepts connections and reads, never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), INVENTORY);
+    let started = Instant::now();
+    let run = senderzone(
+        &[
+            "plan",
+            path(&inv),
+            "--target",
+            &format!("dns://127.0.0.1:{port}"),
+            "--timeout",
+            "1",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 3, "{}", run.context());
+    assert!(
+        run.stderr.contains(&format!(
+            "127.0.0.1:{port}: no answer within 1 s to the SOA query for `example.com.`"
+        )),
+        "{}",
+        run.context()
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
