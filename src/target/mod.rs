@@ -198,7 +198,7 @@ pub struct ApplyOptions<'a> {
     pub before_write: &'a mut dyn FnMut(usize),
 }
 
-/// Deadlines and credentials shared by every request.
+/// The deadline shared by every network step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// How long one network exchange (connect, request, response) may take.
