@@ -17,6 +17,8 @@ Examples:
   senderzone spf check 'v=spf1 ip4:192.0.2.0/24 -all'
   senderzone spf eval --domain example.com --ip 192.0.2.10
   senderzone verify mail.yaml --nameserver 192.0.2.53
+  senderzone plan mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
+  senderzone apply mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
 
 Exit codes:
   0    ok
@@ -76,6 +78,31 @@ Exit codes: 0 not listed (on at least one healthy list), or listed only with
 minor or informational impact, 1 listed with critical, policy or important
 impact, 2 bad input, 3 no verdict (no list could be believed).")]
     Dnsbl(DnsblArgs),
+    /// Show what must change in the live zones for them to serve the
+    /// inventory's records, as a zone-file diff.
+    #[command(after_help = "Examples:
+  senderzone plan mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
+  PDNS_API_KEY=... senderzone plan mail.yaml --target powerdns+http://127.0.0.1:8081
+  senderzone plan mail.yaml --target dns://ns1.provider.example --format json
+
+senderzone changes only what it owns: the A/AAAA of server host names, PTRs
+and RFC 2317 CNAMEs at planned reverse names, and SPF (v=spf1) and DMARC
+(v=DMARC1) TXT records at planned names; never other TXT records, MX, NS or
+names the inventory does not hold (README, \"plan and apply\").
+
+Exit codes: 0 no changes needed or changes shown, 1 changes needed with
+--expect-no-changes, 2 bad input, 3 the target could not be read.")]
+    Plan(PlanArgs),
+    /// Show the plan, then publish it: one atomic change per zone (RFC 2136
+    /// UPDATE with prerequisites, or one PowerDNS PATCH), checked after.
+    #[command(after_help = "Examples:
+  senderzone apply mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
+  senderzone apply mail.yaml --target powerdns+http://127.0.0.1:8081 --api-key-file pdns.key --yes
+
+Exit codes: 0 applied (or nothing to apply), 1 the zone changed since it was
+read (nothing applied: run plan again) or the target does not serve the plan
+afterwards, 2 bad input, 3 the target could not be read or written.")]
+    Apply(ApplyArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  senderzone completions bash > /etc/bash_completion.d/senderzone"
@@ -228,6 +255,59 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+/// Where `plan` and `apply` read and write zones.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The inventory (YAML).
+    pub inventory: PathBuf,
+    /// The server holding the zones: `rfc2136://HOST[:PORT]` (AXFR or
+    /// queries to read, UPDATE with TSIG to write),
+    /// `powerdns+http://HOST:PORT[/SERVER_ID]` (PowerDNS HTTP API) or
+    /// `dns://HOST[:PORT]` (any authoritative server, plan only).
+    #[arg(long, value_name = "TARGET")]
+    pub target: String,
+    /// TSIG key file as `tsig-keygen` or `ddns-confgen` write it, for
+    /// `rfc2136://` targets (signs AXFR and UPDATE).
+    #[arg(long, value_name = "FILE")]
+    pub tsig_key: Option<PathBuf>,
+    /// File holding the PowerDNS API key (default: the `PDNS_API_KEY`
+    /// environment variable; never on the command line).
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// Also delete stale owned records: addresses at server names and
+    /// PTRs to inventory hosts the inventory no longer has, unused `_spfN`
+    /// records.
+    #[arg(long)]
+    pub prune: bool,
+    /// Deadline for each network exchange, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Exit 1 when anything would change (for CI).
+    #[arg(long)]
+    pub expect_no_changes: bool,
+}
+
+/// Arguments of `apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Apply without asking; required when standard input is not a
+    /// terminal.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// Report format.

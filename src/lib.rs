@@ -19,4 +19,6 @@ pub mod records;
 pub mod render;
 pub mod reverse;
 pub mod spf;
+pub mod sync;
+pub mod target;
 pub mod verify;

@@ -23,6 +23,7 @@ mod dns_servers;
 mod dnsbl;
 mod generate_servers;
 mod plan;
+mod plan_apply;
 mod plan_spf;
 mod providers_cli;
 mod providers_octodns;

@@ -17,14 +17,17 @@ use std::time::Duration;
 
 use super::Error;
 use crate::cli::{
-    Cli, Command, DnsArgs, DnsblArgs, GenerateArgs, OutputFormat, ReportFormat, SpfCheckArgs,
-    SpfCommand, SpfEvalArgs, VerifyArgs,
+    ApplyArgs, Cli, Command, DnsArgs, DnsblArgs, GenerateArgs, OutputFormat, PlanArgs,
+    ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs, TargetArgs, VerifyArgs,
 };
 use crate::dns::source::{self, DnsSource, SourceError};
 use crate::dnsbl::{List, Registry, Status, Target};
 use crate::names::{self, Charset, NameError};
 use crate::render::{self, Provider, Render};
 use crate::spf::{CheckParams, Profile};
+use crate::target::powerdns::ApiKey;
+use crate::target::tsig_key::{self, TsigKey};
+use crate::target::{self as sync_target, Target as SyncTarget};
 use crate::verify;
 
 /// The shortest `--timeout`: a deadline under a second cannot see one
@@ -86,7 +89,36 @@ pub enum ArgumentError {
         "unknown list `{0}`; its return codes must be known to tell a listing from a refusal: describe it in a file given with `--lists FILE`"
     )]
     UnknownList(String),
+    /// An option that the `--target` form does not take.
+    #[error("`{option}` applies only to {applies_to} targets")]
+    NotForTarget {
+        /// The option, e.g. `--tsig-key`.
+        option: &'static str,
+        /// The target forms it applies to.
+        applies_to: &'static str,
+    },
+    /// `apply` to a target that can only be read.
+    #[error(
+        "`{0}` can only be read: `apply` writes to rfc2136://HOST[:PORT] or powerdns+http://HOST:PORT[/SERVER_ID]"
+    )]
+    ReadOnlyTarget(String),
+    /// `apply` over RFC 2136 without a key.
+    #[error(
+        "`apply` to `{0}` needs `--tsig-key FILE`: updates are signed with TSIG (make a key with `tsig-keygen -a hmac-sha256 NAME`)"
+    )]
+    TsigKeyNeeded(String),
+    /// A PowerDNS target without an API key.
+    #[error("no PowerDNS API key in {0}: set `{API_KEY_VARIABLE}` or pass `--api-key-file FILE`")]
+    ApiKeyMissing(String),
+    /// `apply` without `--yes` where nobody can be asked.
+    #[error(
+        "refusing to apply without confirmation: standard input is not a terminal; review `senderzone plan`, then pass `--yes`"
+    )]
+    Unconfirmed,
 }
+
+/// The environment variable holding the PowerDNS API key.
+pub const API_KEY_VARIABLE: &str = "PDNS_API_KEY";
 
 /// What the terminals and the environment allow, decided once per run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +211,10 @@ pub enum Config {
     Verify(Verify),
     /// `dnsbl`.
     Dnsbl(Dnsbl),
+    /// `plan`.
+    Plan(Plan),
+    /// `apply`.
+    Apply(Apply),
     /// `completions SHELL`.
     Completions(clap_complete::Shell),
     /// `man`.
@@ -278,6 +314,8 @@ impl Config {
             Command::Spf(SpfCommand::Eval(args)) => Config::SpfEval(SpfEval::new(args)?),
             Command::Verify(args) => Config::Verify(Verify::new(args, terminal)?),
             Command::Dnsbl(args) => Config::Dnsbl(Dnsbl::new(args, terminal)?),
+            Command::Plan(args) => Config::Plan(Plan::new(args, terminal)?),
+            Command::Apply(args) => Config::Apply(Apply::new(args, terminal)?),
             Command::Completions { shell } => Config::Completions(shell),
             Command::Man => Config::Man,
         })
@@ -454,6 +492,141 @@ impl Dnsbl {
             dns: Dns::new(&args.dns)?,
             format: args.format,
             terminal,
+        })
+    }
+}
+
+/// What `plan` and `apply` share: the inventory, the target and the
+/// credentials to reach it.
+pub struct Sync {
+    /// The inventory file.
+    pub inventory: PathBuf,
+    /// Where the zones are read (and written).
+    pub target: SyncTarget,
+    /// The TSIG key for `rfc2136://`, with the warning its file's mode
+    /// calls for.
+    pub tsig_key: Option<TsigKey>,
+    /// Set when other users may read the TSIG key file.
+    pub key_warning: Option<String>,
+    /// The PowerDNS API key, for `powerdns+http://`.
+    pub api_key: Option<ApiKey>,
+    /// Delete stale owned records too.
+    pub prune: bool,
+    /// The deadline of each network exchange.
+    pub timeout: Duration,
+    /// Colour in the plan's text.
+    pub terminal: Terminal,
+}
+
+impl Sync {
+    /// Checks the target options; `writing` for `apply`. Reads the key
+    /// files and `PDNS_API_KEY` here, before any inventory or DNS work.
+    fn new(args: TargetArgs, writing: bool, terminal: Terminal) -> Result<Sync, Error> {
+        let target = SyncTarget::parse(&args.target)?;
+        let timeout = timeout(args.timeout)?;
+        let is_rfc2136 = matches!(target, SyncTarget::Rfc2136(_));
+        let is_powerdns = matches!(target, SyncTarget::PowerDns { .. });
+        if writing && !target.writable() {
+            return Err(ArgumentError::ReadOnlyTarget(target.to_string()).into());
+        }
+        if args.tsig_key.is_some() && !is_rfc2136 {
+            return Err(ArgumentError::NotForTarget {
+                option: "--tsig-key",
+                applies_to: "rfc2136://",
+            }
+            .into());
+        }
+        if args.api_key_file.is_some() && !is_powerdns {
+            return Err(ArgumentError::NotForTarget {
+                option: "--api-key-file",
+                applies_to: "powerdns+http://",
+            }
+            .into());
+        }
+        if writing && is_rfc2136 && args.tsig_key.is_none() {
+            return Err(ArgumentError::TsigKeyNeeded(target.to_string()).into());
+        }
+        let (tsig_key, key_warning) = match &args.tsig_key {
+            Some(path) => {
+                let loaded = tsig_key::load(path).map_err(sync_target::Error::from)?;
+                (Some(loaded.key), loaded.warning)
+            }
+            None => (None, None),
+        };
+        let api_key = match is_powerdns {
+            true => Some(api_key(args.api_key_file.as_deref())?),
+            false => None,
+        };
+        Ok(Sync {
+            inventory: args.inventory,
+            target,
+            tsig_key,
+            key_warning,
+            api_key,
+            prune: args.prune,
+            timeout,
+            terminal,
+        })
+    }
+}
+
+/// The PowerDNS API key: from `--api-key-file`, else `PDNS_API_KEY`;
+/// never from the command line.
+fn api_key(file: Option<&Path>) -> Result<ApiKey, Error> {
+    let (text, source) = match file {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|source| Error::ReadKey {
+                path: path.to_owned(),
+                source,
+            })?,
+            format!("`{}`", path.display()),
+        ),
+        None => (
+            std::env::var(API_KEY_VARIABLE).unwrap_or_default(),
+            format!("`{API_KEY_VARIABLE}`"),
+        ),
+    };
+    ApiKey::new(&text).ok_or_else(|| ArgumentError::ApiKeyMissing(source).into())
+}
+
+/// `plan`.
+pub struct Plan {
+    /// The target and the inventory.
+    pub sync: Sync,
+    /// Output format.
+    pub format: ReportFormat,
+    /// Exit 1 when anything would change.
+    pub expect_no_changes: bool,
+}
+
+impl Plan {
+    fn new(args: PlanArgs, terminal: Terminal) -> Result<Plan, Error> {
+        Ok(Plan {
+            sync: Sync::new(args.target, false, terminal)?,
+            format: args.format,
+            expect_no_changes: args.expect_no_changes,
+        })
+    }
+}
+
+/// `apply`.
+pub struct Apply {
+    /// The target and the inventory.
+    pub sync: Sync,
+    /// Apply without asking (`--yes`); otherwise standard input is a
+    /// terminal to ask on.
+    pub yes: bool,
+}
+
+impl Apply {
+    fn new(args: ApplyArgs, terminal: Terminal) -> Result<Apply, Error> {
+        let sync = Sync::new(args.target, true, terminal)?;
+        if !args.yes && !std::io::stdin().is_terminal() {
+            return Err(ArgumentError::Unconfirmed.into());
+        }
+        Ok(Apply {
+            sync,
+            yes: args.yes,
         })
     }
 }

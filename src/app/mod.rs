@@ -8,6 +8,7 @@
 pub mod config;
 mod dnsbl;
 mod out;
+mod plan;
 mod spf;
 mod verify;
 
@@ -71,6 +72,14 @@ pub enum Error {
     /// A template could not be compiled, or rendered for a zone.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// A `--api-key-file` could not be read.
+    #[error("cannot read the API key file `{}`: {source}", path.display())]
+    ReadKey {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
     /// A built-in form could not render the plan.
     #[error("cannot render: {0}")]
     Render(io::Error),
@@ -101,6 +110,13 @@ pub enum Error {
     /// Standard error could not be written.
     #[error("cannot write to stderr: {0}")]
     Stderr(io::Error),
+    /// `apply` could not read the answer to its question.
+    #[error("cannot read the confirmation: {0}")]
+    Confirm(io::Error),
+    /// A `plan` or `apply` target could not be read or written, or its
+    /// TSIG key file could not be used.
+    #[error(transparent)]
+    Target(#[from] crate::target::Error),
 }
 
 impl Error {
@@ -108,6 +124,7 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             _ if self.is_closed_pipe() => exit::CLOSED_PIPE,
+            Error::Target(err) => err.exit_code(),
             Error::Argument(_)
             | Error::Usage(_)
             | Error::Inventory(_)
@@ -116,6 +133,7 @@ impl Error {
             | Error::Source(_)
             | Error::Registry(_)
             | Error::ReadTemplate { .. }
+            | Error::ReadKey { .. }
             | Error::Template(_)
             | Error::Render(_)
             | Error::Exists(_)
@@ -123,7 +141,8 @@ impl Error {
             | Error::Out(_)
             | Error::Runtime(_)
             | Error::Output(_)
-            | Error::Stderr(_) => exit::BAD_INPUT,
+            | Error::Stderr(_)
+            | Error::Confirm(_) => exit::BAD_INPUT,
         }
     }
 
@@ -147,6 +166,7 @@ impl Error {
             _ if self.is_closed_pipe() => Vec::new(),
             Error::Inventory(err) => err.messages(),
             Error::Plan(problems) => problems.iter().map(ToString::to_string).collect(),
+            Error::Target(err) => err.to_string().lines().map(str::to_owned).collect(),
             other => vec![other.to_string()],
         }
     }
@@ -170,6 +190,8 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Config::SpfEval(config) => spf::eval(&config, streams)?,
         Config::Verify(config) => verify::run(&config, streams)?,
         Config::Dnsbl(config) => dnsbl::run(&config, streams)?,
+        Config::Plan(config) => plan::plan(&config, streams)?,
+        Config::Apply(config) => plan::apply(&config, streams)?,
         Config::Completions(shell) => {
             // clap_complete panics on a write error: it writes to memory.
             let mut script = Vec::new();

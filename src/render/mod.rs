@@ -14,7 +14,7 @@ use crate::records::{Plan, ZonePlan};
 pub use json::Json;
 pub use nsupdate::Nsupdate;
 pub use template::{Provider, Template, TemplateError, powerdns_zone_id};
-pub use zone::{Zone, quote_strings, quote_txt};
+pub use zone::{Zone, quote_strings, quote_txt, rdata};
 
 /// A form of output for a record plan.
 pub trait Render: Sync {

@@ -53,7 +53,7 @@ fn push_decimal_escape(out: &mut String, byte: u8) {
 }
 
 /// Record data in zone-file syntax, names absolute with a trailing dot.
-pub(super) fn rdata(data: &RecordData) -> String {
+pub fn rdata(data: &RecordData) -> String {
     let mut text = String::new();
     push_rdata(&mut text, data);
     text

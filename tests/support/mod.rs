@@ -31,6 +31,7 @@
 //! `query_rcode` or `query` to look at failures.
 
 mod dig;
+mod powerdns;
 mod server;
 mod tools;
 
@@ -46,6 +47,7 @@ pub use dig::{
     Response, Rr, parse_txt_rdata, query, query_a, query_aaaa, query_cname, query_ptr, query_rcode,
     query_rdata_wire, query_rrset, query_txt, txt_from_wire,
 };
+pub use powerdns::PowerDns;
 pub use server::{Bind, Nsd, answers_soa, run_nsupdate};
 pub use tools::tool;
 

@@ -322,6 +322,22 @@ impl Nsd {
     }
 }
 
+/// How a [`Bind`] takes RFC 2136 updates.
+#[derive(Debug, Clone, Copy)]
+enum Updates {
+    /// Static zones.
+    None,
+    /// `allow-update { key … }` with an `hmac-sha256` key; transfers to
+    /// loopback.
+    AllowUpdate,
+    /// `update-policy { grant KEY zonesub ANY; }` with a key of
+    /// `algorithm`; transfers to that key only, or to nobody.
+    Policy {
+        algorithm: &'static str,
+        transfer_to_key: bool,
+    },
+}
+
 /// BIND 9 serving the given zones (`formats.md` §5.2), optionally dynamic.
 pub struct Bind {
     process: Process,
@@ -332,17 +348,35 @@ impl Bind {
     /// Starts `named` with `(origin, zone text)` pairs, static zones; panics
     /// with BIND's log if it does not answer for every zone within 10 s.
     pub fn start<O: AsRef<str>, T: AsRef<str>>(zones: &[(O, T)]) -> Bind {
-        Bind::launch(&as_strs(zones), false)
+        Bind::launch(&as_strs(zones), Updates::None)
     }
 
     /// Like [`Bind::start`], but every zone accepts RFC 2136 updates signed
     /// with a fresh `hmac-sha256` TSIG key (`formats.md` §4.8); journals go
     /// beside the zone files in the server's own directory.
     pub fn start_dynamic<O: AsRef<str>, T: AsRef<str>>(zones: &[(O, T)]) -> Bind {
-        Bind::launch(&as_strs(zones), true)
+        Bind::launch(&as_strs(zones), Updates::AllowUpdate)
     }
 
-    fn launch(zones: &[(&str, &str)], dynamic: bool) -> Bind {
+    /// Like [`Bind::start_dynamic`], but updates are granted by an
+    /// `update-policy` (`grant ddns-key zonesub ANY`) to a fresh key of
+    /// `algorithm` (e.g. `hmac-sha512`), and zone transfers (AXFR) go to
+    /// that key only when `transfer_to_key`, else to nobody.
+    pub fn start_with_policy<O: AsRef<str>, T: AsRef<str>>(
+        zones: &[(O, T)],
+        algorithm: &'static str,
+        transfer_to_key: bool,
+    ) -> Bind {
+        Bind::launch(
+            &as_strs(zones),
+            Updates::Policy {
+                algorithm,
+                transfer_to_key,
+            },
+        )
+    }
+
+    fn launch(zones: &[(&str, &str)], updates: Updates) -> Bind {
         for tool in ["named", "named-checkconf", "dig"] {
             tools::tool(tool);
         }
@@ -359,12 +393,28 @@ impl Bind {
                      reuseport no;\n    recursion no;\n    dnssec-validation no;\n    \
                      notify no;\n    allow-transfer {{ 127.0.0.1; }};\n}};\ncontrols {{ }};\n"
             );
-            let update = if dynamic {
-                write_key(dir);
-                conf.push_str(&format!("include \"{d}/{KEY_NAME}.key\";\n"));
-                format!(" allow-update {{ key \"{KEY_NAME}\"; }};")
-            } else {
-                String::new()
+            let update = match updates {
+                Updates::None => String::new(),
+                Updates::AllowUpdate => {
+                    write_key(dir, "hmac-sha256");
+                    conf.push_str(&format!("include \"{d}/{KEY_NAME}.key\";\n"));
+                    format!(" allow-update {{ key \"{KEY_NAME}\"; }};")
+                }
+                Updates::Policy {
+                    algorithm,
+                    transfer_to_key,
+                } => {
+                    write_key(dir, algorithm);
+                    conf.push_str(&format!("include \"{d}/{KEY_NAME}.key\";\n"));
+                    let transfer = if transfer_to_key {
+                        format!("key \"{KEY_NAME}\";")
+                    } else {
+                        "none;".to_owned()
+                    };
+                    format!(
+                        " update-policy {{ grant \"{KEY_NAME}\" zonesub ANY; }}; allow-transfer {{ {transfer} }};"
+                    )
+                }
             };
             for zone in &files {
                 conf.push_str(&format!(
@@ -386,6 +436,7 @@ impl Bind {
             ]
         };
         let process = start("named", &zone_names, &configure);
+        let dynamic = !matches!(updates, Updates::None);
         let key_file = dynamic.then(|| process.dir.path().join(format!("{KEY_NAME}.key")));
         Bind { process, key_file }
     }
@@ -407,7 +458,8 @@ impl Bind {
 
     /// The TSIG key file (`key "ddns-key" { … };`) for `nsupdate -k`.
     ///
-    /// Panics unless started with [`Bind::start_dynamic`].
+    /// Panics unless started with [`Bind::start_dynamic`] or
+    /// [`Bind::start_with_policy`].
     pub fn key_file(&self) -> &Path {
         self.key_file
             .as_deref()
@@ -463,9 +515,9 @@ pub fn run_nsupdate(key_file: Option<&Path>, script: &str) -> Result<String, Str
     }
 }
 
-/// Writes a fresh `hmac-sha256` TSIG key to `dir/ddns-key.key`.
-fn write_key(dir: &Path) {
-    let output = tools::run("tsig-keygen", &["-a", "hmac-sha256", KEY_NAME], None);
+/// Writes a fresh TSIG key of `algorithm` to `dir/ddns-key.key`.
+fn write_key(dir: &Path, algorithm: &str) {
+    let output = tools::run("tsig-keygen", &["-a", algorithm, KEY_NAME], None);
     if !output.status.success() {
         panic!("tsig-keygen failed: {}", tools::output_text(&output));
     }
