@@ -8,8 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
-  senderzone init mail.yaml                 write a commented starter inventory
-  senderzone generate mail.yaml             print zone-file snippets
+  senderzone init                           write a commented starter senderzone.yaml
+  senderzone generate                       print zone-file snippets for senderzone.yaml
+  senderzone generate mail.yaml             the same for mail.yaml (`-` reads stdin)
   senderzone generate mail.yaml --out dns/  one file per zone, written atomically
   senderzone generate mail.yaml --format nsupdate --nsupdate-server 192.0.2.53
   senderzone generate mail.yaml --format route53 --out aws/
@@ -19,6 +20,8 @@ Examples:
   senderzone verify mail.yaml --nameserver 192.0.2.53
   senderzone plan mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
   senderzone apply mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
+  senderzone dnsbl 203.0.113.16/29 -v
+  senderzone man --out pages/
 
 Exit codes:
   0    ok
@@ -36,9 +39,29 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "senderzone", version, after_help = EXAMPLES, max_term_width = 100)]
 pub struct Cli {
+    /// `-q` and `-v`, for every command.
+    #[command(flatten)]
+    pub verbosity: VerbosityArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How much a command says besides its results: `-q` and `-v`, defined
+/// once for every command (as cargo and just do), so that they go before
+/// or after the subcommand.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct VerbosityArgs {
+    /// Print the results only (records, findings, listings): no summary
+    /// line, no progress, no notes and no `wrote FILE` lines. Warnings and
+    /// errors still go to stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: `verify` adds the check_host() trace of every SPF
+    /// evaluation that does not pass, `dnsbl` every list's answer for
+    /// every target and every list's RFC 5782 test.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// The subcommands.
@@ -72,6 +95,8 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad input,
     #[command(after_help = "Examples:
   senderzone dnsbl 203.0.113.10 2001:db8::25
   senderzone dnsbl example.com --list dbl.spamhaus.org
+  senderzone dnsbl 203.0.113.16/29 --list bl.example.net -v
+  grep -v '^#' addresses.txt | senderzone dnsbl - --nameserver 127.0.0.1
   senderzone dnsbl 203.0.113.10 --lists my-lists.yaml --nameserver 127.0.0.1
 
 Exit codes: 0 not listed (on at least one healthy list), or listed only with
@@ -111,16 +136,37 @@ afterwards, 2 bad input, 3 the target could not be read or written.")]
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  senderzone man > senderzone.1 && man ./senderzone.1")]
-    Man,
+    /// Print a man page (roff), or write them all.
+    #[command(after_help = "Examples:
+  senderzone man | man -l -
+  senderzone man generate | man -l -
+  senderzone man inventory | man -l -
+  senderzone man --out pages/ && man -l pages/senderzone-verify.1")]
+    Man(ManArgs),
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The page of a command (`generate`, `spf check`), or `inventory` for
+    /// senderzone-inventory(5), the inventory file's reference. Without
+    /// it, the main page, senderzone(1).
+    #[arg(value_name = "COMMAND")]
+    pub page: Vec<String>,
+    /// Write every page into DIR (created if missing): senderzone.1, a
+    /// senderzone-COMMAND.1 for each command and senderzone-inventory.5,
+    /// all of them or, on an error, none.
+    #[arg(long, value_name = "DIR", conflicts_with = "page")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The inventory (YAML).
-    pub inventory: PathBuf,
+    /// The inventory (YAML); `-` reads it from stdin. Default:
+    /// `senderzone.yaml` in the current directory, as `senderzone init`
+    /// writes it.
+    pub inventory: Option<PathBuf>,
     /// Output form: zone-file snippets, an nsupdate script, neutral JSON,
     /// or a provider's API payload (see README, "Provider payloads and
     /// templates").
@@ -210,8 +256,10 @@ pub struct DnsArgs {
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The inventory (YAML).
-    pub inventory: PathBuf,
+    /// The inventory (YAML); `-` reads it from stdin. Default:
+    /// `senderzone.yaml` in the current directory, as `senderzone init`
+    /// writes it.
+    pub inventory: Option<PathBuf>,
     #[command(flatten)]
     pub dns: DnsArgs,
     /// Also check every server address and domain against the DNS
@@ -260,8 +308,10 @@ pub struct VerifyArgs {
 /// Where `plan` and `apply` read and write zones.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// The inventory (YAML).
-    pub inventory: PathBuf,
+    /// The inventory (YAML); `-` reads it from stdin. Default:
+    /// `senderzone.yaml` in the current directory, as `senderzone init`
+    /// writes it.
+    pub inventory: Option<PathBuf>,
     /// The server holding the zones: `rfc2136://HOST[:PORT]` (AXFR or
     /// queries to read, UPDATE with TSIG to write),
     /// `powerdns+http://HOST:PORT[/SERVER_ID]` (PowerDNS HTTP API) or
@@ -364,10 +414,15 @@ pub struct SpfEvalArgs {
 /// Arguments of `dnsbl`.
 #[derive(Debug, Args)]
 pub struct DnsblArgs {
-    /// IPv4/IPv6 addresses and domain names to check.
-    #[arg(required = true, value_name = "IP|DOMAIN")]
+    /// IPv4/IPv6 addresses, blocks of at most 256 addresses in CIDR
+    /// notation (`192.0.2.16/29`) and domain names to check; `-` reads
+    /// them from stdin, one per line (blank lines and `#` comments
+    /// allowed).
+    #[arg(required = true, value_name = "IP|CIDR|DOMAIN|-")]
     pub targets: Vec<String>,
     /// Ask only this list (repeatable), by zone, e.g. `zen.spamhaus.org`.
+    /// A zone the registry does not describe is asked with the RFC 5782
+    /// defaults: any answer from 127.0.0.2 to 127.0.0.255 means listed.
     #[arg(long = "list", value_name = "ZONE")]
     pub lists: Vec<String>,
     /// Add or override lists from a YAML file (the keys of the built-in

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     let result = app::run(
         cli,
         &mut Streams {
+            input: &mut io::stdin().lock(),
             out: &mut out,
             err: &mut io::stderr().lock(),
         },

@@ -17,6 +17,8 @@ mod support;
 
 mod cli_arguments;
 mod cli_generate;
+mod cli_habits;
+mod cli_man;
 mod cli_output;
 mod cli_spf;
 mod dns_servers;
@@ -26,6 +28,7 @@ mod plan;
 mod plan_apply;
 mod plan_spf;
 mod providers_cli;
+mod providers_notes;
 mod providers_octodns;
 mod providers_payloads;
 mod providers_powerdns;

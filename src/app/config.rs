@@ -17,11 +17,11 @@ use std::time::Duration;
 
 use super::Error;
 use crate::cli::{
-    ApplyArgs, Cli, Command, DnsArgs, DnsblArgs, GenerateArgs, OutputFormat, PlanArgs,
-    ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs, TargetArgs, VerifyArgs,
+    ApplyArgs, Cli, Command, DnsArgs, DnsblArgs, GenerateArgs, ManArgs, OutputFormat, PlanArgs,
+    ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs, TargetArgs, VerbosityArgs, VerifyArgs,
 };
 use crate::dns::source::{self, DnsSource, SourceError};
-use crate::dnsbl::{List, Registry, Status, Target};
+use crate::dnsbl::{self, List, Registry, Status, Target, TargetError};
 use crate::names::{self, Charset, NameError};
 use crate::render::{self, Provider, Render};
 use crate::spf::{CheckParams, Profile};
@@ -76,19 +76,13 @@ pub enum ArgumentError {
     /// A `--sender` without `@`.
     #[error("invalid `--sender` value `{0}`; accepted: local-part@domain")]
     Sender(String),
-    /// A `dnsbl` target that is neither an address nor a domain name.
-    #[error("`{text}` is neither an IP address nor a domain name ({reason})")]
-    Target {
-        /// The argument as given.
-        text: String,
-        /// Why it is not a domain name.
-        reason: NameError,
-    },
-    /// A `--list` that no registry describes.
-    #[error(
-        "unknown list `{0}`; its return codes must be known to tell a listing from a refusal: describe it in a file given with `--lists FILE`"
-    )]
-    UnknownList(String),
+    /// A `dnsbl` target that is neither an address, a block nor a domain
+    /// name.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// A `--list` that is not a zone name.
+    #[error("invalid `--list` value: {0}")]
+    ListZone(NameError),
     /// An option that the `--target` form does not take.
     #[error("`{option}` applies only to {applies_to} targets")]
     NotForTarget {
@@ -115,6 +109,69 @@ pub enum ArgumentError {
         "refusing to apply without confirmation: standard input is not a terminal; review `senderzone plan`, then pass `--yes`"
     )]
     Unconfirmed,
+}
+
+/// The inventory read when `generate` or `verify` are given none: what
+/// `senderzone init` writes.
+pub const DEFAULT_INVENTORY: &str = "senderzone.yaml";
+
+/// Where a command's inventory comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InventoryInput {
+    /// `-`: standard input, named `<stdin>` in messages.
+    Stdin,
+    /// A file named on the command line.
+    File(PathBuf),
+    /// No argument: [`DEFAULT_INVENTORY`], which exists; the command says
+    /// it reads it.
+    Default(PathBuf),
+}
+
+impl InventoryInput {
+    /// The input `argument` names; without one, [`DEFAULT_INVENTORY`] if
+    /// it exists, else an error telling `command`'s user what to do.
+    fn new(argument: Option<PathBuf>, command: &'static str) -> Result<InventoryInput, Error> {
+        match argument {
+            Some(path) if path == Path::new("-") => Ok(InventoryInput::Stdin),
+            Some(path) => Ok(InventoryInput::File(path)),
+            None if Path::new(DEFAULT_INVENTORY).exists() => {
+                Ok(InventoryInput::Default(PathBuf::from(DEFAULT_INVENTORY)))
+            }
+            None => Err(Error::NoInventory { command }),
+        }
+    }
+}
+
+/// How much a command says besides its results (`-q`, `-v`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    /// `-q`: results only; no summary, progress, notes or `wrote` lines.
+    Quiet,
+    /// The default.
+    #[default]
+    Normal,
+    /// `-v`: the traces and every answer.
+    Verbose,
+}
+
+impl Verbosity {
+    fn new(args: VerbosityArgs) -> Verbosity {
+        match (args.quiet, args.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
+        }
+    }
+
+    /// `-q`.
+    pub fn is_quiet(self) -> bool {
+        self == Verbosity::Quiet
+    }
+
+    /// `-v`.
+    pub fn is_verbose(self) -> bool {
+        self == Verbosity::Verbose
+    }
 }
 
 /// The environment variable holding the PowerDNS API key.
@@ -201,8 +258,8 @@ impl Dns {
 pub enum Config {
     /// `generate`.
     Generate(Generate),
-    /// `init`: the starter inventory into this file, or on stdout.
-    Init(Option<PathBuf>),
+    /// `init`.
+    Init(Init),
     /// `spf check`.
     SpfCheck(SpfCheck),
     /// `spf eval`.
@@ -218,17 +275,43 @@ pub enum Config {
     /// `completions SHELL`.
     Completions(clap_complete::Shell),
     /// `man`.
-    Man,
+    Man(Man),
+}
+
+/// `init`, configured.
+pub struct Init {
+    /// The file to write, or `None` for stdout (`-`).
+    pub file: Option<PathBuf>,
+    /// `-q`, `-v`.
+    pub verbosity: Verbosity,
+}
+
+/// `man`, configured.
+pub enum Man {
+    /// Print one page: the main one (empty path), a command's (`spf
+    /// check`), or `inventory`.
+    Print(Vec<String>),
+    /// `--out DIR`: write them all.
+    Write {
+        /// The directory.
+        dir: PathBuf,
+        /// `-q`, `-v`.
+        verbosity: Verbosity,
+    },
 }
 
 /// `generate`, configured.
 pub struct Generate {
-    /// The inventory file.
-    pub inventory: PathBuf,
+    /// The inventory.
+    pub inventory: InventoryInput,
     /// The output form, a `--template` compiled.
     pub renderer: Box<dyn Render>,
+    /// The built-in form asked for; `None` with `--template`.
+    pub format: Option<OutputFormat>,
     /// `--out DIR`, or stdout.
     pub out: Option<PathBuf>,
+    /// `-q`, `-v`.
+    pub verbosity: Verbosity,
 }
 
 /// What `spf check` lints.
@@ -270,8 +353,8 @@ pub struct SpfEval {
 /// `verify`, configured.
 #[derive(Debug)]
 pub struct Verify {
-    /// The inventory file.
-    pub inventory: PathBuf,
+    /// The inventory.
+    pub inventory: InventoryInput,
     /// Where the records come from.
     pub dns: Dns,
     /// Profile, concurrency, deadline, `--authoritative` port.
@@ -284,13 +367,17 @@ pub struct Verify {
     pub format: ReportFormat,
     /// Colour and progress.
     pub terminal: Terminal,
+    /// `-q`, `-v`.
+    pub verbosity: Verbosity,
 }
 
 /// `dnsbl`, configured.
 #[derive(Debug)]
 pub struct Dnsbl {
-    /// Addresses and domains to look up.
+    /// Addresses and domains to look up, CIDR blocks expanded.
     pub targets: Vec<Target>,
+    /// `-` was given: more targets follow on stdin, one per line.
+    pub stdin: bool,
     /// The lists to ask.
     pub lists: Vec<List>,
     /// Queries in flight at most.
@@ -301,29 +388,40 @@ pub struct Dnsbl {
     pub format: ReportFormat,
     /// Progress (text reports only).
     pub terminal: Terminal,
+    /// `-q`, `-v`.
+    pub verbosity: Verbosity,
 }
 
 impl Config {
     /// Checks every argument of `cli` and reads the configuration files
     /// it names; `terminal` is what [`Terminal::detect`] found.
-    pub fn new(cli: Cli, terminal: Terminal) -> Result<Config, Error> {
+    pub fn new(cli: Cli, mut terminal: Terminal) -> Result<Config, Error> {
+        let verbosity = Verbosity::new(cli.verbosity);
+        // `-q`: no progress, whatever the terminal.
+        terminal.progress &= !verbosity.is_quiet();
         Ok(match cli.command {
-            Command::Generate(args) => Config::Generate(Generate::new(args)?),
-            Command::Init { file } => Config::Init((file != Path::new("-")).then_some(file)),
+            Command::Generate(args) => Config::Generate(Generate::new(args, verbosity)?),
+            Command::Init { file } => Config::Init(Init {
+                file: (file != Path::new("-")).then_some(file),
+                verbosity,
+            }),
             Command::Spf(SpfCommand::Check(args)) => Config::SpfCheck(SpfCheck::new(args)?),
             Command::Spf(SpfCommand::Eval(args)) => Config::SpfEval(SpfEval::new(args)?),
-            Command::Verify(args) => Config::Verify(Verify::new(args, terminal)?),
-            Command::Dnsbl(args) => Config::Dnsbl(Dnsbl::new(args, terminal)?),
-            Command::Plan(args) => Config::Plan(Plan::new(args, terminal)?),
-            Command::Apply(args) => Config::Apply(Apply::new(args, terminal)?),
+            Command::Verify(args) => Config::Verify(Verify::new(args, terminal, verbosity)?),
+            Command::Dnsbl(args) => Config::Dnsbl(Dnsbl::new(args, terminal, verbosity)?),
+            Command::Plan(args) => Config::Plan(Plan::new(args, terminal, verbosity)?),
+            Command::Apply(args) => Config::Apply(Apply::new(args, terminal, verbosity)?),
             Command::Completions { shell } => Config::Completions(shell),
-            Command::Man => Config::Man,
+            Command::Man(ManArgs { page, out }) => Config::Man(match out {
+                Some(dir) => Man::Write { dir, verbosity },
+                None => Man::Print(page),
+            }),
         })
     }
 }
 
 impl Generate {
-    fn new(args: GenerateArgs) -> Result<Generate, Error> {
+    fn new(args: GenerateArgs, verbosity: Verbosity) -> Result<Generate, Error> {
         let renderer = renderer(&args)?;
         if args.nsupdate_server.is_some() && args.format != OutputFormat::Nsupdate {
             return Err(Error::Usage(
@@ -331,9 +429,11 @@ impl Generate {
             ));
         }
         Ok(Generate {
-            inventory: args.inventory,
+            inventory: InventoryInput::new(args.inventory, "generate")?,
             renderer,
+            format: args.template.is_none().then_some(args.format),
             out: args.out,
+            verbosity,
         })
     }
 }
@@ -448,7 +548,7 @@ fn domain_argument(text: &str) -> Result<String, ArgumentError> {
 }
 
 impl Verify {
-    fn new(args: VerifyArgs, terminal: Terminal) -> Result<Verify, Error> {
+    fn new(args: VerifyArgs, terminal: Terminal, verbosity: Verbosity) -> Result<Verify, Error> {
         let blocklists = match args.dnsbl {
             true => Some(lists(args.list_file.as_deref(), &args.lists)?),
             false => None,
@@ -459,7 +559,7 @@ impl Verify {
             (false, _) => None,
         };
         Ok(Verify {
-            inventory: args.inventory,
+            inventory: InventoryInput::new(args.inventory, "verify")?,
             dns: Dns::new(&args.dns)?,
             options: verify::Options {
                 profile: Profile {
@@ -473,25 +573,31 @@ impl Verify {
             blocklists,
             format: args.format,
             terminal,
+            verbosity,
         })
     }
 }
 
 impl Dnsbl {
-    fn new(args: DnsblArgs, terminal: Terminal) -> Result<Dnsbl, Error> {
+    fn new(args: DnsblArgs, terminal: Terminal, verbosity: Verbosity) -> Result<Dnsbl, Error> {
         let lists = lists(args.list_file.as_deref(), &args.lists)?;
-        let targets = args
-            .targets
-            .iter()
-            .map(|text| target(text))
-            .collect::<Result<_, _>>()?;
+        let mut targets = Vec::new();
+        let mut stdin = false;
+        for text in &args.targets {
+            match text.as_str() {
+                "-" => stdin = true,
+                text => targets.extend(dnsbl::parse_targets(text).map_err(ArgumentError::from)?),
+            }
+        }
         Ok(Dnsbl {
             targets,
+            stdin,
             lists,
             concurrency: concurrency(args.concurrency)?,
             dns: Dns::new(&args.dns)?,
             format: args.format,
             terminal,
+            verbosity,
         })
     }
 }
@@ -499,8 +605,10 @@ impl Dnsbl {
 /// What `plan` and `apply` share: the inventory, the target and the
 /// credentials to reach it.
 pub struct Sync {
-    /// The inventory file.
-    pub inventory: PathBuf,
+    /// The inventory.
+    pub inventory: InventoryInput,
+    /// How much to say besides the plan.
+    pub verbosity: Verbosity,
     /// Where the zones are read (and written).
     pub target: SyncTarget,
     /// The TSIG key for `rfc2136://`, with the warning its file's mode
@@ -521,7 +629,13 @@ pub struct Sync {
 impl Sync {
     /// Checks the target options; `writing` for `apply`. Reads the key
     /// files and `PDNS_API_KEY` here, before any inventory or DNS work.
-    fn new(args: TargetArgs, writing: bool, terminal: Terminal) -> Result<Sync, Error> {
+    fn new(
+        args: TargetArgs,
+        command: &'static str,
+        terminal: Terminal,
+        verbosity: Verbosity,
+    ) -> Result<Sync, Error> {
+        let writing = command == "apply";
         let target = SyncTarget::parse(&args.target)?;
         let timeout = timeout(args.timeout)?;
         let is_rfc2136 = matches!(target, SyncTarget::Rfc2136(_));
@@ -558,7 +672,8 @@ impl Sync {
             false => None,
         };
         Ok(Sync {
-            inventory: args.inventory,
+            inventory: InventoryInput::new(args.inventory, command)?,
+            verbosity,
             target,
             tsig_key,
             key_warning,
@@ -600,9 +715,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn new(args: PlanArgs, terminal: Terminal) -> Result<Plan, Error> {
+    fn new(args: PlanArgs, terminal: Terminal, verbosity: Verbosity) -> Result<Plan, Error> {
         Ok(Plan {
-            sync: Sync::new(args.target, false, terminal)?,
+            sync: Sync::new(args.target, "plan", terminal, verbosity)?,
             format: args.format,
             expect_no_changes: args.expect_no_changes,
         })
@@ -619,8 +734,8 @@ pub struct Apply {
 }
 
 impl Apply {
-    fn new(args: ApplyArgs, terminal: Terminal) -> Result<Apply, Error> {
-        let sync = Sync::new(args.target, true, terminal)?;
+    fn new(args: ApplyArgs, terminal: Terminal, verbosity: Verbosity) -> Result<Apply, Error> {
+        let sync = Sync::new(args.target, "apply", terminal, verbosity)?;
         if !args.yes && !std::io::stdin().is_terminal() {
             return Err(ArgumentError::Unconfirmed.into());
         }
@@ -652,7 +767,8 @@ pub fn concurrency(n: usize) -> Result<usize, ArgumentError> {
 
 /// The lists to ask: those named by `zones` (`--list`), or every active
 /// list when none is named, from the built-in registry extended by `file`
-/// (`--lists`).
+/// (`--lists`). A zone no registry describes is asked with the RFC 5782
+/// defaults ([`List::undocumented`]).
 fn lists(file: Option<&Path>, zones: &[String]) -> Result<Vec<List>, Error> {
     let mut registry = Registry::built_in();
     if let Some(file) = file {
@@ -667,25 +783,13 @@ fn lists(file: Option<&Path>, zones: &[String]) -> Result<Vec<List>, Error> {
     }
     Ok(zones
         .iter()
-        .map(|zone| {
-            registry
-                .find(zone)
-                .cloned()
-                .ok_or_else(|| ArgumentError::UnknownList(zone.clone()))
+        .map(|zone| match registry.find(zone) {
+            Some(list) => Ok(list.clone()),
+            None => names::normalize_fqdn(zone, Charset::LdhUnderscore)
+                .map(List::undocumented)
+                .map_err(ArgumentError::ListZone),
         })
         .collect::<Result<_, _>>()?)
-}
-
-fn target(text: &str) -> Result<Target, ArgumentError> {
-    if let Ok(ip) = text.trim().parse::<IpAddr>() {
-        return Ok(Target::Ip(ip));
-    }
-    names::normalize_fqdn(text, Charset::LdhUnderscore)
-        .map(Target::Domain)
-        .map_err(|reason| ArgumentError::Target {
-            text: text.to_owned(),
-            reason,
-        })
 }
 
 #[cfg(test)]

@@ -7,28 +7,34 @@
 
 pub mod config;
 mod dnsbl;
+mod generate;
+mod man;
 mod out;
 mod plan;
 mod spf;
 mod verify;
 
 use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
-pub use config::{ArgumentError, Config, Terminal};
+pub use config::{ArgumentError, Config, InventoryInput, Terminal, Verbosity};
 pub use out::OutError;
 
 use crate::cli::Cli;
 use crate::dns::source::SourceError;
+use crate::dnsbl::TargetError;
 use crate::dnsbl::registry::RegistryError;
 use crate::exit;
 use crate::finding::Severity;
 use crate::inventory::{Inventory, InventoryError, Problem};
 use crate::records::{self, Diagnostic, Plan};
-use crate::render::{self, TemplateError};
+use crate::render::TemplateError;
+
+/// How standard input is named in messages (`<stdin>:3:7: …`).
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// The starter inventory written by `senderzone init`.
 pub const STARTER_INVENTORY: &str = include_str!("../../templates/inventory.yaml");
@@ -45,6 +51,34 @@ pub enum Error {
     /// Options that do not go together.
     #[error("{0}")]
     Usage(&'static str),
+    /// `generate` or `verify` without an inventory, and none in the
+    /// current directory.
+    #[error(
+        "no INVENTORY given and no `senderzone.yaml` here: run `senderzone init` to write a starter inventory, or name yours: `senderzone {command} FILE` (`-` reads stdin)"
+    )]
+    NoInventory {
+        /// The command that needs one.
+        command: &'static str,
+    },
+    /// Standard input could not be read (`dnsbl -`).
+    #[error("cannot read stdin: {0}")]
+    ReadStdin(io::Error),
+    /// A line of standard input is not a `dnsbl` target.
+    #[error("{STDIN_NAME}:{line}: {source}")]
+    StdinTarget {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        source: TargetError,
+    },
+    /// `man PAGE` names no page.
+    #[error("no man page for `{page}`; accepted: {accepted}, or `inventory`")]
+    UnknownPage {
+        /// The words given.
+        page: String,
+        /// The commands that have one.
+        accepted: String,
+    },
     /// The inventory could not be loaded.
     #[error(transparent)]
     Inventory(#[from] InventoryError),
@@ -127,6 +161,10 @@ impl Error {
             Error::Target(err) => err.exit_code(),
             Error::Argument(_)
             | Error::Usage(_)
+            | Error::NoInventory { .. }
+            | Error::ReadStdin(_)
+            | Error::StdinTarget { .. }
+            | Error::UnknownPage { .. }
             | Error::Inventory(_)
             | Error::Plan(_)
             | Error::SpfRecord(_)
@@ -172,8 +210,11 @@ impl Error {
     }
 }
 
-/// Where a command writes: results to `out`, diagnostics to `err`.
+/// Where a command reads its input from (`-`) and writes: results to
+/// `out`, diagnostics to `err`.
 pub struct Streams<'a> {
+    /// Standard input.
+    pub input: &'a mut dyn BufRead,
     /// Standard output.
     pub out: &'a mut dyn Write,
     /// Standard error.
@@ -184,8 +225,8 @@ pub struct Streams<'a> {
 /// an error writing it is returned, not lost.
 pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
     let code = match Config::new(cli, Terminal::detect())? {
-        Config::Generate(config) => generate(config, streams)?,
-        Config::Init(file) => init(file.as_deref(), streams)?,
+        Config::Generate(config) => generate::run(config, streams)?,
+        Config::Init(config) => init(&config, streams)?,
         Config::SpfCheck(config) => spf::check(&config, streams)?,
         Config::SpfEval(config) => spf::eval(&config, streams)?,
         Config::Verify(config) => verify::run(&config, streams)?,
@@ -199,12 +240,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
             streams.out.write_all(&script).map_err(Error::Output)?;
             exit::OK
         }
-        Config::Man => {
-            clap_mangen::Man::new(Cli::command())
-                .render(streams.out)
-                .map_err(Error::Output)?;
-            exit::OK
-        }
+        Config::Man(config) => man::run(&config, streams)?,
     };
     streams.out.flush().map_err(Error::Output)?;
     Ok(code)
@@ -232,9 +268,49 @@ pub(crate) fn warn(
     writeln!(streams.err, "senderzone: warning: {message}").map_err(Error::Stderr)
 }
 
-/// Loads an inventory, printing its warnings.
-pub fn load_inventory(path: &Path, streams: &mut Streams<'_>) -> Result<Inventory, Error> {
-    let loaded = Inventory::load(path)?;
+/// Writes `message` as a `senderzone: note: …` line on stderr, unless
+/// `-q`: what the user may want to know, not a problem.
+pub(crate) fn note(
+    streams: &mut Streams<'_>,
+    verbosity: Verbosity,
+    message: impl std::fmt::Display,
+) -> Result<(), Error> {
+    if verbosity.is_quiet() {
+        return Ok(());
+    }
+    writeln!(streams.err, "senderzone: note: {message}").map_err(Error::Stderr)
+}
+
+/// Loads an inventory from a file or stdin, printing its warnings; the
+/// default file is named in a note.
+pub fn load_inventory(
+    input: &InventoryInput,
+    verbosity: Verbosity,
+    streams: &mut Streams<'_>,
+) -> Result<Inventory, Error> {
+    let loaded = match input {
+        InventoryInput::File(path) => Inventory::load(path)?,
+        InventoryInput::Default(path) => {
+            note(
+                streams,
+                verbosity,
+                format_args!("no INVENTORY given: reading `{}`", path.display()),
+            )?;
+            Inventory::load(path)?
+        }
+        InventoryInput::Stdin => {
+            let file = Path::new(STDIN_NAME);
+            let mut bytes = Vec::new();
+            streams
+                .input
+                .read_to_end(&mut bytes)
+                .map_err(|source| InventoryError::Read {
+                    file: file.to_owned(),
+                    source,
+                })?;
+            Inventory::from_bytes(file, &bytes)?
+        }
+    };
     for warning in &loaded.warnings {
         warn(streams, warning)?;
     }
@@ -265,95 +341,10 @@ pub fn plan_records(
     }
 }
 
-fn generate(config: config::Generate, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let renderer = config.renderer.as_ref();
-    let inventory = load_inventory(&config.inventory, streams)?;
-    let mut plan = plan_records(&inventory, |_| false)?;
-    let mut notes: Vec<String> = plan
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity() == Severity::Warning)
-        .map(|warning| format!("{}: {warning}", inventory.locate(&warning.path())))
-        .collect();
-    plan.zones.retain(|zone| match renderer.skip_reason(zone) {
-        Some(reason) => {
-            notes.push(reason);
-            false
-        }
-        None => true,
-    });
-    for note in notes {
-        warn(streams, note)?;
-    }
-    match &config.out {
-        // Renderers finish rendering before they write: a failure leaves
-        // stdout empty.
-        None => {
-            let mut out = Watched::new(streams.out);
-            renderer
-                .render_plan(&plan, &mut out)
-                .map_err(|err| match out.failed {
-                    true => Error::Output(err),
-                    false => render_error(err),
-                })?;
-        }
-        Some(dir) => {
-            let files = render::render_zones(renderer, &plan)
-                .map_err(render_error)?
-                .into_iter()
-                .zip(&plan.zones)
-                .map(|(contents, zone)| (render::file_name(zone, renderer.extension()), contents))
-                .collect();
-            for path in out::write_files(dir, files)? {
-                writeln!(streams.err, "wrote {}", path.display()).map_err(Error::Stderr)?;
-            }
-        }
-    }
-    drop_in_background((plan, inventory));
-    Ok(exit::OK)
-}
-
-/// A renderer's error: a template's own, or another.
-fn render_error(err: io::Error) -> Error {
-    match err.downcast::<TemplateError>() {
-        Ok(template) => Error::Template(template),
-        Err(other) => Error::Render(other),
-    }
-}
-
-/// A writer that remembers whether the stream under it failed, to tell
-/// a renderer's own errors from the output's.
-struct Watched<'a> {
-    out: &'a mut dyn Write,
-    failed: bool,
-}
-
-impl<'a> Watched<'a> {
-    fn new(out: &'a mut dyn Write) -> Self {
-        Watched { out, failed: false }
-    }
-}
-
-impl Write for Watched<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.out.write(buf).inspect_err(|_| self.failed = true)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush().inspect_err(|_| self.failed = true)
-    }
-}
-
-/// Frees `value` on a thread of its own, so that the process can end
-/// without first making hundreds of thousands of deallocations.
-fn drop_in_background<T: Send + 'static>(value: T) {
-    std::thread::spawn(move || drop(value));
-}
-
 /// Writes the starter inventory to `file` (never over an existing one),
 /// or to stdout.
-fn init(file: Option<&Path>, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let Some(file) = file else {
+fn init(config: &config::Init, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let Some(file) = config.file.as_deref() else {
         streams
             .out
             .write_all(STARTER_INVENTORY.as_bytes())
@@ -375,12 +366,18 @@ fn init(file: Option<&Path>, streams: &mut Streams<'_>) -> Result<u8, Error> {
     handle
         .write_all(STARTER_INVENTORY.as_bytes())
         .map_err(create_error)?;
-    writeln!(
-        streams.err,
-        "wrote {}; edit it, then run: senderzone generate {}",
-        file.display(),
-        file.display()
-    )
-    .map_err(Error::Stderr)?;
+    if !config.verbosity.is_quiet() {
+        // The default file needs no name: `generate` finds it.
+        let shown = match file == Path::new(config::DEFAULT_INVENTORY) {
+            true => String::new(),
+            false => format!(" {}", file.display()),
+        };
+        writeln!(
+            streams.err,
+            "wrote {}; edit it, then run: senderzone generate{shown}",
+            file.display(),
+        )
+        .map_err(Error::Stderr)?;
+    }
     Ok(exit::OK)
 }

@@ -1,15 +1,14 @@
 //! `senderzone plan` and `senderzone apply`: the CLI side of
 //! [`crate::sync`] and [`crate::target`].
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use foldhash::HashSet;
 use tokio::runtime::Runtime;
 
-use super::config::{self, Sync};
-use super::{Error, Streams, load_inventory, plan_records, runtime, warn, write_json};
+use super::config::{self, Sync, Verbosity};
+use super::{Error, Streams, load_inventory, note, plan_records, runtime, warn, write_json};
 use crate::cli::ReportFormat;
 use crate::exit;
 use crate::finding::Severity;
@@ -153,8 +152,8 @@ fn confirm(question: &str, streams: &mut Streams<'_>) -> Result<bool, Error> {
     write!(streams.err, "{question} [y/N] ").map_err(Error::Stderr)?;
     streams.err.flush().map_err(Error::Stderr)?;
     let mut answer = String::new();
-    std::io::stdin()
-        .lock()
+    streams
+        .input
         .read_line(&mut answer)
         .map_err(Error::Confirm)?;
     Ok(matches!(
@@ -178,6 +177,8 @@ struct Session {
     plan: Plan,
     hosts: HashSet<String>,
     prune: bool,
+    /// `-q` leaves out the traffic notes.
+    verbosity: Verbosity,
 }
 
 impl Session {
@@ -186,7 +187,7 @@ impl Session {
         if let Some(warning) = &config.key_warning {
             warn(streams, warning)?;
         }
-        let inventory = load_inventory(&config.inventory, streams)?;
+        let inventory = load_inventory(&config.inventory, config.verbosity, streams)?;
         let plan = plan_records(&inventory, |_| false)?;
         for warning in plan
             .diagnostics
@@ -228,6 +229,7 @@ impl Session {
             plan,
             hosts,
             prune: config.prune,
+            verbosity: config.verbosity,
         })
     }
 
@@ -334,14 +336,16 @@ impl Session {
             Connection::Rfc2136(server) => format!("{} DNS messages", server.messages()),
             Connection::PowerDns(api) => format!("{} HTTP requests", api.requests()),
         };
-        writeln!(
-            streams.err,
-            "senderzone: {done} {} zones on {} in {:.2} s ({traffic} so far)",
-            self.plan.zones.len(),
-            self.target,
-            started.elapsed().as_secs_f64()
+        note(
+            streams,
+            self.verbosity,
+            format_args!(
+                "{done} {} zones on {} in {:.2} s ({traffic} so far)",
+                self.plan.zones.len(),
+                self.target,
+                started.elapsed().as_secs_f64()
+            ),
         )
-        .map_err(Error::Stderr)
     }
 }
 

@@ -1,26 +1,35 @@
 //! `senderzone verify`: the CLI side of [`crate::verify`].
 
+use std::collections::HashMap;
+use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::Duration;
 
 use super::config::Verify;
 use super::{Error, Streams, load_inventory, plan_records, runtime};
 use crate::cli::ReportFormat;
+use crate::dns::Lookup;
+use crate::dnsbl::findings::Related;
 use crate::dnsbl::{self, List, Target};
+use crate::inventory::Inventory;
 use crate::records::Diagnostic;
-use crate::verify::{self, Progress};
+use crate::spf::{self, CheckParams, Config, SpfResult};
+use crate::verify::{self, Progress, Report};
 
 /// How often the progress line is redrawn.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 /// Runs `verify` and returns its exit code (see [`verify::Report::exit_code`]).
 pub fn run(config: &Verify, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let inventory = load_inventory(&config.inventory, streams)?;
+    let inventory = load_inventory(&config.inventory, config.verbosity, streams)?;
     // A HELO name generate refuses is diagnosed here (`helo-invalid`), not
     // refused: the plan holds every other record.
     let plan = plan_records(&inventory, |d| {
         matches!(d, Diagnostic::UnpublishableHelo { .. })
     })?;
+    if let Some(lists) = &config.blocklists {
+        super::dnsbl::note_undocumented(lists, config.verbosity, streams)?;
+    }
     let dns = config.dns.open()?;
     let runtime = runtime()?;
     let progress = Progress::default();
@@ -62,21 +71,15 @@ pub fn run(config: &Verify, streams: &mut Streams<'_>) -> Result<u8, Error> {
     }
     if let Some(lists) = &config.blocklists {
         let lists: Vec<&List> = lists.iter().collect();
-        let mut targets: Vec<Target> = Vec::new();
-        for server in &inventory.servers {
-            let ips = server.ipv4.iter().map(|&ip| IpAddr::V4(ip));
-            targets.extend(
-                ips.chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
-                    .map(Target::Ip),
-            );
-        }
+        let mut targets: Vec<Target> = server_addresses(&inventory)
+            .map(|(ip, _)| Target::Ip(ip))
+            .collect();
         targets.extend(
             inventory
                 .domains
                 .iter()
                 .map(|d| Target::Domain(d.name.clone())),
         );
-        super::dnsbl::warn_about_public_resolvers(&config.dns, streams)?;
         let blocklists = runtime.block_on(dnsbl::run(
             &dns,
             &lists,
@@ -84,16 +87,112 @@ pub fn run(config: &Verify, streams: &mut Streams<'_>) -> Result<u8, Error> {
             config.options.concurrency,
             &|_, _| {},
         ));
-        report.extend(verify::blocklist::findings(&blocklists));
+        super::dnsbl::warn_about_refusals(&blocklists, &config.dns, streams)?;
+        let related = Related {
+            findings: &report.findings,
+            subjects: subjects(&inventory),
+        };
+        let findings = dnsbl::findings::findings(&blocklists, &related);
+        report.extend(findings);
     }
-    let write_error = Error::Output;
     match config.format {
         ReportFormat::Json => {
             super::write_json(streams.out, &report)?;
         }
         ReportFormat::Text => {
-            verify::write_text(&report, streams.out, terminal.colour).map_err(write_error)?;
+            verify::write_findings(&report, streams.out, terminal.colour).map_err(Error::Output)?;
+            if config.verbosity.is_verbose() {
+                let traces = runtime.block_on(failing_evaluations(&dns, &inventory, &report));
+                write_traces(&traces, streams.out).map_err(Error::Output)?;
+            }
+            if !config.verbosity.is_quiet() {
+                verify::write_summary(&report, streams.out).map_err(Error::Output)?;
+            }
         }
     }
     Ok(report.exit_code())
+}
+
+/// Every server address with its server's index.
+fn server_addresses(inventory: &Inventory) -> impl Iterator<Item = (IpAddr, usize)> + '_ {
+    inventory.servers.iter().enumerate().flat_map(|(i, s)| {
+        s.ipv4
+            .iter()
+            .map(|&ip| IpAddr::V4(ip))
+            .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
+            .map(move |ip| (ip, i))
+    })
+}
+
+/// For each server address, the subjects verify files findings about it
+/// under: the address, the server's host name and its HELO name.
+fn subjects(inventory: &Inventory) -> HashMap<IpAddr, Vec<String>> {
+    server_addresses(inventory)
+        .map(|(ip, i)| {
+            let server = &inventory.servers[i];
+            let names = vec![
+                ip.to_string(),
+                server.hostname.clone(),
+                server.helo_name().to_owned(),
+            ];
+            (ip, names)
+        })
+        .collect()
+}
+
+/// One check_host() that did not pass, with its trace.
+struct Trace {
+    domain: String,
+    ip: IpAddr,
+    evaluation: spf::Evaluation,
+}
+
+/// `verify -v`: for each domain reported `spf-not-authorized`, check_host()
+/// again for every address of its servers, as verify asks it (MAIL FROM
+/// `postmaster@DOMAIN`, the server's HELO name), keeping those that do not
+/// pass with their whole trace.
+async fn failing_evaluations<L: Lookup>(
+    dns: &L,
+    inventory: &Inventory,
+    report: &Report,
+) -> Vec<Trace> {
+    let mut traces = Vec::new();
+    let config = Config::default();
+    for domain in &inventory.domains {
+        let failed = report
+            .findings
+            .iter()
+            .any(|f| f.id == "spf-not-authorized" && f.subject == domain.name);
+        if !failed {
+            continue;
+        }
+        let sender = format!("postmaster@{}", domain.name);
+        for (ip, i) in server_addresses(inventory) {
+            if !domain.servers.contains(&i) {
+                continue;
+            }
+            let helo = inventory.servers[i].helo_name();
+            let params = CheckParams::mail_from(ip, &sender, helo);
+            let evaluation = spf::check_host(dns, &params, &config).await;
+            if evaluation.result != SpfResult::Pass {
+                traces.push(Trace {
+                    domain: domain.name.clone(),
+                    ip,
+                    evaluation,
+                });
+            }
+        }
+    }
+    traces
+}
+
+/// The traces, each under a heading, indented as `spf eval` prints one.
+fn write_traces(traces: &[Trace], out: &mut dyn Write) -> io::Result<()> {
+    for trace in traces {
+        writeln!(out, "check_host({}, {}):", trace.ip, trace.domain)?;
+        for line in trace.evaluation.to_string().lines() {
+            writeln!(out, "  {}", verify::escape(line))?;
+        }
+    }
+    Ok(())
 }

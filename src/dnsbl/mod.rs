@@ -8,6 +8,7 @@
 //! "unknown", with the raw answer. With no believable list there is no
 //! verdict, never "clean".
 
+pub mod findings;
 pub mod registry;
 
 use std::cell::Cell;
@@ -15,12 +16,14 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use futures_util::stream::{self, StreamExt};
+use ipnet::IpNet;
 use serde::Serialize;
 
 pub use registry::{Impact, Key, List, Registry, Status};
 
 use crate::dns::shared::{Progress, SharedLookup};
 use crate::dns::{Answer, Lookup, LookupError};
+use crate::names::{self, Charset, NameError};
 
 /// What is checked against the lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,6 +71,105 @@ impl fmt::Display for Target {
     }
 }
 
+/// The most addresses one CIDR block may name as targets: an IPv4 /24 or
+/// an IPv6 /120. Each address costs a query per list, and lists limit
+/// their free use (Spamhaus: 300,000 queries a day).
+pub const MAX_BLOCK: u32 = 256;
+
+/// Why a text is not something to check against the lists.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// Neither an address, a block nor a domain name.
+    #[error("`{text}` is neither an IP address, a CIDR block nor a domain name ({reason})")]
+    NotATarget {
+        /// The text as given.
+        text: String,
+        /// Why it is not a domain name.
+        reason: NameError,
+    },
+    /// A `/` that does not make a CIDR block.
+    #[error(
+        "`{0}` is not a CIDR block; accepted: an address, `/` and a prefix length up to 32 (IPv4) or 128 (IPv6)"
+    )]
+    BadBlock(String),
+    /// A block with more than [`MAX_BLOCK`] addresses.
+    #[error(
+        "`{text}` holds {size} addresses; at most {MAX_BLOCK} are checked per block (an IPv4 /24, an IPv6 /120): name smaller blocks"
+    )]
+    BlockTooLarge {
+        /// The block as given.
+        text: String,
+        /// How many addresses it holds, in words (`512`, `2^64`).
+        size: String,
+    },
+    /// Bits set after the prefix, as in `192.0.2.17/29`.
+    #[error("`{text}` has bits set after the prefix; the block is `{block}`")]
+    HostBits {
+        /// The block as given.
+        text: String,
+        /// The block it lies in.
+        block: IpNet,
+    },
+}
+
+/// Parses one target argument: an address, a CIDR block of at most
+/// [`MAX_BLOCK`] addresses (every address of it, network and broadcast
+/// addresses included: lists such as the PBL list whole ranges), or a
+/// domain name.
+pub fn parse_targets(text: &str) -> Result<Vec<Target>, TargetError> {
+    let text = text.trim();
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(vec![Target::Ip(ip)]);
+    }
+    if text.contains('/') {
+        let block: IpNet = text
+            .parse()
+            .map_err(|_| TargetError::BadBlock(text.to_owned()))?;
+        return block_addresses(text, block);
+    }
+    names::normalize_fqdn(text, Charset::LdhUnderscore)
+        .map(|domain| vec![Target::Domain(domain)])
+        .map_err(|reason| TargetError::NotATarget {
+            text: text.to_owned(),
+            reason,
+        })
+}
+
+/// Every address of `block`, in order.
+fn block_addresses(text: &str, block: IpNet) -> Result<Vec<Target>, TargetError> {
+    if block.trunc() != block {
+        return Err(TargetError::HostBits {
+            text: text.to_owned(),
+            block: block.trunc(),
+        });
+    }
+    let host_bits = u32::from(block.max_prefix_len() - block.prefix_len());
+    if host_bits > MAX_BLOCK.ilog2() {
+        return Err(TargetError::BlockTooLarge {
+            text: text.to_owned(),
+            size: match host_bits {
+                bits @ 0..64 => (1u64 << bits).to_string(),
+                bits => format!("2^{bits}"),
+            },
+        });
+    }
+    let count = 1u32 << host_bits;
+    Ok(match block {
+        IpNet::V4(net) => {
+            let first = u32::from(net.network());
+            (0..count)
+                .map(|i| Target::Ip(IpAddr::V4(Ipv4Addr::from(first + i))))
+                .collect()
+        }
+        IpNet::V6(net) => {
+            let first = u128::from(net.network());
+            (0..count)
+                .map(|i| Target::Ip(IpAddr::V6(Ipv6Addr::from(first + u128::from(i)))))
+                .collect()
+        }
+    })
+}
+
 /// The RFC 5782 §5 test entries for a key: (listed, not listed).
 fn test_entries(key: Key) -> (Target, Target) {
     match key {
@@ -104,6 +206,9 @@ pub enum Health {
     Refused {
         /// Why we think so, with the raw answer.
         why: String,
+        /// The list's refusal code, when it answered one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refusal: Option<Refusal>,
     },
     /// No usable answer: timeout, SERVFAIL.
     NotAnswering {
@@ -118,11 +223,27 @@ impl fmt::Display for Health {
             Health::Healthy => f.write_str("healthy"),
             Health::ListsEverything { answer } => write!(
                 f,
-                "lists everything (its RFC 5782 negative test entry is listed: {answer})"
+                "lists everything: its RFC 5782 negative test entry, which no list may list, answered {answer}"
             ),
-            Health::Refused { why } => write!(f, "refused or filtered: {why}"),
+            Health::Refused { why, .. } => write!(f, "refused or filtered: {why}"),
             Health::NotAnswering { why } => write!(f, "not answering: {why}"),
         }
+    }
+}
+
+/// An answer by which a list refuses to answer: its code and what it
+/// means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The answer.
+    pub code: Ipv4Addr,
+    /// What it means (from the list's `refusals`, or generic).
+    pub meaning: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.meaning)
     }
 }
 
@@ -150,20 +271,30 @@ fn show_answer(answer: &Result<Answer<Ipv4Addr>, LookupError>) -> String {
     }
 }
 
-/// The refusal explanation for any refused or filtered code in `codes`.
-fn refusal(list: &List, codes: &[Ipv4Addr]) -> Option<String> {
+/// Why `codes` cannot be read as a listing: an answer outside 127/8
+/// (no refusal), or a refusal code of the list or of every list.
+fn refusal(list: &List, codes: &[Ipv4Addr]) -> Option<(String, Option<Refusal>)> {
     codes.iter().find_map(|code| {
         if code.octets()[0] != 127 {
             // RFC 5782 §2.3: lists answer in 127/8; anything else comes
             // from an NXDOMAIN-hijacking resolver or a DNS filter.
-            return Some(format!(
-                "{code} is outside 127.0.0.0/8: a hijacking resolver or DNS filter answered"
+            return Some((
+                format!(
+                    "{code} is outside 127.0.0.0/8: a hijacking resolver or DNS filter answered"
+                ),
+                None,
             ));
         }
-        list.refusals
+        let meaning = list
+            .refusals
             .get(code)
-            .map(|why| format!("{code}: {why}"))
-            .or_else(|| is_generic_refusal(*code).then(|| format!("{code}: a refusal code")))
+            .cloned()
+            .or_else(|| is_generic_refusal(*code).then(|| "a refusal code".to_owned()))?;
+        let refusal = Refusal {
+            code: *code,
+            meaning,
+        };
+        Some((refusal.to_string(), Some(refusal)))
     })
 }
 
@@ -179,9 +310,9 @@ pub async fn test_list<L: Lookup>(lookup: &L, list: &List, key: Key) -> Health {
             };
         }
         if let Ok(Answer::Records(codes)) = answer
-            && let Some(why) = refusal(list, codes)
+            && let Some((why, refusal)) = refusal(list, codes)
         {
-            return Health::Refused { why };
+            return Health::Refused { why, refusal };
         }
     }
     if let Ok(Answer::Records(codes)) = &negative {
@@ -198,12 +329,24 @@ pub async fn test_list<L: Lookup>(lookup: &L, list: &List, key: Key) -> Health {
                 "its test entry answered {}, which is not one of its documented codes (a DNS filter or hijacking resolver?)",
                 show(codes)
             ),
+            refusal: None,
+        },
+        // A list the registry does not describe may simply not take this
+        // kind of key: say so rather than blame the resolver alone.
+        other if list.undocumented => Health::Refused {
+            why: format!(
+                "its RFC 5782 test entry for {} is not listed ({}): the list does not take them, is dead, or blocks the resolver in use",
+                key.plural(),
+                show_answer(other)
+            ),
+            refusal: None,
         },
         other => Health::Refused {
             why: format!(
                 "its RFC 5782 test entry is not listed ({}): the resolver in use is probably blocked by the list, or the list is dead",
                 show_answer(other)
             ),
+            refusal: None,
         },
     }
 }
@@ -219,6 +362,10 @@ pub struct Listing {
     pub impact: Impact,
     /// What to do.
     pub advice: Option<String>,
+    /// Ids of `verify` findings known to cause this listing (`helo-invalid`
+    /// for the CBL).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caused_by: Vec<String>,
 }
 
 /// The answer of one list about one target.
@@ -238,6 +385,9 @@ pub enum Verdict {
     Unknown {
         /// Why, with the raw answer.
         why: String,
+        /// The list's refusal code, when it answered one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refusal: Option<Refusal>,
     },
 }
 
@@ -250,7 +400,8 @@ pub async fn check<L: Lookup>(
 ) -> Verdict {
     if *health != Health::Healthy {
         return Verdict::Unknown {
-            why: format!("the list is {health}"),
+            why: format!("not used in this run: {health}"),
+            refusal: None,
         };
     }
     let name = target.query_name(&list.zone);
@@ -261,12 +412,14 @@ pub async fn check<L: Lookup>(
         other => {
             return Verdict::Unknown {
                 why: format!("could not determine: {}", show_answer(&other)),
+                refusal: None,
             };
         }
     };
-    if let Some(why) = refusal(list, &codes) {
+    if let Some((why, refusal)) = refusal(list, &codes) {
         return Verdict::Unknown {
             why: format!("refused: {why}"),
+            refusal,
         };
     }
     let listings: Option<Vec<Listing>> = codes
@@ -277,6 +430,7 @@ pub async fn check<L: Lookup>(
                 meaning: documented.meaning.clone(),
                 impact: documented.impact.or(list.impact).unwrap_or(Impact::Minor),
                 advice: documented.advice.clone(),
+                caused_by: documented.caused_by.clone(),
             })
         })
         .collect();
@@ -295,6 +449,7 @@ pub async fn check<L: Lookup>(
                 "answered {}, not a documented code of this list",
                 show(&codes)
             ),
+            refusal: None,
         },
     }
 }
@@ -325,6 +480,9 @@ pub enum Overall {
     NotListed,
     /// No healthy list answered: no verdict.
     Unknown,
+    /// No list of the run takes this kind of target (a domain, with only
+    /// IP lists chosen): nothing was asked.
+    NotChecked,
 }
 
 /// Everything the lists said about one target.
@@ -358,6 +516,46 @@ pub struct Report {
     pub health: Vec<ListHealth>,
     /// Named lists that are dead, with why; never queried.
     pub dead: Vec<(String, String)>,
+}
+
+impl Report {
+    /// How `zone` fared in its RFC 5782 test for `key`.
+    pub fn health_of(&self, zone: &str, key: Key) -> Option<&Health> {
+        self.health
+            .iter()
+            .find(|h| h.zone == zone && h.key == key)
+            .map(|h| &h.health)
+    }
+
+    /// Every refusal code a list answered in this run, in its test or
+    /// about a target, with the list's zone; each once.
+    pub fn refusals(&self) -> Vec<(&str, &Refusal)> {
+        let tests = self.health.iter().filter_map(|h| match &h.health {
+            Health::Refused {
+                refusal: Some(refusal),
+                ..
+            } => Some((h.zone.as_str(), refusal)),
+            _ => None,
+        });
+        let answers = self
+            .targets
+            .iter()
+            .flat_map(|t| &t.lists)
+            .filter_map(|r| match &r.verdict {
+                Verdict::Unknown {
+                    refusal: Some(refusal),
+                    ..
+                } => Some((r.zone.as_str(), refusal)),
+                _ => None,
+            });
+        let mut seen = Vec::new();
+        for found in tests.chain(answers) {
+            if !seen.contains(&found) {
+                seen.push(found);
+            }
+        }
+        seen
+    }
 }
 
 /// Questions (a list's test, or a list asked about a target) under way at
@@ -439,6 +637,7 @@ pub async fn run<L: Lookup>(
             .map(|h| &h.health)
             .expect("every list was tested for every key asked")
     };
+    let asked = |key: Key| usable.iter().any(|l| l.takes(key));
     let answers: Vec<(usize, ListResult)> = stream::iter(questions)
         .map(|(i, list)| {
             let target = &targets[i];
@@ -474,7 +673,11 @@ pub async fn run<L: Lookup>(
     }
     for report in &mut reports {
         let verdicts = report.lists.iter().map(|r| &r.verdict);
-        report.overall = if verdicts
+        // With no usable list at all there is no verdict; with usable
+        // lists none of which takes this kind of target, nothing was asked.
+        report.overall = if !usable.is_empty() && !asked(report.target.key()) {
+            Overall::NotChecked
+        } else if verdicts
             .clone()
             .any(|v| matches!(v, Verdict::Listed { .. }))
         {
@@ -550,6 +753,41 @@ mod tests {
         assert!(!is_public_resolver("127.0.0.1".parse().unwrap()));
     }
 
+    #[test]
+    fn blocks_expand_up_to_the_cap() {
+        let count = |text: &str| parse_targets(text).map(|t| t.len());
+        assert_eq!(count("192.0.2.0/24"), Ok(256));
+        assert_eq!(count("192.0.2.7/32"), Ok(1));
+        assert_eq!(count("2001:db8::/120"), Ok(256));
+        assert_eq!(count("2001:db8::/128"), Ok(1));
+        assert!(matches!(
+            parse_targets("192.0.2.0/23"),
+            Err(TargetError::BlockTooLarge { size, .. }) if size == "512"
+        ));
+        assert!(matches!(
+            parse_targets("2001:db8::/119"),
+            Err(TargetError::BlockTooLarge { size, .. }) if size == "512"
+        ));
+        assert!(matches!(
+            parse_targets("::/0"),
+            Err(TargetError::BlockTooLarge { size, .. }) if size == "2^128"
+        ));
+        assert!(matches!(
+            parse_targets("192.0.2.9/29"),
+            Err(TargetError::HostBits { block, .. }) if block.to_string() == "192.0.2.8/29"
+        ));
+        assert!(matches!(
+            parse_targets("192.0.2.0/33"),
+            Err(TargetError::BadBlock(_))
+        ));
+        let last = parse_targets("192.0.2.252/30").unwrap();
+        assert_eq!(last.last().unwrap().to_string(), "192.0.2.255");
+        assert_eq!(
+            parse_targets(" Example.COM. "),
+            Ok(vec![Target::Domain("example.com".into())])
+        );
+    }
+
     /// A zone that answers after a pause and counts the queries in flight.
     struct Gauge {
         zone: MemoryZone,
@@ -587,10 +825,12 @@ mod tests {
                     meaning: "listed".into(),
                     impact: None,
                     advice: None,
+                    caused_by: Vec::new(),
                 },
             )]
             .into(),
             refusals: Default::default(),
+            undocumented: false,
         };
         let mut zone = MemoryZone::new();
         zone.insert("2.0.0.127.bl.test", RecordData::A(code));

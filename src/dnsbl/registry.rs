@@ -51,6 +51,28 @@ pub enum Key {
     Domain,
 }
 
+impl Key {
+    /// What a list of this key takes, in words: `IPv4 addresses`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Key::Ipv4 => "IPv4 addresses",
+            Key::Ipv6 => "IPv6 addresses",
+            Key::Domain => "domain names",
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    /// `IPv4`, `IPv6`, `domains`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Key::Ipv4 => "IPv4",
+            Key::Ipv6 => "IPv6",
+            Key::Domain => "domains",
+        })
+    }
+}
+
 /// Whether a list may be queried.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -74,6 +96,12 @@ pub struct Code {
     pub impact: Option<Impact>,
     /// What to do about it.
     pub advice: Option<String>,
+    /// Ids of `verify` findings known to cause such a listing (the CBL
+    /// lists servers that announce HELO `localhost.localdomain`:
+    /// `helo-invalid`); `verify --dnsbl` points a listing to a finding of
+    /// the same run with one of them.
+    #[serde(default)]
+    pub caused_by: Vec<String>,
 }
 
 /// One blocklist.
@@ -104,9 +132,55 @@ pub struct List {
     /// Answers that mean the query was refused, with why.
     #[serde(default)]
     pub refusals: BTreeMap<Ipv4Addr, String>,
+    /// Not described by a registry: named with `--list ZONE` alone and
+    /// asked with the RFC 5782 defaults ([`List::undocumented`]).
+    #[serde(skip)]
+    pub undocumented: bool,
 }
 
+/// What an undocumented list's listing means.
+const UNDOCUMENTED_MEANING: &str =
+    "listed (a code RFC 5782 allows; this list's codes are not known in detail)";
+
 impl List {
+    /// A list no registry describes, for `--list ZONE`: RFC 5782 defaults.
+    ///
+    /// Every kind of key is asked, and its test entries (RFC 5782 §5)
+    /// decide for which ones the list is usable. Any answer from
+    /// `127.0.0.2` to `127.0.0.255` means listed (RFC 5782 §2.3: `127.0.0.1`
+    /// is the negative test entry's, and lists answer in `127/8`), with
+    /// important impact: the user asked for the list by name. Refusal codes
+    /// are the generic ones only. `zone` is normalised.
+    pub fn undocumented(zone: String) -> List {
+        let codes = (2..=255)
+            .map(|last| {
+                let code = Code {
+                    meaning: UNDOCUMENTED_MEANING.to_owned(),
+                    impact: None,
+                    advice: None,
+                    caused_by: Vec::new(),
+                };
+                (Ipv4Addr::new(127, 0, 0, last), code)
+            })
+            .collect();
+        List {
+            zone,
+            name: None,
+            keys: vec![Key::Ipv4, Key::Ipv6, Key::Domain],
+            impact: Some(Impact::Important),
+            delist: None,
+            terms: None,
+            note: Some(
+                "not in the registry: asked with the RFC 5782 defaults (127.0.0.2 to 127.0.0.255 mean listed); its codes are not known in detail"
+                    .to_owned(),
+            ),
+            status: Status::Active,
+            codes,
+            refusals: BTreeMap::new(),
+            undocumented: true,
+        }
+    }
+
     /// The readable name, or the zone.
     pub fn label(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.zone)

@@ -38,7 +38,7 @@ impl Render for Nsupdate {
         for owner in txt_owners {
             let _ = writeln!(
                 text,
-                "; note: replaces every TXT record at {owner}.; add any other TXT record it must keep (site verification, DKIM) below"
+                "; note: replaces every TXT record at {owner}.; add below any other TXT record of that name it must keep (a site verification string, for example)"
             );
         }
         if let Some(server) = &self.server {

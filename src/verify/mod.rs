@@ -25,7 +25,6 @@
 //! - `dns-error` for anything DNS could not answer.
 
 mod authoritative;
-pub mod blocklist;
 mod domain;
 mod receivers;
 mod report;
@@ -43,7 +42,7 @@ pub use crate::dns::shared::{Progress, SharedLookup};
 pub use receivers::{
     ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
 };
-pub use report::{Report, Summary, escape, write_text};
+pub use report::{Report, Summary, escape, write_findings, write_summary, write_text};
 
 use crate::dns::{Answer, Lookup, RecordData};
 use crate::finding::Finding;

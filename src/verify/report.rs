@@ -117,6 +117,12 @@ fn colour_of(finding: &Finding) -> &'static str {
 /// and a summary line. `colour` adds ANSI colours (only for a terminal,
 /// never with `NO_COLOR`: the caller decides).
 pub fn write_text(report: &Report, out: &mut dyn Write, colour: bool) -> io::Result<()> {
+    write_findings(report, out, colour)?;
+    write_summary(report, out)
+}
+
+/// Writes what [`write_text`] writes but the summary line (`verify -q`).
+pub fn write_findings(report: &Report, out: &mut dyn Write, colour: bool) -> io::Result<()> {
     let paint = |code: &str, text: &str| {
         if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -189,6 +195,11 @@ pub fn write_text(report: &Report, out: &mut dyn Write, colour: bool) -> io::Res
             writeln!(out)?;
         }
     }
+    Ok(())
+}
+
+/// Writes the summary line that ends [`write_text`].
+pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     writeln!(
         out,

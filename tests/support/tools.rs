@@ -11,6 +11,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("named-checkzone", "bind9-utils"),
     ("tsig-keygen", "bind9-utils"),
     ("dig", "dnsutils"),
+    ("script", "bsdutils"),
     ("nsupdate", "dnsutils"),
     ("nsd", "nsd"),
     ("nsd-checkconf", "nsd"),
