@@ -633,19 +633,11 @@ struct Evaluator<'a, L> {
 
 impl<'a, L: Lookup> Evaluator<'a, L> {
     fn step(&mut self, depth: usize, domain: &TraceDomain, event: TraceEvent) {
-        let steps = &mut self.trace.steps;
-        steps.reserve(1);
-        let len = steps.len();
-        // SAFETY: `reserve` made room for one more step past `len`, which
-        // is written before the length grows to cover it.
-        unsafe {
-            steps.as_mut_ptr().add(len).write(TraceStep {
-                depth,
-                domain: domain.clone(),
-                event,
-            });
-            steps.set_len(len + 1);
-        }
+        self.trace.steps.push(TraceStep {
+            depth,
+            domain: domain.clone(),
+            event,
+        });
     }
 
     /// The term `at` of the record whose text the trace holds at `record_step`.
