@@ -147,7 +147,8 @@ pub type TraceDomain = CompactText;
 /// (RFC 7208 §3.3).
 ///
 /// A record of a single UTF-8 string, the usual case, is shared with the
-/// answer it came in rather than copied.
+/// answer it came in rather than copied; its octets are checked as UTF-8
+/// when read as text.
 #[derive(Clone)]
 pub struct RecordText(TextRepr);
 
@@ -172,14 +173,22 @@ impl RecordText {
         }
     }
 
+    /// The record's octets.
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            TextRepr::Answer(answer, index) => &answer[*index][0],
+            TextRepr::Owned(text) => text.as_bytes(),
+        }
+    }
+
     /// The record as text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // SAFETY: `RecordText::new` shares only a single string that
-            // it found to be UTF-8, and answers are never changed.
-            TextRepr::Answer(answer, index) => unsafe {
-                std::str::from_utf8_unchecked(&answer[*index][0])
-            },
+            // `RecordText::new` shares only a string it found to be UTF-8,
+            // so this never gives the empty default.
+            TextRepr::Answer(answer, index) => {
+                std::str::from_utf8(&answer[*index][0]).unwrap_or_default()
+            }
             TextRepr::Owned(text) => text,
         }
     }
@@ -228,10 +237,11 @@ impl Serialize for RecordText {
 pub struct TermText(CompactText);
 
 impl TermText {
-    /// The term `at` in `record`.
-    fn new(record: &str, at: &TermAt) -> Self {
+    /// The term `at` in `record`: only its own octets are read as text.
+    fn new(record: &[u8], at: &TermAt) -> Self {
         let term = record
             .get(at.offset..at.offset + at.len)
+            .and_then(|term| std::str::from_utf8(term).ok())
             .unwrap_or_default();
         TermText(CompactText::from(term))
     }
@@ -646,9 +656,9 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     /// cost two atomic updates of its count for every record evaluated.
     fn term_text(&self, record_step: usize, at: &TermAt) -> TermText {
         match &self.trace.steps[record_step].event {
-            TraceEvent::Record { text } => TermText::new(text, at),
+            TraceEvent::Record { text } => TermText::new(text.as_bytes(), at),
             // `check` puts the record at that step before evaluating it.
-            _ => TermText::new("", at),
+            _ => TermText::new(b"", at),
         }
     }
 
