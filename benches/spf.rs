@@ -2,6 +2,18 @@
 //!
 //! Run with `cargo bench --bench spf`. Each measurement runs for a fixed
 //! wall-clock budget after a warm-up and prints operations per second.
+//!
+//! `cargo bench --bench spf -- --rounds N LOOP` runs LOOP (`parse`, `check`
+//! or `strings`) exactly N times, untimed, and prints nothing: for
+//! `valgrind --tool=callgrind`, whose instruction counts are repeatable on
+//! a busy machine. The difference between two such runs, divided by the
+//! rounds and the operations per round, is the cost of one operation
+//! without the setup:
+//!
+//! ```text
+//! callgrind --rounds 1 check  →  I1;  --rounds 11 check  →  I11
+//! instructions per evaluation = (I11 - I1) / (10 × 203)
+//! ```
 
 #[path = "../tests/spf_suite/mod.rs"]
 mod spf_suite;
@@ -26,6 +38,18 @@ fn measure(per_round: usize, budget: Duration, mut round: impl FnMut()) -> f64 {
     (rounds as f64 * per_round as f64) / start.elapsed().as_secs_f64()
 }
 
+/// `--rounds N LOOP` from the command line, if given.
+fn fixed_rounds() -> Option<(u64, String)> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--rounds")?;
+    let rounds = args.get(at + 1)?.parse().expect("--rounds takes a number");
+    let which = args
+        .get(at + 2)
+        .cloned()
+        .expect("--rounds N takes a loop name");
+    Some((rounds, which))
+}
+
 fn main() {
     let scenarios = load_suite();
     let records: Vec<&str> = scenarios
@@ -47,9 +71,6 @@ fn main() {
             let _ = black_box(parse(black_box(text)));
         }
     };
-    measure(records.len(), WARM_UP, parse_round);
-    let parses = measure(records.len(), BUDGET, parse_round);
-
     let check_round = || {
         runtime.block_on(async {
             for scenario in &scenarios {
@@ -61,9 +82,6 @@ fn main() {
             }
         });
     };
-    measure(cases, WARM_UP, check_round);
-    let evaluations = measure(cases, BUDGET, check_round);
-
     // As a mail server calls it: the parameters built for every check from
     // the strings of the SMTP session (the case's sender as MAIL FROM).
     let from_strings_round = || {
@@ -80,6 +98,24 @@ fn main() {
             }
         });
     };
+
+    if let Some((rounds, which)) = fixed_rounds() {
+        let mut round: Box<dyn FnMut()> = match which.as_str() {
+            "parse" => Box::new(parse_round),
+            "check" => Box::new(check_round),
+            "strings" => Box::new(from_strings_round),
+            other => panic!("unknown loop {other:?}: parse, check or strings"),
+        };
+        for _ in 0..rounds {
+            round();
+        }
+        return;
+    }
+
+    measure(records.len(), WARM_UP, parse_round);
+    let parses = measure(records.len(), BUDGET, parse_round);
+    measure(cases, WARM_UP, check_round);
+    let evaluations = measure(cases, BUDGET, check_round);
     measure(cases, WARM_UP, from_strings_round);
     let from_strings = measure(cases, BUDGET, from_strings_round);
 

@@ -372,7 +372,10 @@ pub enum ReportFormat {
 /// Arguments of `spf check`.
 #[derive(Debug, Args)]
 pub struct SpfCheckArgs {
-    /// The record text, e.g. `v=spf1 mx -all`.
+    /// The record: its text in one piece (`v=spf1 mx -all`, any length), or
+    /// quoted strings as `dig` and zone files show them (`"v=spf1 … "
+    /// "… -all"`), each at most 255 octets; `-` reads one record a line
+    /// from standard input.
     #[arg(required_unless_present = "domain", conflicts_with = "domain")]
     pub record: Option<String>,
     /// Fetch and lint the live record of DOMAIN and all it includes.
@@ -382,6 +385,10 @@ pub struct SpfCheckArgs {
     /// space, broad prefixes, `ptr`, `?all` and a plain `all` are errors.
     #[arg(long)]
     pub strict: bool,
+    /// With `--domain`: the longest the whole check may take, in seconds;
+    /// queries unanswered by then are reported (spf-dns-error).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::spf::DEFAULT_CHECK_TIMEOUT.as_secs())]
+    pub timeout: u64,
     #[command(flatten)]
     pub dns: DnsArgs,
     /// Output format.
@@ -392,18 +399,25 @@ pub struct SpfCheckArgs {
 /// Arguments of `spf eval`.
 #[derive(Debug, Args)]
 pub struct SpfEvalArgs {
-    /// The domain whose SPF record is evaluated.
-    #[arg(long)]
-    pub domain: String,
+    /// The domain whose SPF record is evaluated (default: the domain of
+    /// `--sender`, or the HELO name when `--sender` is empty).
+    #[arg(long, required_unless_present = "sender")]
+    pub domain: Option<String>,
     /// The client address.
     #[arg(long)]
     pub ip: String,
-    /// The MAIL FROM address (default `postmaster@DOMAIN`).
+    /// The MAIL FROM address (default `postmaster@DOMAIN`); `@DOMAIN` is
+    /// `postmaster@DOMAIN`, and `''` (a bounce) checks the HELO identity,
+    /// `postmaster@HELO` (RFC 7208 §2.4, §4.3).
     #[arg(long)]
     pub sender: Option<String>,
     /// The HELO/EHLO name (for `%{h}`; default `unknown`).
     #[arg(long)]
     pub helo: Option<String>,
+    /// The longest the whole check may take, in seconds; past it the
+    /// result is temperror (RFC 7208 §4.6.4).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::spf::DEFAULT_CHECK_TIMEOUT.as_secs())]
+    pub timeout: u64,
     #[command(flatten)]
     pub dns: DnsArgs,
     /// Output format.

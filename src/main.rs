@@ -1,16 +1,11 @@
 //! The `senderzone` binary: parse arguments, run, report, exit.
 
-mod allocator;
-
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser as _;
 use senderzone::app::{self, Streams};
 use senderzone::cli::Cli;
-
-#[global_allocator]
-static ALLOCATOR: allocator::Hybrid = allocator::Hybrid;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -2,7 +2,10 @@
 //! zone file (offline) and against the same zone served by a real NSD on
 //! loopback, which must agree; every exit code.
 
-use crate::support::{self, run, text};
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use crate::support::{self, BIN, run, text};
 
 const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spf-world.zone");
 
@@ -268,9 +271,11 @@ fn bad_arguments_exit_2() {
             "spf",
             "eval",
             "--domain",
-            "bad..name",
+            "example.test",
             "--ip",
             "192.0.2.1",
+            "--sender",
+            "no-at-sign",
             "--zone-file",
             WORLD,
         ],
@@ -346,6 +351,270 @@ fn temperror_exits_3() {
     );
     assert!(
         shown.contains("1 error(s), 0 warning(s), 0 info(s); 1 undetermined"),
+        "{shown}"
+    );
+}
+
+/// A zone file in a temporary directory, for the identity cases.
+fn identity_zone() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = r#"$ORIGIN id.test.
+$TTL 300
+@        IN SOA ns1.test.invalid. hostmaster.test.invalid. 1 3600 600 604800 300
+@        IN TXT "v=spf1 ip4:192.0.2.1 -all exp=why.id.test"
+why      IN TXT "s=%{s} l=%{l} o=%{o} h=%{h}"
+mail     IN TXT "v=spf1 ip4:192.0.2.25 -all exp=why.id.test"
+"#;
+    std::fs::write(dir.path().join("id.zone"), zone).unwrap();
+    dir
+}
+
+fn eval_in(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+    let zone = dir.path().join("id.zone");
+    let mut full = vec!["spf", "eval", "--zone-file", zone.to_str().unwrap()];
+    full.extend_from_slice(args);
+    run(&full)
+}
+
+/// RFC 7208 §4.3: a MAIL FROM without a local part is `postmaster@domain`
+/// for `%{s}` and `%{l}` alike.
+#[test]
+fn sender_without_local_part_is_postmaster() {
+    let dir = identity_zone();
+    let output = eval_in(&dir, &["--ip", "192.0.2.9", "--sender", "@id.test"]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("explanation: s=postmaster@id.test l=postmaster o=id.test h=unknown"),
+        "{shown}"
+    );
+}
+
+/// RFC 7208 §2.4: the null reverse-path of a bounce is checked as the HELO
+/// identity, `postmaster@HELO`, at the HELO name's own record.
+#[test]
+fn null_sender_checks_the_helo_identity() {
+    let dir = identity_zone();
+    let args = [
+        "--ip",
+        "192.0.2.25",
+        "--sender",
+        "",
+        "--helo",
+        "mail.id.test",
+    ];
+    let output = eval_in(&dir, &args);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("mail.id.test: pass"), "{shown}");
+    let output = eval_in(
+        &dir,
+        &[
+            "--ip",
+            "192.0.2.26",
+            "--sender",
+            "",
+            "--helo",
+            "mail.id.test",
+        ],
+    );
+    let shown = text(&output);
+    assert!(
+        shown.contains(
+            "explanation: s=postmaster@mail.id.test l=postmaster o=mail.id.test h=mail.id.test"
+        ),
+        "{shown}"
+    );
+    // Without a HELO name there is no identity to check: say what is needed.
+    let output = eval_in(&dir, &["--ip", "192.0.2.25", "--sender", ""]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("give the HELO name with `--helo NAME`"),
+        "{shown}"
+    );
+}
+
+/// RFC 7208 §4.3: a domain that is not a checkable name gives `none` with
+/// the reason, whether it comes from `--domain` or, for a bounce, `--helo`.
+#[test]
+fn malformed_domains_give_none_with_the_reason() {
+    let dir = identity_zone();
+    let long_label = format!("{}.id.test", "a".repeat(64));
+    for (args, reason) in [
+        (vec!["--domain", "bad..id.test"], "an empty label"),
+        (
+            vec!["--domain", long_label.as_str()],
+            "64 octets: at most 63",
+        ),
+        (
+            vec!["--domain", "localhost"],
+            "not a fully qualified domain name",
+        ),
+        (vec!["--domain", "[192.0.2.1]"], "a domain literal"),
+        (
+            vec!["--sender", "", "--helo", "[192.0.2.1]"],
+            "a domain literal",
+        ),
+        (
+            vec!["--sender", "", "--helo", "mailhost"],
+            "not a fully qualified",
+        ),
+    ] {
+        let mut full = vec!["--ip", "192.0.2.1"];
+        full.extend_from_slice(&args);
+        let output = eval_in(&dir, &full);
+        let shown = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {shown}");
+        assert!(shown.starts_with("result: none\n"), "{args:?}: {shown}");
+        assert!(
+            shown.contains(reason) && shown.contains("(RFC 7208 §4.3)"),
+            "{args:?}: {shown}"
+        );
+    }
+}
+
+fn check_json(record: &str) -> serde_json::Value {
+    let output = run(&["spf", "check", "--format", "json", record]);
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{record}: {e}: {}", text(&output)))
+}
+
+/// A target that can never be queried is an error at its column:
+/// receivers differ on it (no match, fail or permerror).
+#[test]
+fn unqueryable_target_names_are_errors_at_their_column() {
+    let label = "a".repeat(64);
+    let long = format!("{}.example.com", vec!["b".repeat(60); 4].join("."));
+    assert!(long.len() > 253);
+    for (record, column, problem) in [
+        ("v=spf1 a:example..com -all".to_owned(), 8, "an empty label"),
+        (
+            format!("v=spf1 mx include:{label}.example.com -all"),
+            11,
+            "64 octets",
+        ),
+        (format!("v=spf1 -all redirect={long}"), 13, "at most 253"),
+        (
+            "v=spf1 -all exp=.example.com".to_owned(),
+            13,
+            "an empty label",
+        ),
+    ] {
+        let report = check_json(&record);
+        let finding = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "spf-invalid-name")
+            .unwrap_or_else(|| panic!("{record}: {report}"));
+        assert_eq!(finding["severity"], "error", "{record}");
+        assert_eq!(finding["column"], column, "{record}");
+        assert!(
+            finding["message"].as_str().unwrap().contains(problem),
+            "{record}: {finding}"
+        );
+    }
+    assert!(
+        check_json("v=spf1 a:mail.example.com exists:%{i}..example.com -all")["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != "spf-invalid-name"),
+        "a name with a macro is known only when expanded"
+    );
+}
+
+/// `spf check RECORD` takes the text joined (any length: splitting it is
+/// how to publish it) or quoted as `dig` shows it (each string ≤ 255).
+#[test]
+fn records_are_taken_joined_or_quoted() {
+    let terms: String = (1..=25).map(|i| format!("ip4:203.0.114.{i} ")).collect();
+    let joined = format!("v=spf1 {terms}ip4:8.8.144.144 mx a -all");
+    assert_eq!(joined.len(), 448);
+    // Split after the last space that fits in 255 octets.
+    let cut = joined[..255].rfind(' ').unwrap() + 1;
+    let output = run(&["spf", "check", &joined]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(!shown.contains("spf-string-too-long"), "{shown}");
+    assert!(
+        shown.contains("info [spf-split-needed]: record is 448 octets"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!(
+            "publish it as 2 strings, which receivers join with no separator (RFC 7208 §3.3): \"{}\" \"{}\"",
+            &joined[..cut],
+            &joined[cut..]
+        )),
+        "{shown}"
+    );
+    // dig's form of the same record: valid, and the same findings but the note.
+    let quoted = format!("\"{}\" \"{}\"", &joined[..cut], &joined[cut..]);
+    let output = run(&["spf", "check", &quoted]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("0 error(s), 0 warning(s), 0 info(s)"),
+        "{shown}"
+    );
+    let report = check_json(&quoted);
+    assert_eq!(report["record"], joined.as_str());
+    // Quoted strings are the published ones: each must fit 255 octets.
+    let too_long = format!("\"{}\" \"{}\"", &joined[..300], &joined[300..]);
+    let output = run(&["spf", "check", &too_long]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("error [spf-string-too-long]: character-string 1 is 300 octets"),
+        "{shown}"
+    );
+    let output = run(&["spf", "check", r#""v=spf1 -all" unquoted"#]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+/// `spf check -` reads one record a line, in either form.
+#[test]
+fn records_are_read_from_standard_input() {
+    let check = |input: &str, json: bool| {
+        let mut args = vec!["spf", "check", "-"];
+        if json {
+            args.extend(["--format", "json"]);
+        }
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let input = "v=spf1 -all\n\n\"v=spf1 \" \"+all\"\n";
+    let output = check(input, false);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.starts_with(
+            "line 1: \"v=spf1 -all\"\nline 3: \"v=spf1 +all\"\nerror [spf-plus-all] column 8"
+        ),
+        "{shown}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&check(input, true).stdout).unwrap();
+    assert_eq!(report[1]["line"], 3);
+    assert_eq!(report[1]["findings"][0]["id"], "spf-plus-all");
+    let output = check("v=spf1 -all\nv=spf1 ip4:192.0.2.0/33 -all\n", false);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("invalid SPF record on line 2 of standard input"),
         "{shown}"
     );
 }

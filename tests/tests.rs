@@ -33,6 +33,7 @@ mod providers_octodns;
 mod providers_payloads;
 mod providers_powerdns;
 mod resolver;
+mod spf_bounds;
 mod spf_conformance;
 mod spf_props;
 mod verify;

@@ -74,8 +74,26 @@ pub enum ArgumentError {
     #[error("invalid `--ip` value `{0}`; accepted: an IPv4 or IPv6 address")]
     Ip(String),
     /// A `--sender` without `@`.
-    #[error("invalid `--sender` value `{0}`; accepted: local-part@domain")]
+    #[error(
+        "invalid `--sender` value `{0}`; accepted: local-part@domain, @domain, or '' for a bounce"
+    )]
     Sender(String),
+    /// A `--sender` beyond RFC 5321's limits (local part 64 octets,
+    /// domain 255, §4.5.3.1.1–2): no SMTP server accepts it.
+    #[error(
+        "invalid `--sender` value: local part of {local} and domain of {domain} octets; RFC 5321 allows at most {MAX_LOCAL_PART} and {MAX_SENDER_DOMAIN}"
+    )]
+    SenderTooLong {
+        /// Octets in the local part.
+        local: usize,
+        /// Octets in the domain.
+        domain: usize,
+    },
+    /// `--sender ''` without the HELO name the check then needs.
+    #[error(
+        "`--sender ''` is a bounce, whose SPF check is on the HELO identity, `postmaster@HELO` (RFC 7208 §2.4): give the HELO name with `--helo NAME`"
+    )]
+    BounceWithoutHelo,
     /// A `dnsbl` target that is neither an address, a block nor a domain
     /// name.
     #[error(transparent)]
@@ -319,6 +337,8 @@ pub struct Generate {
 pub enum SpfSubject {
     /// A record given as text.
     Record(String),
+    /// `-`: records on standard input, one a line.
+    Stdin,
     /// The live record of a domain (normalised) and what it includes.
     Domain {
         /// The domain, lower case, no trailing dot.
@@ -335,8 +355,12 @@ pub struct SpfCheck {
     pub subject: SpfSubject,
     /// `--strict`.
     pub profile: Profile,
+    /// With a domain: the deadline of the whole check.
+    pub timeout: Duration,
     /// `--format`.
     pub format: ReportFormat,
+    /// `-q` leaves out the summary line.
+    pub verbosity: Verbosity,
 }
 
 /// `spf eval`, configured.
@@ -344,6 +368,8 @@ pub struct SpfCheck {
 pub struct SpfEval {
     /// The check_host() arguments.
     pub params: CheckParams,
+    /// The deadline of the whole check (RFC 7208 §4.6.4).
+    pub timeout: Duration,
     /// Where the records come from.
     pub dns: Dns,
     /// `--format`.
@@ -405,7 +431,9 @@ impl Config {
                 file: (file != Path::new("-")).then_some(file),
                 verbosity,
             }),
-            Command::Spf(SpfCommand::Check(args)) => Config::SpfCheck(SpfCheck::new(args)?),
+            Command::Spf(SpfCommand::Check(args)) => {
+                Config::SpfCheck(SpfCheck::new(args, verbosity)?)
+            }
             Command::Spf(SpfCommand::Eval(args)) => Config::SpfEval(SpfEval::new(args)?),
             Command::Verify(args) => Config::Verify(Verify::new(args, terminal, verbosity)?),
             Command::Dnsbl(args) => Config::Dnsbl(Dnsbl::new(args, terminal, verbosity)?),
@@ -497,9 +525,10 @@ fn nsupdate_server(text: &str) -> Result<String, ArgumentError> {
 }
 
 impl SpfCheck {
-    fn new(args: SpfCheckArgs) -> Result<SpfCheck, Error> {
+    fn new(args: SpfCheckArgs, verbosity: Verbosity) -> Result<SpfCheck, Error> {
         let dns = Dns::new(&args.dns)?;
         let subject = match (args.record, args.domain) {
+            (Some(record), _) if record == "-" => SpfSubject::Stdin,
             (Some(record), _) => SpfSubject::Record(record),
             (None, Some(domain)) => SpfSubject::Domain {
                 domain: domain_argument(&domain)?,
@@ -512,31 +541,55 @@ impl SpfCheck {
             profile: Profile {
                 strict: args.strict,
             },
+            timeout: timeout(args.timeout)?,
             format: args.format,
+            verbosity,
         })
     }
 }
 
+/// Longest local part and domain of an address (RFC 5321 §4.5.3.1.1, §4.5.3.1.2).
+const MAX_LOCAL_PART: usize = 64;
+const MAX_SENDER_DOMAIN: usize = 255;
+
 impl SpfEval {
+    /// A malformed domain or HELO name is not refused here: check_host()
+    /// gives `none` for it, with the reason (RFC 7208 §4.3).
     fn new(args: SpfEvalArgs) -> Result<SpfEval, Error> {
-        let domain = domain_argument(&args.domain)?;
         let ip: IpAddr = args
             .ip
             .trim()
             .parse()
             .map_err(|_| ArgumentError::Ip(args.ip.clone()))?;
-        let sender = match args.sender {
-            Some(sender) if sender.contains('@') => sender,
-            Some(sender) => return Err(ArgumentError::Sender(sender).into()),
-            None => format!("postmaster@{domain}"),
+        let helo = args.helo.as_deref().map(str::trim);
+        let mut params = match args.sender.as_deref() {
+            // The null reverse-path of a bounce (RFC 7208 §2.4).
+            Some("") => CheckParams::helo(ip, helo.ok_or(ArgumentError::BounceWithoutHelo)?),
+            Some(sender) => {
+                let Some((local, domain)) = sender.rsplit_once('@') else {
+                    return Err(ArgumentError::Sender(sender.to_owned()).into());
+                };
+                if local.len() > MAX_LOCAL_PART || domain.len() > MAX_SENDER_DOMAIN {
+                    return Err(ArgumentError::SenderTooLong {
+                        local: local.len(),
+                        domain: domain.len(),
+                    }
+                    .into());
+                }
+                CheckParams::mail_from(ip, sender, helo.unwrap_or("unknown"))
+            }
+            // clap requires `--domain` without `--sender`.
+            None => {
+                let domain = args.domain.as_deref().unwrap_or_default().trim();
+                CheckParams::mail_from(ip, &format!("@{domain}"), helo.unwrap_or("unknown"))
+            }
         };
+        if let Some(domain) = &args.domain {
+            params.domain = domain.trim().into();
+        }
         Ok(SpfEval {
-            params: CheckParams {
-                ip,
-                domain: domain.into(),
-                sender: sender.into(),
-                helo: args.helo.as_deref().unwrap_or("unknown").into(),
-            },
+            params,
+            timeout: timeout(args.timeout)?,
             dns: Dns::new(&args.dns)?,
             format: args.format,
         })

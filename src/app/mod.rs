@@ -86,8 +86,16 @@ pub enum Error {
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Plan(Vec<Problem>),
     /// An SPF record given as text does not parse.
-    #[error("invalid SPF record\n{}", .0.render())]
-    SpfRecord(crate::spf::ParseError),
+    #[error(
+        "invalid SPF record{}\n{message}",
+        line.map_or(String::new(), |n| format!(" on line {n} of standard input"))
+    )]
+    SpfRecord {
+        /// The line of standard input it was on (`spf check -`).
+        line: Option<usize>,
+        /// What is wrong, with a caret under the bad term.
+        message: String,
+    },
     /// The DNS source could not be set up: a zone file, the system
     /// resolver's configuration.
     #[error(transparent)]
@@ -141,6 +149,9 @@ pub enum Error {
     /// Standard output could not be written.
     #[error("cannot write the output: {0}")]
     Output(io::Error),
+    /// Standard input could not be read.
+    #[error("cannot read standard input: {0}")]
+    Input(io::Error),
     /// Standard error could not be written.
     #[error("cannot write to stderr: {0}")]
     Stderr(io::Error),
@@ -167,7 +178,8 @@ impl Error {
             | Error::UnknownPage { .. }
             | Error::Inventory(_)
             | Error::Plan(_)
-            | Error::SpfRecord(_)
+            | Error::SpfRecord { .. }
+            | Error::Input(_)
             | Error::Source(_)
             | Error::Registry(_)
             | Error::ReadTemplate { .. }

@@ -5,12 +5,95 @@ use serde::Serialize;
 use super::config::{SpfCheck, SpfEval, SpfSubject};
 use super::{Error, Streams, runtime};
 use crate::cli::ReportFormat;
+use crate::dns::zonefile;
 use crate::exit;
 use crate::finding::{self, Counts, Finding};
-use crate::spf::{self, Config, SpfResult};
+use crate::records::spf_text::split_strings;
+use crate::render::quote_txt;
+use crate::spf::{self, Config, Profile, SpfResult};
+use crate::verify::escape;
+
+/// One record as the user gave it: its text, and its strings when given
+/// in the quoted form of zone files and `dig`.
+struct RecordInput {
+    /// The character-strings joined (RFC 7208 §3.3), decoded lossily.
+    text: String,
+    /// The strings as given, when quoted: each is checked against 255 octets.
+    strings: Option<Vec<Vec<u8>>>,
+}
+
+impl RecordInput {
+    fn read(given: &str) -> Result<Self, String> {
+        let given = given.trim();
+        if !given.starts_with('"') {
+            return Ok(RecordInput {
+                text: given.to_owned(),
+                strings: None,
+            });
+        }
+        let strings = zonefile::character_strings(given)?;
+        Ok(RecordInput {
+            text: String::from_utf8_lossy(&strings.concat()).into_owned(),
+            strings: Some(strings),
+        })
+    }
+
+    fn lint(&self, profile: &Profile) -> Vec<Finding> {
+        let Some(strings) = &self.strings else {
+            let mut findings = spf::lint_joined(self.text.as_bytes(), profile);
+            for finding in &mut findings {
+                if finding.id == "spf-split-needed" {
+                    let split = split_strings(self.text.as_bytes());
+                    finding.fix = format!(
+                        "publish it as {} strings, which receivers join with no separator (RFC 7208 §3.3): {}",
+                        split.len(),
+                        quote_txt(&split).join(" ")
+                    );
+                }
+            }
+            return findings;
+        };
+        spf::lint_record(strings, profile)
+    }
+}
+
+/// Where a record came from: the argument, or a line of standard input.
+type Numbered = (Option<usize>, RecordInput);
+
+/// The records of `spf check RECORD`: the argument, or each non-blank line
+/// of standard input for `-`, numbered from 1. A record that does not
+/// parse is bad input, shown with a caret under the bad term.
+fn record_inputs(subject: &SpfSubject, streams: &mut Streams<'_>) -> Result<Vec<Numbered>, Error> {
+    let lines: Vec<(Option<usize>, String)> = match subject {
+        SpfSubject::Stdin => {
+            let mut text = String::new();
+            streams
+                .input
+                .read_to_string(&mut text)
+                .map_err(Error::Input)?;
+            text.lines()
+                .enumerate()
+                .filter(|(_, line)| !line.trim().is_empty())
+                .map(|(i, line)| (Some(i + 1), line.to_owned()))
+                .collect()
+        }
+        SpfSubject::Record(record) => vec![(None, record.clone())],
+        SpfSubject::Domain { .. } => unreachable!("a domain has no record text"),
+    };
+    let mut inputs = Vec::new();
+    for (line, given) in lines {
+        let bad = |message: String| Error::SpfRecord { line, message };
+        let input = RecordInput::read(&given).map_err(bad)?;
+        spf::parse(&input.text).map_err(|err| bad(err.render()))?;
+        inputs.push((line, input));
+    }
+    Ok(inputs)
+}
 
 #[derive(Serialize)]
 struct CheckReport<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     domain: Option<&'a str>,
     record: Option<&'a str>,
@@ -22,82 +105,129 @@ struct CheckReport<'a> {
 
 /// Runs `spf check` and returns its exit code.
 pub fn check(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Error> {
-    let profile = &config.profile;
-    let (findings, report_domain, record, lookups) = match &config.subject {
-        SpfSubject::Record(record) => {
-            // A record on the command line is input: one that does not parse
-            // is bad input, shown with a caret under the bad term.
-            spf::parse(record).map_err(Error::SpfRecord)?;
-            let findings = spf::lint_record(&[record.as_bytes()], profile);
-            (findings, None, Some(record.clone()), None)
-        }
-        SpfSubject::Domain { domain, dns } => {
-            let dns = dns.open()?;
-            let lint = runtime()?.block_on(spf::lint_domain(&dns, domain, profile));
-            (
-                lint.findings,
-                Some(domain.clone()),
-                lint.record,
-                Some(lint.dns_lookups),
-            )
-        }
+    let SpfSubject::Domain { domain, dns } = &config.subject else {
+        return check_records(config, streams);
     };
+    let dns = dns.open()?;
+    let lint = runtime()?.block_on(spf::lint_domain_within(
+        &dns,
+        domain,
+        &config.profile,
+        config.timeout,
+    ));
+    let findings = lint.findings;
     let summary = Counts::of(&findings);
-    let write_error = Error::Output;
     match config.format {
         ReportFormat::Json => {
             let report = CheckReport {
-                domain: report_domain.as_deref(),
-                record: record.as_deref(),
-                dns_lookups: lookups,
+                line: None,
+                domain: Some(domain),
+                record: lint.record.as_deref(),
+                dns_lookups: Some(lint.dns_lookups),
                 findings: &findings,
                 summary,
             };
             super::write_json(streams.out, &report)?;
         }
         ReportFormat::Text => {
-            if let Some(domain) = &report_domain {
-                let shown = record
-                    .as_deref()
-                    .map_or("(none)".to_owned(), |r| format!("{r:?}"));
-                writeln!(streams.out, "{domain}: {shown}").map_err(write_error)?;
-                if let Some(lookups) = lookups {
-                    writeln!(streams.out, "dns-querying terms (worst case): {lookups}/10")
-                        .map_err(write_error)?;
-                }
-            }
+            let out = &mut *streams.out;
+            let shown = lint
+                .record
+                .as_deref()
+                .map_or("(none)".to_owned(), |r| format!("{r:?}"));
+            writeln!(out, "{domain}: {shown}").map_err(Error::Output)?;
+            writeln!(
+                out,
+                "dns-querying terms (worst case): {}/{}",
+                lint.dns_lookups,
+                spf::limits::LOOKUP_LIMIT
+            )
+            .map_err(Error::Output)?;
             for finding in &findings {
-                write_finding(streams.out, finding).map_err(write_error)?;
+                write_finding(out, finding).map_err(Error::Output)?;
             }
-            writeln!(streams.out, "{summary}").map_err(write_error)?;
+            if !config.verbosity.is_quiet() {
+                writeln!(out, "{summary}").map_err(Error::Output)?;
+            }
         }
     }
     Ok(finding::exit_code(&findings))
 }
 
+/// `spf check RECORD` and `spf check -`: each record linted on its own.
+fn check_records(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Error> {
+    let inputs = record_inputs(&config.subject, streams)?;
+    let reports: Vec<(Option<usize>, &RecordInput, Vec<Finding>)> = inputs
+        .iter()
+        .map(|(line, input)| (*line, input, input.lint(&config.profile)))
+        .collect();
+    let all: Vec<Finding> = reports.iter().flat_map(|r| r.2.iter().cloned()).collect();
+    let json: Vec<CheckReport<'_>> = reports
+        .iter()
+        .map(|(line, input, findings)| CheckReport {
+            line: *line,
+            domain: None,
+            record: Some(&input.text),
+            dns_lookups: None,
+            findings,
+            summary: Counts::of(findings),
+        })
+        .collect();
+    let out = &mut *streams.out;
+    match config.format {
+        // One record given: one report; `-`: one per line.
+        ReportFormat::Json if matches!(config.subject, SpfSubject::Stdin) => {
+            super::write_json(out, &json)?;
+        }
+        ReportFormat::Json => super::write_json(out, &json[0])?,
+        ReportFormat::Text => {
+            for (line, input, findings) in &reports {
+                if let Some(line) = line {
+                    writeln!(out, "line {line}: {:?}", input.text).map_err(Error::Output)?;
+                }
+                for finding in findings {
+                    write_finding(out, finding).map_err(Error::Output)?;
+                }
+            }
+            if !config.verbosity.is_quiet() {
+                writeln!(out, "{}", Counts::of(&all)).map_err(Error::Output)?;
+            }
+        }
+    }
+    Ok(finding::exit_code(&all))
+}
+
 /// One lint finding on one line: severity, id, the domain whose record
-/// holds it, the column of the term, the message and the fix.
+/// holds it, the column of the term, the message and the fix, every text
+/// from DNS or the user escaped. The caret display of a record that does
+/// not parse keeps its own lines.
 fn write_finding(out: &mut dyn std::io::Write, finding: &Finding) -> std::io::Result<()> {
     write!(out, "{} [{}]", finding.severity, finding.id)?;
     if !finding.subject.is_empty() {
-        write!(out, " {}", finding.subject)?;
+        write!(out, " {}", escape(&finding.subject))?;
     }
     if let Some(column) = finding.column {
         write!(out, " column {column}")?;
     }
-    writeln!(out, ": {} (fix: {})", finding.message, finding.fix)
+    writeln!(
+        out,
+        ": {} (fix: {})",
+        escape(&finding.message),
+        escape(&finding.fix)
+    )
 }
 
 /// Runs `spf eval` and returns its exit code.
 pub fn eval(config: &SpfEval, streams: &mut Streams<'_>) -> Result<u8, Error> {
     let dns = config.dns.open()?;
-    let evaluation = runtime()?.block_on(spf::check_host(&dns, &config.params, &Config::default()));
-    let write_error = Error::Output;
+    let check = Config {
+        timeout: Some(config.timeout),
+        ..Config::default()
+    };
+    let evaluation = runtime()?.block_on(spf::check_host(&dns, &config.params, &check));
     match config.format {
-        ReportFormat::Json => {
-            super::write_json(streams.out, &evaluation)?;
-        }
-        ReportFormat::Text => write!(streams.out, "{evaluation}").map_err(write_error)?,
+        ReportFormat::Json => super::write_json(streams.out, &evaluation)?,
+        ReportFormat::Text => write!(streams.out, "{evaluation}").map_err(Error::Output)?,
     }
     Ok(match evaluation.result {
         SpfResult::Pass => exit::OK,

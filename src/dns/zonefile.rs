@@ -120,6 +120,25 @@ fn quoted(input: &str) -> IResult<&str, Token> {
     .parse(input)
 }
 
+/// TXT data written as zone files and `dig` show it: quoted
+/// character-strings separated by blanks (`"v=spf1 … " "… -all"`), each
+/// decoded (RFC 1035 §5.1).
+pub fn character_strings(text: &str) -> Result<Vec<Vec<u8>>, String> {
+    let mut strings = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let Ok((after, Token::Quoted(string))) = quoted(rest) else {
+            return Err(format!(
+                "expected a quoted character-string at `{}`",
+                rest.chars().take(20).collect::<String>()
+            ));
+        };
+        strings.push(string);
+        rest = after.trim_start();
+    }
+    Ok(strings)
+}
+
 /// An unquoted word; a backslash protects the next character.
 fn unquoted(input: &str) -> IResult<&str, Token> {
     map(

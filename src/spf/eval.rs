@@ -15,6 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Serialize, Serializer};
@@ -22,7 +23,8 @@ use serde::{Serialize, Serializer};
 use super::ast::{
     MacroItem, MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term, TermAt,
 };
-use super::limits::{LOOKUP_LIMIT, MAX_NAMES, VOID_LIMIT};
+use super::deadline::{InFlight, PendingList, PendingQuery, Watched};
+use super::limits::{LOOKUP_LIMIT, MAX_EXPLANATION_OCTETS, MAX_NAMES, VOID_LIMIT};
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation, parse_term};
 use super::text::CompactText;
@@ -41,6 +43,10 @@ pub struct Config {
     pub receiver: String,
     /// `%{t}`: the time of the check; `None` means now.
     pub timestamp: Option<u64>,
+    /// The longest the whole check may take; past it the result is
+    /// `temperror` (RFC 7208 §4.6.4). `None`: no limit beyond the
+    /// lookup's own. A limit needs a Tokio runtime with its timer.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -52,6 +58,7 @@ impl Default for Config {
                 .to_owned(),
             receiver: "unknown".to_owned(),
             timestamp: None,
+            timeout: None,
         }
     }
 }
@@ -147,7 +154,8 @@ pub type TraceDomain = CompactText;
 /// (RFC 7208 §3.3).
 ///
 /// A record of a single UTF-8 string, the usual case, is shared with the
-/// answer it came in rather than copied.
+/// answer it came in rather than copied; its octets are checked as UTF-8
+/// when read as text.
 #[derive(Clone)]
 pub struct RecordText(TextRepr);
 
@@ -172,14 +180,22 @@ impl RecordText {
         }
     }
 
+    /// The record's octets.
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            TextRepr::Answer(answer, index) => &answer[*index][0],
+            TextRepr::Owned(text) => text.as_bytes(),
+        }
+    }
+
     /// The record as text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // SAFETY: `RecordText::new` shares only a single string that
-            // it found to be UTF-8, and answers are never changed.
-            TextRepr::Answer(answer, index) => unsafe {
-                std::str::from_utf8_unchecked(&answer[*index][0])
-            },
+            // `RecordText::new` shares only a string it found to be UTF-8,
+            // so this never gives the empty default.
+            TextRepr::Answer(answer, index) => {
+                std::str::from_utf8(&answer[*index][0]).unwrap_or_default()
+            }
             TextRepr::Owned(text) => text,
         }
     }
@@ -228,10 +244,11 @@ impl Serialize for RecordText {
 pub struct TermText(CompactText);
 
 impl TermText {
-    /// The term `at` in `record`.
-    fn new(record: &str, at: &TermAt) -> Self {
+    /// The term `at` in `record`: only its own octets are read as text.
+    fn new(record: &[u8], at: &TermAt) -> Self {
         let term = record
             .get(at.offset..at.offset + at.len)
+            .and_then(|term| std::str::from_utf8(term).ok())
             .unwrap_or_default();
         TermText(CompactText::from(term))
     }
@@ -347,6 +364,9 @@ pub enum NoExplanation {
     NotAscii(TraceDomain),
     /// The TXT record is not a valid `explain-string`.
     Syntax(Box<ParseError>),
+    /// The expanded explanation is longer than
+    /// [`MAX_EXPLANATION_OCTETS`]; expansion stopped there.
+    TooLong(TraceDomain),
 }
 
 /// Whether a term matched.
@@ -512,6 +532,13 @@ pub enum Reason {
         /// How many it has.
         count: usize,
     },
+    /// The check took longer than [`Config::timeout`] (§4.6.4).
+    TimedOut {
+        /// The limit.
+        limit: Duration,
+        /// The queries that had no answer yet.
+        pending: Vec<PendingQuery>,
+    },
 }
 
 /// Runs `check_host(<ip>, <domain>, <sender>)` (RFC 7208 §4).
@@ -522,6 +549,24 @@ pub async fn check_host<L: Lookup>(
     lookup: &L,
     params: &CheckParams,
     config: &Config,
+) -> Evaluation {
+    match config.timeout {
+        None => evaluate(lookup, params, config, None).await,
+        Some(limit) => {
+            let in_flight = InFlight::default();
+            let watched = Watched::new(lookup, &in_flight);
+            evaluate(&watched, params, config, Some((limit, &in_flight))).await
+        }
+    }
+}
+
+/// [`check_host`], cut off after `limit` when there is one, with the queries
+/// in flight then.
+async fn evaluate<L: Lookup>(
+    lookup: &L,
+    params: &CheckParams,
+    config: &Config,
+    limit: Option<(Duration, &InFlight)>,
 ) -> Evaluation {
     let ip = match params.ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
@@ -545,11 +590,23 @@ pub async fn check_host<L: Lookup>(
         Some(domain) => TraceDomain::from(domain),
         None => params.domain.clone(),
     };
-    let result = if is_checkable_domain(&domain) {
-        evaluator.check(domain, 0, true).await
-    } else {
+    let result = if !is_checkable_domain(&domain) {
         let reason = Reason::NotFqdn(domain.clone());
         evaluator.finish(0, &domain, SpfResult::None, reason)
+    } else if let Some((limit, in_flight)) = limit {
+        let check = evaluator.check(domain.clone(), 0, true);
+        match tokio::time::timeout(limit, check).await {
+            Ok(result) => result,
+            Err(_) => {
+                // Whatever a fail had explained is moot: the result is temperror.
+                evaluator.explanation = None;
+                let pending = in_flight.pending();
+                let reason = Reason::TimedOut { limit, pending };
+                evaluator.finish(0, &domain, SpfResult::Temperror, reason)
+            }
+        }
+    } else {
+        evaluator.check(domain, 0, true).await
     };
     Evaluation {
         result,
@@ -600,6 +657,48 @@ fn is_checkable_domain(name: &str) -> bool {
     }
 }
 
+/// Why `name` cannot be sent to DNS, or `None` when it can (see [`is_dns_name`]).
+pub(crate) fn dns_name_problem(name: &str) -> Option<String> {
+    if is_dns_name(name) {
+        return None;
+    }
+    if name.is_empty() {
+        return Some("the name is empty".to_owned());
+    }
+    if let Some(label) = name.split('.').find(|label| label.len() > 63) {
+        let shown: String = label.chars().take(16).collect();
+        return Some(format!(
+            "label `{shown}…` is {} octets: at most 63 fit in a DNS name",
+            label.len()
+        ));
+    }
+    if name.split('.').any(str::is_empty) {
+        return Some("it has an empty label".to_owned());
+    }
+    Some(format!(
+        "it is {} octets: at most 253 fit in a DNS name",
+        name.len()
+    ))
+}
+
+/// Why `name` fails the initial processing of RFC 7208 §4.3, or `None`
+/// when it is a checkable domain (see [`is_checkable_domain`]).
+pub(crate) fn domain_problem(name: &str) -> Option<String> {
+    if is_checkable_domain(name) {
+        return None;
+    }
+    if name.starts_with('[') {
+        return Some("it is a domain literal, not a domain name".to_owned());
+    }
+    if let Some(problem) = dns_name_problem(name) {
+        return Some(problem);
+    }
+    if !name.contains('.') {
+        return Some("it is a single label, not a fully qualified domain name".to_owned());
+    }
+    Some("its last label is numeric: it is an address, not a domain name".to_owned())
+}
+
 /// Why a term stopped evaluation.
 enum Abort {
     Temp(Reason),
@@ -633,19 +732,11 @@ struct Evaluator<'a, L> {
 
 impl<'a, L: Lookup> Evaluator<'a, L> {
     fn step(&mut self, depth: usize, domain: &TraceDomain, event: TraceEvent) {
-        let steps = &mut self.trace.steps;
-        steps.reserve(1);
-        let len = steps.len();
-        // SAFETY: `reserve` made room for one more step past `len`, which
-        // is written before the length grows to cover it.
-        unsafe {
-            steps.as_mut_ptr().add(len).write(TraceStep {
-                depth,
-                domain: domain.clone(),
-                event,
-            });
-            steps.set_len(len + 1);
-        }
+        self.trace.steps.push(TraceStep {
+            depth,
+            domain: domain.clone(),
+            event,
+        });
     }
 
     /// The term `at` of the record whose text the trace holds at `record_step`.
@@ -654,9 +745,9 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     /// cost two atomic updates of its count for every record evaluated.
     fn term_text(&self, record_step: usize, at: &TermAt) -> TermText {
         match &self.trace.steps[record_step].event {
-            TraceEvent::Record { text } => TermText::new(text, at),
+            TraceEvent::Record { text } => TermText::new(text.as_bytes(), at),
             // `check` puts the record at that step before evaluating it.
-            _ => TermText::new("", at),
+            _ => TermText::new(b"", at),
         }
     }
 
@@ -1167,7 +1258,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             std::str::from_utf8(&text).map_err(|_| NoExplanation::NotAscii(target.clone()))?;
         let spec = parse_explanation(text).map_err(|e| NoExplanation::Syntax(Box::new(e)))?;
         let ptr = self.ptr_value(&spec, domain).await;
-        Ok(macros::expand(&spec, &self.env(domain, &ptr)))
+        macros::expand_at_most(&spec, &self.env(domain, &ptr), MAX_EXPLANATION_OCTETS)
+            .ok_or_else(|| NoExplanation::TooLong(target.clone()))
     }
 
     fn default_explanation(&self, domain: &str) -> String {
@@ -1178,7 +1270,9 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         }
         match parse_explanation(text) {
             Ok(spec) if !macros::uses_letter(&spec, MacroLetter::Ptr) => {
-                macros::expand(&spec, &self.env(domain, "unknown"))
+                let env = self.env(domain, "unknown");
+                macros::expand_at_most(&spec, &env, MAX_EXPLANATION_OCTETS)
+                    .unwrap_or_else(|| text.clone())
             }
             _ => text.clone(),
         }
@@ -1302,6 +1396,10 @@ impl fmt::Display for NoExplanation {
             }
             NoExplanation::NotAscii(target) => write!(f, "TXT of `{target}` is not ASCII"),
             NoExplanation::Syntax(e) => write!(f, "bad explanation: {e}"),
+            NoExplanation::TooLong(target) => write!(
+                f,
+                "the explanation at `{target}` expands to more than {MAX_EXPLANATION_OCTETS} octets, the room in one SMTP reply line: dropped"
+            ),
         }
     }
 }
@@ -1309,10 +1407,13 @@ impl fmt::Display for NoExplanation {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::NotFqdn(domain) => write!(
-                f,
-                "`{domain}` is not a fully qualified domain name (RFC 7208 §4.3)"
-            ),
+            Reason::NotFqdn(domain) => {
+                let problem = domain_problem(domain).unwrap_or_default();
+                write!(
+                    f,
+                    "`{domain}` is not a domain that can be checked: {problem} (RFC 7208 §4.3)"
+                )
+            }
             Reason::NoRecord => f.write_str("no SPF record"),
             Reason::LookupFailed { rtype, name, error } => match name {
                 Some(name) => write!(f, "{rtype} lookup for `{name}` failed: {error}"),
@@ -1350,6 +1451,12 @@ impl fmt::Display for Reason {
             Reason::TooManyMx { target, count } => write!(
                 f,
                 "`{target}` has {count} MX records: at most {MAX_NAMES} are allowed (RFC 7208 §4.6.4)"
+            ),
+            Reason::TimedOut { limit, pending } => write!(
+                f,
+                "the check did not finish within {} s (RFC 7208 §4.6.4); still waiting for {}",
+                limit.as_secs_f64(),
+                PendingList(pending)
             ),
         }
     }
@@ -1468,6 +1575,87 @@ mod tests {
             assert_eq!(is_dns_name(name), dns, "{name}");
             assert_eq!(is_checkable_domain(name), checkable, "{name}");
         }
+    }
+
+    #[test]
+    fn name_problems_say_why() {
+        for (name, problem) in [
+            ("", "the name is empty"),
+            ("example..com", "an empty label"),
+            (&format!("{}.com", "a".repeat(64)), "64 octets: at most 63"),
+            (
+                &format!("{}.com", vec!["a".repeat(63); 4].join(".")),
+                "at most 253",
+            ),
+            ("[192.0.2.1]", "a domain literal"),
+            ("localhost", "a single label"),
+            ("192.0.2.1", "its last label is numeric"),
+        ] {
+            let found = domain_problem(name).unwrap_or_default();
+            assert!(found.contains(problem), "{name}: {found}");
+        }
+        assert_eq!(domain_problem("example.com"), None);
+        assert_eq!(dns_name_problem("localhost"), None);
+    }
+
+    /// A lookup that never answers.
+    struct Never;
+
+    impl Lookup for Never {
+        async fn query(
+            &self,
+            _: &str,
+            _: hickory_proto::rr::RecordType,
+        ) -> LookupResult<RecordData> {
+            std::future::pending().await
+        }
+    }
+
+    #[test]
+    fn a_check_past_its_timeout_is_a_temperror_naming_what_it_waited_for() {
+        let params = CheckParams::mail_from([192, 0, 2, 1].into(), "a@example.com", "h.example");
+        let config = Config {
+            timeout: Some(Duration::from_millis(50)),
+            ..Config::default()
+        };
+        let e = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(check_host(&Never, &params, &config));
+        assert_eq!(e.result, SpfResult::Temperror);
+        assert!(
+            e.to_string().ends_with(
+                "example.com: temperror (the check did not finish within 0.05 s (RFC 7208 §4.6.4); still waiting for TXT `example.com`)\n"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn explanations_over_the_cap_are_dropped_for_the_default() {
+        let mut z = zone(&[("d.example", "v=spf1 -all exp=why.example")]);
+        z.insert(
+            "why.example",
+            RecordData::Txt(vec![b"%{s}".repeat(200), b"%{s}".repeat(200)]),
+        );
+        let e = check(&z, "192.0.2.5", "someone@d.example");
+        assert_eq!(
+            e.explanation.as_deref(),
+            Some("192.0.2.5 is not authorized to send mail for d.example by its SPF record")
+        );
+        assert!(
+            e.to_string().contains("expands to more than 499 octets"),
+            "{e}"
+        );
+        // 499 octets exactly is kept.
+        let mut z = zone(&[("d.example", "v=spf1 -all exp=why.example")]);
+        z.insert(
+            "why.example",
+            RecordData::Txt(vec![vec![b'x'; 250], vec![b'y'; 249]]),
+        );
+        let e = check(&z, "192.0.2.5", "someone@d.example");
+        assert_eq!(e.explanation.map(|x| x.len()), Some(MAX_EXPLANATION_OCTETS));
     }
 
     #[test]

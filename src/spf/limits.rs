@@ -27,3 +27,9 @@ pub const VOID_LIMIT: usize = 2;
 /// The most names of an `mx` or `ptr` answer that are looked at: more MX
 /// names is a permerror, more PTR names are ignored (RFC 7208 §4.6.4).
 pub const MAX_NAMES: usize = 10;
+
+/// The longest explanation of a fail, in octets after macro expansion: what
+/// fits in one SMTP reply line (512 octets with the code and CRLF, RFC 5321
+/// §4.5.3.1.5) after `550 5.7.23 ` (RFC 7372 §3.2). A longer explanation is
+/// dropped for the default one, and its expansion stops at this size.
+pub const MAX_EXPLANATION_OCTETS: usize = 512 - "550 5.7.23 ".len() - "\r\n".len();

@@ -12,11 +12,14 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
-use super::ast::{Mechanism, Modifier, Qualifier, Record, Term, TermAt};
+use super::ast::{MacroString, Mechanism, Modifier, Qualifier, Record, Term, TermAt};
+use super::deadline::{InFlight, PendingList, PendingQuery, Watched};
+use super::eval::dns_name_problem;
 use super::limits::{LOOKUP_LIMIT, MAX_NAMES, MAX_RECORD_OCTETS, MAX_STRING_OCTETS, VOID_LIMIT};
 use super::parse::{is_spf_record, parse};
 use crate::dns::{Answer, Lookup, LookupError};
@@ -24,6 +27,13 @@ use crate::finding::{Finding, SPF_DNS_ERROR, Severity};
 
 /// Counts from here up to the limit are "near the limit".
 const NEAR_LIMIT: usize = 8;
+/// Prefixes shorter than these (IPv4, IPv6) span more than the block IANA
+/// hands a regional registry (a /8, a /12): no one network holds that
+/// much, so a `+` term that broad authorises other networks' hosts, as
+/// `+all` does.
+const OPEN_PREFIX: (u8, u8) = (8, 12);
+/// The id of a term that lets (nearly) every host pass.
+const TOO_PERMISSIVE: &str = "spf-too-permissive";
 /// Classic DNS UDP payload size.
 const UDP_PAYLOAD: usize = 512;
 /// Records [`lint_domain`] fetches at most. Each one is reached through a
@@ -81,7 +91,25 @@ pub fn dns_querying_terms(record: &Record) -> usize {
 /// Pass `&[text]` for a record held as one string. Include and redirect
 /// targets are not followed; the lookup count covers this record alone.
 pub fn lint_record<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> Vec<Finding> {
-    let (record, mut findings) = lint_text(strings, profile);
+    let (record, mut findings) = lint_text(strings, profile, false);
+    if let Some(record) = record {
+        findings.extend(lookup_count_finding(
+            dns_querying_terms(&record),
+            false,
+            "this record alone (include targets not followed)".to_owned(),
+        ));
+    }
+    findings
+}
+
+/// Lints one record given as its text, the character-strings joined, as a
+/// user has it before publishing it (RFC 7208 §3.3).
+///
+/// A text over [`MAX_STRING_OCTETS`] is not a defect: it is published as
+/// several strings, which the info `spf-split-needed` says; its fix is
+/// generic, for the caller to replace with the record's own split.
+pub fn lint_joined(text: &[u8], profile: &Profile) -> Vec<Finding> {
+    let (record, mut findings) = lint_text(&[text], profile, true);
     if let Some(record) = record {
         findings.extend(lookup_count_finding(
             dns_querying_terms(&record),
@@ -93,11 +121,25 @@ pub fn lint_record<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> Vec<Find
 }
 
 /// Checks that need the text only; returns the record when it parses.
-fn lint_text<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> (Option<Record>, Vec<Finding>) {
+///
+/// `joined`: `strings` is one text to be split for publishing, not the
+/// strings as published.
+fn lint_text<S: AsRef<[u8]>>(
+    strings: &[S],
+    profile: &Profile,
+    joined: bool,
+) -> (Option<Record>, Vec<Finding>) {
     let mut findings = Vec::new();
     for (i, s) in strings.iter().enumerate() {
         let len = s.as_ref().len();
-        if len > MAX_STRING_OCTETS {
+        if joined && len > MAX_STRING_OCTETS {
+            findings.push(finding(
+                "spf-split-needed",
+                Severity::Info,
+                format!("record is {len} octets: publish it as several character-strings of at most {MAX_STRING_OCTETS} octets"),
+                &format!("write it as quoted strings of at most {MAX_STRING_OCTETS} octets, e.g. `\"v=spf1 … \" \"… -all\"`; receivers join them with no separator (RFC 7208 §3.3)"),
+            ));
+        } else if len > MAX_STRING_OCTETS {
             findings.push(finding(
                 "spf-string-too-long",
                 Severity::Error,
@@ -207,6 +249,9 @@ fn record_findings(record: &Record, profile: &Profile) -> Vec<Finding> {
                     profile,
                     column,
                 ));
+                if let Some(target) = d.mechanism.target() {
+                    out.extend(target_name_finding(term, target, column));
+                }
                 if let Mechanism::Include(target) = &d.mechanism
                     && !includes.insert(target.to_string().to_ascii_lowercase())
                 {
@@ -236,6 +281,7 @@ fn record_findings(record: &Record, profile: &Profile) -> Vec<Finding> {
                 }
             }
             Term::Modifier(Modifier::Redirect(target)) => {
+                out.extend(target_name_finding(term, target, column));
                 if all_index.is_some() {
                     out.push(
                         finding(
@@ -251,7 +297,9 @@ fn record_findings(record: &Record, profile: &Profile) -> Vec<Finding> {
                     out.push(macro_partial(term, column));
                 }
             }
-            Term::Modifier(Modifier::Explanation(_)) => {}
+            Term::Modifier(Modifier::Explanation(target)) => {
+                out.extend(target_name_finding(term, target, column));
+            }
         }
     }
     if all_index.is_none() && record.redirect().is_none() {
@@ -263,6 +311,26 @@ fn record_findings(record: &Record, profile: &Profile) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// `spf-invalid-name` when `target` has no macro and can never be sent to
+/// DNS (an empty label, a label over 63 octets, a name over 253).
+///
+/// Receivers differ on such a term: no match, fail or permerror (the RFC
+/// 7208 suite allows either), so a record should not hold one.
+fn target_name_finding(term: &Term, target: &MacroString, column: usize) -> Option<Finding> {
+    let name = target.as_literal()?;
+    let name = name.strip_suffix('.').unwrap_or(&name);
+    let problem = dns_name_problem(name)?;
+    Some(
+        finding(
+            "spf-invalid-name",
+            Severity::Error,
+            format!("`{term}` names a domain that can never be looked up: {problem}"),
+            "correct the domain name; receivers treat the term as no match, fail or permerror",
+        )
+        .at_column(column),
+    )
 }
 
 fn macro_partial(term: &Term, column: usize) -> Finding {
@@ -331,6 +399,7 @@ fn mechanism_findings(
             if let Ok(net) = Ipv4Net::new(*addr, len) {
                 out.extend(address_findings(
                     term,
+                    qualifier,
                     IpNet::V4(net.trunc()),
                     profile,
                     column,
@@ -342,6 +411,7 @@ fn mechanism_findings(
             if let Ok(net) = Ipv6Net::new(*addr, len) {
                 out.extend(address_findings(
                     term,
+                    qualifier,
                     IpNet::V6(net.trunc()),
                     profile,
                     column,
@@ -349,11 +419,7 @@ fn mechanism_findings(
             }
         }
         Mechanism::A { cidr, .. } | Mechanism::Mx { cidr, .. } => {
-            let broad4 = cidr.ip4.is_some_and(|l| l < 16);
-            let broad6 = cidr.ip6.is_some_and(|l| l < 32);
-            if broad4 || broad6 {
-                out.push(broad_prefix(term, profile, column));
-            }
+            out.extend(prefix_findings(term, qualifier, cidr.ip4, cidr.ip6, profile, column));
         }
         Mechanism::Include(_) | Mechanism::Exists(_) => {}
     }
@@ -363,6 +429,45 @@ fn mechanism_findings(
         out.push(macro_partial(term, column));
     }
     out
+}
+
+/// `spf-too-permissive` for a passing term whose prefix is broader than
+/// [`OPEN_PREFIX`], else `spf-broad-prefix` for one broader than /16
+/// (IPv4) or /32 (IPv6). `ip4`, `ip6` pass their one length; `a` and `mx`
+/// their dual CIDR.
+fn prefix_findings(
+    term: &Term,
+    qualifier: Option<Qualifier>,
+    ip4: Option<u8>,
+    ip6: Option<u8>,
+    profile: &Profile,
+    column: usize,
+) -> Option<Finding> {
+    let passes = matches!(qualifier, None | Some(Qualifier::Pass));
+    let open = match (ip4, ip6) {
+        (Some(len), _) if len < OPEN_PREFIX.0 => {
+            Some(format!("/{len}, broader than an IPv4 /{}", OPEN_PREFIX.0))
+        }
+        (_, Some(len)) if len < OPEN_PREFIX.1 => {
+            Some(format!("/{len}, broader than an IPv6 /{}", OPEN_PREFIX.1))
+        }
+        _ => None,
+    };
+    if let Some(open) = open.filter(|_| passes) {
+        return Some(
+            finding(
+                TOO_PERMISSIVE,
+                Severity::Error,
+                format!(
+                    "`{term}` authorises a {open}, more than any one network holds: like `+all`, it lets other networks' hosts pass"
+                ),
+                "list the sending hosts or the narrowest blocks that hold them",
+            )
+            .at_column(column),
+        );
+    }
+    let broad = ip4.is_some_and(|l| l < 16) || ip6.is_some_and(|l| l < 32);
+    broad.then(|| broad_prefix(term, profile, column))
 }
 
 fn broad_prefix(term: &Term, profile: &Profile, column: usize) -> Finding {
@@ -407,8 +512,24 @@ const SPECIAL_V6: &[(&str, &str)] = &[
     ("ff00::/8", "multicast (RFC 4291)"),
 ];
 
-fn address_findings(term: &Term, net: IpNet, profile: &Profile, column: usize) -> Vec<Finding> {
+fn address_findings(
+    term: &Term,
+    qualifier: Option<Qualifier>,
+    net: IpNet,
+    profile: &Profile,
+    column: usize,
+) -> Vec<Finding> {
     let mut out = Vec::new();
+    let (ip4, ip6) = match net {
+        IpNet::V4(n) => (Some(n.prefix_len()), None),
+        IpNet::V6(n) => (None, Some(n.prefix_len())),
+    };
+    let prefix = prefix_findings(term, qualifier, ip4, ip6, profile, column);
+    if let Some(open) = prefix.as_ref().filter(|f| f.id == TOO_PERMISSIVE) {
+        // A block that holds nearly everything overlaps every special one:
+        // listing them would bury the one finding that matters.
+        return vec![open.clone()];
+    }
     let table = match net {
         IpNet::V4(_) => SPECIAL_V4,
         IpNet::V6(_) => SPECIAL_V6,
@@ -435,14 +556,22 @@ fn address_findings(term: &Term, net: IpNet, profile: &Profile, column: usize) -
             .at_column(column),
         );
     }
-    let broad = match net {
-        IpNet::V4(n) => n.prefix_len() < 16,
-        IpNet::V6(n) => n.prefix_len() < 32,
-    };
-    if broad {
-        out.push(broad_prefix(term, profile, column));
-    }
+    out.extend(prefix);
     out
+}
+
+/// The `spf-dns-error` of a lint cut off after `limit`.
+fn timed_out(limit: Duration, pending: &[PendingQuery]) -> Finding {
+    finding(
+        SPF_DNS_ERROR,
+        Severity::Error,
+        format!(
+            "could not determine the whole tree: the check did not finish within {} s; still waiting for {}",
+            limit.as_secs_f64(),
+            PendingList(pending)
+        ),
+        "the result is unknown, not clean: retry, check the name servers, or allow more time with `--timeout`",
+    )
 }
 
 fn lookup_count_finding(total: usize, partial: bool, detail: String) -> Option<Finding> {
@@ -513,6 +642,29 @@ impl DomainLint {
 /// count each DNS-querying term, recurse into literal include and redirect
 /// targets, count macro targets as 1 and mark the total partial.
 pub async fn lint_domain<L: Lookup>(lookup: &L, domain: &str, profile: &Profile) -> DomainLint {
+    lint(lookup, domain, profile, None).await
+}
+
+/// [`lint_domain`] within `limit`: past it, what was found so far and an
+/// `spf-dns-error` naming the queries still unanswered (RFC 7208 §4.6.4
+/// asks the same bound of an evaluation).
+pub async fn lint_domain_within<L: Lookup>(
+    lookup: &L,
+    domain: &str,
+    profile: &Profile,
+    limit: Duration,
+) -> DomainLint {
+    let in_flight = InFlight::default();
+    let watched = Watched::new(lookup, &in_flight);
+    lint(&watched, domain, profile, Some((limit, &in_flight))).await
+}
+
+async fn lint<L: Lookup>(
+    lookup: &L,
+    domain: &str,
+    profile: &Profile,
+    limit: Option<(Duration, &InFlight)>,
+) -> DomainLint {
     let domain = domain.strip_suffix('.').unwrap_or(domain).to_owned();
     let mut linter = Linter {
         lookup,
@@ -525,7 +677,19 @@ pub async fn lint_domain<L: Lookup>(lookup: &L, domain: &str, profile: &Profile)
     };
     let mut detail = String::new();
     let (mut own_lookups, mut branches) = (0, Vec::new());
-    let total = match linter.walk(domain.clone(), Vec::new()).await {
+    let walked = match limit {
+        None => Some(linter.walk(domain.clone(), Vec::new()).await),
+        Some((limit, in_flight)) => {
+            let walk = linter.walk(domain.clone(), Vec::new());
+            let walked = tokio::time::timeout(limit, walk).await.ok();
+            if walked.is_none() {
+                let pending = in_flight.pending();
+                linter.push(&domain, timed_out(limit, &pending));
+            }
+            walked
+        }
+    };
+    let total = match walked.unwrap_or(Walk::Unknown) {
         Walk::Counted(own, counted) => {
             detail = format!("{own} in `{domain}` itself");
             for (term, lookups) in counted {
@@ -683,7 +847,7 @@ impl<L: Lookup> Linter<'_, L> {
             if path.is_empty() {
                 self.record = Some(String::from_utf8_lossy(&strings.concat()).into_owned());
             }
-            let (record, findings) = lint_text(strings, self.profile);
+            let (record, findings) = lint_text(strings, self.profile, false);
             for finding in findings {
                 self.push(&domain, finding);
             }
@@ -1010,6 +1174,105 @@ mod tests {
                 ids(text, &Profile::default())
             );
         }
+    }
+
+    #[test]
+    fn passing_terms_broader_than_any_network_are_too_permissive() {
+        use Severity::{Error, Warning};
+        for (text, id, severity) in [
+            ("v=spf1 ip4:0.0.0.0/0 -all", TOO_PERMISSIVE, Error),
+            ("v=spf1 +ip4:64.0.0.0/7 -all", TOO_PERMISSIVE, Error),
+            ("v=spf1 ip6:::/0 -all", TOO_PERMISSIVE, Error),
+            ("v=spf1 ip6:2a00::/11 -all", TOO_PERMISSIVE, Error),
+            ("v=spf1 a:mail.example.com/7 -all", TOO_PERMISSIVE, Error),
+            ("v=spf1 mx//11 -all", TOO_PERMISSIVE, Error),
+            ("v=spf1 ip4:17.0.0.0/8 -all", "spf-broad-prefix", Warning),
+            ("v=spf1 ip6:2a00::/12 -all", "spf-broad-prefix", Warning),
+            ("v=spf1 -ip4:0.0.0.0/0 ~all", "spf-broad-prefix", Warning),
+            ("v=spf1 ~ip6:::/0 -all", "spf-broad-prefix", Warning),
+        ] {
+            let found = ids(text, &Profile::default());
+            assert!(found.contains(&(id, severity)), "{text}: {found:?}");
+            if id != TOO_PERMISSIVE {
+                assert!(!found.iter().any(|f| f.0 == TOO_PERMISSIVE), "{text}");
+            }
+        }
+        // The one finding, not every special-purpose block /0 overlaps.
+        assert_eq!(
+            ids("v=spf1 ip4:0.0.0.0/0 -all", &Profile::default()),
+            [(TOO_PERMISSIVE, Error)]
+        );
+    }
+
+    #[test]
+    fn literal_targets_that_dns_cannot_carry_are_errors() {
+        let label = "a".repeat(64);
+        for (text, column) in [
+            ("v=spf1 a:example..com -all".to_owned(), 8),
+            ("v=spf1 exists:.example.com -all".to_owned(), 8),
+            (format!("v=spf1 ptr:{label}.example.com -all"), 8),
+            ("v=spf1 -all exp=a..example.com".to_owned(), 13),
+        ] {
+            let findings = lint_record(&[text.as_str()], &Profile::default());
+            let invalid = findings.iter().find(|f| f.id == "spf-invalid-name");
+            assert_eq!(invalid.and_then(|f| f.column), Some(column), "{text}");
+        }
+        for text in [
+            "v=spf1 a:example.com. mx:mx.example.com -all",
+            "v=spf1 exists:%{i}..example.com -all",
+        ] {
+            let findings = lint_record(&[text], &Profile::default());
+            assert!(
+                !findings.iter().any(|f| f.id == "spf-invalid-name"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn joined_text_over_255_octets_needs_a_split_not_a_fix() {
+        let text = format!("v=spf1 {}-all", "ip4:203.0.114.1 ".repeat(20));
+        let found: Vec<(&str, Severity)> = lint_joined(text.as_bytes(), &Profile::default())
+            .into_iter()
+            .map(|f| (f.id, f.severity))
+            .collect();
+        assert_eq!(found, [("spf-split-needed", Severity::Info)]);
+        assert!(lint_joined(b"v=spf1 -all", &Profile::default()).is_empty());
+    }
+
+    #[test]
+    fn a_lint_cut_off_names_what_it_waited_for() {
+        struct Never;
+        impl Lookup for Never {
+            async fn query(
+                &self,
+                _: &str,
+                _: hickory_proto::rr::RecordType,
+            ) -> crate::dns::LookupResult<RecordData> {
+                std::future::pending().await
+            }
+        }
+        let lint = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(lint_domain_within(
+                &Never,
+                "example.com.",
+                &Profile::default(),
+                Duration::from_millis(50),
+            ));
+        let [finding] = lint.findings.as_slice() else {
+            panic!("{:?}", lint.findings);
+        };
+        assert_eq!(finding.id, SPF_DNS_ERROR);
+        assert!(
+            finding
+                .message
+                .ends_with("within 0.05 s; still waiting for TXT `example.com`"),
+            "{}",
+            finding.message
+        );
     }
 
     #[test]

@@ -47,6 +47,16 @@ pub fn uses_letter(spec: &MacroString, letter: MacroLetter) -> bool {
 
 /// Expands every macro of `spec` (RFC 7208 §7.3, §7.4).
 pub fn expand(spec: &MacroString, env: &MacroEnv<'_>) -> String {
+    expand_at_most(spec, env, usize::MAX).unwrap_or_default()
+}
+
+/// Expands `spec` unless the text grows past `max` octets, in which case
+/// expansion stops there and gives `None`.
+///
+/// Each macro's value is bounded by the identity it comes from, so the
+/// text never holds much more than `max` octets: an explanation of
+/// thousands of `%{s}` costs no more than its first few.
+pub fn expand_at_most(spec: &MacroString, env: &MacroEnv<'_>, max: usize) -> Option<String> {
     // Room for a typical expanded name, so that it is not grown piece by piece.
     let mut out = String::with_capacity(64);
     for item in spec.items() {
@@ -57,8 +67,11 @@ pub fn expand(spec: &MacroString, env: &MacroEnv<'_>) -> String {
             MacroItem::UrlSpace => out.push_str("%20"),
             MacroItem::Macro(m) => expand_macro(m, env, &mut out),
         }
+        if out.len() > max {
+            return None;
+        }
     }
-    out
+    Some(out)
 }
 
 /// Expands `spec` for use as a DNS name: a trailing dot is dropped and a

@@ -6,6 +6,7 @@
 //! and returns an [`Evaluation`] with a trace.
 
 pub mod ast;
+mod deadline;
 mod eval;
 pub mod limits;
 mod lint;
@@ -17,13 +18,14 @@ pub use ast::{
     Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
     Qualifier, Record, SpfResult, Term, TermAt,
 };
+pub use deadline::{DEFAULT_CHECK_TIMEOUT, PendingQuery};
 pub use eval::{
     Addresses, CheckParams, Config, Detail, Evaluation, ExplanationSource, NoExplanation, Reason,
     RecordText, TermOutcome, TermText, Trace, TraceDomain, TraceEvent, TraceStep, check_host,
 };
 pub use lint::{
     DomainLint, LookupBranch, Profile, dns_querying_terms, is_special_purpose, lint_domain,
-    lint_record, spf_type99,
+    lint_domain_within, lint_joined, lint_record, spf_type99,
 };
 pub use parse::{ParseError, ParseErrorKind, is_spf_record, parse, parse_explanation};
 pub use text::CompactText;
