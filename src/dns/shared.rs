@@ -15,8 +15,9 @@
 //! its list tests and questions.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use foldhash::{HashMap, HashMapExt};
 
 use hickory_proto::rr::RecordType;
 use tokio::sync::{OnceCell, Semaphore};
@@ -101,7 +102,7 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
             progress,
             permits: Semaphore::new(concurrency.max(1)),
             deadline: None,
-            answers: RefCell::default(),
+            answers: RefCell::new(HashMap::new()),
         }
     }
 
