@@ -14,6 +14,7 @@
 //! `verify` runs its checks through one, and `dnsbl` (without a deadline)
 //! its list tests and questions.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -71,12 +72,16 @@ pub struct SharedLookup<'a, L> {
     progress: &'a Progress,
     permits: Semaphore,
     deadline: Option<Instant>,
-    answers: RefCell<HashMap<(String, RecordType), Shared>>,
+    /// The results by type, then by name (lower case, no trailing dot: RFC
+    /// 4343): a name already in that form is looked up without a copy.
+    answers: RefCell<Vec<(RecordType, ByName)>>,
 }
 
+/// The results of one record type, by name.
+type ByName = HashMap<Box<str>, Shared>;
+
 /// The result of one query, filled once; callers that come while the query
-/// is in flight wait on the same cell. Keyed by name (lower case, no
-/// trailing dot: RFC 4343) and type.
+/// is in flight wait on the same cell.
 type Shared = Rc<OnceCell<LookupResult<RecordData>>>;
 
 impl<'a, L: Lookup> SharedLookup<'a, L> {
@@ -102,7 +107,7 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
             progress,
             permits: Semaphore::new(concurrency.max(1)),
             deadline: None,
-            answers: RefCell::new(HashMap::new()),
+            answers: RefCell::default(),
         }
     }
 
@@ -130,8 +135,29 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
 
 impl<L: Lookup> Lookup for SharedLookup<'_, L> {
     async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
-        let key = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-        let cell = Rc::clone(self.answers.borrow_mut().entry((key, rtype)).or_default());
+        let bare = name.strip_suffix('.').unwrap_or(name);
+        let key = match bare.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => Cow::Owned(bare.to_ascii_lowercase()),
+            false => Cow::Borrowed(bare),
+        };
+        let cell = {
+            let mut answers = self.answers.borrow_mut();
+            let at = match answers.iter().position(|(t, _)| *t == rtype) {
+                Some(at) => at,
+                None => {
+                    answers.push((rtype, HashMap::new()));
+                    answers.len() - 1
+                }
+            };
+            let names = &mut answers[at].1;
+            match names.get(&*key) {
+                Some(cell) => match cell.get() {
+                    Some(result) => return result.clone(),
+                    None => Rc::clone(cell),
+                },
+                None => Rc::clone(names.entry(key.into()).or_default()),
+            }
+        };
         cell.get_or_init(|| self.ask(name, rtype)).await.clone()
     }
 }

@@ -66,7 +66,27 @@ impl AnswerRecord {
     /// True when the record, read from `packet`, is owned by `name`
     /// (uncompressed wire form), without regard to ASCII case (RFC 4343).
     pub(super) fn owned_by(&self, packet: &[u8], name: &[u8]) -> bool {
-        let mut owner = Labels::new(packet, self.owner);
+        // Most owners are a pointer to the question, or written out: after
+        // leading pointers, compare the octets at once (length octets are
+        // below 64, so only label octets can differ in case), and label by
+        // label only when that fails (another compression of the name).
+        let mut at = self.owner;
+        while let [first, low, ..] = packet[at..]
+            && first & 0xc0 == 0xc0
+        {
+            let target = usize::from(first & 0x3f) << 8 | usize::from(low);
+            if target >= at {
+                return false;
+            }
+            at = target;
+        }
+        if packet
+            .get(at..at + name.len())
+            .is_some_and(|octets| octets.eq_ignore_ascii_case(name))
+        {
+            return true;
+        }
+        let mut owner = Labels::new(packet, at);
         let mut at = 0;
         loop {
             let Ok(label) = owner.next_label() else {
@@ -92,8 +112,8 @@ impl AnswerRecord {
 /// Every section is checked for its framing (names, record headers and
 /// lengths within the packet, compression pointers pointing back, RFC
 /// 1035 §4.1.4); the answer records that a lookup uses, those of the type
-/// asked and CNAMEs, are read in full, their data exactly as long as its
-/// RDLENGTH says. An empty RDATA is refused (as hickory refuses it outside
+/// asked and CNAMEs, are read in full, owner and data, their data exactly
+/// as long as its RDLENGTH says. An empty RDATA is refused (as hickory refuses it outside
 /// dynamic updates), so is an OPT record outside the additional section
 /// or twice in it (RFC 6891 §6.1.1).
 ///
@@ -154,6 +174,9 @@ fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
             _ if len == 0 => return Err("empty record data".into()),
             (1, rtype) => response.negative |= rtype == u16::from(RecordType::SOA),
             (0, rtype) if rtype == asked || rtype == u16::from(RecordType::CNAME) => {
+                // The owner of a record that may be used is read in full.
+                let mut labels = Labels::new(packet, owner);
+                while labels.next_label()?.is_some() {}
                 let data = record_data(packet, rtype, asked, data, len)?;
                 response.answers.push(AnswerRecord { owner, data });
             }
@@ -296,11 +319,29 @@ impl<'a> Labels<'a> {
     }
 }
 
-/// Where the name at `at` ends as written there, its labels checked.
-fn skip_name(packet: &[u8], at: usize) -> Result<usize, Malformed> {
-    let mut labels = Labels::new(packet, at);
-    while labels.next_label()?.is_some() {}
-    Ok(labels.end.expect("a name read to its end has one"))
+/// Where the name at `at` ends as written there: its labels lie within the
+/// packet and a pointer ending it points back. What the pointer leads to is
+/// checked where the name is read ([`AnswerRecord::owned_by`], [`read_name`]).
+fn skip_name(packet: &[u8], mut at: usize) -> Result<usize, Malformed> {
+    let start = at;
+    loop {
+        let first = *packet.get(at).ok_or("name past the end")?;
+        match first & 0xc0 {
+            0x00 if first == 0 => return Ok(at + 1),
+            0x00 => at += 1 + usize::from(first),
+            0xc0 => {
+                let low = *packet.get(at + 1).ok_or("pointer past the end")?;
+                if usize::from(first & 0x3f) << 8 | usize::from(low) >= at {
+                    return Err("compression pointer not pointing back".into());
+                }
+                return Ok(at + 2);
+            }
+            _ => return Err("unknown label type".into()),
+        }
+        if at - start >= MAX_NAME {
+            return Err("name longer than 255 octets".into());
+        }
+    }
 }
 
 /// The name at `at`, uncompressed, and where it ends as written there.
@@ -431,33 +472,33 @@ pub(super) fn matches_query(id: u16, question: &[u8], packet: &[u8]) -> bool {
 /// octets (RFC 1035 §2.3.4) are errors.
 pub(super) fn encode_wire(text: &str) -> Result<Vec<u8>, String> {
     let trimmed = text.strip_suffix('.').unwrap_or(text).as_bytes();
-    let mut wire = Vec::with_capacity(trimmed.len() + 2);
-    if !trimmed.is_empty() {
-        // One pass: each label's length octet is filled in at its end.
-        let mut start = 0;
-        wire.push(0);
-        for (i, &octet) in trimmed.iter().chain([&b'.']).enumerate() {
-            if octet != b'.' {
-                wire.push(octet);
-                continue;
-            }
-            let len = i - start;
-            if len == 0 {
-                return Err(format!("cannot query `{text}`: empty label"));
-            }
-            if len > MAX_LABEL {
-                return Err(format!(
-                    "cannot query `{text}`: label of {len} octets, at most {MAX_LABEL} allowed"
-                ));
-            }
-            let at = wire.len() - len - 1;
-            wire[at] = u8::try_from(len).expect("labels are at most 63 octets");
-            wire.push(0);
-            start = i + 1;
-        }
-    } else {
-        wire.push(0);
+    if trimmed.is_empty() {
+        return Ok(vec![0]);
     }
+    // The text behind one octet, then each dot and that octet replaced by
+    // the length of the label that follows it.
+    let mut wire = Vec::with_capacity(trimmed.len() + 2);
+    wire.push(b'.');
+    wire.extend_from_slice(trimmed);
+    wire.push(b'.');
+    let mut at = 0;
+    for end in 1..wire.len() {
+        if wire[end] != b'.' {
+            continue;
+        }
+        let len = end - at - 1;
+        if len == 0 {
+            return Err(format!("cannot query `{text}`: empty label"));
+        }
+        if len > MAX_LABEL {
+            return Err(format!(
+                "cannot query `{text}`: label of {len} octets, at most {MAX_LABEL} allowed"
+            ));
+        }
+        wire[at] = u8::try_from(len).expect("labels are at most 63 octets");
+        at = end;
+    }
+    wire[at] = 0;
     if wire.len() > MAX_NAME {
         return Err(format!(
             "cannot query `{text}`: name of {} octets, at most {MAX_NAME} allowed",
