@@ -111,6 +111,12 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
         }
     }
 
+    /// True when a query could go out at once: fewer than the bound are
+    /// in flight.
+    pub fn has_free_permit(&self) -> bool {
+        self.permits.available_permits() > 0
+    }
+
     /// Asks `inner`, once a permit is free, within the deadline.
     async fn ask(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
         let progress = self.progress;
