@@ -136,12 +136,18 @@ fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
         negative: false,
     };
     let mut at = HEADER_LEN;
-    for _ in 0..count(4) {
-        at = skip_name(packet, at)? + 4;
+    // Whether the first question's name, at HEADER_LEN, is written out in
+    // full: answer owners point there nearly always.
+    let mut question_whole = false;
+    for question in 0..count(4) {
+        let (end, whole) = skip_name(packet, at)?;
+        question_whole |= question == 0 && whole;
+        at = end + 4;
         if at > packet.len() {
             return Err("question past the end".into());
         }
     }
+    const POINTER_TO_QUESTION: [u8; 2] = [0xc0, HEADER_LEN as u8];
     let mut opt = false;
     for section in [count(6), count(8), count(10)]
         .into_iter()
@@ -149,7 +155,7 @@ fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
         .flat_map(|(section, records)| std::iter::repeat_n(section, records))
     {
         let owner = at;
-        at = skip_name(packet, at)?;
+        at = skip_name(packet, at)?.0;
         let fixed = packet
             .get(at..at + 10)
             .ok_or(Malformed::from("record header past the end"))?;
@@ -174,9 +180,12 @@ fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
             _ if len == 0 => return Err("empty record data".into()),
             (1, rtype) => response.negative |= rtype == u16::from(RecordType::SOA),
             (0, rtype) if rtype == asked || rtype == u16::from(RecordType::CNAME) => {
-                // The owner of a record that may be used is read in full.
-                let mut labels = Labels::new(packet, owner);
-                while labels.next_label()?.is_some() {}
+                // The owner of a record that may be used is checked in
+                // full, unless it points to the question checked already.
+                if !(question_whole && packet[owner..at] == POINTER_TO_QUESTION) {
+                    let mut labels = Labels::new(packet, owner);
+                    while labels.next_label()?.is_some() {}
+                }
                 let data = record_data(packet, rtype, asked, data, len)?;
                 response.answers.push(AnswerRecord { owner, data });
             }
@@ -319,22 +328,25 @@ impl<'a> Labels<'a> {
     }
 }
 
-/// Where the name at `at` ends as written there: its labels lie within the
-/// packet and a pointer ending it points back. What the pointer leads to is
-/// checked where the name is read ([`AnswerRecord::owned_by`], [`read_name`]).
-fn skip_name(packet: &[u8], mut at: usize) -> Result<usize, Malformed> {
+/// Where the name at `at` ends as written there, and whether it is written
+/// out in full: its labels lie within the packet and a pointer ending it
+/// points back. A name written out in full is thereby checked as a whole;
+/// what a pointer leads to is checked where the name is read
+/// ([`AnswerRecord::owned_by`], [`read_name`], the owners of the answer
+/// records read).
+fn skip_name(packet: &[u8], mut at: usize) -> Result<(usize, bool), Malformed> {
     let start = at;
     loop {
         let first = *packet.get(at).ok_or("name past the end")?;
         match first & 0xc0 {
-            0x00 if first == 0 => return Ok(at + 1),
+            0x00 if first == 0 => return Ok((at + 1, true)),
             0x00 => at += 1 + usize::from(first),
             0xc0 => {
                 let low = *packet.get(at + 1).ok_or("pointer past the end")?;
                 if usize::from(first & 0x3f) << 8 | usize::from(low) >= at {
                     return Err("compression pointer not pointing back".into());
                 }
-                return Ok(at + 2);
+                return Ok((at + 2, false));
             }
             _ => return Err("unknown label type".into()),
         }

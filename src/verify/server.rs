@@ -1,6 +1,7 @@
 //! Checks of one sending server: its forward addresses, the PTR and FCrDNS
 //! of each address, and its HELO name (`deliverability.md` §4, §5, §7).
 
+use std::cell::LazyCell;
 use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::net::IpAddr;
@@ -217,13 +218,15 @@ async fn reverse<L: Lookup>(
     ptr: &LookupResult<String>,
     host: &Addresses,
 ) -> Vec<Finding> {
-    let subject = ip.to_string();
-    let owner = reverse_name(ip);
+    // Written only for a finding: most addresses have none.
+    let subject = LazyCell::new(|| ip.to_string());
+    let owner = LazyCell::new(|| reverse_name(ip));
     let answer = match ptr {
         Ok(answer) => answer,
         Err(error) => {
+            let owner = owner.as_str();
             return vec![Finding::undetermined(
-                subject,
+                subject.as_str(),
                 &format!("the PTR of {ip} (`{owner}`), nor FCrDNS"),
                 error,
             )];
@@ -235,11 +238,12 @@ async fn reverse<L: Lookup>(
     };
     let mut findings = Vec::new();
     if names.len() > 1 {
+        let owner = owner.as_str();
         findings.push(
             Finding::new(
                 "ptr-multiple",
                 Severity::Warning,
-                &subject,
+                subject.as_str(),
                 format!(
                     "{ip} has {} PTR records; receivers may pick any",
                     names.len()
@@ -253,11 +257,12 @@ async fn reverse<L: Lookup>(
         );
     }
     if !names.iter().any(|n| n.eq_ignore_ascii_case(hostname)) {
+        let owner = owner.as_str();
         findings.push(
             Finding::new(
                 "ptr-mismatch",
                 Severity::Error,
-                &subject,
+                subject.as_str(),
                 format!(
                     "the PTR of {ip} names {}, not the server `{hostname}`",
                     list(names.iter().map(|n| format!("`{n}`")))
@@ -272,6 +277,7 @@ async fn reverse<L: Lookup>(
     }
     for name in names.iter() {
         if let Some(generic) = generic_ptr::check(name, Some(ip)) {
+            let owner = owner.as_str();
             findings.push(
                 Finding::new(
                     "ptr-generic",
@@ -279,7 +285,7 @@ async fn reverse<L: Lookup>(
                         Strength::Error => Severity::Error,
                         Strength::Warning => Severity::Warning,
                     },
-                    &subject,
+                    subject.as_str(),
                     format!(
                         "the PTR name `{name}` of {ip} looks generic or dynamic ({generic}); receivers and lists (Spamhaus PBL, SpamRATS-Dyna) treat such addresses as end-user space"
                     ),
@@ -319,7 +325,7 @@ async fn reverse<L: Lookup>(
     if !confirmed {
         if let Some((name, error)) = errors.first() {
             findings.push(Finding::undetermined(
-                &subject,
+                subject.as_str(),
                 &format!("FCrDNS of {ip}: the addresses of `{name}`"),
                 error,
             ));
@@ -328,7 +334,7 @@ async fn reverse<L: Lookup>(
                 Finding::new(
                     "fcrdns-fail",
                     Severity::Error,
-                    &subject,
+                    subject.as_str(),
                     format!(
                         "forward-confirmed reverse DNS fails: no PTR name of {ip} resolves back to it ({})",
                         seen.join("; ")
