@@ -590,7 +590,14 @@ impl Channel {
                     Poll::Pending => break,
                 }
             }
-            let Some(next) = self.expire(Instant::now(), cx.waker()) else {
+            // A deadline the timer has reported passed counts as passed,
+            // whatever the clock read here says: else a timer that fired a
+            // moment early would be polled again and again until it is.
+            let now = match timer.is_elapsed() {
+                true => Instant::now().max(timer.deadline()),
+                false => Instant::now(),
+            };
+            let Some(next) = self.expire(now, cx.waker()) else {
                 return Poll::Pending;
             };
             if timer.deadline() != next {
