@@ -66,6 +66,16 @@ impl Progress {
     }
 }
 
+/// Queries in flight at most, whatever the caller allows.
+///
+/// Every query of a run goes to one server at a time, and a server's
+/// socket buffer holds only so many: Linux's default (208 KiB) about 270
+/// small queries as the kernel counts them (~770 octets each). Queries
+/// beyond that are dropped there and each costs a timeout: NSD, verified
+/// at 1,024 in flight, lost some and the run waited two seconds for them
+/// (scripts/bench-verify).
+pub const MAX_IN_FLIGHT: usize = 256;
+
 /// A memoising, bounded [`Lookup`] with a deadline, for one run on one thread.
 pub struct SharedLookup<'a, L> {
     inner: &'a L,
@@ -86,7 +96,7 @@ type Shared = Rc<OnceCell<LookupResult<RecordData>>>;
 
 impl<'a, L: Lookup> SharedLookup<'a, L> {
     /// Wraps `inner`: at most `concurrency` queries in flight (at least
-    /// one), none answered later than `deadline`.
+    /// one, at most [`MAX_IN_FLIGHT`]), none answered later than `deadline`.
     pub fn new(
         inner: &'a L,
         concurrency: usize,
@@ -100,12 +110,12 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
     }
 
     /// Wraps `inner`: at most `concurrency` queries in flight (at least
-    /// one), each given the time `inner` allows it.
+    /// one, at most [`MAX_IN_FLIGHT`]), each given the time `inner` allows it.
     pub fn without_deadline(inner: &'a L, concurrency: usize, progress: &'a Progress) -> Self {
         SharedLookup {
             inner,
             progress,
-            permits: Semaphore::new(concurrency.max(1)),
+            permits: Semaphore::new(concurrency.clamp(1, MAX_IN_FLIGHT)),
             deadline: None,
             answers: RefCell::default(),
         }
@@ -178,18 +188,24 @@ mod tests {
     use crate::dns::lookup::Answer;
     use crate::dns::memory::MemoryZone;
 
-    /// Counts the queries that reach it, and answers after a pause.
+    /// Counts the queries that reach it and the most in flight at once,
+    /// and answers after a pause.
     struct Counting {
         zone: MemoryZone,
         asked: Cell<usize>,
+        in_flight: Cell<usize>,
+        most: Cell<usize>,
         pause: Duration,
     }
 
     impl Lookup for Counting {
         async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
             self.asked.set(self.asked.get() + 1);
+            self.in_flight.set(self.in_flight.get() + 1);
+            self.most.set(self.most.get().max(self.in_flight.get()));
             let result = self.zone.query(name, rtype).await;
             tokio::time::sleep(self.pause).await;
+            self.in_flight.set(self.in_flight.get() - 1);
             result
         }
     }
@@ -210,6 +226,8 @@ mod tests {
         Counting {
             zone,
             asked: Cell::new(0),
+            in_flight: Cell::new(0),
+            most: Cell::new(0),
             pause,
         }
     }
@@ -257,5 +275,22 @@ mod tests {
             assert_eq!(txt, Err(LookupError::Timeout));
         });
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn queries_in_flight_stay_within_the_bound_and_its_limit() {
+        for (concurrency, queries, expected) in
+            [(3, 30, 3), (10_000, MAX_IN_FLIGHT + 50, MAX_IN_FLIGHT)]
+        {
+            let inner = counting(Duration::from_millis(10));
+            let progress = Progress::default();
+            let shared = SharedLookup::without_deadline(&inner, concurrency, &progress);
+            let names: Vec<String> = (0..queries).map(|i| format!("h{i}.example.com")).collect();
+            runtime().block_on(futures_util::future::join_all(
+                names.iter().map(|name| shared.a(name)),
+            ));
+            assert_eq!(inner.asked.get(), queries);
+            assert_eq!(inner.most.get(), expected, "concurrency {concurrency}");
+        }
     }
 }
