@@ -487,18 +487,19 @@ pub(super) fn encode_wire(text: &str) -> Result<Vec<u8>, String> {
     if trimmed.is_empty() {
         return Ok(vec![0]);
     }
-    // The text behind one octet, then each dot and that octet replaced by
-    // the length of the label that follows it.
+    // One octet, the text and the root label; then the first octet and
+    // each dot replaced by the length of the label that follows it.
     let mut wire = Vec::with_capacity(trimmed.len() + 2);
-    wire.push(b'.');
+    wire.push(0);
     wire.extend_from_slice(trimmed);
-    wire.push(b'.');
-    let mut at = 0;
-    for end in 1..wire.len() {
-        if wire[end] != b'.' {
-            continue;
-        }
-        let len = end - at - 1;
+    wire.push(0);
+    let dots = trimmed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &octet)| (octet == b'.').then_some(i));
+    let mut start = 0;
+    for end in dots.chain([trimmed.len()]) {
+        let len = end - start;
         if len == 0 {
             return Err(format!("cannot query `{text}`: empty label"));
         }
@@ -507,10 +508,9 @@ pub(super) fn encode_wire(text: &str) -> Result<Vec<u8>, String> {
                 "cannot query `{text}`: label of {len} octets, at most {MAX_LABEL} allowed"
             ));
         }
-        wire[at] = u8::try_from(len).expect("labels are at most 63 octets");
-        at = end;
+        wire[start] = u8::try_from(len).expect("labels are at most 63 octets");
+        start = end + 1;
     }
-    wire[at] = 0;
     if wire.len() > MAX_NAME {
         return Err(format!(
             "cannot query `{text}`: name of {} octets, at most {MAX_NAME} allowed",

@@ -31,13 +31,13 @@ mod receivers;
 mod report;
 mod server;
 
-use std::collections::{HashMap, HashSet};
 use std::future::{Future, poll_fn};
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
+use foldhash::{HashMap, HashSet, HashSetExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 pub use crate::dns::shared::{Progress, SharedLookup};
@@ -81,8 +81,8 @@ impl Default for Options {
 /// What the plan says DNS should hold, indexed for the checks.
 #[derive(Debug, Default)]
 struct Planned {
-    /// A and AAAA addresses by owner.
-    addresses: HashMap<String, Vec<IpAddr>>,
+    /// A and AAAA addresses by owner, IPv4 and IPv6 apart.
+    addresses: HashMap<String, (Vec<IpAddr>, Vec<IpAddr>)>,
     /// TXT records by owner, character-strings joined.
     txt: HashMap<String, String>,
     /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
@@ -129,15 +129,22 @@ impl Planned {
     }
 
     fn address(&mut self, owner: &str, ip: IpAddr) {
-        self.addresses.entry(owner.to_owned()).or_default().push(ip);
+        // The owner is copied once, for its first address.
+        let families = match self.addresses.get_mut(owner) {
+            Some(families) => families,
+            None => self.addresses.entry(owner.to_owned()).or_default(),
+        };
+        match ip {
+            IpAddr::V4(_) => families.0.push(ip),
+            IpAddr::V6(_) => families.1.push(ip),
+        }
     }
 
     /// The planned IPv4 and IPv6 addresses of `owner`.
-    fn addresses(&self, owner: &str) -> (Vec<IpAddr>, Vec<IpAddr>) {
+    fn addresses(&self, owner: &str) -> (&[IpAddr], &[IpAddr]) {
         self.addresses
             .get(owner)
-            .map(|ips| ips.iter().partition(|ip| ip.is_ipv4()))
-            .unwrap_or_default()
+            .map_or((&[], &[]), |(v4, v6)| (v4, v6))
     }
 }
 

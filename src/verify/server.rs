@@ -93,7 +93,7 @@ fn forward<L>(ctx: &Context<'_, L>, owner: &str, published: &Addresses) -> Vec<F
         owner,
         "A",
         ("a-missing", "a-mismatch"),
-        &planned4,
+        planned4,
         &published.v4,
         &mut findings,
     );
@@ -101,7 +101,7 @@ fn forward<L>(ctx: &Context<'_, L>, owner: &str, published: &Addresses) -> Vec<F
         owner,
         "AAAA",
         ("aaaa-missing", "aaaa-mismatch"),
-        &planned6,
+        planned6,
         &published.v6,
         &mut findings,
     );
