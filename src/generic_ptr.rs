@@ -4,6 +4,7 @@
 //! naming its HELO host; a name that looks like end-user space gets PBL and
 //! SpamRATS-Dyna listings and spam-folder scores.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -34,61 +35,40 @@ impl fmt::Display for GenericPtr {
     }
 }
 
-/// rspamd `hfilter` token weights (and SpamAssassin's dynamic tokens).
-const TOKENS: &[(&str, u8)] = &[
-    ("gprs", 5),
-    ("cdma", 5),
-    ("homeuser", 5),
-    ("dhcp", 5),
-    ("catv", 5),
-    ("wifi", 5),
-    ("dial-up", 5),
-    ("dialup", 5),
-    ("dial", 5),
-    ("dynamic", 5),
-    ("dyn", 5),
-    ("dynip", 5),
-    ("broadband", 5),
-    ("broad", 5),
-    ("bredband", 5),
-    ("nat", 5),
-    ("pptp", 5),
-    ("pppoe", 5),
-    ("ppp", 5),
-    ("modem", 5),
-    ("cablemodem", 5),
-    ("isdn", 5),
-    ("docsis", 5),
-    ("cpe", 5),
-    ("resnet", 5),
-    ("adsl", 4),
-    ("xdsl", 4),
-    ("vdsl", 4),
-    ("dsl", 4),
-    ("in-addr", 4),
-    ("pool", 4),
-    ("fibertel", 4),
-    ("fbx", 4),
-    ("wireless", 4),
-    ("res", 4),
-    ("unused-addr", 3),
-    ("cable", 3),
-    ("kabel", 3),
-    ("host", 2),
-    ("clients", 1),
-    ("client", 1),
-    ("customers", 1),
-    ("customer", 1),
-    ("user", 1),
-    ("peer", 1),
-];
+/// The rspamd `hfilter` weight of a dynamic token (and SpamAssassin's
+/// dynamic tokens); `None` for any other text.
+///
+/// A `match` rather than a table: it is asked twice for every part of
+/// every PTR and HELO name `verify` meets, and compiles to a switch on
+/// the length.
+fn token_weight(text: &str) -> Option<u8> {
+    Some(match text {
+        "gprs" | "cdma" | "homeuser" | "dhcp" | "catv" | "wifi" | "dial-up" | "dialup" | "dial"
+        | "dynamic" | "dyn" | "dynip" | "broadband" | "broad" | "bredband" | "nat" | "pptp"
+        | "pppoe" | "ppp" | "modem" | "cablemodem" | "isdn" | "docsis" | "cpe" | "resnet" => 5,
+        "adsl" | "xdsl" | "vdsl" | "dsl" | "in-addr" | "pool" | "fibertel" | "fbx" | "wireless"
+        | "res" => 4,
+        "unused-addr" | "cable" | "kabel" => 3,
+        "host" => 2,
+        "clients" | "client" | "customers" | "customer" | "user" | "peer" => 1,
+        _ => return None,
+    })
+}
 
 /// Tokens that mark a static assignment: they soften, never clear.
 const STATIC_TOKENS: &[&str] = &["static", "fix", "fixip", "fixed"];
 
 /// Checks a PTR name (`ip` is the address it maps, when known).
+///
+/// `verify` checks every PTR name and HELO name of an inventory, so the
+/// common case, a name that is not generic, allocates nothing but the
+/// lower-case copy of a name that has upper case.
 pub fn check(name: &str, ip: Option<IpAddr>) -> Option<GenericPtr> {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let name = name.trim_end_matches('.');
+    let name = match name.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => Cow::Owned(name.to_ascii_lowercase()),
+        false => Cow::Borrowed(name),
+    };
     let host = strip_registered_domain(&name);
     let mut found: Vec<(Strength, String)> = Vec::new();
     if let Some(why) = ip.and_then(|ip| embedded_address(host, ip)) {
@@ -135,42 +115,57 @@ fn labels_and_parts(host: &str) -> impl Iterator<Item = &str> {
     host.split(['.', '-']).filter(|p| !p.is_empty())
 }
 
+/// The value of a part written as an octet is in decimal: digits only, no
+/// leading zero, at most 255 (`010` is not the octet 10).
+fn octet(part: &str) -> Option<u8> {
+    match part.as_bytes() {
+        [b'0', _, ..] => None,
+        digits if digits.len() <= 3 && digits.iter().all(u8::is_ascii_digit) => part.parse().ok(),
+        _ => None,
+    }
+}
+
 /// Haraka `dynamic`: octets 3 and 4, or 1 and 2, as separate numbers; or
 /// all four bytes in hex. For IPv6, the last two groups in hex.
 fn embedded_address(host: &str, ip: IpAddr) -> Option<String> {
-    // Whole numeric parts only: the `2` of `ec2` is no octet.
-    let numbers: Vec<&str> = labels_and_parts(host)
-        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        .collect();
     match ip {
         IpAddr::V4(v4) => {
-            let o = v4.octets().map(|b| b.to_string());
+            let o = v4.octets();
             // Two octets side by side, in either order (`…-113-10.`,
             // `10.113.…`): numbers that merely occur somewhere, such as the
             // `0`s of `m0.d0.example`, are no sign of a generated name.
-            let adjacent = |x: &String, y: &String| {
-                numbers
-                    .windows(2)
-                    .any(|w| (w[0] == x && w[1] == y) || (w[0] == y && w[1] == x))
-            };
-            if adjacent(&o[2], &o[3]) || adjacent(&o[0], &o[1]) {
-                return Some(format!("the address {v4} in decimal"));
+            // Whole numeric parts only: the `2` of `ec2` is no octet.
+            let mut previous: Option<Option<u8>> = None;
+            for part in labels_and_parts(host) {
+                if !part.bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                let value = octet(part);
+                if let (Some(Some(x)), Some(y)) = (previous, value) {
+                    let pair = |a: u8, b: u8| (x == a && y == b) || (x == b && y == a);
+                    if pair(o[2], o[3]) || pair(o[0], o[1]) {
+                        return Some(format!("the address {v4} in decimal"));
+                    }
+                }
+                previous = Some(value);
             }
-            let hex = v4
-                .octets()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>();
-            if host.contains(&hex) {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let hex = o.map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+            let hex = hex.as_flattened();
+            if host.as_bytes().windows(hex.len()).any(|w| w == hex) {
+                let hex = std::str::from_utf8(hex).expect("hex digits are ASCII");
                 return Some(format!("the address {v4} in hex (`{hex}`)"));
             }
             None
         }
         IpAddr::V6(v6) => {
             let segments = v6.segments();
+            if segments[6] == 0 {
+                return None;
+            }
             let tail = format!("{:x}-{:x}", segments[6], segments[7]);
             let compact = format!("{:04x}{:04x}", segments[6], segments[7]);
-            (segments[6] != 0 && (host.contains(&tail) || host.contains(&compact)))
+            (host.contains(&tail) || host.contains(&compact))
                 .then(|| format!("the address {v6} in the name"))
         }
     }
@@ -205,25 +200,29 @@ fn four_decimal_runs(host: &str) -> Option<String> {
 /// The heaviest dynamic token, matched as rspamd does: a whole part, or a
 /// part that starts with the token followed by digits, or ends with it
 /// preceded by digits.
-fn dynamic_token(host: &str) -> Option<(&'static str, u8)> {
-    let mut best: Option<(&'static str, u8)> = None;
+fn dynamic_token(host: &str) -> Option<(&str, u8)> {
+    // No token holds a digit, so a part matches a token exactly when the
+    // part without its trailing digits, or without its leading digits, is
+    // the token; and it can match one token only.
+    let token = |text| token_weight(text).map(|weight| (text, weight));
+    let mut best: Option<(&str, u8)> = None;
     for part in labels_and_parts(host) {
-        for &(token, weight) in TOKENS {
-            let hit = part == token
-                || part.strip_prefix(token).is_some_and(|rest| {
-                    !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())
-                })
-                || part.strip_suffix(token).is_some_and(|rest| {
-                    !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())
-                });
-            if hit && best.is_none_or(|(_, w)| weight > w) {
-                best = Some((token, weight));
-            }
+        let digit = |c: char| c.is_ascii_digit();
+        let hit =
+            token(part.trim_end_matches(digit)).or_else(|| token(part.trim_start_matches(digit)));
+        if let Some((token, weight)) = hit
+            && best.is_none_or(|(_, w)| weight > w)
+        {
+            best = Some((token, weight));
         }
     }
-    // Compound tokens span a `-`.
-    for &(token, weight) in TOKENS.iter().filter(|(t, _)| t.contains('-')) {
-        if host.split('.').any(|label| label == token) && best.is_none_or(|(_, w)| weight > w) {
+    // Compound tokens (`dial-up`, `in-addr`, `unused-addr`) span a `-`: a
+    // whole label that is one. Their weights differ, so the order in which
+    // labels meet them does not matter.
+    for label in host.split('.').filter(|label| label.contains('-')) {
+        if let Some((token, weight)) = token(label)
+            && best.is_none_or(|(_, w)| weight > w)
+        {
             best = Some((token, weight));
         }
     }
@@ -314,6 +313,9 @@ mod tests {
             ("mail-113.example.com", "203.0.113.10"),
             ("hostmaster.example.net", "192.0.2.1"),
             ("mail.example.com", "2001:db8::25"),
+            // `010` is no octet; a token between digits is no token
+            ("mail-113-010.example.com", "203.0.113.10"),
+            ("1dyn2.example.com", "203.0.113.10"),
         ] {
             assert_eq!(check(name, ip(address)), None, "{name}");
         }

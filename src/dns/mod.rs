@@ -9,9 +9,9 @@
 //! An implementation answers one query by type ([`Lookup::query`]); the
 //! typed accessors callers use are provided by the trait.
 //!
-//! The modules depend on each other in one direction only: [`record`] and
-//! `wire` depend on nothing here; [`lookup`] on [`record`]; the hickory
-//! record conversion on `wire` and [`record`]; the implementations
+//! The modules depend on each other in one direction only: [`record`]
+//! depends on nothing here; `wire` and [`lookup`] on [`record`]; the
+//! hickory record conversion on `wire` and [`record`]; the implementations
 //! ([`memory`], [`stub`], [`resolver`], [`shared`]) on those; [`zonefile`]
 //! on [`memory`]; [`source`] on the implementations.
 

@@ -14,9 +14,11 @@
 //! `verify` runs its checks through one, and `dnsbl` (without a deadline)
 //! its list tests and questions.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use foldhash::{HashMap, HashMapExt};
 
 use hickory_proto::rr::RecordType;
 use tokio::sync::{OnceCell, Semaphore};
@@ -64,23 +66,37 @@ impl Progress {
     }
 }
 
+/// Queries in flight at most, whatever the caller allows.
+///
+/// Every query of a run goes to one server at a time, and a server's
+/// socket buffer holds only so many: Linux's default (208 KiB) about 270
+/// small queries as the kernel counts them (~770 octets each). Queries
+/// beyond that are dropped there and each costs a timeout: NSD, verified
+/// at 1,024 in flight, lost some and the run waited two seconds for them
+/// (scripts/bench-verify).
+pub const MAX_IN_FLIGHT: usize = 256;
+
 /// A memoising, bounded [`Lookup`] with a deadline, for one run on one thread.
 pub struct SharedLookup<'a, L> {
     inner: &'a L,
     progress: &'a Progress,
     permits: Semaphore,
     deadline: Option<Instant>,
-    answers: RefCell<HashMap<(String, RecordType), Shared>>,
+    /// The results by type, then by name (lower case, no trailing dot: RFC
+    /// 4343): a name already in that form is looked up without a copy.
+    answers: RefCell<Vec<(RecordType, ByName)>>,
 }
 
+/// The results of one record type, by name.
+type ByName = HashMap<Box<str>, Shared>;
+
 /// The result of one query, filled once; callers that come while the query
-/// is in flight wait on the same cell. Keyed by name (lower case, no
-/// trailing dot: RFC 4343) and type.
+/// is in flight wait on the same cell.
 type Shared = Rc<OnceCell<LookupResult<RecordData>>>;
 
 impl<'a, L: Lookup> SharedLookup<'a, L> {
     /// Wraps `inner`: at most `concurrency` queries in flight (at least
-    /// one), none answered later than `deadline`.
+    /// one, at most [`MAX_IN_FLIGHT`]), none answered later than `deadline`.
     pub fn new(
         inner: &'a L,
         concurrency: usize,
@@ -94,15 +110,21 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
     }
 
     /// Wraps `inner`: at most `concurrency` queries in flight (at least
-    /// one), each given the time `inner` allows it.
+    /// one, at most [`MAX_IN_FLIGHT`]), each given the time `inner` allows it.
     pub fn without_deadline(inner: &'a L, concurrency: usize, progress: &'a Progress) -> Self {
         SharedLookup {
             inner,
             progress,
-            permits: Semaphore::new(concurrency.max(1)),
+            permits: Semaphore::new(concurrency.clamp(1, MAX_IN_FLIGHT)),
             deadline: None,
             answers: RefCell::default(),
         }
+    }
+
+    /// True when a query could go out at once: fewer than the bound are
+    /// in flight.
+    pub fn has_free_permit(&self) -> bool {
+        self.permits.available_permits() > 0
     }
 
     /// Asks `inner`, once a permit is free, within the deadline.
@@ -129,8 +151,29 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
 
 impl<L: Lookup> Lookup for SharedLookup<'_, L> {
     async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
-        let key = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-        let cell = Rc::clone(self.answers.borrow_mut().entry((key, rtype)).or_default());
+        let bare = name.strip_suffix('.').unwrap_or(name);
+        let key = match bare.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => Cow::Owned(bare.to_ascii_lowercase()),
+            false => Cow::Borrowed(bare),
+        };
+        let cell = {
+            let mut answers = self.answers.borrow_mut();
+            let at = match answers.iter().position(|(t, _)| *t == rtype) {
+                Some(at) => at,
+                None => {
+                    answers.push((rtype, HashMap::new()));
+                    answers.len() - 1
+                }
+            };
+            let names = &mut answers[at].1;
+            match names.get(&*key) {
+                Some(cell) => match cell.get() {
+                    Some(result) => return result.clone(),
+                    None => Rc::clone(cell),
+                },
+                None => Rc::clone(names.entry(key.into()).or_default()),
+            }
+        };
         cell.get_or_init(|| self.ask(name, rtype)).await.clone()
     }
 }
@@ -145,18 +188,24 @@ mod tests {
     use crate::dns::lookup::Answer;
     use crate::dns::memory::MemoryZone;
 
-    /// Counts the queries that reach it, and answers after a pause.
+    /// Counts the queries that reach it and the most in flight at once,
+    /// and answers after a pause.
     struct Counting {
         zone: MemoryZone,
         asked: Cell<usize>,
+        in_flight: Cell<usize>,
+        most: Cell<usize>,
         pause: Duration,
     }
 
     impl Lookup for Counting {
         async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
             self.asked.set(self.asked.get() + 1);
+            self.in_flight.set(self.in_flight.get() + 1);
+            self.most.set(self.most.get().max(self.in_flight.get()));
             let result = self.zone.query(name, rtype).await;
             tokio::time::sleep(self.pause).await;
+            self.in_flight.set(self.in_flight.get() - 1);
             result
         }
     }
@@ -177,6 +226,8 @@ mod tests {
         Counting {
             zone,
             asked: Cell::new(0),
+            in_flight: Cell::new(0),
+            most: Cell::new(0),
             pause,
         }
     }
@@ -224,5 +275,22 @@ mod tests {
             assert_eq!(txt, Err(LookupError::Timeout));
         });
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn queries_in_flight_stay_within_the_bound_and_its_limit() {
+        for (concurrency, queries, expected) in
+            [(3, 30, 3), (10_000, MAX_IN_FLIGHT + 50, MAX_IN_FLIGHT)]
+        {
+            let inner = counting(Duration::from_millis(10));
+            let progress = Progress::default();
+            let shared = SharedLookup::without_deadline(&inner, concurrency, &progress);
+            let names: Vec<String> = (0..queries).map(|i| format!("h{i}.example.com")).collect();
+            runtime().block_on(futures_util::future::join_all(
+                names.iter().map(|name| shared.a(name)),
+            ));
+            assert_eq!(inner.asked.get(), queries);
+            assert_eq!(inner.most.get(), expected, "concurrency {concurrency}");
+        }
     }
 }

@@ -75,7 +75,9 @@ impl Lookup for DnsSource {
     async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
         match self {
             DnsSource::Zones(zone) => zone.query(name, rtype).await,
-            DnsSource::Resolver(resolver) => resolver.query(name, rtype).await,
+            // Boxed: hickory's query state is large, and unboxed it would
+            // be part of every query's future, whichever source answers.
+            DnsSource::Resolver(resolver) => Box::pin(resolver.query(name, rtype)).await,
             DnsSource::Servers(stub) => stub.query(name, rtype).await,
         }
     }

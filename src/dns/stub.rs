@@ -13,8 +13,9 @@
 //! on that socket and echoes its question (RFC 5452 §4, §9.1); anything
 //! else is dropped as a stray or forged packet. Queries carry EDNS(0) with
 //! a 1232-octet buffer (RFC 6891 §6.2.5), and a truncated answer is asked
-//! again over TCP (RFC 7766 §5). Queries are written out by hand,
-//! responses decoded with hickory-proto (RFC 1035 §4).
+//! again over TCP (RFC 7766 §5). Queries are written out and responses
+//! read by hand (RFC 1035 §4; `wire`), hickory-proto reading only the
+//! data of record types other than those mail checks ask for.
 //!
 //! There is no cache (every check sees fresh data), no search list (every
 //! name is fully qualified), no `/etc/hosts` and no DNSSEC validation.
@@ -22,34 +23,40 @@
 //! name goes to the servers.
 //!
 //! The sockets are registered with the tokio runtime of the first query
-//! that uses them, and each has a reader task there. A `StubLookup` may be
-//! used from one runtime after another: sockets whose runtime is gone are
-//! bound anew.
+//! that uses them, and each has a reader task there: it reads every
+//! datagram that has arrived each time the socket is readable, hands each
+//! response to the try it answers and wakes that try's task, and expires
+//! the tries whose time is up with one timer for the socket. A try costs
+//! no channel and no timer of its own: it waits in its entry in the
+//! socket's table. A `StubLookup` may be used from one runtime after
+//! another: sockets whose runtime is gone are bound anew.
 
-use std::collections::HashMap;
-use std::collections::hash_map::{Entry, RandomState};
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::collections::hash_map::{Entry, HashMap, RandomState};
 use std::fmt;
+use std::future::{Future, poll_fn};
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 
-use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::CNAME;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::RecordType;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UdpSocket};
-use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
+use tokio::time::{Instant, Sleep};
 
 use super::lookup::{Answer, Lookup, LookupError, LookupResult};
-use super::rdata::record_data;
 use super::record::RecordData;
 use super::settings::ResolverSettings;
 use super::wire::{
-    WireQuery, decode, display_name, encode_query, encode_wire, matches_query, rcode_name,
-    wire_name,
+    AnswerData, Response, WireQuery, decode, display_wire, encode_query, encode_wire,
+    matches_query, rcode_name,
 };
 
 /// CNAME hops followed from the queried name before giving up: real
@@ -124,38 +131,30 @@ impl StubLookup {
         rtype: RecordType,
     ) -> LookupResult<RecordData> {
         let start = name.strip_suffix('.').unwrap_or(name);
-        let mut chain: Vec<Name> = Vec::new();
-        let (mut shown, mut wire) = (start.to_owned(), wire);
+        // The name asked, then the targets of the CNAMEs followed, in wire
+        // form; a response's question matches the name asked (see
+        // `matches_query`).
+        let mut chain: Vec<Vec<u8>> = vec![wire];
+        let mut shown = Cow::Borrowed(start);
         loop {
-            let mut response = self.exchange(&shown, &wire, rtype).await?;
-            if chain.is_empty() {
-                // The name asked as decoded from the echoed question (a
-                // matching response has it, see `matches_query`); later
-                // hops ask the chain's last target.
-                let Some(question) = response.queries.pop() else {
-                    return Err(LookupError::Failed(format!(
-                        "`{shown}` {rtype}: malformed answer: no question"
-                    )));
-                };
-                chain.push(question.name);
-            }
             let asked = chain.len() - 1;
+            let (packet, response) = self.exchange(&shown, &chain[asked], rtype).await?;
+            let mut answers = response.answers;
             loop {
                 let last = chain.last().expect("the chain holds the name asked");
-                let Some(target) = response
-                    .answers
-                    .iter()
-                    .find_map(|record| match &record.data {
-                        RData::CNAME(CNAME(target)) if record.name == *last => Some(target),
+                let Some(target) = answers.iter_mut().find_map(|record| {
+                    let owned = record.owned_by(&packet, last);
+                    match &mut record.data {
+                        AnswerData::Alias(target) if owned => Some(target),
                         _ => None,
-                    })
-                else {
+                    }
+                }) else {
                     break;
                 };
-                if chain.contains(target) {
+                if chain.iter().any(|name| name.eq_ignore_ascii_case(target)) {
                     return Err(LookupError::Failed(format!(
                         "`{start}` {rtype}: CNAME loop at `{}`",
-                        display_name(target)
+                        display_wire(target)
                     )));
                 }
                 if chain.len() > MAX_CNAME_HOPS {
@@ -163,50 +162,51 @@ impl StubLookup {
                         "`{start}` {rtype}: CNAME chain longer than {MAX_CNAME_HOPS} hops"
                     )));
                 }
-                chain.push(target.clone());
+                chain.push(std::mem::take(target));
             }
-            let records: Vec<RecordData> = response
-                .answers
-                .iter()
-                .filter(|record: &&Record| {
-                    record.record_type() == rtype && chain[asked..].contains(&record.name)
+            let records: Vec<RecordData> = answers
+                .into_iter()
+                .filter_map(|record| match record.data {
+                    AnswerData::Record(data)
+                        if chain[asked..]
+                            .iter()
+                            .any(|name| record.owned_by(&packet, name)) =>
+                    {
+                        Some(data)
+                    }
+                    _ => None,
                 })
-                .map(|record| record_data(&record.data))
                 .collect();
             if !records.is_empty() {
                 return Ok(Answer::Records(records.into()));
             }
-            if response.response_code == ResponseCode::NXDomain {
+            if response.rcode == ResponseCode::NXDomain {
                 return Ok(Answer::NxDomain);
             }
             let followed = chain.len() - 1 > asked;
-            let negative = response
-                .authorities
-                .iter()
-                .any(|record| record.record_type() == RecordType::SOA);
-            if !followed || negative {
+            if !followed || response.negative {
                 return Ok(Answer::NoData);
             }
-            let target = chain.last().expect("the chain is never empty");
-            (shown, wire) = (display_name(target), wire_name(target));
+            shown = Cow::Owned(display_wire(
+                chain.last().expect("the chain is never empty"),
+            ));
         }
     }
 
     /// The CNAME at `name` (text, and wire form) itself, not followed.
     async fn alias(&self, name: &str, wire: &[u8]) -> LookupResult<RecordData> {
         let shown = name.strip_suffix('.').unwrap_or(name);
-        let response = self.exchange(shown, wire, RecordType::CNAME).await?;
-        if response.response_code == ResponseCode::NXDomain {
+        let (packet, response) = self.exchange(shown, wire, RecordType::CNAME).await?;
+        if response.rcode == ResponseCode::NXDomain {
             return Ok(Answer::NxDomain);
         }
-        let asked = response.queries.first().map(|question| &question.name);
         let targets: Vec<RecordData> = response
             .answers
-            .iter()
-            .filter(|record| {
-                record.record_type() == RecordType::CNAME && Some(&record.name) == asked
+            .into_iter()
+            .filter_map(|record| match record.data {
+                AnswerData::Record(data) if record.owned_by(&packet, wire) => Some(data),
+                _ => None,
             })
-            .map(|record| record_data(&record.data))
             .collect();
         Ok(if targets.is_empty() {
             Answer::NoData
@@ -216,7 +216,8 @@ impl StubLookup {
     }
 
     /// One question to the servers in turn, until one gives a NOERROR or
-    /// NXDOMAIN response: that response, or why there is none.
+    /// NXDOMAIN response: that response as received and as read, or why
+    /// there is none.
     ///
     /// `name` is the wire form of the name asked, `shown` its text for messages.
     async fn exchange(
@@ -224,7 +225,7 @@ impl StubLookup {
         shown: &str,
         name: &[u8],
         rtype: RecordType,
-    ) -> Result<Message, LookupError> {
+    ) -> Result<(Vec<u8>, Response), LookupError> {
         let fail = |cause: String| LookupError::Failed(format!("`{shown}` {rtype}: {cause}"));
         if self.servers.is_empty() {
             return Err(fail("no name server to ask".to_owned()));
@@ -235,11 +236,11 @@ impl StubLookup {
         for _ in 0..=self.settings.attempts {
             for turn in 0..self.servers.len() {
                 let index = (first + turn) % self.servers.len();
-                match self.ask(index, &mut query).await {
-                    Ok(response) => match response.response_code {
+                match self.ask(index, &mut query, rtype).await {
+                    Ok((packet, response)) => match response.rcode {
                         ResponseCode::NoError | ResponseCode::NXDomain => {
                             self.preferred.store(index, Ordering::Relaxed);
-                            return Ok(response);
+                            return Ok((packet, response));
                         }
                         code => {
                             failure = fail(format!("server answered {}", rcode_name(code)));
@@ -254,26 +255,33 @@ impl StubLookup {
     }
 
     /// One try at one server: over UDP, and over TCP when the answer is truncated.
-    async fn ask(&self, index: usize, query: &mut WireQuery) -> Result<Message, Try> {
+    async fn ask(
+        &self,
+        index: usize,
+        query: &mut WireQuery,
+        rtype: RecordType,
+    ) -> Result<(Vec<u8>, Response), Try> {
         let udp = self.udp(index, query).await?;
-        let response = decode(&udp).map_err(Try::Failed)?;
-        if !response.truncation {
-            return Ok(response);
+        let response = decode(&udp, rtype).map_err(Try::Failed)?;
+        if !response.truncated {
+            return Ok((udp, response));
         }
-        let response = decode(&self.tcp(self.servers[index], query).await?).map_err(Try::Failed)?;
-        if response.truncation {
+        // Boxed: rare, and its state would make every query's future larger.
+        let tcp = Box::pin(self.tcp(self.servers[index], query)).await?;
+        let response = decode(&tcp, rtype).map_err(Try::Failed)?;
+        if response.truncated {
             return Err(Try::Failed("answer truncated over TCP too".to_owned()));
         }
-        Ok(response)
+        Ok((tcp, response))
     }
 
     /// Sends `query` with a fresh ID over a pooled socket and waits for
-    /// the matching response.
+    /// the matching response, or for the socket's reader to expire the try.
     async fn udp(&self, index: usize, query: &mut WireQuery) -> Result<Vec<u8>, Try> {
         let server = self.servers[index];
         let channel = self.pool.channel(index, server).map_err(network)?;
-        let (reply, response) = oneshot::channel();
-        let id = channel.register(server, query.question(), reply, &self.pool.ids);
+        let deadline = Instant::now() + self.settings.timeout;
+        let id = channel.register(server, query.question(), deadline, &self.pool.ids);
         // Dropped on every way out (answer, timeout, error, cancellation),
         // so that a late response finds no taker.
         let _pending = Pending {
@@ -282,11 +290,7 @@ impl StubLookup {
         };
         query.set_id(id);
         channel.socket.send(&query.bytes).await.map_err(network)?;
-        match tokio::time::timeout(self.settings.timeout, response).await {
-            Ok(Ok(packet)) => Ok(packet),
-            Ok(Err(_)) => Err(Try::Failed("network error: socket closed".to_owned())),
-            Err(_) => Err(Try::Timeout),
-        }
+        poll_fn(|cx| channel.poll_response(id, cx)).await
     }
 
     /// Asks `query` again over a fresh TCP connection (RFC 7766 §5, §8:
@@ -321,11 +325,9 @@ impl StubLookup {
 impl Lookup for StubLookup {
     async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
         let wire = encode_wire(name).map_err(LookupError::Failed)?;
-        // Boxed: callers join and move many lookups at once, and the
-        // state of a query is large.
         match rtype {
-            RecordType::CNAME => Box::pin(self.alias(name, &wire)).await,
-            _ => Box::pin(self.follow(name, wire, rtype)).await,
+            RecordType::CNAME => self.alias(name, &wire).await,
+            _ => self.follow(name, wire, rtype).await,
         }
     }
 }
@@ -393,7 +395,7 @@ impl Pool {
         socket.set_nonblocking(true)?;
         let channel = Arc::new(Channel {
             socket: UdpSocket::from_std(socket)?,
-            pending: Mutex::new(HashMap::new()),
+            flight: Mutex::default(),
             alive: AtomicBool::new(true),
         });
         let reader = tokio::spawn(read(Alive(channel.clone()))).abort_handle();
@@ -420,56 +422,196 @@ impl Drop for Pool {
 /// One pooled UDP socket and the queries waiting for a response on it.
 struct Channel {
     socket: UdpSocket,
-    pending: Mutex<HashMap<u16, Waiter>>,
+    flight: Mutex<Flight>,
     /// False once the reader task has ended: the socket is no longer read.
     alive: AtomicBool,
+}
+
+/// The queries in flight on one socket.
+#[derive(Default)]
+struct Flight {
+    /// By query ID.
+    waiters: HashMap<u16, Waiter, foldhash::fast::RandomState>,
+    /// When each try expires, in the order the tries were sent: all tries
+    /// of one [`StubLookup`] have the same timeout, so this is also the
+    /// order in which they expire. Entries of tries that ended otherwise
+    /// are skipped when they reach the front.
+    deadlines: VecDeque<Deadline>,
+    /// Tells the tries that reuse an ID apart.
+    serial: u64,
+    /// The reader, while it waits with no deadline to keep: a try entered
+    /// then wakes it to keep the try's.
+    reader: Option<Waker>,
+}
+
+/// When the try with `id` and `serial` expires.
+struct Deadline {
+    at: Instant,
+    id: u16,
+    serial: u64,
 }
 
 /// A query in flight, waiting for its response.
 struct Waiter {
     server: SocketAddr,
     question: Vec<u8>,
-    reply: oneshot::Sender<Vec<u8>>,
+    serial: u64,
+    state: State,
+}
+
+/// Where a try stands.
+enum State {
+    /// No response yet; the waker of the try's task once it has waited.
+    Waiting(Option<Waker>),
+    /// The matching response.
+    Answered(Vec<u8>),
+    /// Its time is up.
+    Expired,
+    /// The socket is no longer read.
+    Closed,
 }
 
 impl Channel {
-    /// Enters a query to `server` under a random ID not in flight on this
-    /// socket, and returns the ID.
-    fn register(
-        &self,
-        server: SocketAddr,
-        question: &[u8],
-        reply: oneshot::Sender<Vec<u8>>,
-        ids: &Ids,
-    ) -> u16 {
-        let mut pending = lock(&self.pending);
-        loop {
-            if let Entry::Vacant(entry) = pending.entry(ids.next()) {
+    /// Enters a query to `server` that expires at `deadline`, under a
+    /// random ID not in flight on this socket, and returns the ID.
+    fn register(&self, server: SocketAddr, question: &[u8], deadline: Instant, ids: &Ids) -> u16 {
+        let mut flight = lock(&self.flight);
+        let serial = flight.serial;
+        flight.serial += 1;
+        let id = loop {
+            if let Entry::Vacant(entry) = flight.waiters.entry(ids.next()) {
                 let id = *entry.key();
                 entry.insert(Waiter {
                     server,
                     question: question.to_vec(),
-                    reply,
+                    serial,
+                    state: State::Waiting(None),
                 });
-                return id;
+                break id;
             }
+        };
+        flight.deadlines.push_back(Deadline {
+            at: deadline,
+            id,
+            serial,
+        });
+        if let Some(reader) = flight.reader.take() {
+            reader.wake();
         }
+        id
     }
 
-    /// Hands `packet` to the query it answers, or drops it.
+    /// The outcome of the try with `id` once there is one; until then the
+    /// task of `cx` is woken when it comes.
+    fn poll_response(&self, id: u16, cx: &mut Context<'_>) -> Poll<Result<Vec<u8>, Try>> {
+        let mut flight = lock(&self.flight);
+        let Some(waiter) = flight.waiters.get_mut(&id) else {
+            return Poll::Ready(Err(closed()));
+        };
+        if let State::Waiting(waker) = &mut waiter.state {
+            match waker {
+                Some(waker) => waker.clone_from(cx.waker()),
+                None => *waker = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        let waiter = flight.waiters.remove(&id).expect("the try is in flight");
+        Poll::Ready(match waiter.state {
+            State::Answered(packet) => Ok(packet),
+            State::Expired => Err(Try::Timeout),
+            State::Waiting(_) | State::Closed => Err(closed()),
+        })
+    }
+
+    /// Hands `packet` to the try it answers, or drops it.
     fn dispatch(&self, packet: &[u8], from: SocketAddr) {
         if packet.len() < 2 {
             return;
         }
         let id = u16::from_be_bytes([packet[0], packet[1]]);
-        let mut pending = lock(&self.pending);
-        if let Entry::Occupied(entry) = pending.entry(id) {
-            let waiter = entry.get();
-            if waiter.server == from && matches_query(id, &waiter.question, packet) {
-                let _ = entry.remove().reply.send(packet.to_vec());
+        let mut flight = lock(&self.flight);
+        if let Some(waiter) = flight.waiters.get_mut(&id)
+            && let State::Waiting(waker) = &mut waiter.state
+            && waiter.server == from
+            && matches_query(id, &waiter.question, packet)
+        {
+            let waker = waker.take();
+            waiter.state = State::Answered(packet.to_vec());
+            if let Some(waker) = waker {
+                waker.wake();
             }
         }
     }
+
+    /// Expires the tries whose deadline has passed, drops the deadlines of
+    /// tries that ended, and returns the next deadline to keep, if any.
+    fn expire(&self, now: Instant, reader: &Waker) -> Option<Instant> {
+        let mut flight = lock(&self.flight);
+        let flight = &mut *flight;
+        while let Some(front) = flight.deadlines.front() {
+            if let Some(waiter) = flight.waiters.get_mut(&front.id)
+                && waiter.serial == front.serial
+                && let State::Waiting(waker) = &mut waiter.state
+            {
+                if front.at > now {
+                    flight.reader = None;
+                    return Some(front.at);
+                }
+                if let Some(waker) = waker.take() {
+                    waker.wake();
+                }
+                waiter.state = State::Expired;
+            }
+            flight.deadlines.pop_front();
+        }
+        flight.reader = Some(reader.clone());
+        None
+    }
+
+    /// Reads every datagram waiting on the socket, then keeps the next
+    /// deadline; ready only when the socket fails for good.
+    fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buffer: &mut [u8],
+        mut timer: Pin<&mut Sleep>,
+    ) -> Poll<()> {
+        loop {
+            loop {
+                let mut datagram = ReadBuf::new(buffer);
+                match self.socket.poll_recv_from(cx, &mut datagram) {
+                    Poll::Ready(Ok(from)) => self.dispatch(datagram.filled(), from),
+                    // An ICMP port unreachable for an earlier query (RFC
+                    // 1122 §4.1.3.3): the queries in flight time out, the
+                    // socket stays.
+                    Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::ConnectionRefused => {
+                    }
+                    Poll::Ready(Err(_)) => return Poll::Ready(()),
+                    Poll::Pending => break,
+                }
+            }
+            // A deadline the timer has reported passed counts as passed,
+            // whatever the clock read here says: else a timer that fired a
+            // moment early would be polled again and again until it is.
+            let now = match timer.is_elapsed() {
+                true => Instant::now().max(timer.deadline()),
+                false => Instant::now(),
+            };
+            let Some(next) = self.expire(now, cx.waker()) else {
+                return Poll::Pending;
+            };
+            if timer.deadline() != next {
+                timer.as_mut().reset(next);
+            }
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+fn closed() -> Try {
+    Try::Failed("network error: socket closed".to_owned())
 }
 
 /// Removes a query from its socket when its try ends.
@@ -480,7 +622,7 @@ struct Pending<'a> {
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        lock(&self.channel.pending).remove(&self.id);
+        lock(&self.channel.flight).waiters.remove(&self.id);
     }
 }
 
@@ -491,25 +633,26 @@ struct Alive(Arc<Channel>);
 impl Drop for Alive {
     fn drop(&mut self) {
         self.0.alive.store(false, Ordering::Release);
-        // Waiters see their reply channel closed rather than wait in vain.
-        lock(&self.0.pending).clear();
+        // Waiters learn that no response will come rather than wait in vain.
+        let mut flight = lock(&self.0.flight);
+        for waiter in flight.waiters.values_mut() {
+            if let State::Waiting(Some(waker)) = std::mem::replace(&mut waiter.state, State::Closed)
+            {
+                waker.wake();
+            }
+        }
     }
 }
 
-/// The reader task of one socket: every datagram to the query it answers.
+/// The reader task of one socket: every datagram to the query it answers,
+/// and every try whose time is up expired, with one timer for the socket.
 async fn read(alive: Alive) {
     let channel = &alive.0;
     // The largest UDP payload: a server may ignore the EDNS size offered.
     let mut buffer = vec![0; usize::from(u16::MAX)];
-    loop {
-        match channel.socket.recv_from(&mut buffer).await {
-            Ok((len, from)) => channel.dispatch(&buffer[..len], from),
-            // An ICMP port unreachable for an earlier query (RFC 1122
-            // §4.1.3.3): the queries in flight time out, the socket stays.
-            Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {}
-            Err(_) => break,
-        }
-    }
+    let timer = tokio::time::sleep_until(Instant::now());
+    tokio::pin!(timer);
+    poll_fn(|cx| channel.poll_read(cx, &mut buffer, timer.as_mut())).await;
 }
 
 /// Query IDs that an off-path attacker cannot predict (RFC 5452 §4.3):

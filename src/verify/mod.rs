@@ -30,13 +30,14 @@ mod receivers;
 mod report;
 mod server;
 
-use std::collections::{HashMap, HashSet};
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
-use futures_util::stream::{self, StreamExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 pub use crate::dns::shared::{Progress, SharedLookup};
 pub use receivers::{
@@ -76,14 +77,11 @@ impl Default for Options {
     }
 }
 
-/// Servers or domains whose checks run at the same time.
-const CHECKS_IN_FLIGHT: usize = 256;
-
 /// What the plan says DNS should hold, indexed for the checks.
 #[derive(Debug, Default)]
 struct Planned {
-    /// A and AAAA addresses by owner.
-    addresses: HashMap<String, Vec<IpAddr>>,
+    /// A and AAAA addresses by owner, IPv4 and IPv6 apart.
+    addresses: HashMap<String, (Vec<IpAddr>, Vec<IpAddr>)>,
     /// TXT records by owner, character-strings joined.
     txt: HashMap<String, String>,
     /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
@@ -130,15 +128,22 @@ impl Planned {
     }
 
     fn address(&mut self, owner: &str, ip: IpAddr) {
-        self.addresses.entry(owner.to_owned()).or_default().push(ip);
+        // The owner is copied once, for its first address.
+        let families = match self.addresses.get_mut(owner) {
+            Some(families) => families,
+            None => self.addresses.entry(owner.to_owned()).or_default(),
+        };
+        match ip {
+            IpAddr::V4(_) => families.0.push(ip),
+            IpAddr::V6(_) => families.1.push(ip),
+        }
     }
 
     /// The planned IPv4 and IPv6 addresses of `owner`.
-    fn addresses(&self, owner: &str) -> (Vec<IpAddr>, Vec<IpAddr>) {
+    fn addresses(&self, owner: &str) -> (&[IpAddr], &[IpAddr]) {
         self.addresses
             .get(owner)
-            .map(|ips| ips.iter().partition(|ip| ip.is_ipv4()))
-            .unwrap_or_default()
+            .map_or((&[], &[]), |(v4, v6)| (v4, v6))
     }
 }
 
@@ -204,8 +209,14 @@ pub async fn run<L: Lookup>(
 }
 
 /// Runs the checks of every server and domain through `dns`.
+///
+/// A check starts when a query of it could go out at once (a permit of
+/// `dns` is free) or none runs, at most `options.concurrency` at a time,
+/// so that the checks in progress, and their futures, are about as many as
+/// the queries in flight rather than waiting by the thousand for a permit.
+/// They finish in any order; the findings are put back in inventory order.
 async fn checks<L: Lookup>(
-    dns: &L,
+    dns: &SharedLookup<'_, L>,
     inventory: &Inventory,
     planned: &Planned,
     options: &Options,
@@ -227,16 +238,43 @@ async fn checks<L: Lookup>(
         .domains
         .iter()
         .map(|d| Box::pin(domain::check(ctx, d)) as Check<'_>);
-    let results: Vec<Vec<Finding>> = stream::iter(servers.chain(domains))
-        .map(|check| async move {
-            let findings = check.await;
-            progress.check_done();
-            findings
-        })
-        .buffered(CHECKS_IN_FLIGHT)
+    let mut waiting = servers.chain(domains).enumerate().peekable();
+    let mut running = FuturesUnordered::new();
+    let mut results = Vec::with_capacity(inventory.servers.len() + inventory.domains.len());
+    let limit = options.concurrency.max(1);
+    let run = poll_fn(|cx| {
+        loop {
+            if running.len() < limit
+                && (running.is_empty() || dns.has_free_permit())
+                && let Some((index, check)) = waiting.next()
+            {
+                running.push(async move { (index, check.await) });
+            }
+            match running.poll_next_unpin(cx) {
+                Poll::Ready(Some(result)) => {
+                    progress.check_done();
+                    results.push(result);
+                }
+                Poll::Ready(None) if waiting.peek().is_none() => return Poll::Ready(()),
+                Poll::Ready(None) => {}
+                Poll::Pending
+                    if running.len() < limit
+                        && dns.has_free_permit()
+                        && waiting.peek().is_some() => {}
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    });
+    // Unconstrained: tokio's budget would otherwise make every permit,
+    // socket and timer the checks poll past the first 128 in one turn
+    // report "not ready" and wake the task again, which with many checks
+    // in progress costs more than the checks.
+    tokio::task::coop::unconstrained(run).await;
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results
+        .into_iter()
+        .flat_map(|(_, findings)| findings)
         .collect()
-        .await;
-    results.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -465,5 +503,92 @@ domains:
             }
         }
         fresh
+    }
+
+    /// Answers from a zone after a pause, longer for the first server's
+    /// names, and counts the queries in flight.
+    struct Slow {
+        zone: MemoryZone,
+        in_flight: std::cell::Cell<usize>,
+        most: std::cell::Cell<usize>,
+    }
+
+    impl Lookup for Slow {
+        async fn query(
+            &self,
+            name: &str,
+            rtype: hickory_proto::rr::RecordType,
+        ) -> crate::dns::LookupResult<RecordData> {
+            self.in_flight.set(self.in_flight.get() + 1);
+            self.most.set(self.most.get().max(self.in_flight.get()));
+            let first = name.starts_with("mx0.") || name.starts_with("5.100.51.198.");
+            let pause = if first { 60 } else { 5 };
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            self.in_flight.set(self.in_flight.get() - 1);
+            self.zone.query(name, rtype).await
+        }
+    }
+
+    #[test]
+    fn findings_keep_inventory_order_and_queries_stay_bounded() {
+        // Five servers, none with its PTR published: the first server's
+        // answers come last, its findings still come first.
+        let mut yaml =
+            "zones: [example.org]\nreverse_zones: [198.51.100.0/24]\nservers:\n".to_owned();
+        for i in 0..5 {
+            yaml.push_str(&format!(
+                "  - hostname: mx{i}.example.org\n    ipv4: [198.51.100.{}]\n",
+                5 + i
+            ));
+        }
+        yaml.push_str("domains:\n  - name: example.org\n    servers: [mx0.example.org]\n");
+        let inventory = Inventory::from_bytes(Path::new("t.yaml"), yaml.as_bytes())
+            .unwrap()
+            .inventory;
+        let plan = records::plan(&inventory);
+        let mut zone = MemoryZone::new();
+        for record in plan.zones.iter().flat_map(|z| &z.records) {
+            if !matches!(record.data, RecordData::Ptr(_)) {
+                zone.insert(&record.owner, record.data.clone());
+            }
+        }
+        let slow = Slow {
+            zone,
+            in_flight: Default::default(),
+            most: Default::default(),
+        };
+        // Each check asks 4 queries at once: A, AAAA, PTR, the HELO TXT.
+        let options = Options {
+            concurrency: 10,
+            ..Options::default()
+        };
+        let progress = Progress::default();
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(&slow, &inventory, &plan, &options, &progress));
+        let missing: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.id == "ptr-missing")
+            .map(|f| f.subject.as_str())
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "198.51.100.5",
+                "198.51.100.6",
+                "198.51.100.7",
+                "198.51.100.8",
+                "198.51.100.9"
+            ]
+        );
+        assert!(
+            slow.most.get() <= 10,
+            "{} queries in flight",
+            slow.most.get()
+        );
+        assert_eq!(progress.checks_done(), 6);
     }
 }

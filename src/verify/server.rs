@@ -1,12 +1,15 @@
 //! Checks of one sending server: its forward addresses, the PTR and FCrDNS
 //! of each address, and its HELO name (`deliverability.md` §4, §5, §7).
 
+use std::cell::LazyCell;
 use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::net::IpAddr;
 
+use futures_util::future::{OptionFuture, join_all};
+
 use super::{Context, describe_void};
-use crate::dns::{Answer, Lookup, LookupResult, reverse_name};
+use crate::dns::{Answer, Lookup, LookupResult, Txt, reverse_name};
 use crate::finding::{Finding, Severity};
 use crate::generic_ptr::{self, Strength};
 use crate::inventory::Server;
@@ -14,14 +17,61 @@ use crate::names;
 use crate::records;
 
 /// Every finding about `server`.
+///
+/// The lookups that need no other's answer go out at once: the server's
+/// A and AAAA, the PTR of each of its addresses, and the addresses and SPF
+/// record of its HELO name. The checks then read these answers; only a
+/// PTR name other than the server's own, or a missing PTR in a classless
+/// reverse zone, needs a lookup of its own.
 pub(super) async fn check<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    findings.extend(forward(ctx, &server.hostname).await);
-    for ip in addresses(server) {
-        findings.extend(reverse(ctx, ip, &server.hostname).await);
+    let hostname = server.hostname.as_str();
+    let helo = helo_name(server.helo_name());
+    let own_helo = helo.as_deref().ok().filter(|name| *name != hostname);
+    let (host, ptrs, helo_addresses, helo_txt) = tokio::join!(
+        Addresses::of(ctx, hostname),
+        join_all(addresses(server).map(|ip| ctx.dns.ptr(ip))),
+        OptionFuture::from(own_helo.map(|name| Addresses::of(ctx, name))),
+        OptionFuture::from(helo.as_deref().ok().map(|name| ctx.dns.txt(name))),
+    );
+    let mut findings = forward(ctx, hostname, &host);
+    for (ip, ptr) in addresses(server).zip(&ptrs) {
+        findings.extend(reverse(ctx, ip, hostname, ptr, &host).await);
     }
-    findings.extend(helo(ctx, server).await);
+    let helo = helo.map(|name| {
+        let addresses = helo_addresses.as_ref().unwrap_or(&host);
+        (
+            name,
+            addresses,
+            helo_txt.expect("asked for every valid HELO name"),
+        )
+    });
+    findings.extend(helo_findings(ctx, server, helo, &ptrs));
     findings
+}
+
+/// The A and AAAA answers of one name, as addresses.
+struct Addresses {
+    v4: LookupResult<IpAddr>,
+    v6: LookupResult<IpAddr>,
+}
+
+impl Addresses {
+    /// Asks for the A and AAAA records of `name` at once.
+    async fn of<L: Lookup>(ctx: &Context<'_, L>, name: &str) -> Self {
+        let (a, aaaa) = tokio::join!(ctx.dns.a(name), ctx.dns.aaaa(name));
+        Addresses {
+            v4: map_ips(a),
+            v6: map_ips(aaaa),
+        }
+    }
+
+    /// The answer in the family of `ip`.
+    fn family(&self, ip: IpAddr) -> &LookupResult<IpAddr> {
+        match ip {
+            IpAddr::V4(_) => &self.v4,
+            IpAddr::V6(_) => &self.v6,
+        }
+    }
 }
 
 /// The server's addresses, IPv4 first.
@@ -33,26 +83,26 @@ fn addresses(server: &Server) -> impl Iterator<Item = IpAddr> + '_ {
         .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
 }
 
-/// A/AAAA of `owner` against the plan: `a-missing`, `a-mismatch`,
-/// `aaaa-missing`, `aaaa-mismatch`, `a-extra` (RFC 1035 §3.4.1, RFC 3596).
-pub(super) async fn forward<L: Lookup>(ctx: &Context<'_, L>, owner: &str) -> Vec<Finding> {
+/// A/AAAA of `owner`, as `published`, against the plan: `a-missing`,
+/// `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`, `a-extra` (RFC 1035
+/// §3.4.1, RFC 3596).
+fn forward<L>(ctx: &Context<'_, L>, owner: &str, published: &Addresses) -> Vec<Finding> {
     let (planned4, planned6) = ctx.planned.addresses(owner);
-    let (a, aaaa) = tokio::join!(ctx.dns.a(owner), ctx.dns.aaaa(owner));
     let mut findings = Vec::new();
     compare(
         owner,
         "A",
         ("a-missing", "a-mismatch"),
-        &planned4,
-        map_ips(a),
+        planned4,
+        &published.v4,
         &mut findings,
     );
     compare(
         owner,
         "AAAA",
         ("aaaa-missing", "aaaa-mismatch"),
-        &planned6,
-        map_ips(aaaa),
+        planned6,
+        &published.v6,
         &mut findings,
     );
     findings
@@ -76,7 +126,7 @@ fn compare(
     rtype: &str,
     (missing_id, mismatch_id): (&'static str, &'static str),
     planned: &[IpAddr],
-    published: LookupResult<IpAddr>,
+    published: &LookupResult<IpAddr>,
     findings: &mut Vec<Finding>,
 ) {
     let answer = match published {
@@ -100,11 +150,11 @@ fn compare(
                 owner,
                 format!(
                     "`{owner}` has no {rtype} record: {}",
-                    describe_void(&answer, owner)
+                    describe_void(answer, owner)
                 ),
                 format!("publish `{owner}. IN {rtype} {}`", list(&wanted)),
             )
-            .values(list(&wanted), describe_void(&answer, owner)),
+            .values(list(&wanted), describe_void(answer, owner)),
         );
         return;
     }
@@ -155,21 +205,28 @@ async fn addresses_of<L: Lookup>(
     }
 }
 
-/// PTR of `ip` and FCrDNS: `ptr-missing`, `ptr-multiple`, `ptr-mismatch`,
-/// `ptr-cname-missing`, `fcrdns-fail` (RFC 1912 §2.1, RFC 2317 §4,
-/// `deliverability.md` §4–§5).
-pub(super) async fn reverse<L: Lookup>(
+/// The PTR of `ip`, `ptr`, and FCrDNS: `ptr-missing`, `ptr-multiple`,
+/// `ptr-mismatch`, `ptr-cname-missing`, `fcrdns-fail` (RFC 1912 §2.1, RFC
+/// 2317 §4, `deliverability.md` §4–§5).
+///
+/// `host` holds the addresses of `hostname`, the PTR name a correct
+/// record has; any other PTR name is looked up.
+async fn reverse<L: Lookup>(
     ctx: &Context<'_, L>,
     ip: IpAddr,
     hostname: &str,
+    ptr: &LookupResult<String>,
+    host: &Addresses,
 ) -> Vec<Finding> {
-    let subject = ip.to_string();
-    let owner = reverse_name(ip);
-    let answer = match ctx.dns.ptr(ip).await {
+    // Written only for a finding: most addresses have none.
+    let subject = LazyCell::new(|| ip.to_string());
+    let owner = LazyCell::new(|| reverse_name(ip));
+    let answer = match ptr {
         Ok(answer) => answer,
         Err(error) => {
+            let owner = owner.as_str();
             return vec![Finding::undetermined(
-                subject,
+                subject.as_str(),
                 &format!("the PTR of {ip} (`{owner}`), nor FCrDNS"),
                 error,
             )];
@@ -177,15 +234,16 @@ pub(super) async fn reverse<L: Lookup>(
     };
     let names = match answer {
         Answer::Records(names) if !names.is_empty() => names,
-        void => return vec![missing_ptr(ctx, ip, hostname, &void).await],
+        void => return vec![missing_ptr(ctx, ip, hostname, void).await],
     };
     let mut findings = Vec::new();
     if names.len() > 1 {
+        let owner = owner.as_str();
         findings.push(
             Finding::new(
                 "ptr-multiple",
                 Severity::Warning,
-                &subject,
+                subject.as_str(),
                 format!(
                     "{ip} has {} PTR records; receivers may pick any",
                     names.len()
@@ -199,11 +257,12 @@ pub(super) async fn reverse<L: Lookup>(
         );
     }
     if !names.iter().any(|n| n.eq_ignore_ascii_case(hostname)) {
+        let owner = owner.as_str();
         findings.push(
             Finding::new(
                 "ptr-mismatch",
                 Severity::Error,
-                &subject,
+                subject.as_str(),
                 format!(
                     "the PTR of {ip} names {}, not the server `{hostname}`",
                     list(names.iter().map(|n| format!("`{n}`")))
@@ -218,6 +277,7 @@ pub(super) async fn reverse<L: Lookup>(
     }
     for name in names.iter() {
         if let Some(generic) = generic_ptr::check(name, Some(ip)) {
+            let owner = owner.as_str();
             findings.push(
                 Finding::new(
                     "ptr-generic",
@@ -225,7 +285,7 @@ pub(super) async fn reverse<L: Lookup>(
                         Strength::Error => Severity::Error,
                         Strength::Warning => Severity::Warning,
                     },
-                    &subject,
+                    subject.as_str(),
                     format!(
                         "the PTR name `{name}` of {ip} looks generic or dynamic ({generic}); receivers and lists (Spamhaus PBL, SpamRATS-Dyna) treat such addresses as end-user space"
                     ),
@@ -242,22 +302,30 @@ pub(super) async fn reverse<L: Lookup>(
     let mut seen = Vec::new();
     let mut errors = Vec::new();
     for name in names.iter() {
-        match addresses_of(ctx, name, ip).await {
+        let looked_up;
+        let forward = match name.eq_ignore_ascii_case(hostname) {
+            true => host.family(ip),
+            false => {
+                looked_up = addresses_of(ctx, name, ip).await;
+                &looked_up
+            }
+        };
+        match forward {
             Ok(answer) if answer.records().contains(&ip) => confirmed = true,
             Ok(answer) => seen.push(format!(
                 "`{name}` → {}",
                 match answer.records() {
-                    [] => describe_void(&answer, name),
+                    [] => describe_void(answer, name),
                     records => list(records),
                 }
             )),
-            Err(error) => errors.push((name, error)),
+            Err(error) => errors.push((name, error.clone())),
         }
     }
     if !confirmed {
         if let Some((name, error)) = errors.first() {
             findings.push(Finding::undetermined(
-                &subject,
+                subject.as_str(),
                 &format!("FCrDNS of {ip}: the addresses of `{name}`"),
                 error,
             ));
@@ -266,7 +334,7 @@ pub(super) async fn reverse<L: Lookup>(
                 Finding::new(
                     "fcrdns-fail",
                     Severity::Error,
-                    &subject,
+                    subject.as_str(),
                     format!(
                         "forward-confirmed reverse DNS fails: no PTR name of {ip} resolves back to it ({})",
                         seen.join("; ")
@@ -360,12 +428,29 @@ pub(super) fn helo_problem(helo: &str) -> Option<String> {
         .map(|suffix| format!("`{helo}` is under `{suffix}`, a private-network suffix"))
 }
 
-/// The HELO name: `helo-invalid`, `helo-unresolvable`, `helo-ip-mismatch`,
+/// The HELO name `raw` as it is checked and looked up (lower case, no
+/// trailing dot), or why receivers refuse it.
+fn helo_name(raw: &str) -> Result<String, String> {
+    match helo_problem(raw) {
+        Some(problem) => Err(problem),
+        None => Ok(raw.trim_end_matches('.').to_ascii_lowercase()),
+    }
+}
+
+/// The HELO name, with its addresses and TXT records, or why it is no
+/// name; `ptrs` are the PTR answers of the server's addresses:
+/// `helo-invalid`, `helo-unresolvable`, `helo-ip-mismatch`,
 /// `helo-ptr-mismatch`, `helo-spf-missing` (RFC 5321 §4.1.4, RFC 7208 §2.3).
-async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> {
+fn helo_findings<L>(
+    ctx: &Context<'_, L>,
+    server: &Server,
+    helo: Result<(String, &Addresses, LookupResult<Txt>), String>,
+    ptrs: &[LookupResult<String>],
+) -> Vec<Finding> {
     let raw = server.helo_name();
-    if let Some(problem) = helo_problem(raw) {
-        return vec![Finding::new(
+    let (name, published, txt) = match helo {
+        Ok(helo) => helo,
+        Err(problem) => return vec![Finding::new(
             "helo-invalid",
             Severity::Error,
             raw,
@@ -375,9 +460,8 @@ async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> 
                 server.hostname
             ),
         )
-        .values(server.hostname.clone(), raw)];
-    }
-    let name = raw.trim_end_matches('.').to_ascii_lowercase();
+        .values(server.hostname.clone(), raw)],
+    };
     let mut findings = Vec::new();
     let generic = addresses(server).find_map(|ip| generic_ptr::check(&name, Some(ip)));
     if let Some(generic) = generic.or_else(|| generic_ptr::check(&name, None)) {
@@ -394,11 +478,9 @@ async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> 
     }
     if name != server.hostname {
         // A HELO name of its own is published too: compare it with the plan.
-        findings.extend(forward(ctx, &name).await);
+        findings.extend(forward(ctx, &name, published));
     }
-    let (a, aaaa, txt) = tokio::join!(ctx.dns.a(&name), ctx.dns.aaaa(&name), ctx.dns.txt(&name));
-    let (a, aaaa) = (map_ips(a), map_ips(aaaa));
-    match (&a, &aaaa) {
+    match (&published.v4, &published.v6) {
         (Ok(a), Ok(aaaa)) if a.is_void() && aaaa.is_void() => findings.push(
             Finding::new(
                 "helo-unresolvable",
@@ -418,8 +500,7 @@ async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> 
         ),
         _ => {
             for ip in addresses(server) {
-                let family = if ip.is_ipv4() { &a } else { &aaaa };
-                match family {
+                match published.family(ip) {
                     Err(error) => findings.push(Finding::undetermined(
                         &name,
                         &format!("whether the HELO name `{name}` resolves to {ip}"),
@@ -446,9 +527,9 @@ async fn helo<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> 
             }
         }
     }
-    for ip in addresses(server) {
+    for (ip, ptr) in addresses(server).zip(ptrs) {
         // PTR failures are reported by the PTR checks of the same address.
-        if let Ok(Answer::Records(ptrs)) = ctx.dns.ptr(ip).await
+        if let Ok(Answer::Records(ptrs)) = ptr
             && !ptrs.is_empty()
             && !ptrs.iter().any(|p| p.eq_ignore_ascii_case(&name))
         {
