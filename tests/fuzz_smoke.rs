@@ -41,14 +41,36 @@ fn every_target_keeps_its_properties_on_the_seeds() {
     }
 }
 
-/// An invalid inventory value is reported at `file:line:col`: here a
-/// plain scalar folded over two lines.
+/// An invalid inventory value is reported at `file:line:col`, and so is a
+/// warning: here a line break (LF, or a lone CR, which YAML also takes for
+/// one) inside a flow sequence. Found by the fuzzer from
+/// `tests/fixtures/providers/corner.yaml` with one octet changed; the
+/// location of every error and warning of the file is lost.
 #[test]
-#[ignore = "known defect in src/inventory: an error in a multi-line scalar loses its line:col"]
-fn an_error_in_a_folded_scalar_is_located() {
+#[ignore = "known defect in src/inventory: a line break in a flow sequence loses every line:col of the file"]
+fn errors_and_warnings_around_a_line_break_in_a_flow_sequence_are_located() {
+    // `198.51.100. 10` is not an address.
     targets::inventory(
         b"zones: [example.com]\nservers:\n  - hostname: mail.example.com\n    ipv4: [198.51.100.\n10]\n",
     );
+    // 92.0.2.1 is outside the reverse zones.
+    targets::inventory(
+        b"zones: [example.com]\nreverse_zones: [192.0.2.0/24]\nservers:\n  - hostname: mail.example.com\n    ipv4: [\r92.0.2.1]\n",
+    );
+    // Valid, with a warning (a documentation address).
+    targets::inventory(
+        b"zones: [example.com]\nservers:\n  - hostname: mail.example.com\n    ipv4: [\r192.0.2.1]\ndomains:\n  - name: example.com\n    servers: [mail.example.com]\n",
+    );
+}
+
+/// A TTL with units and too many digits is an error of the zone file,
+/// not an arithmetic overflow (a panic in a debug build, a wrapped TTL in
+/// a release build). Found by the fuzzer in its first minute.
+#[test]
+#[ignore = "known defect in src/dns/zonefile.rs: `parse_ttl` overflows on a long number before a unit"]
+fn a_ttl_too_large_for_its_units_is_refused() {
+    targets::zone(b"example.com. 99999999999999999999s IN A 192.0.2.1\n");
+    targets::zone(b"example.com. 9999999999999w IN A 192.0.2.1\n");
 }
 
 /// The caret display of an SPF syntax error is the record on one line and
