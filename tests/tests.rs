@@ -23,6 +23,7 @@ mod cli_output;
 mod cli_spf;
 mod dns_servers;
 mod dnsbl;
+mod fuzz_smoke;
 mod generate_servers;
 mod plan;
 mod plan_apply;
@@ -36,8 +37,10 @@ mod resolver;
 mod spf_bounds;
 mod spf_conformance;
 mod spf_props;
+mod template_limits;
 mod verify;
 mod verify_authoritative;
+mod verify_escaping;
 mod verify_receivers;
 
 /// A test file that is not declared above would never run: cargo no longer

@@ -7,6 +7,10 @@
 //! `\;`, YAML scalars) is a filter defined here, so no template escapes by
 //! hand. The context is documented in README, "Provider payloads and
 //! templates".
+//!
+//! Every render is bounded ([`Limits`]): a template that loops without end,
+//! or writes far more than the zone it renders, stops with an error that
+//! names the template and the limit instead of running until it is killed.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -170,6 +174,16 @@ impl Template {
     /// and `yaml` output parses, so a broken template is caught before
     /// anything is written.
     fn render_text(&self, plan: &Plan, zone: &ZonePlan) -> Result<String, TemplateError> {
+        self.render_measured(plan, zone).map(|(text, _fuel)| text)
+    }
+
+    /// [`Template::render_text`], also telling how much fuel the render
+    /// used, in minijinja's units ([`Environment::set_fuel`]).
+    fn render_measured(
+        &self,
+        plan: &Plan,
+        zone: &ZonePlan,
+    ) -> Result<(String, u64), TemplateError> {
         let context = Value::from(Serde(PlanContext::new(plan, zone)));
         let fail = |message: String| {
             let message = match self.provider {
@@ -181,20 +195,39 @@ impl Template {
             };
             TemplateError { message }
         };
-        let text = self
-            .env
+        let limits = Limits::of(plan, zone);
+        // Fuel is a setting of the environment: each render gets its own
+        // copy (templates are shared, so this costs a few small maps).
+        let mut env = self.env.clone();
+        env.set_fuel(Some(limits.fuel));
+        let mut out = BoundedOutput::new(limits.output);
+        let fuel = env
             .get_template(&self.name)
-            .and_then(|template| template.render(context))
-            .map_err(|err| match self.provider {
-                // A built-in template fails only on data a provider cannot
-                // take (a filter's error): the template and line say nothing.
-                Some(_) => fail(err.detail().unwrap_or("cannot render").to_owned()),
-                None => describe(&err, &self.name),
+            .and_then(|template| template.render_captured_to(context, &mut out))
+            .map(|captured| captured.state().fuel_levels().map_or(0, |(used, _)| used))
+            .map_err(|err| {
+                if out.over {
+                    self.over_limit(zone, &limits.describe_output(), None)
+                } else if err.kind() == ErrorKind::OutOfFuel {
+                    self.over_limit(zone, &limits.describe_fuel(), err.line())
+                } else {
+                    match self.provider {
+                        // A built-in template fails only on data a provider
+                        // cannot take (a filter's error): the template and
+                        // line say nothing.
+                        Some(_) => fail(err.detail().unwrap_or("cannot render").to_owned()),
+                        None => describe(&err, &self.name),
+                    }
+                }
             })?;
+        // The engine writes whole UTF-8 strings, so this never fails; the
+        // check is cheap next to the render.
+        let text =
+            String::from_utf8(out.bytes).map_err(|_| fail("the output is not UTF-8".to_owned()))?;
         if self.provider.is_some() {
             // The built-in forms are tested to parse; parsing big zones
             // again here would double the time.
-            return Ok(text);
+            return Ok((text, fuel));
         }
         let parsed = match self.extension.as_str() {
             "json" => serde_json::from_str::<serde::de::IgnoredAny>(&text)
@@ -206,7 +239,110 @@ impl Template {
             _ => Ok(()),
         };
         parsed.map_err(|e| fail(format!("the output is not valid {}: {e}", self.extension)))?;
-        Ok(text)
+        Ok((text, fuel))
+    }
+
+    /// The error for a render of `zone` stopped by a limit (`what`, from
+    /// [`Limits`]), at `line` of the template when known.
+    fn over_limit(&self, zone: &ZonePlan, what: &str, line: Option<usize>) -> TemplateError {
+        let mut message = format!("template `{}`", self.name);
+        if let Some(line) = line {
+            let _ = write!(message, " line {line}");
+        }
+        let _ = write!(
+            message,
+            ", zone `{}.`: stopped: {what}; does the template loop without end, or do far more than the records need?",
+            zone.origin
+        );
+        TemplateError { message }
+    }
+}
+
+/// Fuel every render has, whatever the size of its zone: enough for a
+/// template's fixed part (a header, imports, macros).
+const FUEL_BASE: u64 = 1_000_000;
+
+/// Fuel per record of the zone and per zone of the plan (the context lists
+/// every zone's name). The built-in templates use at most 70 per item, at
+/// 300 servers as at 100,000 (test `builtin_templates_stay_far_below_their_limits`).
+const FUEL_PER_ITEM: u64 = 2_000;
+
+/// Output every render may write, whatever the size of its zone.
+const OUTPUT_BASE: usize = 1 << 20;
+
+/// Output per record of the zone and per zone of the plan: the built-in
+/// forms write at most 233 bytes per item, so any template that writes
+/// each record a few times, however it spells it, stays under the limit.
+const OUTPUT_PER_ITEM: usize = 16 << 10;
+
+/// What one render may use: fuel (minijinja's count of the work a render
+/// does: about one per instruction and one per 64 bytes of data, see
+/// [`Environment::set_fuel`]) and bytes of output, both proportional to
+/// the zone's records and the plan's zones, so that a template that does
+/// what the records need never meets them, at any size of inventory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Limits {
+    /// The zone's records and the plan's zones.
+    items: usize,
+    fuel: u64,
+    output: usize,
+}
+
+impl Limits {
+    fn of(plan: &Plan, zone: &ZonePlan) -> Limits {
+        let items = zone.records.len() + plan.zones.len();
+        Limits {
+            items,
+            fuel: FUEL_BASE.saturating_add(FUEL_PER_ITEM.saturating_mul(items as u64)),
+            output: OUTPUT_BASE.saturating_add(OUTPUT_PER_ITEM.saturating_mul(items)),
+        }
+    }
+
+    fn describe_fuel(&self) -> String {
+        format!(
+            "it used up its fuel of {} ({FUEL_BASE} + {FUEL_PER_ITEM} for each of {} records and zones)",
+            self.fuel, self.items
+        )
+    }
+
+    fn describe_output(&self) -> String {
+        format!(
+            "its output exceeds {} bytes ({OUTPUT_BASE} + {OUTPUT_PER_ITEM} for each of {} records and zones)",
+            self.output, self.items
+        )
+    }
+}
+
+/// The render's output, refused past `limit` bytes.
+struct BoundedOutput {
+    bytes: Vec<u8>,
+    limit: usize,
+    /// Set when a write would have passed the limit.
+    over: bool,
+}
+
+impl BoundedOutput {
+    fn new(limit: usize) -> BoundedOutput {
+        BoundedOutput {
+            bytes: Vec::new(),
+            limit,
+            over: false,
+        }
+    }
+}
+
+impl Write for BoundedOutput {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > self.limit {
+            self.over = true;
+            return Err(io::Error::other("over the output limit"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -837,6 +973,120 @@ fn natural_key(text: &str) -> Vec<NaturalPart> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plan of `servers` servers (two IPv4 addresses and one IPv6 each)
+    /// sending for `domains` domains, as `scripts/bench` builds them.
+    fn bench_plan(servers: usize, domains: usize) -> Plan {
+        let mut yaml = String::from("ttl: 3600\nzones: [bench.example]\nservers:\n");
+        let mut members = vec![Vec::new(); domains];
+        for i in 0..servers {
+            let a = 0x0B00_0000_u32 + 2 * i as u32;
+            let host = format!("m{i}.d{}.bench.example", i % domains);
+            let _ = write!(
+                yaml,
+                "  - hostname: {host}\n    ipv4: [{}, {}]\n    ipv6: ['2a00:1:{:x}::{:x}']\n",
+                std::net::Ipv4Addr::from(a),
+                std::net::Ipv4Addr::from(a + 1),
+                i >> 16,
+                i & 0xffff
+            );
+            members[i % domains].push(host);
+        }
+        yaml.push_str("domains:\n");
+        for (j, names) in members.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
+            let _ = write!(
+                yaml,
+                "  - name: d{j}.bench.example\n    servers: [{}]\n",
+                names.join(", ")
+            );
+        }
+        let loaded = crate::inventory::Inventory::from_bytes(
+            std::path::Path::new("bench.yaml"),
+            yaml.as_bytes(),
+        )
+        .unwrap();
+        crate::records::plan(&loaded.inventory)
+    }
+
+    #[test]
+    fn builtin_templates_stay_far_below_their_limits() {
+        // Fuel and output grow with the records: what a built-in form uses
+        // per item at this size it uses at 100,000 servers too (measured:
+        // at most 70 fuel and 233 bytes per item at either size).
+        let plan = bench_plan(300, 100);
+        for provider in [
+            Provider::Cloudflare,
+            Provider::CloudflareBatch,
+            Provider::Route53,
+            Provider::Powerdns,
+            Provider::Gcloud,
+            Provider::Digitalocean,
+            Provider::Octodns,
+        ] {
+            let template = Template::provider(provider);
+            for zone in plan
+                .zones
+                .iter()
+                .filter(|z| template.skip_reason(z).is_none())
+            {
+                let (text, fuel) = template.render_measured(&plan, zone).unwrap();
+                let items = Limits::of(&plan, zone).items as u64;
+                assert!(
+                    fuel > 0 && fuel <= items * FUEL_PER_ITEM / 20,
+                    "{provider:?}, zone {}: {fuel} fuel for {items} items",
+                    zone.origin
+                );
+                assert!(
+                    text.len() as u64 <= items * OUTPUT_PER_ITEM as u64 / 20,
+                    "{provider:?}, zone {}: {} bytes for {items} items",
+                    zone.origin,
+                    text.len()
+                );
+            }
+        }
+    }
+
+    /// A user template `source` rendered for a one-record zone.
+    fn render_user(source: &str) -> Result<String, TemplateError> {
+        let plan = Plan {
+            default_ttl: 60,
+            diagnostics: Vec::new(),
+            zones: vec![ZonePlan {
+                origin: "example.test".to_owned(),
+                role: ZoneRole::Forward,
+                records: vec![crate::records::Record {
+                    owner: "example.test".to_owned(),
+                    ttl: 60,
+                    data: RecordData::A([192, 0, 2, 1].into()),
+                }],
+            }],
+        };
+        Template::user("loop.txt.j2", source.to_owned())?.render_text(&plan, &plan.zones[0])
+    }
+
+    #[test]
+    fn a_template_without_end_stops_at_its_fuel() {
+        // 10^10 iterations: hours without a bound.
+        let source = "{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}";
+        let err = render_user(source).unwrap_err();
+        assert_eq!(
+            err.message,
+            "template `loop.txt.j2` line 1, zone `example.test.`: stopped: it used up its fuel of 1004000 (1000000 + 2000 for each of 2 records and zones); does the template loop without end, or do far more than the records need?"
+        );
+    }
+
+    #[test]
+    fn a_template_that_writes_too_much_stops_at_its_output_limit() {
+        // Cheap in fuel (a string is made once), huge in output.
+        let source = "{% set s = 'x' * 60000 %}{% for a in range(100) %}{{ s }}{% endfor %}";
+        let err = render_user(source).unwrap_err();
+        assert_eq!(
+            err.message,
+            "template `loop.txt.j2`, zone `example.test.`: stopped: its output exceeds 1081344 bytes (1048576 + 16384 for each of 2 records and zones); does the template loop without end, or do far more than the records need?"
+        );
+        // Just under the limit is fine.
+        assert_eq!(render_user("{{ 'x' * 1081344 }}").unwrap().len(), 1_081_344);
+    }
 
     #[test]
     fn every_builtin_template_compiles() {

@@ -101,6 +101,21 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The lines of `finding`'s fix as the text report shows them, escaped.
+///
+/// A fix is one line. The one layout across lines that senderzone writes
+/// is the caret display of an SPF term (a finding with a `column`, see
+/// `spf::ParseError::render`): the advice, the record, and a caret line
+/// under the term; those two line breaks are kept. Any other line break
+/// is data, from DNS (a PTR name, a TXT record) or from the inventory,
+/// and is escaped like every control character, so that no line of the
+/// report comes from outside data: each line is escaped after the split,
+/// so a line break left in it shows as `\010`.
+fn fix_lines(finding: &Finding) -> Vec<Cow<'_, str>> {
+    let lines = if finding.column.is_some() { 3 } else { 1 };
+    finding.fix.splitn(lines, '\n').map(escape).collect()
+}
+
 /// ANSI SGR colour of a finding's severity word.
 fn colour_of(finding: &Finding) -> &'static str {
     if finding.is_undetermined() {
@@ -157,14 +172,14 @@ pub fn write_findings(report: &Report, out: &mut dyn Write, colour: bool) -> io:
             if !values.is_empty() {
                 write!(out, " [{}]", values.join("; "))?;
             }
-            let mut fix = finding.fix.lines();
+            let mut fix = fix_lines(finding).into_iter();
             if let Some(first) = fix.next() {
-                write!(out, "; fix: {}", escape(first))?;
+                write!(out, "; fix: {first}")?;
             }
             writeln!(out)?;
-            // A multi-line fix (a caret under an SPF term) continues indented.
+            // The caret display of an SPF term continues indented.
             for line in fix {
-                writeln!(out, "      {}", escape(line))?;
+                writeln!(out, "      {line}")?;
             }
         }
     }
@@ -218,6 +233,56 @@ mod tests {
         assert_eq!(escape("v=spf1\x1b[31m -all"), "v=spf1\\027[31m -all");
         assert_eq!(escape("a\nb\\c\x7f"), "a\\010b\\\\c\\127");
         assert_eq!(escape("x\u{85}y"), "x\\133y");
+    }
+
+    /// The report of `findings` as text, line by line.
+    fn lines_of(findings: Vec<Finding>) -> Vec<String> {
+        let mut out = Vec::new();
+        write_text(&Report::new(findings, 1, 1, 1), &mut out, false).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn a_line_break_from_dns_in_a_fix_stays_on_its_line() {
+        // As the FCrDNS check writes it, with a PTR name from DNS.
+        let ptr = "mail\nsenderzone: error: forged.example.net";
+        let lines = lines_of(vec![Finding::new(
+            "fcrdns-fail",
+            Severity::Error,
+            "192.0.2.10",
+            format!("no PTR name resolves back (`{ptr}`)"),
+            format!("publish `{ptr} IN A 192.0.2.10`"),
+        )]);
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert_eq!(
+            lines[1],
+            "  error   fcrdns-fail: no PTR name resolves back (`mail\\010senderzone: error: forged.example.net`); \
+             fix: publish `mail\\010senderzone: error: forged.example.net IN A 192.0.2.10`"
+        );
+    }
+
+    #[test]
+    fn the_caret_under_an_spf_term_keeps_its_lines_and_no_more() {
+        // The kind's text holds a line break of the record, as the parser
+        // reports `unknown mechanism` today.
+        let fix = "receivers return permerror; fix the term:\n\
+                   v=spf1 foo\u{fffd}bar\n       ^ unknown mechanism `foo\nbar`";
+        let lines = lines_of(vec![
+            Finding::new("spf-syntax", Severity::Error, "example.com", "bad", fix).at_column(8),
+        ]);
+        assert_eq!(
+            lines[1..4],
+            [
+                "  error   spf-syntax: bad; fix: receivers return permerror; fix the term:",
+                "      v=spf1 foo\u{fffd}bar",
+                "             ^ unknown mechanism `foo\\010bar`",
+            ],
+        );
+        assert_eq!(lines.len(), 5, "{lines:#?}");
     }
 
     #[test]
