@@ -17,4 +17,5 @@ pub mod parallel;
 pub mod records;
 pub mod render;
 pub mod spf;
+pub mod text;
 pub mod verify;

@@ -1,34 +1,11 @@
 //! The text form of a [`Report`]: findings grouped by subject, one line
 //! each, then a summary line. The JSON form is the report's serde form.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::finding::{Finding, Report, Severity};
 
-/// `text` with control characters and backslashes escaped, RFC 1035 §5.1
-/// style (`\DDD` in decimal, `\\`), so that DNS data printed on a terminal
-/// cannot move the cursor, change colours or forge lines.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() || c == '\\') {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() && u32::from(c) < 256 => {
-                let _ = write!(out, "\\{:03}", u32::from(c));
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
+pub use crate::text::escape;
 
 /// ANSI SGR colour of a finding's severity word.
 fn colour_of(finding: &Finding) -> &'static str {
@@ -122,14 +99,6 @@ pub fn write_text(report: &Report, out: &mut dyn Write, colour: bool) -> io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(escape("mail.example.com"), "mail.example.com");
-        assert_eq!(escape("v=spf1\x1b[31m -all"), "v=spf1\\027[31m -all");
-        assert_eq!(escape("a\nb\\c\x7f"), "a\\010b\\\\c\\127");
-        assert_eq!(escape("x\u{85}y"), "x\\133y");
-    }
 
     #[test]
     fn text_groups_by_subject_and_ends_with_a_summary() {
