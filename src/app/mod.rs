@@ -14,7 +14,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, GenerateArgs, OutputFormat};
 use crate::exit;
-use crate::inventory::{Inventory, InventoryError, Problem};
+use crate::inventory::{self, Inventory, InventoryError, Problem};
 use crate::records::{self, Plan};
 use crate::render::{self, Provider, Render};
 
@@ -114,7 +114,14 @@ pub(crate) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> 
 /// Loads an inventory, printing its warnings.
 pub fn load_inventory(path: &Path, streams: &mut Streams<'_>) -> Result<Inventory, Error> {
     let loaded = Inventory::load(path)?;
-    for warning in &loaded.warnings {
+    let omitted = (loaded.omitted_warnings > 0)
+        .then(|| inventory::omitted_line(path, loaded.omitted_warnings, "warnings"));
+    for warning in loaded
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .chain(omitted)
+    {
         writeln!(streams.err, "senderzone: warning: {warning}")
             .map_err(|source| io_error("cannot write to stderr", source))?;
     }
