@@ -291,7 +291,7 @@ impl<'t> Lexer<'t> {
         }
     }
 
-    /// libyaml's `yaml_parser_scan_skip_to_token`: blanks, comments, breaks.
+    /// libyaml's `yaml_parser_scan_to_next_token`: blanks, comments, breaks.
     fn skip_to_token(&mut self) -> Step {
         loop {
             self.unusual()?;

@@ -126,7 +126,10 @@ fn explain(message: &str) -> String {
         let (context, mark) = strip_mark(context);
         out.push_str(&format!(" while {context}"));
         if let Some(Position { line, column }) = mark {
-            let construct = context.strip_prefix("parsing ").unwrap_or(context);
+            let construct = context
+                .strip_prefix("parsing ")
+                .or_else(|| context.strip_prefix("scanning "))
+                .unwrap_or(context);
             let hint = match construct {
                 "a flow sequence" => " (is its closing `]` missing?)",
                 "a flow mapping" => " (is its closing `}` missing?)",

@@ -57,7 +57,7 @@ const DMARC_KEYS: [&str; 6] = ["policy", "subdomain_policy", "rua", "ruf", "adki
 const NETWORK_KEYS: [&str; 2] = ["network", "broad"];
 
 /// How many hostnames a "did you mean" compares an unknown server with.
-const MAX_SUGGESTION_CANDIDATES: usize = 10_000;
+const MAX_SUGGESTION_CANDIDATES: usize = 1_000;
 
 pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError> {
     let meaningful = text
@@ -210,6 +210,10 @@ impl Reports {
 
     fn is_empty(&self) -> bool {
         self.kept.is_empty()
+    }
+
+    fn is_full(&self) -> bool {
+        self.kept.len() >= MAX_REPORTED
     }
 }
 
@@ -370,12 +374,11 @@ impl<'n, 'a> Checker<'n, 'a> {
         match given(field) {
             Some(node) => self.text(node, &key_path, what),
             None => {
-                let at = field.map_or(mapping.at, |(_, value)| value.at);
-                self.error(
-                    &key_path,
-                    at,
-                    format!("missing field `{key}`; accepted: {what}"),
-                );
+                let (at, wrong) = match field {
+                    Some((_, value)) => (value.at, "is empty"),
+                    None => (mapping.at, "is missing"),
+                };
+                self.error(&key_path, at, format!("`{key}` {wrong}; accepted: {what}"));
                 None
             }
         }
@@ -978,7 +981,10 @@ impl<'n, 'a> Checker<'n, 'a> {
                         )
                     } else {
                         let names = || servers.iter().map(|s| s.hostname.as_str());
-                        let hint = if servers.len() <= MAX_SUGGESTION_CANDIDATES {
+                        // Past the reported problems only the count matters.
+                        let hint = if servers.len() <= MAX_SUGGESTION_CANDIDATES
+                            && !self.errors.is_full()
+                        {
                             did_you_mean(&wanted, names())
                         } else {
                             String::new()
@@ -1112,10 +1118,14 @@ impl<'n, 'a> Checker<'n, 'a> {
         let main = match given(policy) {
             Some(node) => parse_policy(self, "policy", node),
             None => {
+                let (at, wrong) = match policy {
+                    Some((_, value)) => (value.at, "is empty"),
+                    None => (node.at, "is missing"),
+                };
                 self.error(
                     &path.key("policy"),
-                    policy.map_or(node.at, |(_, value)| value.at),
-                    format!("missing field `policy`; {accepted_policy}"),
+                    at,
+                    format!("`policy` {wrong}; {accepted_policy}"),
                 );
                 None
             }
