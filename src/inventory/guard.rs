@@ -136,6 +136,16 @@ impl<'t> Lexer<'t> {
         self.column += 1;
     }
 
+    /// Past a run of ASCII bytes that `table` calls ordinary.
+    fn skip_run(&mut self, table: &[bool; 256]) {
+        let run = self.bytes[self.i..]
+            .iter()
+            .position(|&b| !table[usize::from(b)])
+            .unwrap_or(self.bytes.len() - self.i);
+        self.i += run;
+        self.column += run;
+    }
+
     /// Past a line break (`\n`, `\r\n` or `\r`).
     fn newline(&mut self) {
         if self.byte(self.i) == Some(b'\r') && self.byte(self.i + 1) == Some(b'\n') {
@@ -164,11 +174,12 @@ impl<'t> Lexer<'t> {
     }
 
     fn document_marker(&self) -> Option<u8> {
+        if self.column != 0 {
+            return None;
+        }
         let rest = &self.bytes[self.i..];
-        (self.column == 0
-            && (rest.starts_with(b"---") || rest.starts_with(b"..."))
-            && self.blank_or_end(self.i + 3))
-        .then(|| rest[0])
+        ((rest.starts_with(b"---") || rest.starts_with(b"...")) && self.blank_or_end(self.i + 3))
+            .then(|| rest[0])
     }
 
     fn depth(&self) -> usize {
@@ -294,36 +305,51 @@ impl<'t> Lexer<'t> {
     /// libyaml's `yaml_parser_scan_to_next_token`: blanks, comments, breaks.
     fn skip_to_token(&mut self) -> Step {
         loop {
-            self.unusual()?;
-            while self.byte(self.i) == Some(b' ') {
-                self.i += 1;
-                self.column += 1;
-            }
+            let spaces = self.bytes[self.i..]
+                .iter()
+                .take_while(|&&b| b == b' ')
+                .count();
+            self.i += spaces;
+            self.column += spaces;
             match self.byte(self.i) {
                 // Whether libyaml skips a tab depends on state it is not
                 // worth following here.
                 Some(b'\t') => return Err(Verdict::Unsure),
-                Some(b'#') => {
-                    while let Some(byte) = self.byte(self.i) {
-                        if byte == b'\n' || byte == b'\r' {
-                            break;
-                        }
-                        self.unusual()?;
-                        self.advance();
-                    }
-                }
-                _ => {}
-            }
-            match self.byte(self.i) {
-                Some(b'\n' | b'\r') => {
-                    self.newline();
-                    if self.flow == 0 {
-                        self.key_allowed = true;
-                        self.key = None;
-                    }
-                }
+                Some(b'#') => self.comment()?,
+                Some(b'\n' | b'\r') => {}
+                Some(0xC2..) => return self.unusual(),
                 _ => return Ok(()),
             }
+            if self.byte(self.i).is_some() {
+                self.newline();
+                if self.flow == 0 {
+                    self.key_allowed = true;
+                    self.key = None;
+                }
+            }
+        }
+    }
+
+    /// Past a comment, to its line break. Its columns do not matter: the
+    /// next line starts at 0.
+    fn comment(&mut self) -> Step {
+        loop {
+            let rest = &self.bytes[self.i..];
+            match rest
+                .iter()
+                .position(|&b| matches!(b, b'\n' | b'\r' | 0xC2..))
+            {
+                None => {
+                    self.i = self.bytes.len();
+                    return Ok(());
+                }
+                Some(at) => self.i += at,
+            }
+            if matches!(self.bytes[self.i], b'\n' | b'\r') {
+                return Ok(());
+            }
+            self.unusual()?;
+            self.i += 1;
         }
     }
 
@@ -331,6 +357,7 @@ impl<'t> Lexer<'t> {
     fn quoted(&mut self, quote: u8) -> Step {
         self.advance();
         loop {
+            self.skip_run(&QUOTED_RUN);
             if self.document_marker().is_some() {
                 return Ok(());
             }
@@ -370,7 +397,11 @@ impl<'t> Lexer<'t> {
             if self.document_marker().is_some() || self.byte(self.i) == Some(b'#') {
                 break;
             }
-            while let Some(byte) = self.byte(self.i) {
+            loop {
+                self.skip_run(&PLAIN_RUN);
+                let Some(byte) = self.byte(self.i) else {
+                    break;
+                };
                 match byte {
                     b' ' | b'\t' | b'\r' | b'\n' => break,
                     b':' => {
@@ -429,6 +460,30 @@ impl<'t> Lexer<'t> {
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Bytes inside plain text that need no look: nothing about them can end
+/// the text or change a line. A run of them is passed in one go.
+const PLAIN_RUN: [bool; 256] = ordinary(b" \t\r\n:,[]{}");
+
+/// The same inside quoted text.
+const QUOTED_RUN: [bool; 256] = ordinary(b"\r\n'\"\\");
+
+/// A table of the ASCII bytes not in `special`; bytes from 0x80 (parts of
+/// characters that may break lines) are never ordinary.
+const fn ordinary(special: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x80 {
+        table[byte] = true;
+        byte += 1;
+    }
+    let mut i = 0;
+    while i < special.len() {
+        table[special[i] as usize] = false;
+        i += 1;
+    }
+    table
+}
 
 /// Whether libyaml starts a plain scalar at `byte` (followed by `next`).
 fn plain_start(byte: u8, next: Option<u8>, flow: bool) -> bool {

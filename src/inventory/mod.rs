@@ -190,7 +190,7 @@ impl Inventory {
         let (spans, lines) = self.spans.get_or_init(|| {
             // The text was read once already: reading it again succeeds.
             let spans = raw::read(&self.source)
-                .map(|root| SpanIndex::build(&root))
+                .map(|tree| SpanIndex::build(&tree))
                 .unwrap_or_default();
             (spans, Lines::new(&self.source))
         });

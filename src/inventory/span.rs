@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::raw::{Node, Value};
+use super::raw::{Node, Tree, Value};
 
 /// A 1-based line and column in the inventory file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -258,36 +258,29 @@ pub(crate) struct SpanIndex {
 }
 
 impl SpanIndex {
-    /// Indexes the nodes under `root`; a key given twice keeps its first
+    /// Indexes the nodes of `tree`; a key given twice keeps its first
     /// place, the value the loader uses.
-    pub(crate) fn build(root: &Node<'_>) -> Self {
+    pub(crate) fn build(tree: &Tree<'_>) -> Self {
         let mut index = SpanIndex::default();
-        index.add(String::new(), root);
+        index.add(tree, String::new(), tree.root());
         index
     }
 
-    fn add(&mut self, path: String, node: &Node<'_>) {
-        match &node.value {
-            Value::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.add(format!("{path}[{i}]"), item);
+    fn add(&mut self, tree: &Tree<'_>, path: String, node: &Node<'_>) {
+        for (i, item) in tree.items(node).iter().enumerate() {
+            self.add(tree, format!("{path}[{i}]"), item);
+        }
+        for (key, value) in tree.entries(node) {
+            if let Value::Text(key) = &key.value {
+                let child = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if !self.nodes.contains_key(&child) {
+                    self.add(tree, child, value);
                 }
             }
-            Value::Map(entries) => {
-                for (key, value) in entries {
-                    if let Value::Text(key) = &key.value {
-                        let child = if path.is_empty() {
-                            key.to_string()
-                        } else {
-                            format!("{path}.{key}")
-                        };
-                        if !self.nodes.contains_key(&child) {
-                            self.add(child, value);
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
         self.nodes.entry(path).or_insert(node.at);
     }

@@ -17,7 +17,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::guard;
-use super::raw::{self, Node, Value};
+use super::raw::{self, Node, Tree, Value};
 use super::span::{At, Lines, Position, SpanIndex};
 use super::suggest::closest;
 use super::{
@@ -75,7 +75,7 @@ pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError
         omitted: 0,
     };
     guard::check(text).map_err(|refusal| refuse(refusal.position, "", &refusal.message))?;
-    let root = raw::read(text).map_err(|err| {
+    let tree = raw::read(text).map_err(|err| {
         let offset = err.offset.unwrap_or_else(|| second_document(text));
         refuse(
             Lines::new(text).position(text, offset),
@@ -86,13 +86,13 @@ pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError
     let mut checker = Checker {
         file,
         text,
-        root: &root,
+        tree: &tree,
         errors: Reports::default(),
         warnings: Reports::default(),
         lines: OnceCell::new(),
         index: OnceCell::new(),
     };
-    let inventory = checker.inventory(&root);
+    let inventory = checker.inventory(tree.root());
     let warnings = std::mem::take(&mut checker.warnings);
     let (warnings, omitted_warnings) = checker.resolve(warnings);
     if checker.errors.is_empty() {
@@ -225,7 +225,7 @@ type Fields<'n, 'a, const N: usize> = [Option<(&'n Node<'a>, &'n Node<'a>)>; N];
 
 /// Whether a field holds something: not absent, empty or an empty list.
 fn nonempty(field: Option<(&Node<'_>, &Node<'_>)>) -> bool {
-    given(field).is_some_and(|node| !matches!(&node.value, Value::List(items) if items.is_empty()))
+    given(field).is_some_and(|node| !matches!(node.value, Value::List { len: 0, .. }))
 }
 
 /// The value of a field, unless it is absent or empty (`key:` or `~`).
@@ -238,7 +238,7 @@ fn given<'n, 'a>(field: Option<(&'n Node<'a>, &'n Node<'a>)>) -> Option<&'n Node
 struct Checker<'n, 'a> {
     file: &'n Path,
     text: &'n str,
-    root: &'n Node<'a>,
+    tree: &'n Tree<'a>,
     errors: Reports,
     warnings: Reports,
     lines: OnceCell<Lines>,
@@ -270,10 +270,10 @@ impl<'n, 'a> Checker<'n, 'a> {
                 let at = at
                     .or_else(|| {
                         self.index
-                            .get_or_init(|| SpanIndex::build(self.root))
+                            .get_or_init(|| SpanIndex::build(self.tree))
                             .locate(&path)
                     })
-                    .unwrap_or(self.root.at);
+                    .unwrap_or(self.tree.root().at);
                 problem(self.file, self.position(at), &path, &message)
             })
             .collect();
@@ -292,16 +292,16 @@ impl<'n, 'a> Checker<'n, 'a> {
         what: &str,
         unknown: &mut bool,
     ) -> Option<Fields<'n, 'a, N>> {
-        let Value::Map(entries) = &node.value else {
+        if !matches!(node.value, Value::Map { .. }) {
             self.error(
                 path,
                 node.at,
                 format!("found {} where {what} is expected", found(&node.value)),
             );
             return None;
-        };
+        }
         let mut fields: Fields<'n, 'a, N> = [None; N];
-        for (key, value) in entries {
+        for (key, value) in self.tree.entries(node) {
             let Value::Text(name) = &key.value else {
                 *unknown = true;
                 self.error(
@@ -397,7 +397,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         };
         match &node.value {
             Value::Null => Some(&[]),
-            Value::List(items) => Some(items),
+            Value::List { .. } => Some(self.tree.items(node)),
             other => {
                 // A single value is most likely meant as a list of one.
                 let example = match other.as_text() {
@@ -492,7 +492,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         );
         let servers = self.servers(raw_servers.unwrap_or(&[]));
         let domains = self.domains(raw_domains.unwrap_or(&[]), &servers);
-        if matches!(root.value, Value::Map(_))
+        if matches!(root.value, Value::Map { .. })
             && raw_servers.is_some_and(<[_]>::is_empty)
             && raw_domains.is_some_and(<[_]>::is_empty)
         {
@@ -525,7 +525,7 @@ impl<'n, 'a> Checker<'n, 'a> {
             return Vec::new();
         };
         if items.is_empty() {
-            let at = node.map_or(self.root.at, |n| n.at);
+            let at = node.map_or(self.tree.root().at, |n| n.at);
             self.error(
                 &zones_key,
                 at,
@@ -1304,7 +1304,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         family: Family,
     ) -> Option<(Cow<'n, str>, At, bool)> {
         let what = family.network_entry();
-        if !matches!(item.value, Value::Map(_)) {
+        if !matches!(item.value, Value::Map { .. }) {
             let text = self.text(item, path, what)?;
             return Some((text, item.at, false));
         }
@@ -1474,8 +1474,8 @@ fn found(value: &Value<'_>) -> String {
         Value::Big => "a number beyond 64 bits".to_owned(),
         Value::Tagged => "a value with a YAML tag (`!name`), which has no meaning here,".to_owned(),
         Value::Null => "nothing".to_owned(),
-        Value::List(_) => "a list".to_owned(),
-        Value::Map(_) => "a mapping".to_owned(),
+        Value::List { .. } => "a list".to_owned(),
+        Value::Map { .. } => "a mapping".to_owned(),
     }
 }
 
