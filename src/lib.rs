@@ -21,4 +21,5 @@ pub mod reverse;
 pub mod spf;
 pub mod sync;
 pub mod target;
+pub mod text;
 pub mod verify;

@@ -338,7 +338,7 @@ fn warns_about_special_purpose_addresses_and_goes_on() {
         "{err}"
     );
     assert!(
-        err.contains("`domains[0].ip6[0]`: fd00::/64 overlaps fc00::/7 (unique-local"),
+        err.contains("`domains[0].ip6[0]`: fd00::/64 is in fc00::/7 (unique-local"),
         "{err}"
     );
     assert!(stdout(&output).contains("ip4:10.0.0.25"));

@@ -25,6 +25,8 @@ mod dns_servers;
 mod dnsbl;
 mod fuzz_smoke;
 mod generate_servers;
+mod inventory_errors;
+mod inventory_props;
 mod plan;
 mod plan_apply;
 mod plan_spf;

@@ -29,7 +29,7 @@ use crate::dnsbl::TargetError;
 use crate::dnsbl::registry::RegistryError;
 use crate::exit;
 use crate::finding::Severity;
-use crate::inventory::{Inventory, InventoryError, Problem};
+use crate::inventory::{self, Inventory, InventoryError, Problem};
 use crate::records::{self, Diagnostic, Plan};
 use crate::render::TemplateError;
 
@@ -323,7 +323,18 @@ pub fn load_inventory(
             Inventory::from_bytes(file, &bytes)?
         }
     };
-    for warning in &loaded.warnings {
+    let name = match input {
+        InventoryInput::File(path) | InventoryInput::Default(path) => path.as_path(),
+        InventoryInput::Stdin => Path::new(STDIN_NAME),
+    };
+    let omitted = (loaded.omitted_warnings > 0)
+        .then(|| inventory::omitted_line(name, loaded.omitted_warnings, "warnings"));
+    for warning in loaded
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .chain(omitted)
+    {
         warn(streams, warning)?;
     }
     Ok(loaded.inventory)

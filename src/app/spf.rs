@@ -11,7 +11,7 @@ use crate::finding::{self, Counts, Finding};
 use crate::records::spf_text::split_strings;
 use crate::render::quote_txt;
 use crate::spf::{self, Config, Profile, SpfResult};
-use crate::verify::escape;
+use crate::text::escape;
 
 /// One record as the user gave it: its text, and its strings when given
 /// in the quoted form of zone files and `dig`.

@@ -2,12 +2,20 @@
 //! validated into typed values with every name normalised.
 //!
 //! Loading never half-succeeds: either every value is valid (warnings
-//! aside) or [`InventoryError`] lists every problem with its file, line,
-//! column and key path.
+//! aside) or [`InventoryError`] lists every problem of the file at once
+//! (up to [`MAX_REPORTED`]), each with its file, line, column and key path,
+//! what is wrong and what is accepted. Values from the file are escaped in
+//! messages as DNS data is ([`crate::text::escape`]).
+//!
+//! Loading is bounded: the file's size ([`MAX_INVENTORY_BYTES`]), its
+//! nesting ([`MAX_DEPTH`]) and what its aliases repeat
+//! ([`MAX_ALIAS_VALUES`]) are checked before the YAML is read.
 
 mod dmarc;
+mod guard;
 mod raw;
 mod span;
+mod suggest;
 mod validate;
 
 use std::fmt;
@@ -17,11 +25,31 @@ use std::sync::{Arc, OnceLock};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::text;
+
 pub use dmarc::{Alignment, Dmarc, DmarcPolicy};
-pub use span::{Position, SpanIndex};
+pub use guard::{MAX_ALIAS_VALUES, MAX_DEPTH};
+pub use span::Position;
+
+use span::{Lines, SpanIndex};
 
 /// Default TTL when the inventory gives none.
 pub const DEFAULT_TTL: u32 = 3600;
+
+/// How many problems (and, separately, warnings) are reported; the rest
+/// are counted.
+pub const MAX_REPORTED: usize = 100;
+
+/// The largest inventory file read: a million servers take about 130 MB.
+pub const MAX_INVENTORY_BYTES: u64 = 1 << 30;
+
+/// The broadest IPv4 network a domain's `ip4` may list without
+/// `broad: true` (README, "The inventory").
+pub const BROADEST_IPV4_PREFIX: u8 = 16;
+
+/// The broadest IPv6 network a domain's `ip6` may list without
+/// `broad: true`.
+pub const BROADEST_IPV6_PREFIX: u8 = 32;
 
 /// A validated inventory.
 #[derive(Debug, Clone)]
@@ -43,7 +71,7 @@ pub struct Inventory {
     /// The text, kept to locate problems found after loading.
     source: Arc<str>,
     /// Built on first use: a valid inventory rarely needs it.
-    spans: OnceLock<SpanIndex>,
+    spans: OnceLock<(SpanIndex, Lines)>,
 }
 
 /// A sending server.
@@ -113,15 +141,29 @@ pub enum ClasslessLabels {
 impl Inventory {
     /// Reads and validates the inventory at `path`.
     pub fn load(path: &Path) -> Result<Loaded, InventoryError> {
-        let bytes = std::fs::read(path).map_err(|source| InventoryError::Read {
+        let read = |source| InventoryError::Read {
             file: path.to_owned(),
             source,
-        })?;
+        };
+        let size = std::fs::metadata(path).map_err(read)?.len();
+        if size > MAX_INVENTORY_BYTES {
+            return Err(InventoryError::TooLarge {
+                file: path.to_owned(),
+                size,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(read)?;
         Self::from_bytes(path, &bytes)
     }
 
     /// Validates inventory text read from `file` (used for messages only).
     pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<Loaded, InventoryError> {
+        if bytes.len() as u64 > MAX_INVENTORY_BYTES {
+            return Err(InventoryError::TooLarge {
+                file: file.to_owned(),
+                size: bytes.len() as u64,
+            });
+        }
         let text = std::str::from_utf8(bytes).map_err(|err| {
             let offset = err.valid_up_to();
             let before = &bytes[..offset];
@@ -145,13 +187,19 @@ impl Inventory {
 
     /// Where the value at `path` sits in the file, for messages.
     pub fn locate(&self, path: &str) -> Location {
+        let (spans, lines) = self.spans.get_or_init(|| {
+            // The text was read once already: reading it again succeeds.
+            let spans = raw::read(&self.source)
+                .map(|tree| SpanIndex::build(&tree))
+                .unwrap_or_default();
+            (spans, Lines::new(&self.source))
+        });
         Location {
             file: self.file.clone(),
-            position: self
-                .spans
-                .get_or_init(|| SpanIndex::build(&self.source))
-                .locate(path),
-            path: path.to_owned(),
+            position: spans
+                .locate(path)
+                .map(|at| lines.position(&self.source, at.offset(&self.source))),
+            path: text::escape(path).into_owned(),
         }
     }
 
@@ -166,8 +214,11 @@ impl Inventory {
 pub struct Loaded {
     /// The inventory.
     pub inventory: Inventory,
-    /// Problems that do not stop generation (special-purpose addresses).
+    /// Problems that do not stop generation (special-purpose addresses),
+    /// the first [`MAX_REPORTED`] of them.
     pub warnings: Vec<Problem>,
+    /// How many more warnings there were.
+    pub omitted_warnings: usize,
 }
 
 /// A place in the inventory: file, line:column and key path.
@@ -218,6 +269,12 @@ pub enum InventoryError {
         file: PathBuf,
         source: std::io::Error,
     },
+    /// The file is larger than any inventory.
+    #[error(
+        "{}: the inventory is {size} bytes; accepted: at most {MAX_INVENTORY_BYTES} bytes",
+        file.display()
+    )]
+    TooLarge { file: PathBuf, size: u64 },
     /// The file is not UTF-8.
     #[error(
         "{}:{}:{}: the inventory is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8",
@@ -234,19 +291,40 @@ pub enum InventoryError {
         file.display()
     )]
     Empty { file: PathBuf },
-    /// One or more values are invalid.
-    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Invalid { problems: Vec<Problem> },
+    /// One or more values are invalid: the first [`MAX_REPORTED`]
+    /// problems, in the order of the file, and how many more there are.
+    #[error("{}", self.messages().join("\n"))]
+    Invalid {
+        file: PathBuf,
+        problems: Vec<Problem>,
+        omitted: usize,
+    },
 }
 
 impl InventoryError {
     /// Each problem as its own message line.
     pub fn messages(&self) -> Vec<String> {
         match self {
-            InventoryError::Invalid { problems } => {
-                problems.iter().map(ToString::to_string).collect()
+            InventoryError::Invalid {
+                file,
+                problems,
+                omitted,
+            } => {
+                let mut lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                if *omitted > 0 {
+                    lines.push(omitted_line(file, *omitted, "problems"));
+                }
+                lines
             }
             other => vec![other.to_string()],
         }
     }
+}
+
+/// The line that ends a capped list: "FILE: N more problems not shown".
+pub fn omitted_line(file: &Path, omitted: usize, what: &str) -> String {
+    format!(
+        "{}: {omitted} more {what} not shown (only the first {MAX_REPORTED} are)",
+        file.display()
+    )
 }

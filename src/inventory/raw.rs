@@ -1,161 +1,523 @@
-//! The inventory as written: serde structs holding raw values only.
+//! The inventory as written: one YAML reader gives every value and its
+//! place.
 //!
-//! Every struct denies unknown fields, so a typo such as `server:` for
-//! `servers:` is an error rather than a silently ignored key. Addresses and
-//! names stay strings here; `validate` parses them and reports each problem
-//! at its own position.
+//! serde_yaml reads the text into a [`Tree`] of nodes that keeps what YAML
+//! says and nothing more: text, numbers, lists, mappings (with a key given
+//! twice kept twice, so that it can be reported where it is repeated). The
+//! nodes live in one vector, the items of each collection side by side: a
+//! 100,000-server inventory has 1.4 million of them, and one allocation
+//! instead of one per collection halves the cost of building and freeing
+//! them.
+//! Plain and quoted text comes lent from the file itself, so its offset is
+//! its exact place; see [`At`] for the rest. What the inventory means is
+//! checked by `validate`, which walks this tree and so reports every
+//! problem of the file in one run.
 
-use serde::Deserialize;
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::fmt;
 
-/// The top-level mapping of an inventory file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawInventory {
-    pub ttl: Option<u32>,
-    #[serde(default)]
-    pub zones: Vec<String>,
-    #[serde(default)]
-    pub reverse_zones: Vec<String>,
-    pub classless_labels: Option<String>,
-    #[serde(default)]
-    pub servers: Vec<RawServer>,
-    #[serde(default)]
-    pub domains: Vec<RawDomain>,
-}
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+// The one place that names the YAML crate: swapping serde_yaml for a
+// maintained fork with the same API changes only this line.
+use serde_yaml as yaml;
 
-/// One entry of `servers`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawServer {
-    pub hostname: String,
-    pub helo: Option<String>,
-    #[serde(default)]
-    pub ipv4: Vec<String>,
-    #[serde(default)]
-    pub ipv6: Vec<String>,
-    pub ttl: Option<u32>,
-}
+use super::span::{At, Position};
 
-/// One entry of `domains`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDomain {
-    pub name: String,
-    #[serde(default)]
-    pub servers: Vec<String>,
-    #[serde(default)]
-    pub include: Vec<String>,
-    #[serde(default)]
-    pub ip4: Vec<String>,
-    #[serde(default)]
-    pub ip6: Vec<String>,
-    pub all: Option<String>,
-    pub ttl: Option<u32>,
-    pub dmarc: Option<RawDmarc>,
-    #[serde(default)]
-    pub dkim_selectors: Vec<String>,
-}
-
-/// The `dmarc` mapping of a domain.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDmarc {
-    pub policy: String,
-    pub subdomain_policy: Option<String>,
-    #[serde(default)]
-    pub rua: Vec<String>,
-    #[serde(default)]
-    pub ruf: Vec<String>,
-    pub adkim: Option<String>,
-    pub aspf: Option<String>,
-}
-
-/// Deserialises the YAML text. This is the one place that names the YAML
-/// crate: swapping `serde_yaml` for a maintained fork changes only this line.
-pub fn from_yaml(text: &str) -> Result<RawInventory, YamlError> {
-    let deserializer = serde_yaml::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        let position = inner.location().map(|l| (l.line(), l.column()));
-        let message = clean_message(&inner.to_string(), &path);
-        YamlError {
-            path: if path == "." { String::new() } else { path },
-            position,
-            message,
-        }
-    })
-}
-
-/// A YAML syntax or shape error, with what serde knows of its place.
+/// The nodes of one document.
 #[derive(Debug)]
-pub struct YamlError {
-    /// Key path of the value being read (empty at the top).
-    pub path: String,
-    /// 1-based line and column, when the parser knows them.
-    pub position: Option<(usize, usize)>,
-    /// What went wrong.
-    pub message: String,
+pub(crate) struct Tree<'a> {
+    /// Every node; the root comes last.
+    nodes: Vec<Node<'a>>,
 }
 
-/// Removes what serde_yaml repeats of the position and path, and names the
-/// expected shapes in the inventory's terms rather than Rust's.
-fn clean_message(message: &str, path: &str) -> String {
-    let mut message = message.to_owned();
-    // " at line L column C" may appear more than once.
-    while let Some(start) = message.find(" at line ") {
-        let rest = &message[start + " at line ".len()..];
-        let end = rest
-            .find(" column ")
-            .map(|c| {
-                let digits = rest[c + " column ".len()..]
-                    .find(|ch: char| !ch.is_ascii_digit())
-                    .unwrap_or(rest.len() - c - " column ".len());
-                c + " column ".len() + digits
-            })
-            .unwrap_or(rest.len());
-        message.replace_range(start..start + " at line ".len() + end, "");
+impl<'a> Tree<'a> {
+    pub(crate) fn root(&self) -> &Node<'a> {
+        self.nodes.last().expect("a tree has its root")
     }
-    if let Some((head, rest)) = message.split_once(": ")
-        && (head == path || (!head.contains(' ') && (head.contains('.') || head.contains('['))))
+
+    /// The items of a list; nothing for other nodes.
+    pub(crate) fn items(&self, node: &Node<'a>) -> &[Node<'a>] {
+        match node.value {
+            Value::List { start, len } => &self.nodes[start as usize..][..len as usize],
+            _ => &[],
+        }
+    }
+
+    /// The (key, value) entries of a mapping; nothing for other nodes.
+    pub(crate) fn entries(&self, node: &Node<'a>) -> impl Iterator<Item = (&Node<'a>, &Node<'a>)> {
+        let nodes = match node.value {
+            Value::Map { start, len } => &self.nodes[start as usize..][..2 * len as usize],
+            _ => &[],
+        };
+        nodes.chunks_exact(2).map(|pair| (&pair[0], &pair[1]))
+    }
+}
+
+/// One YAML node and where it starts.
+#[derive(Debug)]
+pub(crate) struct Node<'a> {
+    pub(crate) value: Value<'a>,
+    pub(crate) at: At,
+}
+
+/// What a YAML node holds, scalars typed as YAML 1.2's core schema reads
+/// them (`5` is a number, `"5"` and `five` are text).
+#[derive(Debug)]
+pub(crate) enum Value<'a> {
+    /// `~`, `null` or nothing at all.
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    /// An integer beyond 64 bits.
+    Big,
+    Float(f64),
+    Text(Cow<'a, str>),
+    /// `len` items from `start` in the tree.
+    List {
+        start: u32,
+        len: u32,
+    },
+    /// `len` entries, each a key and a value, from `start` in the tree, in
+    /// the order written, a repeated key included.
+    Map {
+        start: u32,
+        len: u32,
+    },
+    /// A value with a tag such as `!name`, which no inventory key takes.
+    Tagged,
+}
+
+impl Value<'_> {
+    /// A scalar as the text it reads as; `None` for nulls and collections.
+    pub(crate) fn as_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Value::Text(text) => Some(Cow::Borrowed(text)),
+            Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+            Value::Int(n) => Some(Cow::Owned(n.to_string())),
+            Value::UInt(n) => Some(Cow::Owned(n.to_string())),
+            Value::Float(n) => Some(Cow::Owned(n.to_string())),
+            Value::Null | Value::Big | Value::List { .. } | Value::Map { .. } | Value::Tagged => {
+                None
+            }
+        }
+    }
+}
+
+/// A document the YAML reader refused, located.
+#[derive(Debug)]
+pub(crate) struct SyntaxError {
+    /// Byte offset of the problem, when the reader knows it.
+    pub(crate) offset: Option<usize>,
+    /// Key path of the node being read (empty at the top).
+    pub(crate) path: String,
+    /// What went wrong, with where the construct being read started.
+    pub(crate) message: String,
+}
+
+/// Reads `text` into a tree.
+pub(crate) fn read(text: &str) -> Result<Tree<'_>, SyntaxError> {
+    let reader = Reader {
+        base: text.as_ptr() as usize,
+        len: text.len(),
+        cursor: Cell::new(0),
+        skip: Cell::new(0),
+        alias: Cell::new(None),
+        pending: RefCell::new(Vec::new()),
+        nodes: RefCell::new(Vec::new()),
+        error_path: RefCell::new(Vec::new()),
+    };
+    let result = Seed(&reader).deserialize(yaml::Deserializer::from_str(text));
+    match result {
+        Ok(root) => {
+            let mut nodes = reader.nodes.into_inner();
+            nodes.push(root);
+            Ok(Tree { nodes })
+        }
+        Err(err) => Err(syntax_error(&err, reader.error_path.into_inner())),
+    }
+}
+
+fn syntax_error(err: &yaml::Error, mut segments: Vec<Segment>) -> SyntaxError {
     {
-        message = rest.to_owned();
+        segments.reverse();
+        let path = segments.iter().fold(String::new(), |mut path, segment| {
+            match segment {
+                Segment::Key(key) if path.is_empty() => path.push_str(key),
+                Segment::Key(key) => {
+                    path.push('.');
+                    path.push_str(key);
+                }
+                Segment::Index(i) => path.push_str(&format!("[{i}]")),
+            }
+            path
+        });
+        let message = err.to_string();
+        SyntaxError {
+            offset: err.location().map(|l| l.index()),
+            message: explain(&message),
+            path,
+        }
     }
-    message
-        .replace(
-            "struct RawInventory",
-            "a mapping with `zones`, `servers` and `domains`",
-        )
-        .replace(
-            "struct RawServer",
-            "a server mapping (`hostname`, `ipv4`, `ipv6`)",
-        )
-        .replace(
-            "struct RawDomain",
-            "a domain mapping (`name`, `servers`, `include`)",
-        )
+}
+
+/// serde_yaml's message without the positions it writes into it (they are
+/// shown as file:line:col), but with where the unfinished construct began:
+/// "did not find expected ',' or ']' at line 7 column 8, while parsing a
+/// flow sequence at line 6 column 11" names line 6, where the `[` is.
+fn explain(message: &str) -> String {
+    if message.starts_with("deserializing from YAML containing more than one document") {
+        return "a second YAML document starts here; accepted: an inventory in one document (remove this `---` or what follows it)".to_owned();
+    }
+    let (problem, context) = match message.split_once(", while ") {
+        Some((problem, context)) => (problem, Some(context)),
+        None => (message, None),
+    };
+    let problem = strip_mark(problem).0;
+    let mut out = format!("invalid YAML: {problem}");
+    if let Some(context) = context {
+        let (context, mark) = strip_mark(context);
+        out.push_str(&format!(" while {context}"));
+        if let Some(Position { line, column }) = mark {
+            let construct = context
+                .strip_prefix("parsing ")
+                .or_else(|| context.strip_prefix("scanning "))
+                .unwrap_or(context);
+            let hint = match construct {
+                "a flow sequence" => " (is its closing `]` missing?)",
+                "a flow mapping" => " (is its closing `}` missing?)",
+                "a quoted scalar" => " (is its closing quote missing?)",
+                _ => "",
+            };
+            out.push_str(&format!(
+                " that starts at line {line} column {column}{hint}"
+            ));
+        }
+    }
+    out
+}
+
+/// Splits " at line L column C" off the end of `text`.
+fn strip_mark(text: &str) -> (&str, Option<Position>) {
+    let Some((head, mark)) = text.rsplit_once(" at line ") else {
+        return (text, None);
+    };
+    let position = mark.split_once(" column ").and_then(|(line, column)| {
+        Some(Position {
+            line: line.parse().ok()?,
+            column: column.parse().ok()?,
+        })
+    });
+    match position {
+        Some(position) => (head, Some(position)),
+        None => (text, None),
+    }
+}
+
+/// State shared by every node of one read: where the last text lent from
+/// the file ended, to place the nodes that are not lent.
+struct Reader<'a> {
+    base: usize,
+    len: usize,
+    /// End of the last lent text, in document order.
+    cursor: Cell<u32>,
+    /// Scalars read since `cursor` whose text was not lent.
+    skip: Cell<u16>,
+    /// Set while the reader repeats an anchored node for an alias: the
+    /// cursor at the alias.
+    alias: Cell<Option<u32>>,
+    /// The items and entries of the collections being read, innermost
+    /// last: a collection, once read, moves its own off the end into
+    /// `nodes`, side by side.
+    pending: RefCell<Vec<Node<'a>>>,
+    /// The nodes of the collections read so far.
+    nodes: RefCell<Vec<Node<'a>>>,
+    /// The path to a failing node, built while the error travels up.
+    error_path: RefCell<Vec<Segment>>,
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl Reader<'_> {
+    /// The place of text lent from the file.
+    fn lent(&self, text: &str) -> At {
+        let offset = (text.as_ptr() as usize).wrapping_sub(self.base);
+        if offset > self.len {
+            return self.unlent(false);
+        }
+        // Inventories are far below 4 GiB (the loader refuses larger).
+        let offset = offset as u32;
+        if offset >= self.cursor.get() {
+            self.cursor.set(offset + text.len() as u32);
+            self.skip.set(0);
+            self.alias.set(None);
+            At::Exact(offset)
+        } else {
+            // Text from before the cursor is an anchored node read again.
+            let alias = self.alias.get().unwrap_or(self.cursor.get());
+            self.alias.set(Some(alias));
+            At::Alias(alias)
+        }
+    }
+
+    /// The place of a scalar whose text was not lent.
+    fn unlent(&self, null: bool) -> At {
+        if let Some(alias) = self.alias.get() {
+            return At::Alias(alias);
+        }
+        let (after, skip) = (self.cursor.get(), self.skip.get());
+        if null {
+            At::Null { after, skip }
+        } else {
+            self.skip.set(skip.saturating_add(1));
+            At::Scalar { after, skip }
+        }
+    }
+
+    /// Moves the pending nodes from `mark` on into the tree, side by side;
+    /// returns where they start and how many they are.
+    fn settle(&self, mark: usize) -> (u32, u32) {
+        let mut pending = self.pending.borrow_mut();
+        let mut nodes = self.nodes.borrow_mut();
+        // Node counts stay far below 4 billion: the loader refuses files
+        // over 1 GiB, and aliases may add no more than 100,000 nodes.
+        let start = nodes.len() as u32;
+        nodes.extend(pending.drain(mark..));
+        (start, nodes.len() as u32 - start)
+    }
+
+    fn collection(&self) -> At {
+        match self.alias.get() {
+            Some(alias) => At::Alias(alias),
+            None => At::Collection {
+                after: self.cursor.get(),
+                skip: self.skip.get(),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Seed<'r, 'de>(&'r Reader<'de>);
+
+impl<'de> DeserializeSeed<'de> for Seed<'_, 'de> {
+    type Value = Node<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Node<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_, 'de> {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Node<'de>, E> {
+        Ok(Node {
+            at: self.0.lent(text),
+            value: Value::Text(Cow::Borrowed(text)),
+        })
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Node<'de>, E> {
+        Ok(self.scalar(Value::Text(Cow::Owned(text.to_owned()))))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Node<'de>, E> {
+        Ok(self.scalar(Value::Bool(b)))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Node<'de>, E> {
+        Ok(self.scalar(Value::Int(n)))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Node<'de>, E> {
+        Ok(self.scalar(Value::UInt(n)))
+    }
+
+    fn visit_i128<E>(self, _: i128) -> Result<Node<'de>, E> {
+        Ok(self.scalar(Value::Big))
+    }
+
+    fn visit_u128<E>(self, _: u128) -> Result<Node<'de>, E> {
+        Ok(self.scalar(Value::Big))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Node<'de>, E> {
+        Ok(self.scalar(Value::Float(n)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node {
+            at: self.0.unlent(true),
+            value: Value::Null,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+        let at = self.0.collection();
+        let mark = self.0.pending.borrow().len();
+        loop {
+            match seq.next_element_seed(self) {
+                Ok(Some(item)) => self.0.pending.borrow_mut().push(item),
+                Ok(None) => break,
+                Err(err) => {
+                    let items = self.0.pending.borrow().len() - mark;
+                    self.fail(mark, Segment::Index(items));
+                    return Err(err);
+                }
+            }
+        }
+        let (start, len) = self.0.settle(mark);
+        Ok(Node {
+            at,
+            value: Value::List { start, len },
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let at = self.0.collection();
+        let mark = self.0.pending.borrow().len();
+        while let Some(key) = map
+            .next_key_seed(self)
+            .inspect_err(|_| self.fail(mark, None))?
+        {
+            let name = key.value.as_text().map(Cow::into_owned);
+            self.0.pending.borrow_mut().push(key);
+            let value = map
+                .next_value_seed(self)
+                .inspect_err(|_| self.fail(mark, Segment::Key(name.unwrap_or("?".into()))))?;
+            self.0.pending.borrow_mut().push(value);
+        }
+        let (start, len) = self.0.settle(mark);
+        Ok(Node {
+            at,
+            value: Value::Map {
+                start,
+                len: len / 2,
+            },
+        })
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Node<'de>, A::Error> {
+        // serde_yaml hands a tagged value over as an enum variant.
+        let (de::IgnoredAny, variant) = data.variant()?;
+        let inner = de::VariantAccess::newtype_variant_seed(variant, self)?;
+        Ok(Node {
+            at: inner.at,
+            value: Value::Tagged,
+        })
+    }
+}
+
+impl<'de> Seed<'_, 'de> {
+    fn scalar(self, value: Value<'de>) -> Node<'de> {
+        Node {
+            at: self.0.unlent(false),
+            value,
+        }
+    }
+
+    /// A collection failed: its pending nodes go, and its part of the
+    /// path to the failure is noted.
+    fn fail(self, mark: usize, segment: impl Into<Option<Segment>>) {
+        self.0.pending.borrow_mut().truncate(mark);
+        if let Some(segment) = segment.into() {
+            self.0.error_path.borrow_mut().push(segment);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::clean_message;
+    use super::*;
+    use crate::inventory::span::Lines;
+
+    fn place(text: &str, at: At) -> (usize, usize) {
+        let p = Lines::new(text).position(text, at.offset(text));
+        (p.line, p.column)
+    }
+
+    fn entries<'t, 'a>(
+        tree: &'t Tree<'a>,
+        node: &'t Node<'a>,
+    ) -> Vec<(&'t Node<'a>, &'t Node<'a>)> {
+        assert!(matches!(node.value, Value::Map { .. }), "{node:?}");
+        tree.entries(node).collect()
+    }
 
     #[test]
-    fn drops_repeated_positions_and_paths() {
-        assert_eq!(
-            clean_message(
-                "did not find expected ',' or ']' at line 3 column 8, while parsing a flow sequence at line 2 column 8",
-                "zones"
-            ),
-            "did not find expected ',' or ']', while parsing a flow sequence"
+    fn every_node_has_its_place() {
+        let text = "ttl: 60\nzones: [a.example, \"b\\x41\"]\nservers:\n  - hostname: 'm.example'\n    x:\n";
+        let tree = read(text).unwrap();
+        let root = entries(&tree, tree.root());
+        assert_eq!(place(text, root[0].0.at), (1, 1));
+        assert_eq!(place(text, root[0].1.at), (1, 6));
+        let zones = tree.items(root[1].1);
+        assert_eq!(place(text, root[1].1.at), (2, 8));
+        assert_eq!(place(text, zones[0].at), (2, 9));
+        // Escaped text is not lent; it is found after the last lent text.
+        assert!(matches!(&zones[1].value, Value::Text(t) if t == "bA"));
+        assert_eq!(place(text, zones[1].at), (2, 20));
+        let servers = tree.items(root[2].1);
+        let server = entries(&tree, &servers[0]);
+        assert_eq!(place(text, server[0].1.at), (4, 15));
+        assert!(matches!(server[1].1.value, Value::Null));
+        assert_eq!(place(text, server[1].1.at), (5, 7));
+    }
+
+    #[test]
+    fn nodes_read_through_an_alias_are_placed_at_the_alias() {
+        let text = "a: &x\n  - one\n  - 2\nb: *x\nc: [*x]\n";
+        let tree = read(text).unwrap();
+        let root = entries(&tree, tree.root());
+        for (entry, line) in [(1, 4), (2, 5)] {
+            let mut nodes = vec![root[entry].1];
+            while let Some(node) = nodes.pop() {
+                nodes.extend(tree.items(node));
+                let (l, c) = place(text, node.at);
+                assert_eq!(l, line, "{node:?}");
+                // `*x` itself, or the `[` of the list holding it.
+                assert!(c == 4 || c == 5, "{node:?} at {l}:{c}");
+            }
+        }
+        assert_eq!(place(text, tree.items(root[0].1)[1].at), (3, 5));
+    }
+
+    #[test]
+    fn nodes_stay_small() {
+        // A 100,000-server inventory has 1.4 million nodes.
+        assert!(std::mem::size_of::<Node<'_>>() <= 32);
+    }
+
+    #[test]
+    fn a_repeated_key_is_kept() {
+        let text = "a: 1\na: 2\n";
+        let tree = read(text).unwrap();
+        let root = entries(&tree, tree.root());
+        assert_eq!(root.len(), 2);
+        assert_eq!(place(text, root[1].0.at), (2, 1));
+    }
+
+    #[test]
+    fn syntax_errors_say_where_the_unclosed_construct_starts() {
+        let text = "servers:\n  - ipv6: [2001:db8::25\n    ttl: 5\nx: 1\n";
+        let err = read(text).unwrap_err();
+        assert!(
+            err.message
+                .contains("flow sequence that starts at line 2 column 11"),
+            "{}",
+            err.message
         );
-        assert_eq!(
-            clean_message("ttl: invalid type: string \"abc\", expected u32", "ttl"),
-            "invalid type: string \"abc\", expected u32"
-        );
-        assert_eq!(
-            clean_message("invalid type: sequence, expected struct RawInventory", ""),
-            "invalid type: sequence, expected a mapping with `zones`, `servers` and `domains`"
-        );
+        assert!(err.message.contains("`]`"), "{}", err.message);
+        assert!(err.offset.is_some());
+        assert_eq!(err.path, "servers[0].ipv6[1]");
     }
 }

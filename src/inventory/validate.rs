@@ -1,24 +1,63 @@
-//! Raw inventory → [`Inventory`], collecting every problem with its place.
+//! Inventory tree → [`Inventory`], collecting every problem with its place.
+//!
+//! One walk over the tree read by [`raw::read`] checks the shape of every
+//! value (unknown and repeated keys, lists given as text, numbers out of
+//! range) and what it means (names, addresses, networks, references
+//! between servers and domains), so that one run reports every problem of
+//! the file. A problem found on a node is placed at that node; the few
+//! found once the inventory is built are placed by their key path.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::raw::{self, RawDmarc, RawDomain, RawInventory, RawServer};
-use super::span::{Position, SpanIndex};
+use super::guard;
+use super::raw::{self, Node, Tree, Value};
+use super::span::{At, Lines, Position, SpanIndex};
+use super::suggest::closest;
 use super::{
-    Alignment, AllPolicy, ClasslessLabels, DEFAULT_TTL, Dmarc, DmarcPolicy, Domain, Inventory,
-    InventoryError, Loaded, Location, Problem, Server,
+    Alignment, AllPolicy, BROADEST_IPV4_PREFIX, BROADEST_IPV6_PREFIX, ClasslessLabels, DEFAULT_TTL,
+    Dmarc, DmarcPolicy, Domain, Inventory, InventoryError, Loaded, Location, MAX_REPORTED, Problem,
+    Server,
 };
 use crate::names::{self, Charset};
 use crate::net;
 use crate::reverse;
+use crate::text;
 
 /// Largest TTL DNS allows (RFC 2181 §8).
 const MAX_TTL: u32 = 2_147_483_647;
+
+const ROOT_KEYS: [&str; 6] = [
+    "ttl",
+    "zones",
+    "reverse_zones",
+    "classless_labels",
+    "servers",
+    "domains",
+];
+const SERVER_KEYS: [&str; 5] = ["hostname", "helo", "ipv4", "ipv6", "ttl"];
+const DOMAIN_KEYS: [&str; 9] = [
+    "name",
+    "servers",
+    "include",
+    "ip4",
+    "ip6",
+    "all",
+    "ttl",
+    "dmarc",
+    "dkim_selectors",
+];
+const DMARC_KEYS: [&str; 6] = ["policy", "subdomain_policy", "rua", "ruf", "adkim", "aspf"];
+const NETWORK_KEYS: [&str; 2] = ["network", "broad"];
+
+/// How many hostnames a "did you mean" compares an unknown server with.
+const MAX_SUGGESTION_CANDIDATES: usize = 1_000;
 
 pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError> {
     let meaningful = text
@@ -30,50 +69,76 @@ pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError
             file: file.to_owned(),
         });
     }
-    let raw = raw::from_yaml(text).map_err(|err| {
-        let position = err
-            .position
-            .map(|(line, column)| Position { line, column })
-            .or_else(|| SpanIndex::build(text).locate(&err.path));
-        InventoryError::Invalid {
-            problems: vec![Problem {
-                location: Location {
-                    file: file.to_owned(),
-                    position,
-                    path: err.path,
-                },
-                message: err.message,
-            }],
-        }
+    let refuse = |position: Position, path: &str, message: &str| InventoryError::Invalid {
+        file: file.to_owned(),
+        problems: vec![problem(file, position, path, message)],
+        omitted: 0,
+    };
+    guard::check(text).map_err(|refusal| refuse(refusal.position, "", &refusal.message))?;
+    let tree = raw::read(text).map_err(|err| {
+        let offset = err.offset.unwrap_or_else(|| second_document(text));
+        refuse(
+            Lines::new(text).position(text, offset),
+            &err.path,
+            &err.message,
+        )
     })?;
     let mut checker = Checker {
         file,
-        errors: Vec::new(),
-        warnings: Vec::new(),
+        text,
+        tree: &tree,
+        errors: Reports::default(),
+        warnings: Reports::default(),
+        lines: OnceCell::new(),
+        index: OnceCell::new(),
     };
-    let inventory = checker.inventory(raw, text);
-    // Positions are looked up only when there is something to report: on
-    // large valid inventories this saves a second parse.
-    let spans = OnceLock::new();
-    let locate = |(path, message): (String, String)| Problem {
-        location: Location {
-            file: file.to_owned(),
-            position: spans.get_or_init(|| SpanIndex::build(text)).locate(&path),
-            path,
-        },
-        message,
-    };
-    let warnings = checker.warnings.into_iter().map(locate).collect();
+    let inventory = checker.inventory(tree.root());
+    let warnings = std::mem::take(&mut checker.warnings);
+    let (warnings, omitted_warnings) = checker.resolve(warnings);
     if checker.errors.is_empty() {
         Ok(Loaded {
             inventory,
             warnings,
+            omitted_warnings,
         })
     } else {
+        let errors = std::mem::take(&mut checker.errors);
+        let (problems, omitted) = checker.resolve(errors);
         Err(InventoryError::Invalid {
-            problems: checker.errors.into_iter().map(locate).collect(),
+            file: file.to_owned(),
+            problems,
+            omitted,
         })
     }
+}
+
+/// A problem, its path and message escaped: both come from the file.
+fn problem(file: &Path, position: Position, path: &str, message: &str) -> Problem {
+    Problem {
+        location: Location {
+            file: file.to_owned(),
+            position: Some(position),
+            path: text::escape(path).into_owned(),
+        },
+        message: text::escape(message).into_owned(),
+    }
+}
+
+/// Where a second document starts: serde_yaml refuses one without saying
+/// where it is.
+fn second_document(text: &str) -> usize {
+    let mut content = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let marker = line.starts_with("---") || line.starts_with("...");
+        if marker && content {
+            return offset;
+        }
+        let trimmed = line.trim();
+        content |= !marker && !trimmed.is_empty() && !trimmed.starts_with('#');
+        offset += line.len();
+    }
+    text.len()
 }
 
 /// A key path such as `domains[1].servers[0]`, built on the stack and
@@ -126,48 +191,314 @@ impl<'a> KeyPath<'a> {
     }
 }
 
+/// Problems as (key path, place if known, message), the first
+/// [`MAX_REPORTED`] kept, the rest counted.
+#[derive(Default)]
+struct Reports {
+    kept: Vec<(String, Option<At>, String)>,
+    omitted: usize,
+}
+
+impl Reports {
+    fn push(&mut self, path: &KeyPath<'_>, at: Option<At>, message: String) {
+        if self.kept.len() < MAX_REPORTED {
+            self.kept.push((path.render(), at, message));
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    fn is_full(&self) -> bool {
+        self.kept.len() >= MAX_REPORTED
+    }
+}
+
 /// Where a server address is listed: server index, `ipv4`/`ipv6`, index.
 type AddressSlot = (usize, &'static str, usize);
 
-/// Problems as (key path, message), located once checking is over.
-struct Checker<'a> {
-    file: &'a Path,
-    errors: Vec<(String, String)>,
-    warnings: Vec<(String, String)>,
+/// The values of a mapping's known keys, each with its key node.
+type Fields<'n, 'a, const N: usize> = [Option<(&'n Node<'a>, &'n Node<'a>)>; N];
+
+/// Whether a field holds something: not absent, empty or an empty list.
+fn nonempty(field: Option<(&Node<'_>, &Node<'_>)>) -> bool {
+    given(field).is_some_and(|node| !matches!(node.value, Value::List { len: 0, .. }))
 }
 
-impl Checker<'_> {
-    fn error(&mut self, path: &KeyPath<'_>, message: impl Into<String>) {
-        self.errors.push((path.render(), message.into()));
+/// The value of a field, unless it is absent or empty (`key:` or `~`).
+fn given<'n, 'a>(field: Option<(&'n Node<'a>, &'n Node<'a>)>) -> Option<&'n Node<'a>> {
+    field
+        .map(|(_, value)| value)
+        .filter(|value| !matches!(value.value, Value::Null))
+}
+
+struct Checker<'n, 'a> {
+    file: &'n Path,
+    text: &'n str,
+    tree: &'n Tree<'a>,
+    errors: Reports,
+    warnings: Reports,
+    lines: OnceCell<Lines>,
+    /// Places by key path, for problems found after the walk.
+    index: OnceCell<SpanIndex>,
+}
+
+impl<'n, 'a> Checker<'n, 'a> {
+    fn error(&mut self, path: &KeyPath<'_>, at: At, message: impl Into<String>) {
+        self.errors.push(path, Some(at), message.into());
     }
 
-    fn warn(&mut self, path: &KeyPath<'_>, message: impl Into<String>) {
-        self.warnings.push((path.render(), message.into()));
+    fn warn(&mut self, path: &KeyPath<'_>, at: At, message: impl Into<String>) {
+        self.warnings.push(path, Some(at), message.into());
     }
 
-    fn inventory(&mut self, raw: RawInventory, text: &str) -> Inventory {
-        let root = KeyPath::ROOT;
-        let ttl = self.ttl(&root.key("ttl"), raw.ttl).unwrap_or(DEFAULT_TTL);
-        let zones = self.zones(&raw.zones);
-        let reverse_zones = self.reverse_zones(&raw.reverse_zones);
-        let classless_labels = match raw.classless_labels.as_deref() {
-            None | Some("rfc4183") => ClasslessLabels::Rfc4183,
-            Some("rfc2317") => ClasslessLabels::Rfc2317,
-            Some(other) => {
+    fn position(&self, at: At) -> Position {
+        self.lines
+            .get_or_init(|| Lines::new(self.text))
+            .position(self.text, at.offset(self.text))
+    }
+
+    /// Problems located and in the order of the file.
+    fn resolve(&self, reports: Reports) -> (Vec<Problem>, usize) {
+        let mut problems: Vec<Problem> = reports
+            .kept
+            .into_iter()
+            .map(|(path, at, message)| {
+                let at = at
+                    .or_else(|| {
+                        self.index
+                            .get_or_init(|| SpanIndex::build(self.tree))
+                            .locate(&path)
+                    })
+                    .unwrap_or(self.tree.root().at);
+                problem(self.file, self.position(at), &path, &message)
+            })
+            .collect();
+        problems.sort_by_key(|p| p.location.position);
+        (problems, reports.omitted)
+    }
+
+    /// The known keys of a mapping, or `None` when `node` is not one.
+    /// Unknown and repeated keys are reported; `unknown` tells whether
+    /// there were any.
+    fn mapping<const N: usize>(
+        &mut self,
+        node: &'n Node<'a>,
+        path: &KeyPath<'_>,
+        keys: [&'static str; N],
+        what: &str,
+        unknown: &mut bool,
+    ) -> Option<Fields<'n, 'a, N>> {
+        if !matches!(node.value, Value::Map { .. }) {
+            self.error(
+                path,
+                node.at,
+                format!("found {} where {what} is expected", found(&node.value)),
+            );
+            return None;
+        }
+        let mut fields: Fields<'n, 'a, N> = [None; N];
+        for (key, value) in self.tree.entries(node) {
+            let Value::Text(name) = &key.value else {
+                *unknown = true;
                 self.error(
-                    &root.key("classless_labels"),
+                    path,
+                    key.at,
                     format!(
-                        "unknown label style `{other}`; accepted: `rfc4183` (64-26.100.51.198.in-addr.arpa, the default) or `rfc2317` (64/26.100.51.198.in-addr.arpa)"
+                        "found {} as a key; accepted: {}",
+                        found(&key.value),
+                        accepted_keys(&keys)
                     ),
                 );
-                ClasslessLabels::Rfc4183
+                continue;
+            };
+            let key_path = path.key(name);
+            match keys.iter().position(|k| k == name) {
+                Some(i) => match fields[i] {
+                    Some((first, _)) => {
+                        let Position { line, column } = self.position(first.at);
+                        self.error(
+                            &key_path,
+                            key.at,
+                            format!(
+                                "`{name}` is given twice in this mapping (first at line {line} column {column}); YAML keeps one value per key, so merge the two"
+                            ),
+                        );
+                    }
+                    None => fields[i] = Some((key, value)),
+                },
+                None => {
+                    *unknown = true;
+                    let hint = did_you_mean(name, keys);
+                    self.error(
+                        &key_path,
+                        key.at,
+                        format!(
+                            "unknown field `{}`{hint}; accepted: {}",
+                            clip(name),
+                            accepted_keys(&keys)
+                        ),
+                    );
+                }
             }
-        };
-        let servers = self.servers(&raw.servers);
-        let domains = self.domains(&raw.domains, &raw.servers, &servers);
-        if raw.servers.is_empty() && raw.domains.is_empty() {
+        }
+        Some(fields)
+    }
+
+    /// A scalar as text; numbers and booleans read as they are written.
+    fn text(&mut self, node: &'n Node<'a>, path: &KeyPath<'_>, what: &str) -> Option<Cow<'n, str>> {
+        let text = node.value.as_text();
+        if text.is_none() {
             self.error(
-                &root,
+                path,
+                node.at,
+                format!("found {} where {what} is expected", found(&node.value)),
+            );
+        }
+        text
+    }
+
+    /// A key every such mapping needs.
+    fn required(
+        &mut self,
+        field: Option<(&'n Node<'a>, &'n Node<'a>)>,
+        mapping: &'n Node<'a>,
+        path: &KeyPath<'_>,
+        key: &str,
+        what: &str,
+    ) -> Option<Cow<'n, str>> {
+        let key_path = path.key(key);
+        match given(field) {
+            Some(node) => self.text(node, &key_path, what),
+            None => {
+                let (at, wrong) = match field {
+                    Some((_, value)) => (value.at, "is empty"),
+                    None => (mapping.at, "is missing"),
+                };
+                self.error(&key_path, at, format!("`{key}` {wrong}; accepted: {what}"));
+                None
+            }
+        }
+    }
+
+    /// A list, or `None` (reported) when the value is something else. An
+    /// absent or empty value is an empty list.
+    fn list(
+        &mut self,
+        node: Option<&'n Node<'a>>,
+        path: &KeyPath<'_>,
+        (what, example): (&str, &str),
+    ) -> Option<&'n [Node<'a>]> {
+        let Some(node) = node else {
+            return Some(&[]);
+        };
+        match &node.value {
+            Value::Null => Some(&[]),
+            Value::List { .. } => Some(self.tree.items(node)),
+            other => {
+                // A single value is most likely meant as a list of one.
+                let example = match other.as_text() {
+                    Some(text) => format!("; here `[{}]`", clip(&text)),
+                    None => format!(" such as `{example}`"),
+                };
+                self.error(
+                    path,
+                    node.at,
+                    format!(
+                        "found {} where a list is expected; accepted: a list of {what}{example}",
+                        found(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn ttl(&mut self, node: Option<&'n Node<'a>>, path: &KeyPath<'_>) -> Option<u32> {
+        let node = node?;
+        let accepted = format!("accepted: whole seconds from 0 to {MAX_TTL} (RFC 2181 §8)");
+        match &node.value {
+            Value::UInt(ttl) if *ttl <= u64::from(MAX_TTL) => {
+                return Some(*ttl as u32);
+            }
+            Value::UInt(ttl) => {
+                self.error(path, node.at, format!("TTL {ttl} is too large; {accepted}"));
+            }
+            Value::Text(text) if text.trim().parse::<u32>().is_ok() => {
+                self.error(
+                    path,
+                    node.at,
+                    format!(
+                        "invalid TTL: `{}` is quoted text; {accepted}, written without quotes",
+                        clip(text)
+                    ),
+                );
+            }
+            other => {
+                self.error(
+                    path,
+                    node.at,
+                    format!("invalid TTL: {}; {accepted}", found(other)),
+                );
+            }
+        }
+        None
+    }
+
+    fn inventory(&mut self, root: &'n Node<'a>) -> Inventory {
+        let path = KeyPath::ROOT;
+        let mut unknown = false;
+        let fields = self
+            .mapping(
+                root,
+                &path,
+                ROOT_KEYS,
+                "a mapping with `zones`, `servers` and `domains`",
+                &mut unknown,
+            )
+            .unwrap_or([None; 6]);
+        let [
+            ttl,
+            zones,
+            reverse_zones,
+            classless_labels,
+            servers,
+            domains,
+        ] = fields;
+        let ttl = self
+            .ttl(given(ttl), &path.key("ttl"))
+            .unwrap_or(DEFAULT_TTL);
+        let zones = self.zones(zones.map(|(_, v)| v));
+        let reverse_zones = self.reverse_zones(given(reverse_zones));
+        let classless_labels = self.classless_labels(given(classless_labels));
+        let raw_servers = self.list(
+            given(servers),
+            &path.key("servers"),
+            (
+                "servers",
+                "[{hostname: mail.example.com, ipv4: [203.0.113.10]}]",
+            ),
+        );
+        let raw_domains = self.list(
+            given(domains),
+            &path.key("domains"),
+            (
+                "domains",
+                "[{name: example.com, servers: [mail.example.com]}]",
+            ),
+        );
+        let servers = self.servers(raw_servers.unwrap_or(&[]));
+        let domains = self.domains(raw_domains.unwrap_or(&[]), &servers);
+        if matches!(root.value, Value::Map { .. })
+            && raw_servers.is_some_and(<[_]>::is_empty)
+            && raw_domains.is_some_and(<[_]>::is_empty)
+        {
+            self.error(
+                &path,
+                root.at,
                 "the inventory describes no `servers` and no `domains`; accepted: at least one of them",
             );
         }
@@ -179,7 +510,7 @@ impl Checker<'_> {
             classless_labels,
             servers,
             domains,
-            source: Arc::from(text),
+            source: Arc::from(self.text),
             spans: OnceLock::new(),
         };
         if self.errors.is_empty() {
@@ -188,55 +519,70 @@ impl Checker<'_> {
         inventory
     }
 
-    fn ttl(&mut self, path: &KeyPath<'_>, ttl: Option<u32>) -> Option<u32> {
-        match ttl {
-            Some(ttl) if ttl > MAX_TTL => {
-                self.error(
-                    path,
-                    format!(
-                        "TTL {ttl} is too large; accepted: 0 to {MAX_TTL} seconds (RFC 2181 §8)"
-                    ),
-                );
-                None
-            }
-            other => other,
-        }
-    }
-
-    fn zones(&mut self, raw: &[String]) -> Vec<String> {
-        if raw.is_empty() {
+    fn zones(&mut self, node: Option<&'n Node<'a>>) -> Vec<String> {
+        let zones_key = KeyPath::ROOT.key("zones");
+        let Some(items) = self.list(node, &zones_key, ("zones", "[example.com]")) else {
+            return Vec::new();
+        };
+        if items.is_empty() {
+            let at = node.map_or(self.tree.root().at, |n| n.at);
             self.error(
-                &KeyPath::ROOT.key("zones"),
+                &zones_key,
+                at,
                 "no forward zones declared; accepted: the zones you publish, e.g. `zones: [example.com]`",
             );
         }
         let mut zones: Vec<String> = Vec::new();
-        for (i, zone) in raw.iter().enumerate() {
-            let zones_key = KeyPath::ROOT.key("zones");
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
             let path = zones_key.index(i);
-            match names::normalize_fqdn(zone, Charset::LdhUnderscore) {
-                Ok(zone) if zones.contains(&zone) => {
-                    self.error(&path, format!("zone `{zone}` is listed twice"));
-                }
-                Ok(zone) => zones.push(zone),
-                Err(err) => self.error(&path, format!("invalid zone name: {err}")),
+            let Some(zone) = self.text(item, &path, "a zone name") else {
+                continue;
+            };
+            match names::normalize_fqdn(&zone, Charset::LdhUnderscore) {
+                Ok(zone) => match seen.get(&zone) {
+                    Some(first) => {
+                        self.error(
+                            &path,
+                            item.at,
+                            format!(
+                                "zone `{zone}` is a duplicate of `zones[{first}]`; list it once"
+                            ),
+                        );
+                    }
+                    None => {
+                        seen.insert(zone.clone(), i);
+                        zones.push(zone);
+                    }
+                },
+                Err(err) => self.error(&path, item.at, format!("invalid zone name: {err}")),
             }
         }
         zones
     }
 
-    fn reverse_zones(&mut self, raw: &[String]) -> Vec<IpNet> {
+    fn reverse_zones(&mut self, node: Option<&'n Node<'a>>) -> Vec<IpNet> {
+        let zones_key = KeyPath::ROOT.key("reverse_zones");
+        let items = self
+            .list(node, &zones_key, ("networks", "[203.0.113.0/24]"))
+            .unwrap_or(&[]);
         let mut zones: Vec<IpNet> = Vec::new();
-        for (i, text) in raw.iter().enumerate() {
-            let zones_key = KeyPath::ROOT.key("reverse_zones");
+        for (i, item) in items.iter().enumerate() {
             let path = zones_key.index(i);
-            let Some(net) = self.network(&path, text, None) else {
+            let Some(text) = self.text(item, &path, "a network such as `203.0.113.0/24`") else {
+                continue;
+            };
+            let Some(net) = self.network(&path, item.at, &text, None) else {
                 continue;
             };
             if let Err(why) = reverse::check_zone_prefix(net) {
-                self.error(&path, why.to_string());
-            } else if zones.contains(&net) {
-                self.error(&path, format!("reverse zone {net} is listed twice"));
+                self.error(&path, item.at, why.to_string());
+            } else if let Some(first) = zones.iter().position(|z| *z == net) {
+                self.error(
+                    &path,
+                    item.at,
+                    format!("reverse zone {net} is a duplicate of `reverse_zones[{first}]`; list it once"),
+                );
             } else {
                 zones.push(net);
             }
@@ -244,9 +590,40 @@ impl Checker<'_> {
         zones
     }
 
+    fn classless_labels(&mut self, node: Option<&'n Node<'a>>) -> ClasslessLabels {
+        let Some(node) = node else {
+            return ClasslessLabels::Rfc4183;
+        };
+        let path = KeyPath::ROOT.key("classless_labels");
+        let accepted = "accepted: `rfc4183` (64-26.100.51.198.in-addr.arpa, the default) or `rfc2317` (64/26.100.51.198.in-addr.arpa)";
+        match self
+            .text(node, &path, "`rfc4183` or `rfc2317`")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("rfc4183") => ClasslessLabels::Rfc4183,
+            Some("rfc2317") => ClasslessLabels::Rfc2317,
+            Some(other) => {
+                let hint = did_you_mean(other, ["rfc4183", "rfc2317"]);
+                self.error(
+                    &path,
+                    node.at,
+                    format!("unknown label style `{}`{hint}; {accepted}", clip(other)),
+                );
+                ClasslessLabels::Rfc4183
+            }
+        }
+    }
+
     /// Parses a network in CIDR notation (a bare address is a host route),
     /// rejecting host bits; `family` restricts it to IPv4 or IPv6.
-    fn network(&mut self, path: &KeyPath<'_>, text: &str, family: Option<Family>) -> Option<IpNet> {
+    fn network(
+        &mut self,
+        path: &KeyPath<'_>,
+        at: At,
+        text: &str,
+        family: Option<Family>,
+    ) -> Option<IpNet> {
         let text = text.trim();
         let net = match text.parse::<IpNet>() {
             Ok(net) => net,
@@ -255,8 +632,10 @@ impl Checker<'_> {
                 Err(_) => {
                     self.error(
                         path,
+                        at,
                         format!(
-                            "`{text}` is not an IP network; accepted: an address or CIDR such as {}",
+                            "`{}` is not an IP network; accepted: an address or CIDR such as {}",
+                            clip(text),
                             family.unwrap_or(Family::V4).example_net()
                         ),
                     );
@@ -267,12 +646,13 @@ impl Checker<'_> {
         if let Some(family) = family
             && !family.matches(net.addr())
         {
-            self.error(path, family.wrong_family_message(text));
+            self.error(path, at, family.wrong_family_message(text));
             return None;
         }
         if net.trunc() != net {
             self.error(
                 path,
+                at,
                 format!(
                     "`{text}` has host bits set; accepted: the network address, here `{}` (or list the single address)",
                     net.trunc()
@@ -283,67 +663,94 @@ impl Checker<'_> {
         Some(net)
     }
 
-    fn servers(&mut self, raw: &[RawServer]) -> Vec<Server> {
-        let mut servers = Vec::new();
+    fn servers(&mut self, raw: &'n [Node<'a>]) -> Vec<Server> {
+        let mut servers = Vec::with_capacity(raw.len());
         let mut hostnames: HashMap<String, usize> = HashMap::with_capacity(raw.len());
-        let addresses = raw.iter().map(|s| s.ipv4.len() + s.ipv6.len()).sum();
-        let mut owners: HashMap<IpAddr, AddressSlot> = HashMap::with_capacity(addresses);
-        for (i, server) in raw.iter().enumerate() {
-            let servers_key = KeyPath::ROOT.key("servers");
+        let mut owners: HashMap<IpAddr, AddressSlot> = HashMap::with_capacity(raw.len() * 3);
+        let servers_key = KeyPath::ROOT.key("servers");
+        for (i, node) in raw.iter().enumerate() {
             let path = servers_key.index(i);
-            let hostname = match names::normalize_hostname(&server.hostname) {
-                Ok(name) => name,
-                Err(err) => {
+            let mut unknown = false;
+            let Some(fields) = self.mapping(
+                node,
+                &path,
+                SERVER_KEYS,
+                "a server mapping (`hostname`, `ipv4`, `ipv6`)",
+                &mut unknown,
+            ) else {
+                continue;
+            };
+            let [hostname, helo, ipv4, ipv6, ttl] = fields;
+            let what = "the server's public name, such as `mail.example.com`";
+            let raw_hostname = self.required(hostname, node, &path, "hostname", what);
+            let hostname_at = given(hostname).map_or(node.at, |n| n.at);
+            let hostname = match raw_hostname.as_deref().map(names::normalize_hostname) {
+                Some(Ok(name)) => name,
+                Some(Err(err)) => {
                     self.error(
                         &path.key("hostname"),
+                        hostname_at,
                         format!(
                             "invalid host name: {err}; accepted: a public fully qualified name such as `mail.example.com`"
                         ),
                     );
-                    server.hostname.to_ascii_lowercase()
+                    raw_hostname.unwrap_or_default().to_ascii_lowercase()
                 }
+                None => String::new(),
             };
-            if let Some(first) = hostnames.insert(hostname.clone(), i) {
+            if !hostname.is_empty()
+                && let Some(first) = hostnames.insert(hostname.clone(), i)
+            {
                 self.error(
                     &path.key("hostname"),
+                    hostname_at,
                     format!("server `{hostname}` is already described at `servers[{first}]`"),
                 );
             }
-            let ttl = self.ttl(&path.key("ttl"), server.ttl);
-            let helo = server.helo.as_ref().map(|h| h.trim().to_owned());
-            let mut ipv4 = Vec::new();
-            for (j, text) in server.ipv4.iter().enumerate() {
-                let key = path.key("ipv4");
-                let item = key.index(j);
-                if let Some(IpAddr::V4(ip)) =
-                    self.server_address(&item, (i, "ipv4", j), text, Family::V4, &mut owners)
-                {
-                    ipv4.push(ip);
+            let ttl = self.ttl(given(ttl), &path.key("ttl"));
+            let helo = given(helo)
+                .and_then(|node| self.text(node, &path.key("helo"), "a host name"))
+                .map(|h| h.trim().to_owned());
+            let has_addresses = nonempty(ipv4) || nonempty(ipv6);
+            let (mut v4, mut v6) = (Vec::new(), Vec::new());
+            for (family, field) in [(Family::V4, ipv4), (Family::V6, ipv6)] {
+                let key = path.key(family.server_key());
+                let items = self
+                    .list(given(field), &key, family.address_list())
+                    .unwrap_or(&[]);
+                let what = family.address();
+                for (j, item) in items.iter().enumerate() {
+                    let item_path = key.index(j);
+                    let slot = (i, family.server_key(), j);
+                    let Some(text) = self.text(item, &item_path, what) else {
+                        continue;
+                    };
+                    match self.server_address(&item_path, item.at, slot, &text, family, &mut owners)
+                    {
+                        Some(IpAddr::V4(ip)) => v4.push(ip),
+                        Some(IpAddr::V6(ip)) => v6.push(ip),
+                        None => {}
+                    }
                 }
             }
-            let mut ipv6 = Vec::new();
-            for (j, text) in server.ipv6.iter().enumerate() {
-                let key = path.key("ipv6");
-                let item = key.index(j);
-                if let Some(IpAddr::V6(ip)) =
-                    self.server_address(&item, (i, "ipv6", j), text, Family::V6, &mut owners)
-                {
-                    ipv6.push(ip);
-                }
-            }
-            if server.ipv4.is_empty() && server.ipv6.is_empty() {
+            if !has_addresses && !unknown {
+                let server = match hostname.as_str() {
+                    "" => "this server".to_owned(),
+                    name => format!("server `{name}`"),
+                };
                 self.error(
                     &path,
+                    node.at,
                     format!(
-                        "server `{hostname}` has no addresses; accepted: at least one entry under `ipv4` or `ipv6`"
+                        "{server} has no addresses; accepted: at least one entry under `ipv4` or `ipv6`"
                     ),
                 );
             }
             servers.push(Server {
                 hostname,
                 helo,
-                ipv4,
-                ipv6,
+                ipv4: v4,
+                ipv6: v6,
                 ttl,
             });
         }
@@ -353,7 +760,8 @@ impl Checker<'_> {
     fn server_address(
         &mut self,
         path: &KeyPath<'_>,
-        at: AddressSlot,
+        at: At,
+        slot: AddressSlot,
         text: &str,
         family: Family,
         owners: &mut HashMap<IpAddr, AddressSlot>,
@@ -364,8 +772,10 @@ impl Checker<'_> {
             Err(_) if text.contains('/') => {
                 self.error(
                     path,
+                    at,
                     format!(
-                        "`{text}` is a network; a server has single addresses (each gets a PTR); list networks under a domain's `ip4`/`ip6`"
+                        "`{}` is a network; a server has single addresses (each gets a PTR); list networks under a domain's `ip4`/`ip6`",
+                        clip(text)
                     ),
                 );
                 return None;
@@ -373,8 +783,10 @@ impl Checker<'_> {
             Err(_) => {
                 self.error(
                     path,
+                    at,
                     format!(
-                        "`{text}` is not an IP address; accepted: an {} address such as {}",
+                        "`{}` is not an IP address; accepted: an {} address such as {}",
+                        clip(text),
                         family.name(),
                         family.example_addr()
                     ),
@@ -383,154 +795,134 @@ impl Checker<'_> {
             }
         };
         if !family.matches(ip) {
-            self.error(path, family.wrong_family_message(text));
+            self.error(path, at, family.wrong_family_message(text));
             return None;
         }
         if let Some((server, key, index)) = owners.get(&ip) {
             self.error(
                 path,
+                at,
                 format!(
                     "{ip} is already listed at `servers[{server}].{key}[{index}]`; one address has one PTR, so it can belong to one server only"
                 ),
             );
             return None;
         }
-        owners.insert(ip, at);
+        owners.insert(ip, slot);
         if let Some(block) = net::special_purpose_address(ip) {
-            self.warn(path, special_warning(&ip.to_string(), block, "is in"));
+            self.warn(path, at, special_warning(&IpNet::from(ip), block));
         }
         Some(ip)
     }
 
-    fn domains(
-        &mut self,
-        raw: &[RawDomain],
-        raw_servers: &[RawServer],
-        servers: &[Server],
-    ) -> Vec<Domain> {
-        let mut domains = Vec::new();
+    fn domains(&mut self, raw: &'n [Node<'a>], servers: &[Server]) -> Vec<Domain> {
+        let mut domains = Vec::with_capacity(raw.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         let by_hostname: HashMap<&str, usize> = servers
             .iter()
             .enumerate()
             .map(|(i, s)| (s.hostname.as_str(), i))
             .collect();
-        for (i, domain) in raw.iter().enumerate() {
-            let domains_key = KeyPath::ROOT.key("domains");
+        let domains_key = KeyPath::ROOT.key("domains");
+        for (i, node) in raw.iter().enumerate() {
             let path = domains_key.index(i);
-            let name = match names::normalize_fqdn(&domain.name, Charset::Ldh) {
-                Ok(name) => name,
-                Err(err) => {
-                    self.error(&path.key("name"), format!("invalid domain name: {err}"));
-                    domain.name.to_ascii_lowercase()
-                }
+            let mut unknown = false;
+            let Some(fields) = self.mapping(
+                node,
+                &path,
+                DOMAIN_KEYS,
+                "a domain mapping (`name`, `servers`, `include`)",
+                &mut unknown,
+            ) else {
+                continue;
             };
-            if let Some(first) = seen.insert(name.clone(), i) {
+            let [
+                name_field,
+                servers_field,
+                include,
+                ip4,
+                ip6,
+                all,
+                ttl,
+                dmarc,
+                dkim_selectors,
+            ] = fields;
+            let name_at = given(name_field).map_or(node.at, |n| n.at);
+            let raw_name = self.required(
+                name_field,
+                node,
+                &path,
+                "name",
+                "the domain that sends mail, such as `example.com`",
+            );
+            let name = match raw_name
+                .as_deref()
+                .map(|n| names::normalize_fqdn(n, Charset::Ldh))
+            {
+                Some(Ok(name)) => name,
+                Some(Err(err)) => {
+                    self.error(
+                        &path.key("name"),
+                        name_at,
+                        format!("invalid domain name: {err}"),
+                    );
+                    raw_name.unwrap_or_default().to_ascii_lowercase()
+                }
+                None => String::new(),
+            };
+            if !name.is_empty()
+                && let Some(first) = seen.insert(name.clone(), i)
+            {
                 self.error(
                     &path.key("name"),
+                    name_at,
                     format!(
                         "domain `{name}` is already described at `domains[{first}]`; a name has one SPF record, so merge the two entries"
                     ),
                 );
             }
-            let mut server_indexes = Vec::new();
-            let mut listed = HashSet::new();
-            for (j, hostname) in domain.servers.iter().enumerate() {
-                let key = path.key("servers");
-                let item = key.index(j);
-                let wanted = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
-                match by_hostname.get(wanted.as_str()).copied() {
-                    Some(index) if !listed.insert(index) => {
-                        self.error(&item, format!("server `{wanted}` is listed twice"));
-                    }
-                    Some(index) => server_indexes.push(index),
-                    None => {
-                        let known: Vec<&str> =
-                            raw_servers.iter().map(|s| s.hostname.as_str()).collect();
-                        let accepted = if known.is_empty() {
-                            "no servers are described under `servers`".to_owned()
-                        } else {
-                            format!("accepted: a hostname from `servers` ({})", known.join(", "))
-                        };
-                        self.error(
-                            &item,
-                            format!("server `{hostname}` is not defined; {accepted}"),
-                        );
-                    }
-                }
-            }
-            let mut include = Vec::new();
-            for (j, target) in domain.include.iter().enumerate() {
-                let key = path.key("include");
-                let item = key.index(j);
-                match names::normalize_fqdn(target, Charset::LdhUnderscore) {
-                    Ok(target) if include.contains(&target) => {
-                        self.error(&item, format!("`{target}` is included twice; each include costs a DNS lookup"));
-                    }
-                    Ok(target) => include.push(target),
-                    Err(err) => self.error(
-                        &item,
-                        format!("invalid include target: {err}; accepted: a domain that publishes SPF, such as `_spf.google.com`"),
-                    ),
-                }
-            }
-            let ip4 = self.extra_networks(&path, "ip4", &domain.ip4, Family::V4);
-            let ip6 = self.extra_networks(&path, "ip6", &domain.ip6, Family::V6);
-            let ip4 = ip4.into_iter().filter_map(|n| match n {
-                IpNet::V4(n) => Some(n),
-                IpNet::V6(_) => None,
-            });
-            let ip6 = ip6.into_iter().filter_map(|n| match n {
-                IpNet::V6(n) => Some(n),
-                IpNet::V4(_) => None,
-            });
-            let (ip4, ip6): (Vec<Ipv4Net>, Vec<Ipv6Net>) = (ip4.collect(), ip6.collect());
-            let all = match domain.all.as_deref().map(str::trim) {
-                None | Some("fail") => AllPolicy::Fail,
-                Some("softfail") => AllPolicy::Softfail,
-                Some(other @ ("pass" | "neutral")) => {
-                    self.error(
-                        &path.key("all"),
-                        format!(
-                            "`all: {other}` would let any host on the internet send as `{name}` ({}all); accepted: `fail` (-all, the default) or `softfail` (~all)",
-                            if other == "pass" { "+" } else { "?" }
-                        ),
-                    );
-                    AllPolicy::Fail
-                }
-                Some(other) => {
-                    self.error(
-                        &path.key("all"),
-                        format!("unknown `all` policy `{other}`; accepted: `fail` (-all, the default) or `softfail` (~all)"),
-                    );
-                    AllPolicy::Fail
-                }
-            };
-            if domain.servers.is_empty()
-                && domain.include.is_empty()
-                && domain.ip4.is_empty()
-                && domain.ip6.is_empty()
-            {
+            let senders = [servers_field, include, ip4, ip6].into_iter().any(nonempty);
+            let server_indexes =
+                self.domain_servers(&path, given(servers_field), servers, &by_hostname);
+            let include = self.includes(&path, given(include));
+            let ip4 = self.extra_networks(&path, "ip4", given(ip4), Family::V4, &name);
+            let ip6 = self.extra_networks(&path, "ip6", given(ip6), Family::V6, &name);
+            let all = self.all(&path, given(all), &name);
+            if !senders && !unknown {
+                let domain = match name.as_str() {
+                    "" => "this domain".to_owned(),
+                    name => format!("domain `{name}`"),
+                };
                 self.error(
                     &path,
+                    node.at,
                     format!(
-                        "domain `{name}` has no senders; accepted: at least one of `servers`, `include`, `ip4`, `ip6`"
+                        "{domain} has no senders; accepted: at least one of `servers`, `include`, `ip4`, `ip6`"
                     ),
                 );
             }
-            let ttl = self.ttl(&path.key("ttl"), domain.ttl);
-            let dmarc = domain
-                .dmarc
-                .as_ref()
-                .and_then(|raw| self.dmarc(&path.key("dmarc"), raw));
+            let ttl = self.ttl(given(ttl), &path.key("ttl"));
+            let dmarc = given(dmarc).and_then(|node| self.dmarc(&path.key("dmarc"), node));
             let dkim_selectors =
-                self.dkim_selectors(&path.key("dkim_selectors"), &domain.dkim_selectors);
+                self.dkim_selectors(&path.key("dkim_selectors"), given(dkim_selectors));
             domains.push(Domain {
                 name,
                 servers: server_indexes,
                 include,
-                ip4,
-                ip6,
+                ip4: ip4
+                    .into_iter()
+                    .filter_map(|n| match n {
+                        IpNet::V4(n) => Some(n),
+                        IpNet::V6(_) => None,
+                    })
+                    .collect::<Vec<Ipv4Net>>(),
+                ip6: ip6
+                    .into_iter()
+                    .filter_map(|n| match n {
+                        IpNet::V6(n) => Some(n),
+                        IpNet::V4(_) => None,
+                    })
+                    .collect::<Vec<Ipv6Net>>(),
                 all,
                 ttl,
                 dmarc,
@@ -540,36 +932,230 @@ impl Checker<'_> {
         domains
     }
 
-    fn dmarc(&mut self, path: &KeyPath<'_>, raw: &RawDmarc) -> Option<Dmarc> {
-        let policy = |checker: &mut Self, key: &str, text: &str| {
+    /// The servers a domain lists, as indexes into `servers`.
+    fn domain_servers(
+        &mut self,
+        path: &KeyPath<'_>,
+        node: Option<&'n Node<'a>>,
+        servers: &[Server],
+        by_hostname: &HashMap<&str, usize>,
+    ) -> Vec<usize> {
+        let key = path.key("servers");
+        let items = self
+            .list(
+                node,
+                &key,
+                ("hostnames from `servers`", "[mail.example.com]"),
+            )
+            .unwrap_or(&[]);
+        let mut indexes = Vec::with_capacity(items.len());
+        let mut listed: HashMap<usize, usize> = HashMap::with_capacity(items.len());
+        for (j, item) in items.iter().enumerate() {
+            let item_path = key.index(j);
+            let Some(hostname) = self.text(item, &item_path, "a hostname from `servers`") else {
+                continue;
+            };
+            let wanted = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
+            match by_hostname.get(wanted.as_str()).copied() {
+                Some(index) => match listed.get(&index) {
+                    Some(first) => {
+                        self.error(
+                            &item_path,
+                            item.at,
+                            format!(
+                                "server `{wanted}` is a duplicate of `{}.servers[{first}]`; list it once",
+                                path.render()
+                            ),
+                        );
+                    }
+                    None => {
+                        listed.insert(index, j);
+                        indexes.push(index);
+                    }
+                },
+                None => {
+                    let message = if servers.is_empty() {
+                        format!(
+                            "server `{}` is not defined; no servers are described under `servers`",
+                            clip(&hostname)
+                        )
+                    } else {
+                        let names = || servers.iter().map(|s| s.hostname.as_str());
+                        // Past the reported problems only the count matters.
+                        let hint = if servers.len() <= MAX_SUGGESTION_CANDIDATES
+                            && !self.errors.is_full()
+                        {
+                            did_you_mean(&wanted, names())
+                        } else {
+                            String::new()
+                        };
+                        let shown: Vec<&str> = names().take(5).collect();
+                        let more = match servers.len().saturating_sub(shown.len()) {
+                            0 => String::new(),
+                            n => format!(" and {n} more"),
+                        };
+                        format!(
+                            "server `{}` is not defined{hint}; accepted: a hostname from `servers` ({}{more})",
+                            clip(&hostname),
+                            shown.join(", ")
+                        )
+                    };
+                    self.error(&item_path, item.at, message);
+                }
+            }
+        }
+        indexes
+    }
+
+    fn includes(&mut self, path: &KeyPath<'_>, node: Option<&'n Node<'a>>) -> Vec<String> {
+        let key = path.key("include");
+        let items = self
+            .list(
+                node,
+                &key,
+                ("domains that publish SPF", "[_spf.google.com]"),
+            )
+            .unwrap_or(&[]);
+        let mut include: Vec<String> = Vec::new();
+        for (j, item) in items.iter().enumerate() {
+            let item_path = key.index(j);
+            let Some(target) = self.text(item, &item_path, "a domain that publishes SPF") else {
+                continue;
+            };
+            match names::normalize_fqdn(&target, Charset::LdhUnderscore) {
+                Ok(target) => match include.iter().position(|t| *t == target) {
+                    Some(first) => self.error(
+                        &item_path,
+                        item.at,
+                        format!(
+                            "`{target}` is a duplicate of `{}.include[{first}]`; each include costs a DNS lookup, list it once",
+                            path.render()
+                        ),
+                    ),
+                    None => include.push(target),
+                },
+                Err(err) => self.error(
+                    &item_path,
+                    item.at,
+                    format!("invalid include target: {err}; accepted: a domain that publishes SPF, such as `_spf.google.com`"),
+                ),
+            }
+        }
+        include
+    }
+
+    fn all(&mut self, path: &KeyPath<'_>, node: Option<&'n Node<'a>>, name: &str) -> AllPolicy {
+        let Some(node) = node else {
+            return AllPolicy::Fail;
+        };
+        let key = path.key("all");
+        let accepted = "accepted: `fail` (-all, the default) or `softfail` (~all)";
+        let Some(text) = self.text(node, &key, "`fail` or `softfail`") else {
+            return AllPolicy::Fail;
+        };
+        match text.trim() {
+            "fail" => AllPolicy::Fail,
+            "softfail" => AllPolicy::Softfail,
+            other @ ("pass" | "neutral" | "+all" | "?all" | "+" | "?") => {
+                let qualifier = if other.starts_with('p') || other.starts_with('+') {
+                    "+"
+                } else {
+                    "?"
+                };
+                self.error(
+                    &key,
+                    node.at,
+                    format!(
+                        "`all: {other}` would let any host on the internet send as `{name}` ({qualifier}all); {accepted}"
+                    ),
+                );
+                AllPolicy::Fail
+            }
+            other => {
+                // SPF's own spelling of the qualifiers is the likeliest slip.
+                let hint = match other {
+                    "-all" | "-" | "hardfail" => " (did you mean `fail`?)".to_owned(),
+                    "~all" | "~" => " (did you mean `softfail`?)".to_owned(),
+                    _ => did_you_mean(other, ["fail", "softfail"]),
+                };
+                self.error(
+                    &key,
+                    node.at,
+                    format!("unknown `all` policy `{}`{hint}; {accepted}", clip(other)),
+                );
+                AllPolicy::Fail
+            }
+        }
+    }
+
+    fn dmarc(&mut self, path: &KeyPath<'_>, node: &'n Node<'a>) -> Option<Dmarc> {
+        let mut unknown = false;
+        let fields = self.mapping(
+            node,
+            path,
+            DMARC_KEYS,
+            "a DMARC mapping (`policy`, `rua`, …)",
+            &mut unknown,
+        )?;
+        let [policy, subdomain_policy, rua, ruf, adkim, aspf] = fields;
+        let accepted_policy = "accepted: none, quarantine, reject";
+        let parse_policy = |checker: &mut Self, key: &str, node: &'n Node<'a>| {
+            let key_path = path.key(key);
+            let text = checker.text(node, &key_path, "`none`, `quarantine` or `reject`")?;
             DmarcPolicy::parse(text.trim()).or_else(|| {
+                let hint = did_you_mean(text.trim(), ["none", "quarantine", "reject"]);
                 checker.error(
-                    &path.key(key),
-                    format!("unknown DMARC policy `{text}`; accepted: none, quarantine, reject"),
+                    &key_path,
+                    node.at,
+                    format!(
+                        "unknown DMARC policy `{}`{hint}; {accepted_policy}",
+                        clip(&text)
+                    ),
                 );
                 None
             })
         };
-        let alignment = |checker: &mut Self, key: &str, text: &Option<String>| {
-            text.as_deref().and_then(|text| {
-                Alignment::parse(text.trim()).or_else(|| {
-                    checker.error(
-                        &path.key(key),
-                        format!("unknown alignment `{text}`; accepted: relaxed, strict"),
-                    );
-                    None
-                })
+        let main = match given(policy) {
+            Some(node) => parse_policy(self, "policy", node),
+            None => {
+                let (at, wrong) = match policy {
+                    Some((_, value)) => (value.at, "is empty"),
+                    None => (node.at, "is missing"),
+                };
+                self.error(
+                    &path.key("policy"),
+                    at,
+                    format!("`policy` {wrong}; {accepted_policy}"),
+                );
+                None
+            }
+        };
+        let subdomain_policy =
+            given(subdomain_policy).and_then(|node| parse_policy(self, "subdomain_policy", node));
+        let alignment = |checker: &mut Self, key: &str, node: Option<&'n Node<'a>>| {
+            let node = node?;
+            let key_path = path.key(key);
+            let accepted = "accepted: relaxed, strict";
+            let text = checker.text(node, &key_path, "`relaxed` or `strict`")?;
+            Alignment::parse(text.trim()).or_else(|| {
+                // DMARC writes them `r` and `s`.
+                let hint = match text.trim() {
+                    "r" => " (did you mean `relaxed`?)".to_owned(),
+                    "s" => " (did you mean `strict`?)".to_owned(),
+                    other => did_you_mean(other, ["relaxed", "strict"]),
+                };
+                checker.error(
+                    &key_path,
+                    node.at,
+                    format!("unknown alignment `{}`{hint}; {accepted}", clip(&text)),
+                );
+                None
             })
         };
-        let main = policy(self, "policy", &raw.policy);
-        let subdomain_policy = raw
-            .subdomain_policy
-            .as_deref()
-            .and_then(|text| policy(self, "subdomain_policy", text));
-        let adkim = alignment(self, "adkim", &raw.adkim);
-        let aspf = alignment(self, "aspf", &raw.aspf);
-        let rua = self.report_addresses(path, "rua", &raw.rua);
-        let ruf = self.report_addresses(path, "ruf", &raw.ruf);
+        let adkim = alignment(self, "adkim", given(adkim));
+        let aspf = alignment(self, "aspf", given(aspf));
+        let rua = self.report_addresses(path, "rua", given(rua));
+        let ruf = self.report_addresses(path, "ruf", given(ruf));
         Some(Dmarc {
             policy: main?,
             subdomain_policy,
@@ -581,10 +1167,26 @@ impl Checker<'_> {
     }
 
     /// Report addresses as `local@domain` (a `mailto:` prefix is accepted).
-    fn report_addresses(&mut self, path: &KeyPath<'_>, key: &str, raw: &[String]) -> Vec<String> {
+    fn report_addresses(
+        &mut self,
+        path: &KeyPath<'_>,
+        key: &str,
+        node: Option<&'n Node<'a>>,
+    ) -> Vec<String> {
         let list = path.key(key);
+        let items = self
+            .list(
+                node,
+                &list,
+                ("report addresses", "[dmarc-reports@example.com]"),
+            )
+            .unwrap_or(&[]);
         let mut addresses = Vec::new();
-        for (j, text) in raw.iter().enumerate() {
+        for (j, item) in items.iter().enumerate() {
+            let item_path = list.index(j);
+            let Some(text) = self.text(item, &item_path, "a report address") else {
+                continue;
+            };
             let text = text.trim();
             let address = text.strip_prefix("mailto:").unwrap_or(text);
             let valid = address.rsplit_once('@').and_then(|(local, domain)| {
@@ -598,9 +1200,11 @@ impl Checker<'_> {
             match valid {
                 Some(address) => addresses.push(address),
                 None => self.error(
-                    &list.index(j),
+                    &item_path,
+                    item.at,
                     format!(
-                        "`{text}` is not a report address; accepted: an email address such as `dmarc-reports@example.com` (RFC 7489 §6.2), optionally with `mailto:`"
+                        "`{}` is not a report address; accepted: an email address such as `dmarc-reports@example.com` (RFC 7489 §6.2), optionally with `mailto:`",
+                        clip(text)
                     ),
                 ),
             }
@@ -609,9 +1213,16 @@ impl Checker<'_> {
     }
 
     /// DKIM selectors: one or more LDH labels (RFC 6376 §3.1).
-    fn dkim_selectors(&mut self, path: &KeyPath<'_>, raw: &[String]) -> Vec<String> {
+    fn dkim_selectors(&mut self, path: &KeyPath<'_>, node: Option<&'n Node<'a>>) -> Vec<String> {
+        let items = self
+            .list(node, path, ("DKIM selectors", "[mail2024]"))
+            .unwrap_or(&[]);
         let mut selectors = Vec::new();
-        for (j, text) in raw.iter().enumerate() {
+        for (j, item) in items.iter().enumerate() {
+            let item_path = path.index(j);
+            let Some(text) = self.text(item, &item_path, "a DKIM selector") else {
+                continue;
+            };
             let selector = text.trim().to_ascii_lowercase();
             let valid = !selector.is_empty()
                 && selector.split('.').all(|label| {
@@ -625,42 +1236,153 @@ impl Checker<'_> {
                 selectors.push(selector);
             } else {
                 self.error(
-                    &path.index(j),
-                    format!("`{text}` is not a DKIM selector; accepted: labels of letters, digits, `-` and `_`, e.g. `mail2024`"),
+                    &item_path,
+                    item.at,
+                    format!("`{}` is not a DKIM selector; accepted: labels of letters, digits, `-` and `_`, e.g. `mail2024`", clip(&text)),
                 );
             }
         }
         selectors
     }
 
+    /// A domain's extra networks. An entry is a
+    /// network, or `{network: …, broad: true}` for one broader than the
+    /// bound that is meant to be that broad.
     fn extra_networks(
         &mut self,
         path: &KeyPath<'_>,
-        key: &str,
-        raw: &[String],
+        key: &'static str,
+        node: Option<&'n Node<'a>>,
         family: Family,
+        domain: &str,
     ) -> Vec<IpNet> {
-        let mut nets = Vec::new();
-        for (j, text) in raw.iter().enumerate() {
-            let list = path.key(key);
-            let item = list.index(j);
-            let Some(net) = self.network(&item, text, Some(family)) else {
+        let list = path.key(key);
+        let what = match family {
+            Family::V4 => ("IPv4 networks", "[192.0.2.0/28]"),
+            Family::V6 => ("IPv6 networks", "[2001:db8:10::/48]"),
+        };
+        let items = self.list(node, &list, what).unwrap_or(&[]);
+        let mut nets = Vec::with_capacity(items.len());
+        let mut seen: HashMap<IpNet, usize> = HashMap::with_capacity(items.len());
+        for (j, item) in items.iter().enumerate() {
+            let item_path = list.index(j);
+            let Some((text, text_at, broad)) = self.network_entry(&item_path, item, family) else {
                 continue;
             };
-            if nets.contains(&net) {
-                self.error(&item, format!("{net} is listed twice"));
+            let Some(net) = self.network(&item_path, text_at, &text, Some(family)) else {
+                continue;
+            };
+            if let Some(first) = seen.get(&net) {
+                self.error(
+                    &item_path,
+                    text_at,
+                    format!(
+                        "{net} is a duplicate of `{}.{key}[{first}]`; list it once",
+                        path.render()
+                    ),
+                );
+                continue;
+            }
+            seen.insert(net, j);
+            if !self.breadth(&item_path, text_at, net, broad, family, domain) {
                 continue;
             }
             if let Some(block) = net::special_purpose(net) {
-                self.warn(&item, special_warning(&net.to_string(), block, "overlaps"));
+                self.warn(&item_path, text_at, special_warning(&net, block));
             }
             nets.push(net);
         }
         nets
     }
 
+    /// A network entry: its text, where that is, and whether it is marked
+    /// `broad: true`.
+    fn network_entry(
+        &mut self,
+        path: &KeyPath<'_>,
+        item: &'n Node<'a>,
+        family: Family,
+    ) -> Option<(Cow<'n, str>, At, bool)> {
+        let what = family.network_entry();
+        if !matches!(item.value, Value::Map { .. }) {
+            let text = self.text(item, path, what)?;
+            return Some((text, item.at, false));
+        }
+        let mut unknown = false;
+        let [network, broad] = self.mapping(item, path, NETWORK_KEYS, what, &mut unknown)?;
+        let text = self.required(network, item, path, "network", what)?;
+        let at = given(network).map_or(item.at, |n| n.at);
+        let broad = match given(broad) {
+            None => false,
+            Some(Node {
+                value: Value::Bool(b),
+                ..
+            }) => *b,
+            Some(node) => {
+                self.error(
+                    &path.key("broad"),
+                    node.at,
+                    format!(
+                        "found {} where `true` or `false` is expected",
+                        found(&node.value)
+                    ),
+                );
+                false
+            }
+        };
+        Some((text, at, broad))
+    }
+
+    /// Whether `net` is within the bound, or marked as meant to be broader;
+    /// reports it otherwise. A /0 is refused: it is `+all`.
+    fn breadth(
+        &mut self,
+        path: &KeyPath<'_>,
+        at: At,
+        net: IpNet,
+        broad: bool,
+        family: Family,
+        domain: &str,
+    ) -> bool {
+        let (bound, bits) = match family {
+            Family::V4 => (BROADEST_IPV4_PREFIX, 32),
+            Family::V6 => (BROADEST_IPV6_PREFIX, 128),
+        };
+        let len = net.prefix_len();
+        if len == 0 {
+            self.error(
+                path,
+                at,
+                format!(
+                    "{net} lets every {} address send as `{domain}`, as `+all` would; accepted: the networks your mail leaves from",
+                    family.name()
+                ),
+            );
+            return false;
+        }
+        if len < bound && !broad {
+            self.error(
+                path,
+                at,
+                format!(
+                    "{net} is broader than /{bound}: it lets 2^{} addresses send as `{domain}`; if that is intended, write the entry as `{{network: {net}, broad: true}}`",
+                    bits - len
+                ),
+            );
+            return false;
+        }
+        if len >= bound && broad {
+            self.warn(
+                path,
+                at,
+                format!("{net} is not broader than /{bound}, so `broad: true` is not needed; list it as `{net}`"),
+            );
+        }
+        true
+    }
+
     /// Every owner in a declared zone; every address in a declared reverse
-    /// zone; at most one SPF record per owner.
+    /// zone; at most one SPF record per owner. Located by key path.
     fn placement(&mut self, inventory: &Inventory) {
         let zones: HashSet<&str> = inventory.zones.iter().map(String::as_str).collect();
         let in_some_zone = |name: &str| names::suffixes(name).any(|s| zones.contains(s));
@@ -680,7 +1402,8 @@ impl Checker<'_> {
         for (i, server) in inventory.servers.iter().enumerate() {
             let path = servers_key.index(i);
             if !in_some_zone(&server.hostname) {
-                self.error(&path.key("hostname"), outside(&server.hostname));
+                self.errors
+                    .push(&path.key("hostname"), None, outside(&server.hostname));
             }
             if inventory.reverse_zones.is_empty() {
                 continue;
@@ -706,8 +1429,9 @@ impl Checker<'_> {
                         .iter()
                         .map(ToString::to_string)
                         .collect();
-                    self.error(
+                    self.errors.push(
                         &path.key(key).index(j),
+                        None,
                         format!(
                             "{ip} is outside every declared reverse zone ({}); add the zone that holds its PTR to `reverse_zones`",
                             declared.join(", ")
@@ -720,13 +1444,15 @@ impl Checker<'_> {
         for (i, domain) in inventory.domains.iter().enumerate() {
             let path = domains_key.index(i);
             if !in_some_zone(&domain.name) {
-                self.error(&path.key("name"), outside(&domain.name));
+                self.errors
+                    .push(&path.key("name"), None, outside(&domain.name));
             }
             if let Some(&index) = hostnames.get(domain.name.as_str())
                 && !domain.servers.contains(&index)
             {
-                self.error(
+                self.errors.push(
                     &path.key("name"),
+                    None,
                     format!(
                         "`{}` is both a server's HELO name and a sending domain, but the domain does not list that server; one name has one SPF record, so add `{}` to its `servers`",
                         domain.name, domain.name
@@ -737,23 +1463,81 @@ impl Checker<'_> {
     }
 }
 
+/// What a value is, for "found … where … is expected".
+fn found(value: &Value<'_>) -> String {
+    match value {
+        Value::Text(text) => format!("the text `{}`", clip(text)),
+        Value::Int(n) => format!("the number `{n}`"),
+        Value::UInt(n) => format!("the number `{n}`"),
+        Value::Float(n) => format!("the number `{n}`"),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Big => "a number beyond 64 bits".to_owned(),
+        Value::Tagged => "a value with a YAML tag (`!name`), which has no meaning here,".to_owned(),
+        Value::Null => "nothing".to_owned(),
+        Value::List { .. } => "a list".to_owned(),
+        Value::Map { .. } => "a mapping".to_owned(),
+    }
+}
+
+/// At most 80 characters of a value, for messages.
+fn clip(text: &str) -> Cow<'_, str> {
+    const SHOWN: usize = 80;
+    match text.char_indices().nth(SHOWN) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
+fn accepted_keys(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// " (did you mean `x`?)" when a candidate is close to `word`.
+fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> String {
+    closest(word, candidates)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
 /// The warning for an address or network in special-purpose space.
-fn special_warning(subject: &str, block: &net::SpecialBlock, relation: &str) -> String {
+fn special_warning(net: &IpNet, block: &net::SpecialBlock) -> String {
     let advice = if block.is_documentation() {
         "fine for examples; replace it with the real public address"
     } else {
         "receivers never see mail from such space and whitelist registries refuse SPF records that list it; use the public address the server sends from"
     };
-    format!(
-        "{subject} {relation} {} ({}, {}): {advice}",
-        block.network, block.purpose, block.rfc
-    )
+    let subject = match net {
+        IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
+        IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
+        _ => net.to_string(),
+    };
+    // "10.0.0.0/8 overlaps 10.0.0.0/8" read like an entry given twice.
+    let block_net = block.network.parse::<IpNet>().ok();
+    if block_net == Some(*net) {
+        format!(
+            "{subject} is the {} block ({}): {advice}",
+            block.purpose, block.rfc
+        )
+    } else {
+        let relation = if block_net.is_some_and(|b| b.contains(net)) {
+            "is in"
+        } else {
+            "contains"
+        };
+        format!(
+            "{subject} {relation} {} ({}, {}): {advice}",
+            block.network, block.purpose, block.rfc
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Family {
-    V4,
-    V6,
+    V4 = 0,
+    V6 = 1,
 }
 
 impl Family {
@@ -768,6 +1552,38 @@ impl Family {
         match self {
             Family::V4 => "IPv4",
             Family::V6 => "IPv6",
+        }
+    }
+
+    fn server_key(self) -> &'static str {
+        match self {
+            Family::V4 => "ipv4",
+            Family::V6 => "ipv6",
+        }
+    }
+
+    fn address(self) -> &'static str {
+        match self {
+            Family::V4 => "an IPv4 address",
+            Family::V6 => "an IPv6 address",
+        }
+    }
+
+    fn address_list(self) -> (&'static str, &'static str) {
+        match self {
+            Family::V4 => ("IPv4 addresses", "[203.0.113.10]"),
+            Family::V6 => ("IPv6 addresses", "[2001:db8::25]"),
+        }
+    }
+
+    fn network_entry(self) -> &'static str {
+        match self {
+            Family::V4 => {
+                "a network such as `192.0.2.0/28`, or `{network: 32.0.0.0/3, broad: true}`"
+            }
+            Family::V6 => {
+                "a network such as `2001:db8:10::/48`, or `{network: 2001:db8::/31, broad: true}`"
+            }
         }
     }
 
@@ -786,6 +1602,7 @@ impl Family {
     }
 
     fn wrong_family_message(self, text: &str) -> String {
+        let text = clip(text);
         match self {
             Family::V4 => format!("`{text}` is an IPv6 address; list it under `ipv6`/`ip6`"),
             Family::V6 => format!("`{text}` is an IPv4 address; list it under `ipv4`/`ip4`"),
