@@ -44,10 +44,9 @@ fn every_target_keeps_its_properties_on_the_seeds() {
 /// An invalid inventory value is reported at `file:line:col`, and so is a
 /// warning: here a line break (LF, or a lone CR, which YAML also takes for
 /// one) inside a flow sequence. Found by the fuzzer from
-/// `tests/fixtures/providers/corner.yaml` with one octet changed; the
-/// location of every error and warning of the file is lost.
+/// `tests/fixtures/providers/corner.yaml` with one octet changed, when the
+/// loader lost the location of every error and warning of the file.
 #[test]
-#[ignore = "known defect in src/inventory: a line break in a flow sequence loses every line:col of the file"]
 fn errors_and_warnings_around_a_line_break_in_a_flow_sequence_are_located() {
     // `198.51.100. 10` is not an address.
     targets::inventory(
@@ -65,10 +64,9 @@ fn errors_and_warnings_around_a_line_break_in_a_flow_sequence_are_located() {
 
 /// An inventory without a required key, or with a second YAML document,
 /// is refused at a place in the file too: the top of the file, the start
-/// of the second document. Found by the fuzzer (40 of its 99 findings are a `zones:` key
-/// swallowed by a comment).
+/// of the second document. Found by the fuzzer (40 of its first 99
+/// findings were a `zones:` key swallowed by a comment).
 #[test]
-#[ignore = "known defect in src/inventory: a missing key and a second document are reported without line:col"]
 fn a_missing_key_and_a_second_document_are_located() {
     targets::inventory(
         b"# zones: [example.com]\nservers:\n  - hostname: mail.example.com\n    ipv4: [203.0.113.10]\n",
@@ -81,7 +79,6 @@ fn a_missing_key_and_a_second_document_are_located() {
 /// not an arithmetic overflow (a panic in a debug build, a wrapped TTL in
 /// a release build). Found by the fuzzer in its first minute.
 #[test]
-#[ignore = "known defect in src/dns/zonefile.rs: `parse_ttl` overflows on a long number before a unit"]
 fn a_ttl_too_large_for_its_units_is_refused() {
     targets::zone(b"example.com. 99999999999999999999s IN A 192.0.2.1\n");
     targets::zone(b"example.com. 9999999999999w IN A 192.0.2.1\n");
@@ -89,10 +86,9 @@ fn a_ttl_too_large_for_its_units_is_refused() {
 
 /// The caret display of an SPF syntax error is the record on one line and
 /// the caret with the message on the next; `verify`'s text report and
-/// `spf check` lay it out that way. The message repeats the bad term with
-/// its line breaks, so the display gains lines from the record.
+/// `spf check` lay it out that way, though the message may quote a bad
+/// term that holds line breaks.
 #[test]
-#[ignore = "known defect in src/spf/parse.rs: `ParseError::render` lets line breaks of the record through in the message"]
 fn the_caret_display_of_an_spf_error_is_two_lines() {
     for text in [
         "v=spf1 foo\nbar",

@@ -385,7 +385,13 @@ fn parse_ttl(text: &str) -> Result<u32, String> {
     let mut number: Option<u64> = None;
     for c in text.chars() {
         if let Some(digit) = c.to_digit(10) {
-            number = Some(number.unwrap_or(0) * 10 + u64::from(digit));
+            number = number
+                .unwrap_or(0)
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(u64::from(digit)));
+            if number.is_none() {
+                return Err(bad());
+            }
             continue;
         }
         let unit = match c.to_ascii_lowercase() {
@@ -396,7 +402,12 @@ fn parse_ttl(text: &str) -> Result<u32, String> {
             'w' => 604_800,
             _ => return Err(bad()),
         };
-        total += number.take().ok_or_else(bad)? * unit;
+        total = number
+            .take()
+            .ok_or_else(bad)?
+            .checked_mul(unit)
+            .and_then(|seconds| total.checked_add(seconds))
+            .ok_or_else(bad)?;
     }
     if number.is_some() {
         return Err(bad());

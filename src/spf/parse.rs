@@ -155,10 +155,12 @@ impl ParseError {
             .chars()
             .map(|c| if c.is_control() { '\u{fffd}' } else { c })
             .collect();
+        // The message may quote the bad term, line breaks and all: escaped,
+        // so that the display stays two lines.
         format!(
             "{line}\n{:width$}^ {}",
             "",
-            self.kind,
+            crate::text::escape(&self.kind.to_string()),
             width = self.column - 1
         )
     }
