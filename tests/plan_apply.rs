@@ -522,6 +522,62 @@ fn a_wrong_key_fails_cleanly_naming_zone_and_server() {
     );
 }
 
+/// A key the server knows but whose policy does not cover the change:
+/// BIND answers the UPDATE with REFUSED. The run names the zone, the
+/// server and the likely cause, exits 3, and no zone changes.
+#[test]
+fn an_update_the_key_may_not_make_is_refused_and_nothing_is_applied() {
+    let bind = Bind::start_with_grant(
+        &[zone("example.com", EXAMPLE_COM), zone(REVERSE, "")],
+        "name www.example.com. A",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), INVENTORY);
+    let forward = axfr(bind.addr(), "example.com", Some(bind.key_file()));
+    let reverse = axfr(bind.addr(), REVERSE, Some(bind.key_file()));
+    let run = senderzone(
+        &[
+            "apply",
+            path(&inv),
+            "--target",
+            &target(bind.addr()),
+            "--tsig-key",
+            path(bind.key_file()),
+            "--yes",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 3, "{}", run.context());
+    let refused = format!(
+        "127.0.0.1:{} refused to update zone `example.com.`",
+        bind.port()
+    );
+    assert!(run.stderr.contains(&refused), "{}", run.context());
+    assert!(
+        run.stderr
+            .contains("nothing was applied to zone `example.com.`"),
+        "{}",
+        run.context()
+    );
+    assert!(
+        run.stdout
+            .contains("not attempted: zone 100.51.198.in-addr.arpa."),
+        "{}",
+        run.context()
+    );
+    assert!(
+        run.stderr
+            .contains("REFUSED: the key may lack the right (BIND: `allow-update` or `update-policy` must grant it)"),
+        "{}",
+        run.context()
+    );
+    assert_eq!(
+        axfr(bind.addr(), "example.com", Some(bind.key_file())),
+        forward
+    );
+    assert_eq!(axfr(bind.addr(), REVERSE, Some(bind.key_file())), reverse);
+}
+
 #[test]
 fn prune_removes_a_stale_address_and_its_ptr_and_only_those() {
     // The zone serves the plan, plus an address mail1 no longer has and

@@ -330,11 +330,12 @@ enum Updates {
     /// `allow-update { key … }` with an `hmac-sha256` key; transfers to
     /// loopback.
     AllowUpdate,
-    /// `update-policy { grant KEY zonesub ANY; }` with a key of
-    /// `algorithm`; transfers to that key only, or to nobody.
+    /// `update-policy { grant KEY RULE; }` with a key of `algorithm`;
+    /// transfers to that key only, or to nobody.
     Policy {
         algorithm: &'static str,
         transfer_to_key: bool,
+        rule: &'static str,
     },
 }
 
@@ -372,6 +373,24 @@ impl Bind {
             Updates::Policy {
                 algorithm,
                 transfer_to_key,
+                rule: "zonesub ANY",
+            },
+        )
+    }
+
+    /// Like [`Bind::start_with_policy`] with an `hmac-sha256` key and
+    /// transfers to it, but the policy grants the key only `rule` (e.g.
+    /// `name www.example.com. A`): updates beyond it are REFUSED.
+    pub fn start_with_grant<O: AsRef<str>, T: AsRef<str>>(
+        zones: &[(O, T)],
+        rule: &'static str,
+    ) -> Bind {
+        Bind::launch(
+            &as_strs(zones),
+            Updates::Policy {
+                algorithm: "hmac-sha256",
+                transfer_to_key: true,
+                rule,
             },
         )
     }
@@ -403,6 +422,7 @@ impl Bind {
                 Updates::Policy {
                     algorithm,
                     transfer_to_key,
+                    rule,
                 } => {
                     write_key(dir, algorithm);
                     conf.push_str(&format!("include \"{d}/{KEY_NAME}.key\";\n"));
@@ -412,7 +432,7 @@ impl Bind {
                         "none;".to_owned()
                     };
                     format!(
-                        " update-policy {{ grant \"{KEY_NAME}\" zonesub ANY; }}; allow-transfer {{ {transfer} }};"
+                        " update-policy {{ grant \"{KEY_NAME}\" {rule}; }}; allow-transfer {{ {transfer} }};"
                     )
                 }
             };
