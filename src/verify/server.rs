@@ -592,7 +592,7 @@ fn helo_findings<L>(
                     raw,
                     format!("an invalid HELO name: {problem}"),
                     format!(
-                        "make the MTA announce the server's public name: {}; then remove `helo:` from the inventory",
+                        "announce the server's public name `{hostname}`: {}; then remove `helo:` from the inventory",
                         mta_settings(hostname)
                     ),
                 )
