@@ -300,9 +300,25 @@ pub struct VerifyArgs {
     /// DNS queries in flight at most (1 to 1024).
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub concurrency: usize,
+    /// The lowest severity that makes the exit code 1: `error` (the
+    /// default: a planned record DNS does not serve as planned, or a rule
+    /// receivers enforce), `warning`, or `info` (any finding).
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+/// The lowest severity of a finding that fails a run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Errors only.
+    Error,
+    /// Errors and warnings.
+    Warning,
+    /// Every finding.
+    Info,
 }
 
 /// Where `plan` and `apply` read and write zones.

@@ -72,6 +72,50 @@ pub struct Finding {
     /// about one term.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// The planned records the fix publishes, in zone-file syntax
+    /// (absolute owner, TTL, class, type, data), as `generate` plans them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    /// The inventory value that causes the finding, to edit there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<InventoryRef>,
+}
+
+/// A value of the inventory: its file, line and column, and key path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InventoryRef {
+    /// The inventory file as it was named.
+    pub file: String,
+    /// 1-based line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// Key path such as `domains[0].ip4[1]`.
+    pub path: String,
+}
+
+impl From<crate::inventory::Location> for InventoryRef {
+    fn from(location: crate::inventory::Location) -> Self {
+        InventoryRef {
+            file: location.file.display().to_string(),
+            line: location.position.map(|p| p.line),
+            column: location.position.map(|p| p.column),
+            path: location.path,
+        }
+    }
+}
+
+impl fmt::Display for InventoryRef {
+    /// `mail.yaml:14:9 domains[0].ip4[1]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, " {}", self.path)
+    }
 }
 
 impl Finding {
@@ -92,7 +136,21 @@ impl Finding {
             message: message.into(),
             fix: fix.into(),
             column: None,
+            records: Vec::new(),
+            inventory: None,
         }
+    }
+
+    /// Sets the planned records the fix publishes.
+    pub(crate) fn publish(mut self, records: Vec<String>) -> Self {
+        self.records = records;
+        self
+    }
+
+    /// Sets the inventory value that causes the finding.
+    pub(crate) fn caused_by(mut self, place: impl Into<InventoryRef>) -> Self {
+        self.inventory = Some(place.into());
+        self
     }
 
     /// Sets the expected and the actual value.
@@ -178,9 +236,16 @@ impl fmt::Display for Counts {
 /// when DNS left a check undetermined, else [`exit::OK`] (warnings and
 /// infos allowed).
 pub fn exit_code(findings: &[Finding]) -> u8 {
+    exit_code_at(findings, Severity::Error)
+}
+
+/// [`exit_code`] with `lowest` the lowest severity that is a problem
+/// (`verify --fail-on`): [`exit::PROBLEMS`] for a determined finding of
+/// that severity or above.
+pub fn exit_code_at(findings: &[Finding], lowest: Severity) -> u8 {
     if findings
         .iter()
-        .any(|f| f.severity == Severity::Error && !f.is_undetermined())
+        .any(|f| f.severity >= lowest && !f.is_undetermined())
     {
         exit::PROBLEMS
     } else if findings.iter().any(Finding::is_undetermined) {
@@ -218,6 +283,23 @@ mod tests {
             exit::DNS_FAILURE
         );
         assert_eq!(exit_code(&[dns, unknown, error, warning]), exit::PROBLEMS);
+    }
+
+    #[test]
+    fn fail_on_lowers_the_severity_that_fails() {
+        let warning = finding("a-extra", Severity::Warning);
+        let info = finding("dkim-testing", Severity::Info);
+        let unknown = finding(DNSBL_UNKNOWN, Severity::Warning);
+        let both = [warning.clone(), info.clone()];
+        assert_eq!(exit_code_at(&both, Severity::Error), exit::OK);
+        assert_eq!(exit_code_at(&both, Severity::Warning), exit::PROBLEMS);
+        assert_eq!(
+            exit_code_at(std::slice::from_ref(&info), Severity::Warning),
+            exit::OK
+        );
+        assert_eq!(exit_code_at(&[info], Severity::Info), exit::PROBLEMS);
+        // Undetermined stays undetermined, whatever the threshold.
+        assert_eq!(exit_code_at(&[unknown], Severity::Info), exit::DNS_FAILURE);
     }
 
     #[test]

@@ -17,11 +17,13 @@ use std::time::Duration;
 
 use super::Error;
 use crate::cli::{
-    ApplyArgs, Cli, Command, DnsArgs, DnsblArgs, GenerateArgs, ManArgs, OutputFormat, PlanArgs,
-    ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs, TargetArgs, VerbosityArgs, VerifyArgs,
+    ApplyArgs, Cli, Command, DnsArgs, DnsblArgs, FailOn, GenerateArgs, ManArgs, OutputFormat,
+    PlanArgs, ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs, TargetArgs, VerbosityArgs,
+    VerifyArgs,
 };
 use crate::dns::source::{self, DnsSource, SourceError};
 use crate::dnsbl::{self, List, Registry, Status, Target, TargetError};
+use crate::finding::Severity;
 use crate::names::{self, Charset, NameError};
 use crate::render::{self, Provider, Render};
 use crate::spf::{CheckParams, Profile};
@@ -206,6 +208,9 @@ pub struct Terminal {
     /// Columns of the terminal on stderr, which the progress line must
     /// not exceed (80 when unknown).
     pub width: usize,
+    /// Columns text reports wrap at: the width of stdout, when it is a
+    /// terminal whose width is known.
+    pub wrap: Option<usize>,
 }
 
 impl Terminal {
@@ -218,6 +223,14 @@ impl Terminal {
             std::env::var_os("NO_COLOR").as_deref(),
             terminal_size::terminal_size_of(&stderr).map(|(width, _)| usize::from(width.0)),
         )
+        .wrapping(terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0)))
+    }
+
+    /// The decision with `stdout_width`, the width of stdout if it is a
+    /// terminal, as the width text reports wrap at.
+    fn wrapping(mut self, stdout_width: Option<usize>) -> Terminal {
+        self.wrap = stdout_width.filter(|&w| w > 0);
+        self
     }
 
     /// The decision from what [`Terminal::detect`] found.
@@ -231,6 +244,7 @@ impl Terminal {
             colour: stdout_is_terminal && no_color.is_none_or(OsStr::is_empty),
             progress: stderr_is_terminal,
             width: width.filter(|&w| w > 0).unwrap_or(80),
+            wrap: None,
         }
     }
 }
@@ -389,6 +403,8 @@ pub struct Verify {
     pub receivers: bool,
     /// With `--dnsbl`: the lists to ask.
     pub blocklists: Option<Vec<List>>,
+    /// `--fail-on`: the lowest severity that makes the exit code 1.
+    pub fail_on: Severity,
     /// `--format`.
     pub format: ReportFormat,
     /// Colour and progress.
@@ -624,6 +640,11 @@ impl Verify {
             },
             receivers: args.receivers,
             blocklists,
+            fail_on: match args.fail_on {
+                FailOn::Error => Severity::Error,
+                FailOn::Warning => Severity::Warning,
+                FailOn::Info => Severity::Info,
+            },
             format: args.format,
             terminal,
             verbosity,

@@ -100,7 +100,11 @@ pub fn run(config: &Verify, streams: &mut Streams<'_>) -> Result<u8, Error> {
             super::write_json(streams.out, &report)?;
         }
         ReportFormat::Text => {
-            verify::write_findings(&report, streams.out, terminal.colour).map_err(Error::Output)?;
+            let style = verify::Style {
+                colour: terminal.colour,
+                width: terminal.wrap,
+            };
+            verify::write_findings(&report, streams.out, style).map_err(Error::Output)?;
             if config.verbosity.is_verbose() {
                 let traces = runtime.block_on(failing_evaluations(&dns, &inventory, &report));
                 write_traces(&traces, streams.out).map_err(Error::Output)?;
@@ -110,7 +114,7 @@ pub fn run(config: &Verify, streams: &mut Streams<'_>) -> Result<u8, Error> {
             }
         }
     }
-    Ok(report.exit_code())
+    Ok(report.exit_code_at(config.fail_on))
 }
 
 /// Every server address with its server's index.

@@ -12,44 +12,52 @@
 //! time. A query DNS did not answer makes its check a `dns-error` ("could
 //! not determine"), never a pass.
 //!
+//! A planned record that DNS does not serve as planned is an error; its
+//! fix is the planned record in zone-file syntax ([`Finding::records`]).
+//! A finding an inventory value causes names it ([`Finding::inventory`]).
+//!
 //! Checks by id:
 //!
 //! - servers: `a-missing`, `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`,
 //!   `a-extra`; `ptr-missing`, `ptr-mismatch`, `ptr-multiple`,
-//!   `ptr-cname-missing`, `fcrdns-fail`, `ptr-generic`; `helo-invalid`,
-//!   `helo-unresolvable`, `helo-ip-mismatch`, `helo-ptr-mismatch`,
-//!   `helo-spf-missing`, `helo-generic`.
-//! - domains: `spf-missing`, `spf-multiple`, `spf-syntax`, `spf-drift`,
+//!   `ptr-cname-missing`, `ptr-block-cname-missing`, `fcrdns-fail`,
+//!   `ptr-generic`; `helo-invalid`, `helo-unresolvable`, `helo-ip-mismatch`,
+//!   `helo-ptr-mismatch`, `helo-spf-missing`, `helo-spf-drift`,
+//!   `host-spf-missing`, `host-spf-drift`, `helo-generic`.
+//! - domains: `spf-missing`, `spf-multiple`, `spf-syntax`, `spf-drift`
+//!   (each planned SPF record, chained `_spfN` parts too),
 //!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
-//!   [`crate::spf::lint_domain`] unchanged.
+//!   [`crate::spf::lint_domain`] unchanged; `dmarc-missing`, `dmarc-drift`,
+//!   `dmarc-multiple`, `dmarc-rua-unauthorized` for a planned DMARC record.
 //! - `dns-error` for anything DNS could not answer.
 
 mod authoritative;
 mod domain;
+mod planned;
 mod receivers;
 mod report;
 mod server;
 
 use std::future::{Future, poll_fn};
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use foldhash::{HashMap, HashSet, HashSetExt};
+use foldhash::{HashSet, HashSetExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 pub use crate::dns::shared::{Progress, SharedLookup};
 pub use receivers::{
     ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
 };
-pub use report::{Report, Summary, escape, write_findings, write_summary, write_text};
+pub use report::{Report, Style, Summary, escape, write_findings, write_summary, write_text};
 
-use crate::dns::{Answer, Lookup, RecordData};
+use crate::dns::{Answer, Lookup};
 use crate::finding::Finding;
 use crate::inventory::Inventory;
-use crate::records::{Plan, ZoneRole};
+use crate::records::Plan;
 use crate::spf::Profile;
+use planned::Planned;
 
 /// How a run goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,76 +82,6 @@ impl Default for Options {
             deadline: Duration::from_secs(120),
             authoritative: None,
         }
-    }
-}
-
-/// What the plan says DNS should hold, indexed for the checks.
-#[derive(Debug, Default)]
-struct Planned {
-    /// A and AAAA addresses by owner, IPv4 and IPv6 apart.
-    addresses: HashMap<String, (Vec<IpAddr>, Vec<IpAddr>)>,
-    /// TXT records by owner, character-strings joined.
-    txt: HashMap<String, String>,
-    /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
-    classless: HashMap<String, String>,
-    /// Every server address of the inventory.
-    servers: HashSet<IpAddr>,
-    /// The forward zones of the inventory.
-    zones: Vec<String>,
-}
-
-impl Planned {
-    fn new(plan: &Plan, inventory: &Inventory) -> Self {
-        let mut planned = Planned::default();
-        for zone in &plan.zones {
-            for record in &zone.records {
-                match (&zone.role, &record.data) {
-                    (_, RecordData::A(ip)) => planned.address(&record.owner, IpAddr::V4(*ip)),
-                    (_, RecordData::Aaaa(ip)) => planned.address(&record.owner, IpAddr::V6(*ip)),
-                    (_, RecordData::Txt(strings)) => {
-                        let text = String::from_utf8_lossy(&strings.concat()).into_owned();
-                        planned.txt.insert(record.owner.clone(), text);
-                    }
-                    (ZoneRole::ClasslessParent { .. }, RecordData::Cname(target)) => {
-                        planned
-                            .classless
-                            .insert(record.owner.clone(), target.clone());
-                    }
-                    _ => {}
-                }
-            }
-        }
-        planned.servers = inventory
-            .servers
-            .iter()
-            .flat_map(|s| {
-                s.ipv4
-                    .iter()
-                    .map(|&ip| IpAddr::V4(ip))
-                    .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
-            })
-            .collect();
-        planned.zones = inventory.zones.clone();
-        planned
-    }
-
-    fn address(&mut self, owner: &str, ip: IpAddr) {
-        // The owner is copied once, for its first address.
-        let families = match self.addresses.get_mut(owner) {
-            Some(families) => families,
-            None => self.addresses.entry(owner.to_owned()).or_default(),
-        };
-        match ip {
-            IpAddr::V4(_) => families.0.push(ip),
-            IpAddr::V6(_) => families.1.push(ip),
-        }
-    }
-
-    /// The planned IPv4 and IPv6 addresses of `owner`.
-    fn addresses(&self, owner: &str) -> (&[IpAddr], &[IpAddr]) {
-        self.addresses
-            .get(owner)
-            .map_or((&[], &[]), |(v4, v6)| (v4, v6))
     }
 }
 
@@ -233,11 +171,13 @@ async fn checks<L: Lookup>(
     let servers = inventory
         .servers
         .iter()
-        .map(|s| Box::pin(server::check(ctx, s)) as Check<'_>);
+        .enumerate()
+        .map(|(i, s)| Box::pin(server::check(ctx, i, s)) as Check<'_>);
     let domains = inventory
         .domains
         .iter()
-        .map(|d| Box::pin(domain::check(ctx, d)) as Check<'_>);
+        .enumerate()
+        .map(|(i, d)| Box::pin(domain::check(ctx, i, d)) as Check<'_>);
     let mut waiting = servers.chain(domains).enumerate().peekable();
     let mut running = FuturesUnordered::new();
     let mut results = Vec::with_capacity(inventory.servers.len() + inventory.domains.len());
@@ -283,6 +223,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::dns::RecordData;
     use crate::dns::memory::MemoryZone;
     use crate::finding::{DNS_ERROR, Severity};
     use crate::records;

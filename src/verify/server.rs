@@ -1,5 +1,6 @@
 //! Checks of one sending server: its forward addresses, the PTR and FCrDNS
-//! of each address, and its HELO name (`deliverability.md` §4, §5, §7).
+//! of each address, the RFC 2317 CNAMEs of its block, its HELO name and the
+//! SPF records of its names (`deliverability.md` §4, §5, §7).
 
 use std::cell::LazyCell;
 use std::collections::BTreeSet;
@@ -8,34 +9,52 @@ use std::net::IpAddr;
 
 use futures_util::future::{OptionFuture, join_all};
 
+use super::planned::{address_line, line, server_ttl, txt_line};
 use super::{Context, describe_void};
-use crate::dns::{Answer, Lookup, LookupResult, Txt, reverse_name};
+use crate::dns::{Answer, Lookup, LookupResult, RecordData, Txt, reverse_name};
 use crate::finding::{Finding, Severity};
 use crate::generic_ptr::{self, Strength};
 use crate::inventory::Server;
 use crate::names;
 use crate::records;
 
-/// Every finding about `server`.
+/// The fix of a finding whose planned records follow it.
+const PUBLISH: &str = "publish the planned record";
+
+/// Every finding about `servers[index]`, `server`.
 ///
 /// The lookups that need no other's answer go out at once: the server's
-/// A and AAAA, the PTR of each of its addresses, and the addresses and SPF
-/// record of its HELO name. The checks then read these answers; only a
-/// PTR name other than the server's own, or a missing PTR in a classless
-/// reverse zone, needs a lookup of its own.
-pub(super) async fn check<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> Vec<Finding> {
+/// A and AAAA, the PTR of each of its addresses, the addresses and SPF
+/// record of its HELO name, and the SPF record of its host name when it
+/// announces another. The checks then read these answers; only a PTR name
+/// other than the server's own, a missing PTR in a classless reverse
+/// zone, or the CNAMEs of a classless block need lookups of their own.
+pub(super) async fn check<L: Lookup>(
+    ctx: &Context<'_, L>,
+    index: usize,
+    server: &Server,
+) -> Vec<Finding> {
     let hostname = server.hostname.as_str();
     let helo = helo_name(server.helo_name());
     let own_helo = helo.as_deref().ok().filter(|name| *name != hostname);
-    let (host, ptrs, helo_addresses, helo_txt) = tokio::join!(
+    // The host name's own SPF record, when HELO does not already ask it.
+    let host_spf = (helo.as_deref().ok() != Some(hostname)
+        && is_helo_record(ctx.planned.txt.get(hostname)))
+    .then_some(hostname);
+    let (host, ptrs, helo_addresses, helo_txt, host_txt) = tokio::join!(
         Addresses::of(ctx, hostname),
         join_all(addresses(server).map(|ip| ctx.dns.ptr(ip))),
         OptionFuture::from(own_helo.map(|name| Addresses::of(ctx, name))),
         OptionFuture::from(helo.as_deref().ok().map(|name| ctx.dns.txt(name))),
+        OptionFuture::from(host_spf.map(|name| ctx.dns.txt(name))),
     );
-    let mut findings = forward(ctx, hostname, &host);
+    let server_ctx = ServerCtx { ctx, index, server };
+    let mut findings = forward(&server_ctx, hostname, &host);
     for (ip, ptr) in addresses(server).zip(&ptrs) {
-        findings.extend(reverse(ctx, ip, hostname, ptr, &host).await);
+        findings.extend(reverse(&server_ctx, ip, ptr, &host).await);
+    }
+    if let Some(cnames) = ctx.planned.block_cnames.get(&index) {
+        findings.extend(block_cnames(&server_ctx, cnames).await);
     }
     let helo = helo.map(|name| {
         let addresses = helo_addresses.as_ref().unwrap_or(&host);
@@ -45,8 +64,77 @@ pub(super) async fn check<L: Lookup>(ctx: &Context<'_, L>, server: &Server) -> V
             helo_txt.expect("asked for every valid HELO name"),
         )
     });
-    findings.extend(helo_findings(ctx, server, helo, &ptrs));
+    findings.extend(helo_findings(&server_ctx, helo, &ptrs));
+    if let (Some(name), Some(txt)) = (host_spf, host_txt) {
+        findings.extend(name_spf(&server_ctx, name, &txt, NameRole::Host));
+    }
     findings
+}
+
+/// The check of one server: the run's context, the server and its index.
+struct ServerCtx<'c, 'a, L> {
+    ctx: &'c Context<'a, L>,
+    index: usize,
+    server: &'c Server,
+}
+
+impl<L> ServerCtx<'_, '_, L> {
+    fn ttl(&self) -> u32 {
+        server_ttl(self.ctx.inventory, self.server)
+    }
+
+    /// The planned PTR record of `ip`: in the classless child zone when
+    /// the plan delegates the address (RFC 2317), else at its reverse name.
+    fn ptr_line(&self, ip: IpAddr) -> String {
+        let standard = reverse_name(ip);
+        let owner = self
+            .ctx
+            .planned
+            .classless
+            .get(&standard)
+            .unwrap_or(&standard);
+        line(
+            owner,
+            self.ttl(),
+            &RecordData::Ptr(self.server.hostname.clone()),
+        )
+    }
+
+    /// The key path of the server's `helo:` (or, without one, its host name).
+    fn helo_path(&self) -> String {
+        let key = match self.server.helo {
+            Some(_) => "helo",
+            None => "hostname",
+        };
+        format!("servers[{}].{key}", self.index)
+    }
+
+    /// Why `generate` publishes nothing for the server's HELO name, as the
+    /// fix of a finding about it: what to change in the inventory first.
+    fn refused_helo(&self) -> Option<String> {
+        let problem = self.ctx.planned.helo_problems.get(&self.index)?;
+        let reason = match problem {
+            records::HeloProblem::Invalid { reason, .. } => reason.to_string(),
+            records::HeloProblem::Taken { .. } => "it is another server's name".to_owned(),
+            records::HeloProblem::OutsideZones { .. } => {
+                "it is outside every zone of the inventory".to_owned()
+            }
+        };
+        Some(format!(
+            "`senderzone generate` publishes nothing for this HELO name ({reason}): first change `helo:` in the inventory (a name of your zones that no other server uses), or make the MTA announce `{}` and remove `helo:`; then publish what generate writes",
+            self.server.hostname
+        ))
+    }
+
+    /// `finding` with the server's `helo:` as its inventory cause.
+    fn blame_helo(&self, finding: Finding) -> Finding {
+        finding.caused_by(self.ctx.inventory.locate(&self.helo_path()))
+    }
+}
+
+/// Whether `planned` is the record `generate` plans for a server name.
+fn is_helo_record(planned: Option<&String>) -> bool {
+    planned.is_some_and(|text| *text == records::helo_record().to_string())
 }
 
 /// The A and AAAA answers of one name, as addresses.
@@ -86,11 +174,12 @@ fn addresses(server: &Server) -> impl Iterator<Item = IpAddr> + '_ {
 /// A/AAAA of `owner`, as `published`, against the plan: `a-missing`,
 /// `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`, `a-extra` (RFC 1035
 /// §3.4.1, RFC 3596).
-fn forward<L>(ctx: &Context<'_, L>, owner: &str, published: &Addresses) -> Vec<Finding> {
-    let (planned4, planned6) = ctx.planned.addresses(owner);
+fn forward<L>(server: &ServerCtx<'_, '_, L>, owner: &str, published: &Addresses) -> Vec<Finding> {
+    let (planned4, planned6) = server.ctx.planned.addresses(owner);
     let mut findings = Vec::new();
+    let ttl = server.ttl();
     compare(
-        owner,
+        (owner, ttl),
         "A",
         ("a-missing", "a-mismatch"),
         planned4,
@@ -98,7 +187,7 @@ fn forward<L>(ctx: &Context<'_, L>, owner: &str, published: &Addresses) -> Vec<F
         &mut findings,
     );
     compare(
-        owner,
+        (owner, ttl),
         "AAAA",
         ("aaaa-missing", "aaaa-mismatch"),
         planned6,
@@ -122,7 +211,7 @@ fn list<T: Display>(items: impl IntoIterator<Item = T>) -> String {
 }
 
 fn compare(
-    owner: &str,
+    (owner, ttl): (&str, u32),
     rtype: &str,
     (missing_id, mismatch_id): (&'static str, &'static str),
     planned: &[IpAddr],
@@ -134,7 +223,7 @@ fn compare(
         Err(error) => {
             findings.push(Finding::undetermined(
                 owner,
-                &format!("the {rtype} records of `{owner}`"),
+                &format!("the {rtype} records"),
                 error,
             ));
             return;
@@ -142,19 +231,20 @@ fn compare(
     };
     let published: BTreeSet<IpAddr> = answer.records().iter().copied().collect();
     let wanted: BTreeSet<IpAddr> = planned.iter().copied().collect();
+    let lines = |ips: &mut dyn Iterator<Item = &IpAddr>| -> Vec<String> {
+        ips.map(|&ip| address_line(owner, ttl, ip)).collect()
+    };
     if !wanted.is_empty() && published.is_empty() {
         findings.push(
             Finding::new(
                 missing_id,
                 Severity::Error,
                 owner,
-                format!(
-                    "`{owner}` has no {rtype} record: {}",
-                    describe_void(answer, owner)
-                ),
-                format!("publish `{owner}. IN {rtype} {}`", list(&wanted)),
+                format!("no {rtype} record"),
+                PUBLISH,
             )
-            .values(list(&wanted), describe_void(answer, owner)),
+            .values(list(&wanted), describe_void(answer, owner))
+            .publish(lines(&mut wanted.iter())),
         );
         return;
     }
@@ -165,14 +255,11 @@ fn compare(
                 mismatch_id,
                 Severity::Error,
                 owner,
-                format!(
-                    "`{owner}` lacks the {rtype} record{} {}",
-                    if absent.len() > 1 { "s" } else { "" },
-                    list(&absent)
-                ),
-                format!("publish the {rtype} records of the inventory for `{owner}`"),
+                format!("an address of the inventory has no {rtype} record"),
+                PUBLISH,
             )
-            .values(list(&wanted), list(&published)),
+            .values(list(&wanted), list(&published))
+            .publish(lines(&mut absent.into_iter())),
         );
     }
     let extra: Vec<&IpAddr> = published.difference(&wanted).collect();
@@ -182,11 +269,11 @@ fn compare(
                 "a-extra",
                 Severity::Warning,
                 owner,
+                format!("{rtype} records of addresses the inventory does not have"),
                 format!(
-                    "`{owner}` publishes {rtype} {} that the inventory does not have",
-                    list(&extra)
+                    "delete {}, or add the addresses to the inventory",
+                    list(extra.iter().map(|ip| format!("`{owner}. IN {rtype} {ip}`")))
                 ),
-                "remove the stale records, or add the addresses to the inventory",
             )
             .values(list(&wanted), list(&published)),
         );
@@ -206,96 +293,85 @@ async fn addresses_of<L: Lookup>(
 }
 
 /// The PTR of `ip`, `ptr`, and FCrDNS: `ptr-missing`, `ptr-multiple`,
-/// `ptr-mismatch`, `ptr-cname-missing`, `fcrdns-fail` (RFC 1912 §2.1, RFC
-/// 2317 §4, `deliverability.md` §4–§5).
+/// `ptr-mismatch`, `ptr-generic`, `ptr-cname-missing`, `fcrdns-fail` (RFC
+/// 1912 §2.1, RFC 2317 §4, `deliverability.md` §4–§5).
 ///
-/// `host` holds the addresses of `hostname`, the PTR name a correct
-/// record has; any other PTR name is looked up.
+/// `host` holds the addresses of the server's host name, the PTR name a
+/// correct record has; any other PTR name is looked up.
 async fn reverse<L: Lookup>(
-    ctx: &Context<'_, L>,
+    server: &ServerCtx<'_, '_, L>,
     ip: IpAddr,
-    hostname: &str,
     ptr: &LookupResult<String>,
     host: &Addresses,
 ) -> Vec<Finding> {
+    let ctx = server.ctx;
+    let hostname = server.server.hostname.as_str();
     // Written only for a finding: most addresses have none.
     let subject = LazyCell::new(|| ip.to_string());
-    let owner = LazyCell::new(|| reverse_name(ip));
     let answer = match ptr {
         Ok(answer) => answer,
         Err(error) => {
-            let owner = owner.as_str();
+            let owner = reverse_name(ip);
             return vec![Finding::undetermined(
                 subject.as_str(),
-                &format!("the PTR of {ip} (`{owner}`), nor FCrDNS"),
+                &format!("the PTR (`{owner}`), nor FCrDNS"),
                 error,
             )];
         }
     };
     let names = match answer {
         Answer::Records(names) if !names.is_empty() => names,
-        void => return vec![missing_ptr(ctx, ip, hostname, void).await],
+        void => return vec![missing_ptr(server, ip, void).await],
     };
+    let shown = || list(names.iter().map(|n| format!("{n}.")));
     let mut findings = Vec::new();
     if names.len() > 1 {
-        let owner = owner.as_str();
         findings.push(
             Finding::new(
                 "ptr-multiple",
                 Severity::Warning,
                 subject.as_str(),
-                format!(
-                    "{ip} has {} PTR records; receivers may pick any",
-                    names.len()
-                ),
-                format!("keep exactly one PTR: `{owner}. IN PTR {hostname}.`"),
+                format!("{} PTR records; receivers may pick any", names.len()),
+                "keep only the planned record",
             )
-            .values(
-                format!("{hostname}."),
-                list(names.iter().map(|n| format!("{n}."))),
-            ),
+            .values(format!("{hostname}."), shown())
+            .publish(vec![server.ptr_line(ip)]),
         );
     }
+    let generic: Vec<(&String, generic_ptr::GenericPtr)> = names
+        .iter()
+        .filter_map(|name| generic_ptr::check(name, Some(ip)).map(|g| (name, g)))
+        .collect();
     if !names.iter().any(|n| n.eq_ignore_ascii_case(hostname)) {
-        let owner = owner.as_str();
         findings.push(
             Finding::new(
                 "ptr-mismatch",
                 Severity::Error,
                 subject.as_str(),
-                format!(
-                    "the PTR of {ip} names {}, not the server `{hostname}`",
-                    list(names.iter().map(|n| format!("`{n}`")))
-                ),
-                format!("set `{owner}. IN PTR {hostname}.` (ask whoever runs the reverse zone)"),
+                "the PTR names another host than the server",
+                "set the planned record (ask whoever runs the reverse zone, usually the ISP or cloud provider)",
             )
-            .values(
-                format!("{hostname}."),
-                list(names.iter().map(|n| format!("{n}."))),
-            ),
+            .values(format!("{hostname}."), shown())
+            .publish(vec![server.ptr_line(ip)]),
         );
     }
-    for name in names.iter() {
-        if let Some(generic) = generic_ptr::check(name, Some(ip)) {
-            let owner = owner.as_str();
-            findings.push(
-                Finding::new(
-                    "ptr-generic",
-                    match generic.strength {
-                        Strength::Error => Severity::Error,
-                        Strength::Warning => Severity::Warning,
-                    },
-                    subject.as_str(),
-                    format!(
-                        "the PTR name `{name}` of {ip} looks generic or dynamic ({generic}); receivers and lists (Spamhaus PBL, SpamRATS-Dyna) treat such addresses as end-user space"
-                    ),
-                    format!(
-                        "ask the owner of the address (ISP or hosting provider) for a custom PTR naming the HELO host: `{owner}. IN PTR {hostname}.`"
-                    ),
-                )
-                .values(format!("{hostname}."), format!("{name}.")),
-            );
-        }
+    for (name, generic) in &generic {
+        findings.push(
+            Finding::new(
+                "ptr-generic",
+                match generic.strength {
+                    Strength::Error => Severity::Error,
+                    Strength::Warning => Severity::Warning,
+                },
+                subject.as_str(),
+                format!(
+                    "the PTR name looks generic or dynamic ({generic}); receivers and lists (Spamhaus PBL, SpamRATS-Dyna) treat such addresses as end-user space"
+                ),
+                "ask the owner of the address (ISP or hosting provider) for a custom PTR: the planned record",
+            )
+            .values(format!("{hostname}."), format!("{name}."))
+            .publish(vec![server.ptr_line(ip)]),
+        );
     }
     // FCrDNS: some PTR name must resolve back to the address.
     let mut confirmed = false;
@@ -326,26 +402,31 @@ async fn reverse<L: Lookup>(
         if let Some((name, error)) = errors.first() {
             findings.push(Finding::undetermined(
                 subject.as_str(),
-                &format!("FCrDNS of {ip}: the addresses of `{name}`"),
+                &format!("FCrDNS: the addresses of `{name}`"),
                 error,
             ));
         } else {
+            // The host name is the PTR name to confirm: publishing an
+            // address at any other (generic or foreign) name would work
+            // against the PTR findings.
+            let names_host = names.iter().any(|n| n.eq_ignore_ascii_case(hostname));
+            let (fix, record) = match names_host {
+                true => (PUBLISH, address_line(hostname, server.ttl(), ip)),
+                false => (
+                    "set the planned PTR record (see ptr-mismatch), whose name resolves to the address",
+                    server.ptr_line(ip),
+                ),
+            };
             findings.push(
                 Finding::new(
                     "fcrdns-fail",
                     Severity::Error,
                     subject.as_str(),
-                    format!(
-                        "forward-confirmed reverse DNS fails: no PTR name of {ip} resolves back to it ({})",
-                        seen.join("; ")
-                    ),
-                    format!(
-                        "publish `{} IN {} {ip}` so the PTR name resolves to the address",
-                        names[0],
-                        if ip.is_ipv4() { "A" } else { "AAAA" }
-                    ),
+                    "forward-confirmed reverse DNS fails: no PTR name resolves back to the address",
+                    fix,
                 )
-                .values(ip.to_string(), seen.join("; ")),
+                .values(ip.to_string(), seen.join("; "))
+                .publish(vec![record]),
             );
         }
     }
@@ -355,15 +436,15 @@ async fn reverse<L: Lookup>(
 /// `ptr-missing`, or `ptr-cname-missing` when the plan delegates the
 /// address through an RFC 2317 CNAME that the parent zone lacks.
 async fn missing_ptr<L: Lookup>(
-    ctx: &Context<'_, L>,
+    server: &ServerCtx<'_, '_, L>,
     ip: IpAddr,
-    hostname: &str,
     void: &Answer<String>,
 ) -> Finding {
     let subject = ip.to_string();
     let owner = reverse_name(ip);
-    if let Some(target) = ctx.planned.classless.get(&owner) {
-        match ctx.dns.cname(&owner).await {
+    let hostname = &server.server.hostname;
+    if let Some(target) = server.ctx.planned.classless.get(&owner) {
+        match server.ctx.dns.cname(&owner).await {
             Err(error) => {
                 return Finding::undetermined(
                     subject,
@@ -377,15 +458,15 @@ async fn missing_ptr<L: Lookup>(
                     "ptr-cname-missing",
                     Severity::Error,
                     subject,
-                    format!(
-                        "{ip} is in a classless reverse zone, but the parent zone has no CNAME at `{owner}` ({}): receivers never reach the PTR",
-                        describe_void(&cname, &owner)
-                    ),
-                    format!(
-                        "ask the operator of the parent zone (usually the ISP) to publish `{owner}. IN CNAME {target}.` (RFC 2317 §4)"
-                    ),
+                    "classless reverse zone: the parent zone has no CNAME into it, so receivers never reach the PTR",
+                    "ask the operator of the parent zone (usually the ISP) to publish the planned record (RFC 2317 §4)",
                 )
-                .values(format!("CNAME {target}."), describe_void(&cname, &owner));
+                .values(format!("CNAME {target}."), describe_void(&cname, &owner))
+                .publish(vec![line(
+                    &owner,
+                    server.ttl(),
+                    &RecordData::Cname(target.clone()),
+                )]);
             }
         }
     }
@@ -393,15 +474,60 @@ async fn missing_ptr<L: Lookup>(
         "ptr-missing",
         Severity::Error,
         subject,
-        format!(
-            "{ip} has no PTR record: {}; receivers reject or score mail from addresses without reverse DNS",
-            describe_void(void, &owner)
-        ),
-        format!(
-            "publish `{owner}. IN PTR {hostname}.` (ask whoever runs the reverse zone, usually the ISP or cloud provider)"
-        ),
+        "no PTR record; receivers reject or score mail from addresses without reverse DNS",
+        "publish the planned record (ask whoever runs the reverse zone, usually the ISP or cloud provider)",
     )
     .values(format!("{hostname}."), describe_void(void, &owner))
+    .publish(vec![server.ptr_line(ip)])
+}
+
+/// The RFC 2317 CNAMEs of the addresses of a classless block that no
+/// server uses: `ptr-block-cname-missing` when the parent zone lacks some
+/// (RFC 2317 §4: they let PTRs be added without its operator).
+async fn block_cnames<L: Lookup>(
+    server: &ServerCtx<'_, '_, L>,
+    cnames: &[(String, String)],
+) -> Vec<Finding> {
+    let answers = join_all(cnames.iter().map(|(owner, _)| server.ctx.dns.cname(owner))).await;
+    let zone = cnames
+        .first()
+        .and_then(|(_, target)| target.split_once('.'))
+        .map_or("", |(_, zone)| zone);
+    let mut missing = Vec::new();
+    for ((owner, target), answer) in cnames.iter().zip(answers) {
+        match answer {
+            Err(error) => {
+                return vec![Finding::undetermined(
+                    zone,
+                    &format!("the RFC 2317 CNAMEs of the block (`{owner}`)"),
+                    error,
+                )];
+            }
+            Ok(Answer::Records(found)) if found.iter().any(|t| t.eq_ignore_ascii_case(target)) => {}
+            Ok(_) => missing.push(line(
+                owner,
+                server.ttl(),
+                &RecordData::Cname(target.clone()),
+            )),
+        }
+    }
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Finding::new(
+            "ptr-block-cname-missing",
+            Severity::Warning,
+            zone,
+            "the parent zone lacks RFC 2317 CNAMEs of addresses no server uses yet: a PTR added for them later will not be reached",
+            "ask the operator of the parent zone (usually the ISP) to publish the planned records (RFC 2317 §4)",
+        )
+        .values(
+            format!("{} CNAMEs", cnames.len()),
+            format!("{} of them missing or elsewhere", missing.len()),
+        )
+        .publish(missing),
+    ]
 }
 
 /// Suffixes receivers treat as local, beyond those [`names::check_public_hostname`]
@@ -437,150 +563,272 @@ fn helo_name(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Where MTAs set the name they announce, for `name`.
+fn mta_settings(name: &str) -> String {
+    format!(
+        "Postfix `myhostname = {name}` or `smtp_helo_name = {name}`; Exim `primary_hostname = {name}` or `helo_data = {name}`; Sendmail `define(`confDOMAIN_NAME', `{name}')dnl`; Exchange: the FQDN of the send connector"
+    )
+}
+
 /// The HELO name, with its addresses and TXT records, or why it is no
 /// name; `ptrs` are the PTR answers of the server's addresses:
-/// `helo-invalid`, `helo-unresolvable`, `helo-ip-mismatch`,
-/// `helo-ptr-mismatch`, `helo-spf-missing` (RFC 5321 §4.1.4, RFC 7208 §2.3).
+/// `helo-invalid`, `helo-generic`, `helo-unresolvable`, `helo-ip-mismatch`,
+/// `helo-ptr-mismatch`, and the HELO name's SPF record (RFC 5321 §4.1.4,
+/// RFC 7208 §2.3).
 fn helo_findings<L>(
-    ctx: &Context<'_, L>,
-    server: &Server,
+    server: &ServerCtx<'_, '_, L>,
     helo: Result<(String, &Addresses, LookupResult<Txt>), String>,
     ptrs: &[LookupResult<String>],
 ) -> Vec<Finding> {
-    let raw = server.helo_name();
+    let raw = server.server.helo_name();
+    let hostname = server.server.hostname.as_str();
     let (name, published, txt) = match helo {
         Ok(helo) => helo,
-        Err(problem) => return vec![Finding::new(
-            "helo-invalid",
-            Severity::Error,
-            raw,
-            format!("server `{}` announces HELO `{raw}`: {problem}", server.hostname),
-            format!(
-                "announce the server's public name: Postfix `smtp_helo_name = {0}`, Exim `helo_data = {0}`",
-                server.hostname
-            ),
-        )
-        .values(server.hostname.clone(), raw)],
+        Err(problem) => {
+            return vec![server.blame_helo(
+                Finding::new(
+                    "helo-invalid",
+                    Severity::Error,
+                    raw,
+                    format!("an invalid HELO name: {problem}"),
+                    format!(
+                        "announce the server's public name `{hostname}`: {}; then remove `helo:` from the inventory",
+                        mta_settings(hostname)
+                    ),
+                )
+                .values(hostname, raw),
+            )];
+        }
     };
+    let refused = server.refused_helo();
     let mut findings = Vec::new();
-    let generic = addresses(server).find_map(|ip| generic_ptr::check(&name, Some(ip)));
+    let addresses_of_server = || addresses(server.server);
+    let generic = addresses_of_server().find_map(|ip| generic_ptr::check(&name, Some(ip)));
     if let Some(generic) = generic.or_else(|| generic_ptr::check(&name, None)) {
-        findings.push(Finding::new(
+        findings.push(server.blame_helo(Finding::new(
             "helo-generic",
             Severity::Warning,
             &name,
             format!(
-                "the HELO name `{name}` of server `{}` looks generic or dynamic ({generic}); spam filters score such names as end-user hosts",
-                server.hostname
+                "the HELO name looks generic or dynamic ({generic}); spam filters score such names as end-user hosts"
             ),
-            "announce a name of your own domain, such as `mail.<your domain>`, with a matching A record and PTR",
-        ));
+            "announce a name of your own domain, such as `mail.<your domain>`, and set it in the inventory: generate plans its A, PTR and SPF records",
+        )));
     }
-    if name != server.hostname {
+    if name != hostname {
         // A HELO name of its own is published too: compare it with the plan.
-        findings.extend(forward(ctx, &name, published));
+        findings.extend(forward(server, &name, published));
     }
+    // The planned address records of the HELO name, or what to change first.
+    let helo_fix = |records: Vec<String>| match &refused {
+        Some(fix) => (fix.clone(), Vec::new()),
+        None => (PUBLISH.to_owned(), records),
+    };
+    let ttl = server.ttl();
     match (&published.v4, &published.v6) {
-        (Ok(a), Ok(aaaa)) if a.is_void() && aaaa.is_void() => findings.push(
-            Finding::new(
+        (Ok(a), Ok(aaaa)) if a.is_void() && aaaa.is_void() => {
+            let (fix, records) = helo_fix(
+                addresses_of_server()
+                    .map(|ip| address_line(&name, ttl, ip))
+                    .collect(),
+            );
+            let finding = Finding::new(
                 "helo-unresolvable",
                 Severity::Error,
                 &name,
-                format!(
-                    "the HELO name `{name}` of server `{}` has no A or AAAA record ({})",
-                    server.hostname,
-                    describe_void(a, &name)
-                ),
-                format!(
-                    "publish the server's addresses at `{name}`: {}",
-                    list(addresses(server))
-                ),
+                "the HELO name has no A or AAAA record",
+                fix,
             )
-            .values(list(addresses(server)), describe_void(a, &name)),
-        ),
+            .values(list(addresses_of_server()), describe_void(a, &name))
+            .publish(records);
+            findings.push(match refused {
+                Some(_) => server.blame_helo(finding),
+                None => finding,
+            });
+        }
         _ => {
-            for ip in addresses(server) {
+            for ip in addresses_of_server() {
                 match published.family(ip) {
                     Err(error) => findings.push(Finding::undetermined(
                         &name,
-                        &format!("whether the HELO name `{name}` resolves to {ip}"),
+                        &format!("whether the HELO name resolves to {ip}"),
                         error,
                     )),
-                    Ok(answer) if !answer.records().contains(&ip) => findings.push(
-                        Finding::new(
+                    Ok(answer) if !answer.records().contains(&ip) => {
+                        let (fix, records) = helo_fix(vec![address_line(&name, ttl, ip)]);
+                        let finding = Finding::new(
                             "helo-ip-mismatch",
                             Severity::Error,
                             &name,
-                            format!(
-                                "the HELO name `{name}` does not resolve to {ip}, an address of server `{}`",
-                                server.hostname
-                            ),
-                            format!(
-                                "publish `{name}. IN {} {ip}`, or announce a name that resolves to it",
-                                if ip.is_ipv4() { "A" } else { "AAAA" }
-                            ),
+                            "the HELO name does not resolve to an address of the server",
+                            fix,
                         )
-                        .values(ip.to_string(), list(answer.records())),
-                    ),
+                        .values(ip.to_string(), list(answer.records()))
+                        .publish(records);
+                        findings.push(match refused {
+                            Some(_) => server.blame_helo(finding),
+                            None => finding,
+                        });
+                    }
                     Ok(_) => {}
                 }
             }
         }
     }
-    for (ip, ptr) in addresses(server).zip(ptrs) {
+    for (ip, ptr) in addresses_of_server().zip(ptrs) {
         // PTR failures are reported by the PTR checks of the same address.
         if let Ok(Answer::Records(ptrs)) = ptr
             && !ptrs.is_empty()
             && !ptrs.iter().any(|p| p.eq_ignore_ascii_case(&name))
         {
-            findings.push(
-                Finding::new(
-                    "helo-ptr-mismatch",
-                    Severity::Warning,
-                    &name,
-                    format!(
-                        "the HELO name `{name}` differs from the PTR name of {ip} ({})",
-                        list(ptrs.iter().map(|p| format!("`{p}`")))
-                    ),
-                    "announce the PTR name in HELO, or point the PTR at the HELO name",
-                )
-                .values(
-                    format!("{name}."),
-                    list(ptrs.iter().map(|p| format!("{p}."))),
-                ),
-            );
+            findings.push(helo_ptr_mismatch(server, &name, ip, ptrs));
         }
     }
-    match txt {
-        Err(error) => findings.push(Finding::undetermined(
-            &name,
-            &format!("the SPF record of the HELO name `{name}`"),
-            error,
-        )),
-        Ok(answer) => {
-            let has_spf = answer
-                .records()
-                .iter()
-                .any(|strings| crate::spf::is_spf_record(&strings.concat()));
-            if !has_spf {
-                // The record `generate` plans for a HELO name.
-                let record = records::helo_record();
-                findings.push(
-                    Finding::new(
-                        "helo-spf-missing",
-                        Severity::Warning,
-                        &name,
-                        format!(
-                            "the HELO name `{name}` has no SPF record: bounces (null sender) are checked against it (RFC 7208 §2.3)"
-                        ),
-                        format!("publish `{name}. IN TXT \"{record}\"`"),
-                    )
-                    .values(record.to_string(), describe_void(&answer, &name)),
-                );
-            }
-        }
+    // A name that is also a domain has the domain's record: its checks
+    // compare it.
+    let planned = server.ctx.planned.txt.get(&name);
+    if planned.is_none() || is_helo_record(planned) {
+        findings.extend(name_spf(server, &name, &txt, NameRole::Helo));
     }
     findings
+}
+
+/// `helo-ptr-mismatch`: the HELO name `name` is not the PTR name of `ip`.
+/// The fix never contradicts the PTR findings of the address: a generic
+/// PTR name is not to be announced, and the PTR is to name the host.
+fn helo_ptr_mismatch<L>(
+    server: &ServerCtx<'_, '_, L>,
+    name: &str,
+    ip: IpAddr,
+    ptrs: &[String],
+) -> Finding {
+    let hostname = server.server.hostname.as_str();
+    let names_host = ptrs.iter().any(|p| p.eq_ignore_ascii_case(hostname));
+    let generic = ptrs
+        .iter()
+        .any(|p| generic_ptr::check(p, Some(ip)).is_some());
+    let finding = Finding::new(
+        "helo-ptr-mismatch",
+        Severity::Warning,
+        name,
+        format!("the HELO name differs from the PTR name of {ip}"),
+        "",
+    )
+    .values(
+        format!("{name}."),
+        list(ptrs.iter().map(|p| format!("{p}."))),
+    );
+    let announce_host = match server.server.helo {
+        Some(_) => format!(
+            " and make the MTA announce `{hostname}` ({}), then remove `helo:` from the inventory",
+            mta_settings(hostname)
+        ),
+        None => String::new(),
+    };
+    match (names_host, generic) {
+        (true, _) => Finding {
+            fix: format!(
+                "the PTR names the host name as planned: make the MTA announce `{hostname}` ({}), then remove `helo:` from the inventory",
+                mta_settings(hostname)
+            ),
+            ..server.blame_helo(finding)
+        },
+        (false, true) => Finding {
+            fix: format!(
+                "do not announce the generic PTR name: ask the owner of {ip} (ISP or hosting provider) for a PTR naming `{hostname}`, the planned record{announce_host}"
+            ),
+            ..finding.publish(vec![server.ptr_line(ip)])
+        },
+        (false, false) => Finding {
+            fix: format!(
+                "set the planned PTR record, naming `{hostname}` (see ptr-mismatch){announce_host}"
+            ),
+            ..finding.publish(vec![server.ptr_line(ip)])
+        },
+    }
+}
+
+/// Which name of a server an SPF record is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameRole {
+    /// The name the server announces: `helo-spf-missing`, `helo-spf-drift`.
+    Helo,
+    /// Its host name, when it announces another: `host-spf-missing`,
+    /// `host-spf-drift`.
+    Host,
+}
+
+/// The SPF record of a server name, `v=spf1 a -all` as `generate` plans it
+/// (RFC 7208 §2.3): missing or different from the plan.
+fn name_spf<L>(
+    server: &ServerCtx<'_, '_, L>,
+    name: &str,
+    txt: &LookupResult<Txt>,
+    role: NameRole,
+) -> Vec<Finding> {
+    let answer = match txt {
+        Err(error) => {
+            return vec![Finding::undetermined(name, "the SPF record", error)];
+        }
+        Ok(answer) => answer,
+    };
+    let record = records::helo_record().to_string();
+    let published: Vec<String> = answer
+        .records()
+        .iter()
+        .map(|strings| strings.concat())
+        .filter(|text| crate::spf::is_spf_record(text))
+        .map(|text| String::from_utf8_lossy(&text).into_owned())
+        .collect();
+    let (missing, drift, why) = match role {
+        NameRole::Helo => (
+            "helo-spf-missing",
+            "helo-spf-drift",
+            "bounces (null sender) are checked against the HELO name (RFC 7208 §2.3)",
+        ),
+        NameRole::Host => (
+            "host-spf-missing",
+            "host-spf-drift",
+            "receivers check it when the server announces the name, and it keeps others from sending as it (RFC 7208 §2.3)",
+        ),
+    };
+    let refused = match role {
+        NameRole::Helo => server.refused_helo(),
+        NameRole::Host => None,
+    };
+    let (fix, records) = match &refused {
+        Some(fix) => (fix.clone(), Vec::new()),
+        None => (
+            PUBLISH.to_owned(),
+            vec![txt_line(name, server.ttl(), &record)],
+        ),
+    };
+    let finding = match published.as_slice() {
+        [] => Finding::new(
+            missing,
+            Severity::Error,
+            name,
+            format!("no SPF record: {why}"),
+            fix,
+        )
+        .values(record, describe_void(answer, name)),
+        [one] if *one == record => return Vec::new(),
+        // Several are `spf-multiple` when the name is also a domain; else
+        // one planned record replaces them all.
+        _ => Finding::new(
+            drift,
+            Severity::Error,
+            name,
+            "the SPF record differs from the planned one",
+            fix,
+        )
+        .values(record, published.join(" | ")),
+    };
+    let finding = finding.publish(records);
+    vec![match refused {
+        Some(_) => server.blame_helo(finding),
+        None => finding,
+    }]
 }
 
 #[cfg(test)]
