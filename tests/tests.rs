@@ -43,6 +43,7 @@ mod template_limits;
 mod verify;
 mod verify_authoritative;
 mod verify_escaping;
+mod verify_network;
 mod verify_receivers;
 
 /// A test file that is not declared above would never run: cargo no longer

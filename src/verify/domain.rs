@@ -2,11 +2,12 @@
 //! the plan, and `check_host()` for every address that sends for it and
 //! for one that does not (RFC 7208 §4, §5).
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Context;
 use crate::dns::Lookup;
-use crate::finding::{DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
+use crate::finding::{Cause, DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
 use crate::inventory::Domain;
 use crate::spf::{self, CheckParams, Config, Evaluation, SpfResult, TraceEvent};
 
@@ -106,6 +107,22 @@ fn trace_summary(evaluation: &Evaluation) -> String {
     )
 }
 
+/// A `temperror` evaluation as the cause of an undetermined check: its
+/// trace summary, and the name `--offline` did not ask, if that is why.
+struct Temperror<'a>(&'a Evaluation);
+
+impl fmt::Display for Temperror<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "temperror: {}", trace_summary(self.0))
+    }
+}
+
+impl Cause for Temperror<'_> {
+    fn offline_name(&self) -> Option<&str> {
+        self.0.offline_name()
+    }
+}
+
 /// `spf-not-authorized` for each address of each server of the domain, and
 /// `spf-too-permissive` for addresses outside the inventory.
 async fn authorization<L: Lookup>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<Finding> {
@@ -128,7 +145,7 @@ async fn authorization<L: Lookup>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<
                 SpfResult::Temperror => findings.push(Finding::undetermined(
                     name,
                     &format!("whether {ip} (`{}`) may send for `{name}`", server.hostname),
-                    format!("temperror: {}", trace_summary(&evaluation)),
+                    Temperror(&evaluation),
                 )),
                 result => findings.push(
                     Finding::new(
@@ -167,7 +184,7 @@ async fn authorization<L: Lookup>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<
             SpfResult::Temperror => findings.push(Finding::undetermined(
                 name,
                 &format!("whether {ip}, outside the inventory, is refused by `{name}`"),
-                format!("temperror: {}", trace_summary(&evaluation)),
+                Temperror(&evaluation),
             )),
             _ => {}
         }

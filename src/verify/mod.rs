@@ -22,10 +22,15 @@
 //! - domains: `spf-missing`, `spf-multiple`, `spf-syntax`, `spf-drift`,
 //!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
 //!   [`crate::spf::lint_domain`] unchanged.
-//! - `dns-error` for anything DNS could not answer.
+//! - `dns-error` for anything DNS could not answer; `dns-offline` (info)
+//!   for a check that needs a name outside the zone files under
+//!   `--offline`.
+//! - name servers ([`account_network`]): `nameserver-silent`,
+//!   `nameserver-not-recursive`.
 
 mod authoritative;
 mod domain;
+mod network;
 mod receivers;
 mod report;
 mod server;
@@ -40,6 +45,7 @@ use foldhash::{HashMap, HashSet, HashSetExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 pub use crate::dns::shared::{Progress, SharedLookup};
+pub use network::account_network;
 pub use receivers::{
     ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
 };
