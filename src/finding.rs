@@ -158,11 +158,18 @@ impl Finding {
     pub fn is_undetermined(&self) -> bool {
         UNDETERMINED.contains(&self.id)
     }
+
+    /// True for a finding that leaves its check without a verdict: an
+    /// undetermined one, or a `dns-offline` (not checkable offline, which
+    /// is no failure of DNS and not counted as undetermined).
+    pub fn is_unverdicted(&self) -> bool {
+        self.is_undetermined() || self.id == DNS_OFFLINE
+    }
 }
 
 /// Why DNS gave no answer, as [`Finding::undetermined`] takes it: a
 /// lookup error, or a text that says why.
-pub trait Cause: fmt::Display {
+pub(crate) trait Cause: fmt::Display {
     /// The name outside the zone files that `--offline` kept from being
     /// asked, when that is the cause.
     fn offline_name(&self) -> Option<&str> {
