@@ -86,6 +86,7 @@ pub enum Command {
   senderzone verify mail.yaml
   senderzone verify mail.yaml --nameserver 192.0.2.53 --format json
   senderzone verify mail.yaml --zone-file dns/example.com.zone --zone-file dns/113.0.203.in-addr.arpa.zone
+  senderzone verify mail.yaml --zone-file dns/example.com.zone --offline
 
 Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad input,
 3 DNS could not answer enough to decide (dns-error findings, no other error).")]
@@ -240,17 +241,24 @@ Exit codes: 0 pass, 1 any other result (fail, softfail, neutral, none, permerror
 #[derive(Debug, Args)]
 pub struct DnsArgs {
     /// Ask this server (repeatable) instead of the system resolver:
-    /// `IP`, `IP:PORT` or `[IPv6]:PORT`.
+    /// `IP`, `IP:PORT` or `[IPv6]:PORT`. It must resolve any name (a
+    /// recursive resolver): an authoritative-only server refuses names
+    /// outside its zones.
     #[arg(long = "nameserver", value_name = "IP[:PORT]")]
     pub nameservers: Vec<String>,
-    /// Answer from this RFC 1035 zone file instead of the network
-    /// (repeatable; every file needs `$ORIGIN` or absolute names).
-    #[arg(
-        long = "zone-file",
-        value_name = "FILE",
-        conflicts_with = "nameservers"
-    )]
+    /// Answer the names of this RFC 1035 zone file's zone from the file
+    /// (repeatable; every file needs `$ORIGIN` or absolute names; its zone
+    /// is its SOA owner, else its `$ORIGIN`). Names outside the files'
+    /// zones are asked of `--nameserver` or the system resolver.
+    #[arg(long = "zone-file", value_name = "FILE")]
     pub zone_files: Vec<PathBuf>,
+    /// With `--zone-file`: ask no server at all. A check that needs a name
+    /// outside the files' zones (a third party's SPF include) is not
+    /// checkable offline: `verify` and `spf check` report it as
+    /// `dns-offline` (info) with the name, `spf eval` as temperror naming
+    /// it; never as passed.
+    #[arg(long, requires = "zone_files", conflicts_with = "nameservers")]
+    pub offline: bool,
 }
 
 /// Arguments of `verify`.
@@ -263,8 +271,9 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub dns: DnsArgs,
     /// Also check every server address and domain against the DNS
-    /// blocklists (see `senderzone dnsbl`).
-    #[arg(long)]
+    /// blocklists (see `senderzone dnsbl`); they are asked over the
+    /// network, so not with `--offline`.
+    #[arg(long, conflicts_with = "offline")]
     pub dnsbl: bool,
     /// With `--dnsbl`: ask only this list (repeatable), by zone.
     #[arg(long = "list", value_name = "ZONE", requires = "dnsbl")]
@@ -293,7 +302,8 @@ pub struct VerifyArgs {
     /// Apply the SPF engine's whitelist-registration profile.
     #[arg(long)]
     pub strict: bool,
-    /// Deadline for the whole run, in seconds (1 to 86400): queries not
+    /// Deadline for the whole run, in seconds (1 to 86400), every phase
+    /// included (`--authoritative`, `--receivers`, `--dnsbl`): queries not
     /// answered by then count as timed out (dns-error).
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub timeout: u64,

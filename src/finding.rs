@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::dns::LookupError;
 use crate::exit;
 
 /// How bad a finding is.
@@ -41,13 +42,32 @@ pub const DNS_ERROR: &str = "dns-error";
 /// (`verify` reports it as [`DNS_ERROR`]).
 pub const SPF_DNS_ERROR: &str = "spf-dns-error";
 
+/// The id of a check that needs a name outside the zone files, which
+/// `--offline` asks of no server: "not checkable offline", an info that
+/// is neither a pass nor a failure.
+pub const DNS_OFFLINE: &str = "dns-offline";
+
 /// The id of a blocklist target no believable list answered for: its
 /// listing status is unknown, not clean.
 pub const DNSBL_UNKNOWN: &str = "dnsbl-unknown";
 
+/// The id of a name server that answered none of a run's queries
+/// (`verify`): one finding for it, not one per check.
+pub const NAMESERVER_SILENT: &str = "nameserver-silent";
+
+/// The id of a name server that will not resolve names outside its own
+/// zones (`verify`): an authoritative-only server given as a resolver.
+pub const NAMESERVER_NOT_RECURSIVE: &str = "nameserver-not-recursive";
+
 /// The ids of findings that say "could not determine": DNS did not answer
 /// enough to decide, so the check is neither a pass nor a failure.
-const UNDETERMINED: &[&str] = &[DNS_ERROR, SPF_DNS_ERROR, DNSBL_UNKNOWN];
+const UNDETERMINED: &[&str] = &[
+    DNS_ERROR,
+    SPF_DNS_ERROR,
+    DNSBL_UNKNOWN,
+    NAMESERVER_SILENT,
+    NAMESERVER_NOT_RECURSIVE,
+];
 
 /// One problem a check found, with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -166,12 +186,21 @@ impl Finding {
         self
     }
 
-    /// A `dns-error`: `what` could not be determined because of `error`.
-    pub(crate) fn undetermined(
-        subject: impl Into<String>,
-        what: &str,
-        error: impl fmt::Display,
-    ) -> Self {
+    /// A `dns-error`: `what` could not be determined because of `error`;
+    /// a `dns-offline` info when `--offline` kept the name it needs from
+    /// being asked.
+    pub(crate) fn undetermined(subject: impl Into<String>, what: &str, error: impl Cause) -> Self {
+        if let Some(name) = error.offline_name() {
+            return Finding::new(
+                DNS_OFFLINE,
+                Severity::Info,
+                subject,
+                format!(
+                    "{what} is not checkable offline: `{name}` is outside the zone files, and `--offline` asks no server"
+                ),
+                "check it online: without `--offline`, names outside the zone files are asked of `--nameserver` or the system resolver",
+            );
+        }
         Finding::new(
             DNS_ERROR,
             Severity::Error,
@@ -186,6 +215,42 @@ impl Finding {
     /// decide.
     pub fn is_undetermined(&self) -> bool {
         UNDETERMINED.contains(&self.id)
+    }
+
+    /// True for a finding that leaves its check without a verdict: an
+    /// undetermined one, or a `dns-offline` (not checkable offline, which
+    /// is no failure of DNS and not counted as undetermined).
+    pub fn is_unverdicted(&self) -> bool {
+        self.is_undetermined() || self.id == DNS_OFFLINE
+    }
+}
+
+/// Why DNS gave no answer, as [`Finding::undetermined`] takes it: a
+/// lookup error, or a text that says why.
+pub(crate) trait Cause: fmt::Display {
+    /// The name outside the zone files that `--offline` kept from being
+    /// asked, when that is the cause.
+    fn offline_name(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Cause for str {}
+
+impl Cause for String {}
+
+impl Cause for LookupError {
+    fn offline_name(&self) -> Option<&str> {
+        match self {
+            LookupError::Offline(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Cause + ?Sized> Cause for &T {
+    fn offline_name(&self) -> Option<&str> {
+        (**self).offline_name()
     }
 }
 

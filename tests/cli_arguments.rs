@@ -23,7 +23,7 @@ fn assert_usage_error(args: &[&str], needle: &str) {
 
 /// `verify` of the example against the offline zone, with `extra`.
 fn verify_with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["verify", EXAMPLE, "--zone-file", WORLD];
+    let mut args = vec!["verify", EXAMPLE, "--zone-file", WORLD, "--offline"];
     args.extend_from_slice(extra);
     args
 }
@@ -37,9 +37,10 @@ fn timeout_out_of_range_is_a_usage_error() {
             &format!("invalid `--timeout` value `{value}`; {accepted}"),
         );
     }
-    // The largest value is accepted: verify runs (and finds problems).
+    // The largest value is accepted: verify runs (offline, against a zone
+    // file of other zones: nothing it can check is wrong).
     let output = run(&verify_with(&["--timeout", "86400"]));
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
 #[test]

@@ -80,7 +80,11 @@ fn dash_reads_the_inventory_from_stdin() {
     let zone = dir.path().join("example.net.zone");
     std::fs::write(&zone, ZONE).unwrap();
     let zone = zone.to_str().unwrap();
-    let output = run_in(dir.path(), &["verify", "-", "--zone-file", zone], INVENTORY);
+    let output = run_in(
+        dir.path(),
+        &["verify", "-", "--zone-file", zone, "--offline"],
+        INVENTORY,
+    );
     assert!(
         stdout(&output).contains("spf-not-authorized"),
         "{}{}",
@@ -148,10 +152,14 @@ fn quiet_prints_results_only() {
     let inventory = dir.path().join("inventory.yaml");
     std::fs::write(&inventory, INVENTORY).unwrap();
     let inventory = inventory.to_str().unwrap();
-    let normal = run_in(dir.path(), &["verify", inventory, "--zone-file", zone], "");
+    let normal = run_in(
+        dir.path(),
+        &["verify", inventory, "--zone-file", zone, "--offline"],
+        "",
+    );
     let quiet = run_in(
         dir.path(),
-        &["verify", inventory, "--zone-file", zone, "-q"],
+        &["verify", inventory, "--zone-file", zone, "--offline", "-q"],
         "",
     );
     assert_eq!(quiet.status.code(), normal.status.code());
@@ -179,13 +187,13 @@ fn verbose_verify_shows_the_trace_of_each_spf_evaluation_that_fails() {
     let inventory = inventory.to_str().unwrap();
     let normal = stdout(&run_in(
         dir.path(),
-        &["verify", inventory, "--zone-file", zone],
+        &["verify", inventory, "--zone-file", zone, "--offline"],
         "",
     ));
     assert!(!normal.contains("check_host("), "{normal}");
     let verbose = run_in(
         dir.path(),
-        &["verify", inventory, "--zone-file", zone, "-v"],
+        &["verify", inventory, "--zone-file", zone, "--offline", "-v"],
         "",
     );
     let text = stdout(&verbose);

@@ -168,7 +168,7 @@ fn assert_case(source: &[&str], args: &[&str], code: i32, needles: &[&str]) {
 #[test]
 fn offline_zone_file_answers() {
     for (args, code, needles) in cases() {
-        assert_case(&["--zone-file", WORLD], &args, code, &needles);
+        assert_case(&["--zone-file", WORLD, "--offline"], &args, code, &needles);
     }
 }
 
@@ -183,7 +183,7 @@ fn live_nsd_agrees_with_the_zone_file() {
         if args[0] == "eval" {
             let mut offline = vec!["spf"];
             offline.extend_from_slice(&args);
-            offline.extend_from_slice(&["--format", "json", "--zone-file", WORLD]);
+            offline.extend_from_slice(&["--format", "json", "--zone-file", WORLD, "--offline"]);
             let mut live = vec!["spf"];
             live.extend_from_slice(&args);
             live.extend_from_slice(&["--format", "json", "--nameserver", &server]);
@@ -300,6 +300,7 @@ fn bad_arguments_exit_2() {
             "/nonexistent.zone",
         ],
         vec!["spf", "check"],
+        // `--offline` asks no server.
         vec![
             "spf",
             "check",
@@ -307,6 +308,7 @@ fn bad_arguments_exit_2() {
             "x.test",
             "--zone-file",
             WORLD,
+            "--offline",
             "--nameserver",
             "127.0.0.1",
         ],
@@ -371,7 +373,13 @@ mail     IN TXT "v=spf1 ip4:192.0.2.25 -all exp=why.id.test"
 
 fn eval_in(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
     let zone = dir.path().join("id.zone");
-    let mut full = vec!["spf", "eval", "--zone-file", zone.to_str().unwrap()];
+    let mut full = vec![
+        "spf",
+        "eval",
+        "--zone-file",
+        zone.to_str().unwrap(),
+        "--offline",
+    ];
     full.extend_from_slice(args);
     run(&full)
 }

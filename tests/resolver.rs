@@ -585,6 +585,10 @@ enum Reply {
     /// for another name, one from another port; then the true answer,
     /// [`GENUINE`].
     Forged,
+    /// A referral to the root, as a server that is no authority for the
+    /// name and does not recurse may send: NOERROR, AA and RA clear, no
+    /// answer, an NS record in the authority section.
+    Referral,
 }
 
 /// The address in every forged response of [`Reply::Forged`].
@@ -708,6 +712,18 @@ fn respond(query: &[u8], reply: Reply) -> Vec<(From, Vec<u8>)> {
             response.extend_from_slice(&query[12..question_end(query)]);
             vec![(From::Server, response)]
         }
+        Reply::Referral => {
+            let mut response = query[..2].to_vec();
+            // QR, opcode QUERY, RD copied; no AA, no RA; NOERROR; one
+            // question, one authority record
+            response.push(0x80 | (query[2] & 0x01));
+            response.push(0x00);
+            response.extend_from_slice(&[0, 1, 0, 0, 0, 1, 0, 0]);
+            response.extend_from_slice(&query[12..question_end(query)]);
+            // `. NS a.` : the root, NS, IN, TTL 60, three octets of data
+            response.extend_from_slice(&[0, 0, 2, 0, 1, 0, 0, 0, 60, 0, 3, 1, b'a', 0]);
+            vec![(From::Server, response)]
+        }
         Reply::Address => {
             let name = &query[12..question_end(query)];
             vec![(From::Server, a_response(query, address_of(name)))]
@@ -823,10 +839,18 @@ fn servfail_and_refused_are_failures_that_name_the_rcode<L: Lookup>(open: Open<L
     for (rcode, mnemonic) in [(2, "SERVFAIL"), (5, "REFUSED")] {
         let server = Responder::start(Reply::Rcode(rcode));
         let dns = open(&[server.addr], quick());
+        // REFUSED is a server that will not resolve the name, told apart
+        // so that verify can say so.
+        let kind = |error: &LookupError| match error {
+            LookupError::Failed(message) if rcode == 2 => Some(message.clone()),
+            LookupError::Refused(message) if rcode == 5 => Some(message.clone()),
+            _ => None,
+        };
         run(async {
             let started = Instant::now();
             match dns.mx("example.com").await {
-                Err(LookupError::Failed(message)) => {
+                Err(error) if kind(&error).is_some() => {
+                    let message = kind(&error).unwrap();
                     assert!(message.contains(mnemonic), "{message}");
                     assert!(message.contains("`example.com` MX"), "{message}");
                 }
@@ -834,15 +858,30 @@ fn servfail_and_refused_are_failures_that_name_the_rcode<L: Lookup>(open: Open<L
             }
             assert!(started.elapsed() < Duration::from_secs(3));
             assert!(
-                matches!(
-                    dns.ptr(ip("198.51.100.10")).await,
-                    Err(LookupError::Failed(_))
-                ),
+                matches!(dns.ptr(ip("198.51.100.10")).await, Err(error) if kind(&error).is_some()),
                 "{mnemonic} for PTR"
             );
         });
         assert!(server.queries() >= 1);
     }
+}
+
+/// A referral says nothing about the name: the stub does not read it as
+/// "no data" (which would fail an SPF include that exists), but as a
+/// server that does not resolve names outside its zones.
+#[test]
+fn stub_reads_a_referral_without_recursion_as_a_refusal() {
+    let server = Responder::start(Reply::Referral);
+    let dns = StubLookup::from_nameservers(&[server.addr], quick());
+    run(async {
+        match dns.txt("_spf.example.com").await {
+            Err(LookupError::Refused(message)) => {
+                assert!(message.contains("referral"), "{message}");
+                assert!(message.contains("`_spf.example.com` TXT"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    });
 }
 
 fn an_error_response_does_not_hide_a_good_server<L: Lookup>(open: Open<L>) {
@@ -871,7 +910,7 @@ fn an_error_response_does_not_hide_a_good_server<L: Lookup>(open: Open<L>) {
     run(async {
         assert!(matches!(
             dns.a("mail.example.com").await,
-            Err(LookupError::Failed(message))
+            Err(LookupError::Failed(message) | LookupError::Refused(message))
                 if message.contains("SERVFAIL") || message.contains("REFUSED")
         ));
     });

@@ -154,6 +154,7 @@ fn explanations_are_capped_and_senders_bounded() {
         &sender,
         "--zone-file",
         zone_file,
+        "--offline",
     ]);
     let shown = text(&output);
     assert_eq!(output.status.code(), Some(1), "{shown}");
@@ -184,6 +185,7 @@ fn explanations_are_capped_and_senders_bounded() {
             sender,
             "--zone-file",
             zone_file,
+            "--offline",
         ]);
         let shown = text(&output);
         assert_eq!(output.status.code(), Some(2), "{shown}");

@@ -44,6 +44,7 @@ mod verify;
 mod verify_authoritative;
 mod verify_escaping;
 mod verify_plan;
+mod verify_network;
 mod verify_receivers;
 
 /// A test file that is not declared above would never run: cargo no longer

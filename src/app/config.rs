@@ -249,14 +249,17 @@ impl Terminal {
     }
 }
 
-/// Where DNS answers come from: zone files, named servers, or (neither
-/// given) the system resolver.
+/// Where DNS answers come from: zone files for the names of their zones,
+/// and named servers or (none given) the system resolver for the rest,
+/// unless `--offline`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dns {
     /// `--nameserver`, in the order given.
     pub nameservers: Vec<SocketAddr>,
     /// `--zone-file`, in the order given.
     pub zone_files: Vec<PathBuf>,
+    /// `--offline`: no query goes to the network.
+    pub offline: bool,
 }
 
 impl Dns {
@@ -272,17 +275,18 @@ impl Dns {
         Ok(Dns {
             nameservers,
             zone_files: args.zone_files.clone(),
+            offline: args.offline,
         })
     }
 
-    /// Loads the zone files or sets up the resolver.
+    /// Loads the zone files and sets up the resolver.
     pub fn open(&self) -> Result<DnsSource, SourceError> {
-        DnsSource::open(&self.nameservers, &self.zone_files)
+        DnsSource::open(&self.nameservers, &self.zone_files, self.offline)
     }
 
-    /// Whether answers come over the network (not from zone files).
+    /// Whether some answers may come over the network (not `--offline`).
     pub fn is_network(&self) -> bool {
-        self.zone_files.is_empty()
+        !self.offline
     }
 }
 

@@ -68,9 +68,18 @@ pub enum LookupError {
     /// No answer within the time allowed.
     #[error("timed out")]
     Timeout,
-    /// An error response (SERVFAIL, REFUSED, …) or an answer that could not be used.
+    /// An error response (SERVFAIL, …) or an answer that could not be used.
     #[error("{0}")]
     Failed(String),
+    /// The server will not resolve the name: it answered REFUSED, or a
+    /// referral without recursion (RA clear, RFC 1035 §4.1.1), as an
+    /// authoritative-only server does for names outside its zones.
+    #[error("{0}")]
+    Refused(String),
+    /// The name (held here) is outside the zone files and `--offline`
+    /// forbids asking the network: not checkable offline.
+    #[error("not checkable offline: `{0}` is outside the zone files")]
+    Offline(String),
 }
 
 /// What a lookup returns: an answer, or the reason there is none.

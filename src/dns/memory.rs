@@ -18,7 +18,7 @@ use super::lookup::{Answer, Lookup, LookupError, LookupResult};
 use super::record::{Mx, RecordData};
 
 /// Longest CNAME chain followed before the answer counts as a loop.
-const MAX_CNAME_CHAIN: usize = 16;
+pub(super) const MAX_CNAME_CHAIN: usize = 16;
 
 #[derive(Debug, Clone, Default)]
 struct Node {

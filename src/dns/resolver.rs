@@ -350,6 +350,9 @@ fn has_soa(error: &NetError) -> bool {
 fn describe(name: &str, rtype: RecordType, error: &NetError) -> LookupError {
     let cause = match error {
         NetError::Timeout => return LookupError::Timeout,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => {
+            return LookupError::Refused(format!("`{name}` {rtype}: server answered REFUSED"));
+        }
         NetError::Dns(DnsError::ResponseCode(code)) => {
             format!("server answered {}", rcode_name(*code))
         }

@@ -12,7 +12,8 @@
 //! ends on time, with "could not determine" rather than a result.
 //!
 //! `verify` runs its checks through one, and `dnsbl` (without a deadline)
-//! its list tests and questions.
+//! its list tests and questions. [`Within`] holds a deadline alone, for
+//! the phases of `verify` after its checks.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -178,6 +179,34 @@ impl<L: Lookup> Lookup for SharedLookup<'_, L> {
     }
 }
 
+/// A [`Lookup`] that answers by a deadline: a query not answered by then
+/// is a [`LookupError::Timeout`], and none is sent after it.
+///
+/// For the phases of a run that follow its checks (`verify --receivers`,
+/// `--dnsbl`), so that one deadline holds for the whole run.
+pub struct Within<'a, L> {
+    inner: &'a L,
+    deadline: Instant,
+}
+
+impl<'a, L: Lookup> Within<'a, L> {
+    /// Wraps `inner` with `deadline`.
+    pub fn new(inner: &'a L, deadline: Instant) -> Self {
+        Within { inner, deadline }
+    }
+}
+
+impl<L: Lookup> Lookup for Within<'_, L> {
+    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        if Instant::now() >= self.deadline {
+            return Err(LookupError::Timeout);
+        }
+        tokio::time::timeout_at(self.deadline, self.inner.query(name, rtype))
+            .await
+            .unwrap_or(Err(LookupError::Timeout))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -275,6 +304,28 @@ mod tests {
             assert_eq!(txt, Err(LookupError::Timeout));
         });
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn within_answers_until_its_deadline_and_sends_nothing_after() {
+        let inner = counting(Duration::from_secs(30));
+        let started = std::time::Instant::now();
+        runtime().block_on(async {
+            let within = Within::new(&inner, Instant::now() + Duration::from_millis(50));
+            assert_eq!(
+                within.a("mail.example.com").await,
+                Err(LookupError::Timeout)
+            );
+            assert_eq!(
+                within.a("mail.example.com").await,
+                Err(LookupError::Timeout)
+            );
+            let quick = counting(Duration::ZERO);
+            let within = Within::new(&quick, Instant::now() + Duration::from_secs(10));
+            assert!(within.a("mail.example.com").await.is_ok());
+        });
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(inner.asked.get(), 1, "nothing is asked after the deadline");
     }
 
     #[test]

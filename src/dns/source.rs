@@ -1,28 +1,93 @@
-//! The DNS a command reads: zone files in memory, or servers over the
-//! network. One type so that every check runs unchanged against either.
+//! The DNS a command reads: zone files in memory for the names of their
+//! zones, servers over the network for the rest. One type so that every
+//! check runs unchanged against either.
 
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use hickory_proto::rr::RecordType;
 
-use super::lookup::{Lookup, LookupResult};
-use super::memory::MemoryZone;
+use super::lookup::{Answer, Lookup, LookupError, LookupResult};
+use super::memory::MAX_CNAME_CHAIN;
 use super::record::RecordData;
 use super::resolver::{self, HickoryLookup};
 use super::stub::StubLookup;
-use super::zonefile::{self, ZoneFileError};
+use super::zonefile::{self, ZoneFileError, ZoneFiles};
 
-/// Where answers come from.
-pub enum DnsSource {
-    /// RFC 1035 zone files loaded in memory (`--zone-file`).
-    Zones(MemoryZone),
+/// Where answers come from: zone files for the names of their zones, the
+/// network (or, offline, nothing) for every other name.
+///
+/// A pre-publish check (`--zone-file`) reads the zones about to be
+/// published from files, while the names of other operators (a third
+/// party's SPF include, a reverse zone run by the ISP) are asked of
+/// `--nameserver` or the system resolver; with `--offline` they are not
+/// asked at all and their checks are "not checkable offline"
+/// ([`LookupError::Offline`]).
+pub struct DnsSource {
+    /// `--zone-file`, when given.
+    files: Option<ZoneFiles>,
+    /// Everything the files do not hold.
+    network: Network,
+    /// What the network did with the queries sent to it.
+    usage: Usage,
+}
+
+/// The network side of a [`DnsSource`].
+enum Network {
+    /// `--offline`: no query leaves the machine.
+    Offline,
     /// The system resolver configuration, through hickory-resolver.
     Resolver(Box<HickoryLookup>),
     /// Named servers (`--nameserver`), through our multiplexing stub
     /// client: thousands of queries a run, where hickory's socket per
     /// query was the bottleneck (scripts/bench-verify).
     Servers(Box<StubLookup>),
+}
+
+/// What the network did with the queries of a run, counted as they end.
+#[derive(Debug, Default)]
+struct Usage {
+    /// Queries sent.
+    asked: Cell<usize>,
+    /// Queries that did not time out (the system resolver only: the stub
+    /// counts the responses it receives itself).
+    answered: Cell<usize>,
+    /// Queries the servers would not resolve.
+    refused: Cell<usize>,
+    /// The first [`REFUSED_SHOWN`] names refused, as asked.
+    refused_names: RefCell<Vec<String>>,
+}
+
+/// Names refused that a message shows.
+const REFUSED_SHOWN: usize = 3;
+
+/// How the network fared in a run: how many queries went out, whether
+/// any came back, and what the servers refused to resolve.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkUse {
+    /// The servers asked, for messages: `127.0.0.1:5353`, or `the system
+    /// resolver (10.0.0.53)`.
+    pub servers: String,
+    /// Queries sent.
+    pub asked: usize,
+    /// Responses received from the servers (of any kind, SERVFAIL
+    /// included); for the system resolver, queries that did not time out.
+    pub answered: usize,
+    /// Queries the servers would not resolve: REFUSED, or a referral
+    /// without recursion (see [`LookupError::Refused`]).
+    pub refused: usize,
+    /// The first names refused, lower case.
+    pub refused_names: Vec<String>,
+}
+
+impl NetworkUse {
+    /// True when queries went out and not one response came back: the
+    /// servers are down, unreachable or drop every query.
+    pub fn silent(&self) -> bool {
+        self.asked > 0 && self.answered == 0
+    }
 }
 
 /// Why a [`DnsSource`] could not be set up.
@@ -32,24 +97,106 @@ pub enum SourceError {
     #[error(transparent)]
     ZoneFile(#[from] ZoneFileError),
     /// The system resolver configuration could not be read.
-    #[error("cannot use the system resolver: {0}; give `--nameserver IP` instead")]
+    #[error(
+        "cannot use the system resolver: {0}; give `--nameserver IP` instead (or `--offline` with `--zone-file`)"
+    )]
     System(String),
 }
 
 impl DnsSource {
-    /// Zone files when given, else the named servers, else the system resolver.
-    pub fn open(nameservers: &[SocketAddr], zone_files: &[PathBuf]) -> Result<Self, SourceError> {
-        if !zone_files.is_empty() {
-            return Ok(DnsSource::Zones(zonefile::load(zone_files)?));
+    /// The zone files, when given, for the names of their zones; the
+    /// named servers, else the system resolver, for every other name;
+    /// with `offline`, no network at all.
+    pub fn open(
+        nameservers: &[SocketAddr],
+        zone_files: &[PathBuf],
+        offline: bool,
+    ) -> Result<Self, SourceError> {
+        let files = match zone_files.is_empty() {
+            true => None,
+            false => Some(zonefile::load(zone_files)?),
+        };
+        let network = if offline {
+            Network::Offline
+        } else if nameservers.is_empty() {
+            HickoryLookup::system()
+                .map(|resolver| Network::Resolver(Box::new(resolver)))
+                .map_err(|err| SourceError::System(err.to_string()))?
+        } else {
+            Network::Servers(Box::new(StubLookup::with_nameservers(nameservers)))
+        };
+        Ok(DnsSource {
+            files,
+            network,
+            usage: Usage::default(),
+        })
+    }
+
+    /// True when a zone file holds `name`'s zone: the files answer it.
+    pub fn in_zone_files(&self, name: &str) -> bool {
+        self.files.as_ref().is_some_and(|files| files.holds(name))
+    }
+
+    /// What the network did with the queries of the run so far.
+    pub fn network_use(&self) -> NetworkUse {
+        let usage = &self.usage;
+        let (servers, answered) = match &self.network {
+            Network::Offline => (String::new(), 0),
+            Network::Resolver(_) => {
+                let system: Vec<String> =
+                    system_nameservers().iter().map(IpAddr::to_string).collect();
+                (
+                    format!("the system resolver ({})", system.join(", ")),
+                    usage.answered.get(),
+                )
+            }
+            Network::Servers(stub) => {
+                let servers: Vec<String> =
+                    stub.servers().iter().map(SocketAddr::to_string).collect();
+                (servers.join(", "), stub.responses())
+            }
+        };
+        NetworkUse {
+            servers,
+            asked: usage.asked.get(),
+            answered,
+            refused: usage.refused.get(),
+            refused_names: usage.refused_names.borrow().clone(),
         }
-        if nameservers.is_empty() {
-            return HickoryLookup::system()
-                .map(|resolver| DnsSource::Resolver(Box::new(resolver)))
-                .map_err(|err| SourceError::System(err.to_string()));
+    }
+
+    /// Asks the network, counting what comes back.
+    async fn ask_network(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+        let usage = &self.usage;
+        let result = match &self.network {
+            Network::Offline => {
+                let name = name.strip_suffix('.').unwrap_or(name);
+                return Err(LookupError::Offline(name.to_ascii_lowercase()));
+            }
+            // Boxed: hickory's query state is large, and unboxed it would
+            // be part of every query's future, whichever source answers.
+            Network::Resolver(resolver) => {
+                usage.asked.set(usage.asked.get() + 1);
+                let result = Box::pin(resolver.query(name, rtype)).await;
+                if !matches!(result, Err(LookupError::Timeout)) {
+                    usage.answered.set(usage.answered.get() + 1);
+                }
+                result
+            }
+            Network::Servers(stub) => {
+                usage.asked.set(usage.asked.get() + 1);
+                stub.query(name, rtype).await
+            }
+        };
+        if let Err(LookupError::Refused(_)) = result {
+            usage.refused.set(usage.refused.get() + 1);
+            let mut names = usage.refused_names.borrow_mut();
+            if names.len() < REFUSED_SHOWN {
+                let name = name.strip_suffix('.').unwrap_or(name);
+                names.push(name.to_ascii_lowercase());
+            }
         }
-        Ok(DnsSource::Servers(Box::new(StubLookup::with_nameservers(
-            nameservers,
-        ))))
+        result
     }
 }
 
@@ -73,19 +220,72 @@ pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
 
 impl Lookup for DnsSource {
     async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
-        match self {
-            DnsSource::Zones(zone) => zone.query(name, rtype).await,
-            // Boxed: hickory's query state is large, and unboxed it would
-            // be part of every query's future, whichever source answers.
-            DnsSource::Resolver(resolver) => Box::pin(resolver.query(name, rtype)).await,
-            DnsSource::Servers(stub) => stub.query(name, rtype).await,
+        let Some(files) = self.files.as_ref().filter(|files| files.holds(name)) else {
+            return self.ask_network(name, rtype).await;
+        };
+        let answer = files.zone.query(name, rtype).await;
+        if rtype == RecordType::CNAME || !matches!(answer, Ok(Answer::NoData | Answer::NxDomain)) {
+            return answer;
         }
+        // A CNAME chain of the files that leaves their zones goes on at
+        // its target, which the network answers (RFC 1034 §3.6.2).
+        let mut owner = Cow::Borrowed(name);
+        for _ in 0..MAX_CNAME_CHAIN {
+            let Ok(Answer::Records(targets)) = files.zone.query(&owner, RecordType::CNAME).await
+            else {
+                break;
+            };
+            let Some(RecordData::Cname(target)) = targets.first() else {
+                break;
+            };
+            if !files.holds(target) {
+                return self.ask_network(target, rtype).await;
+            }
+            owner = Cow::Owned(target.clone());
+        }
+        answer
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zone_files_answer_their_zones_and_offline_names_what_is_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("example.com.zone");
+        std::fs::write(
+            &file,
+            "$TTL 300\n$ORIGIN example.com.\n@ SOA ns1.example.net. h.example.net. 1 2 3 4 5\n\
+             @ TXT \"v=spf1 include:_spf.provider.test -all\"\n\
+             spf CNAME _spf.provider.test.\n",
+        )
+        .unwrap();
+        let source = DnsSource::open(&[], &[file], true).unwrap();
+        let offline = || Err(LookupError::Offline("_spf.provider.test".to_owned()));
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                assert_eq!(source.txt("example.com").await.unwrap().records().len(), 1);
+                assert_eq!(
+                    source.txt("nothing.example.com").await,
+                    Ok(Answer::NxDomain)
+                );
+                assert_eq!(source.txt("_SPF.provider.test.").await, offline());
+                // A CNAME of the files that leaves their zones goes on
+                // outside; the CNAME itself is theirs.
+                assert_eq!(source.txt("spf.example.com").await, offline());
+                assert_eq!(
+                    source.cname("spf.example.com").await.unwrap().records(),
+                    ["_spf.provider.test"]
+                );
+            });
+        assert!(source.in_zone_files("spf.example.com"));
+        assert!(!source.in_zone_files("example.net"));
+        assert_eq!(source.network_use().asked, 0);
+    }
 
     #[test]
     fn parses_nameserver_forms() {

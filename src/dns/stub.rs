@@ -89,6 +89,9 @@ pub struct StubLookup {
     /// server then costs one timeout, not one per query.
     preferred: AtomicUsize,
     pool: Pool,
+    /// Responses received, of any kind: none at all after queries went
+    /// out means the servers are down or drop every query.
+    responses: AtomicUsize,
 }
 
 impl fmt::Debug for StubLookup {
@@ -114,7 +117,19 @@ impl StubLookup {
             settings,
             preferred: AtomicUsize::new(0),
             pool: Pool::new(servers.len()),
+            responses: AtomicUsize::new(0),
         }
+    }
+
+    /// The servers asked, in order.
+    pub fn servers(&self) -> &[SocketAddr] {
+        &self.servers
+    }
+
+    /// Responses received so far from any server, errors and malformed
+    /// ones included.
+    pub fn responses(&self) -> usize {
+        self.responses.load(Ordering::Relaxed)
     }
 
     /// Asks for `rtype` at `name` (text, and wire form) and keeps the
@@ -139,6 +154,7 @@ impl StubLookup {
         loop {
             let asked = chain.len() - 1;
             let (packet, response) = self.exchange(&shown, &chain[asked], rtype).await?;
+            let referral = is_referral(&response);
             let mut answers = response.answers;
             loop {
                 let last = chain.last().expect("the chain holds the name asked");
@@ -184,6 +200,11 @@ impl StubLookup {
                 return Ok(Answer::NxDomain);
             }
             let followed = chain.len() - 1 > asked;
+            if !followed && referral {
+                return Err(LookupError::Refused(format!(
+                    "`{shown}` {rtype}: server answered with a referral, without recursion (RA clear): it does not resolve names outside its own zones"
+                )));
+            }
             if !followed || response.negative {
                 return Ok(Answer::NoData);
             }
@@ -242,6 +263,11 @@ impl StubLookup {
                             self.preferred.store(index, Ordering::Relaxed);
                             return Ok((packet, response));
                         }
+                        ResponseCode::Refused => {
+                            failure = LookupError::Refused(format!(
+                                "`{shown}` {rtype}: server answered REFUSED"
+                            ));
+                        }
                         code => {
                             failure = fail(format!("server answered {}", rcode_name(code)));
                         }
@@ -262,6 +288,7 @@ impl StubLookup {
         rtype: RecordType,
     ) -> Result<(Vec<u8>, Response), Try> {
         let udp = self.udp(index, query).await?;
+        self.responses.fetch_add(1, Ordering::Relaxed);
         let response = decode(&udp, rtype).map_err(Try::Failed)?;
         if !response.truncated {
             return Ok((udp, response));
@@ -330,6 +357,17 @@ impl Lookup for StubLookup {
             _ => self.follow(name, wire, rtype).await,
         }
     }
+}
+
+/// True for a NOERROR response without answer records from a server that
+/// is no authority for the name and does not recurse: a referral (RFC
+/// 1034 §4.3.1), which says nothing about whether the name has records.
+fn is_referral(response: &Response) -> bool {
+    response.rcode == ResponseCode::NoError
+        && response.answers.is_empty()
+        && !response.negative
+        && !response.authoritative
+        && !response.recursion_available
 }
 
 /// Why one try at one server gave no usable response.

@@ -34,6 +34,10 @@ const TYPE_OPT: u16 = 41;
 pub(super) struct Response {
     /// TC: the answer did not fit (RFC 1035 §4.1.1).
     pub(super) truncated: bool,
+    /// AA: the server is an authority for the name (RFC 1035 §4.1.1).
+    pub(super) authoritative: bool,
+    /// RA: the server resolves names it holds no zone for (RFC 1035 §4.1.1).
+    pub(super) recursion_available: bool,
     /// RCODE, with the upper bits of an OPT record (RFC 6891 §6.1.3).
     pub(super) rcode: ResponseCode,
     /// The answer records of the type asked, and every CNAME.
@@ -131,6 +135,8 @@ fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
     let count = |at: usize| usize::from(u16::from_be_bytes([header[at], header[at + 1]]));
     let mut response = Response {
         truncated: header[2] & 0x02 != 0,
+        authoritative: header[2] & 0x04 != 0,
+        recursion_available: header[3] & 0x80 != 0,
         rcode: ResponseCode::from_low(header[3] & 0x0f),
         answers: Vec::new(),
         negative: false,

@@ -23,7 +23,7 @@ use nom::sequence::{delimited, preceded};
 use nom::{IResult, Parser};
 
 use super::memory::MemoryZone;
-use super::record::{Mx, RecordData};
+use super::record::{Mx, RecordData, TYPE_SOA};
 
 /// A master-file problem, located by file and line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,9 +48,63 @@ pub struct ZoneEntry {
     pub data: RecordData,
 }
 
-/// Reads every file into one [`MemoryZone`].
-pub fn load(files: &[PathBuf]) -> Result<MemoryZone, ZoneFileError> {
-    let mut zone = MemoryZone::new();
+/// Records read from zone files, and the zones they hold.
+#[derive(Debug, Clone, Default)]
+pub struct ZoneFiles {
+    /// Every record of every file.
+    pub zone: MemoryZone,
+    /// The apex of each zone the files hold, lower case, no trailing dot:
+    /// a file's SOA owners; without an SOA, the names of its `$ORIGIN`
+    /// lines; without either, the longest suffix its owners share. A name
+    /// at or under one of them is answered by the files alone.
+    pub apexes: Vec<String>,
+}
+
+impl ZoneFiles {
+    /// True when `name` is at or under the apex of a zone of the files.
+    pub fn holds(&self, name: &str) -> bool {
+        let name = name.strip_suffix('.').unwrap_or(name).as_bytes();
+        self.apexes.iter().any(|apex| {
+            let apex = apex.as_bytes();
+            match name.len().checked_sub(apex.len()) {
+                _ if apex.is_empty() => true,
+                Some(0) => name.eq_ignore_ascii_case(apex),
+                Some(at) => name[at - 1] == b'.' && name[at..].eq_ignore_ascii_case(apex),
+                None => false,
+            }
+        })
+    }
+
+    /// Adds the records of one file's text, and the zones it holds.
+    fn add(&mut self, file: &Path, text: &str) -> Result<(), ZoneFileError> {
+        let (entries, origins) = read(file, text)?;
+        let soa: Vec<&str> = entries
+            .iter()
+            .filter(|e| matches!(e.data, RecordData::Other { rtype, .. } if rtype == TYPE_SOA))
+            .map(|e| e.owner.as_str())
+            .collect();
+        let apexes = match (soa.is_empty(), origins.is_empty()) {
+            (false, _) => soa.into_iter().map(str::to_owned).collect(),
+            (true, false) => origins,
+            (true, true) => common_suffix(entries.iter().map(|e| e.owner.as_str()))
+                .into_iter()
+                .collect(),
+        };
+        for apex in apexes {
+            if !self.apexes.contains(&apex) {
+                self.apexes.push(apex);
+            }
+        }
+        for entry in entries {
+            self.zone.insert(&entry.owner, entry.data);
+        }
+        Ok(())
+    }
+}
+
+/// Reads every file into one [`MemoryZone`], with the zones they hold.
+pub fn load(files: &[PathBuf]) -> Result<ZoneFiles, ZoneFileError> {
+    let mut loaded = ZoneFiles::default();
     for file in files {
         let text = std::fs::read(file).map_err(|err| ZoneFileError {
             file: file.clone(),
@@ -66,11 +120,26 @@ pub fn load(files: &[PathBuf]) -> Result<MemoryZone, ZoneFileError> {
             message: "the zone file is not UTF-8 text; non-ASCII octets must be written as \\DDD"
                 .to_owned(),
         })?;
-        for entry in parse(file, &text)? {
-            zone.insert(&entry.owner, entry.data);
-        }
+        loaded.add(file, &text)?;
     }
-    Ok(zone)
+    Ok(loaded)
+}
+
+/// The longest run of whole labels every name ends with; empty (the root)
+/// when they share none, `None` without names.
+fn common_suffix<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let first = names.next()?;
+    let mut labels: Vec<&str> = first.rsplit('.').collect();
+    for name in names {
+        let shared = name
+            .rsplit('.')
+            .zip(&labels)
+            .take_while(|(a, b)| a == *b)
+            .count();
+        labels.truncate(shared);
+    }
+    labels.reverse();
+    Some(labels.join("."))
 }
 
 /// A lexical token of a master file.
@@ -242,6 +311,13 @@ fn entries(file: &Path, text: &str) -> Result<Vec<Entry>, ZoneFileError> {
 
 /// Parses master-file text; `file` names it in errors.
 pub fn parse(file: &Path, text: &str) -> Result<Vec<ZoneEntry>, ZoneFileError> {
+    Ok(read(file, text)?.0)
+}
+
+/// Parses master-file text: its records, and the names its `$ORIGIN`
+/// lines set, in order.
+fn read(file: &Path, text: &str) -> Result<(Vec<ZoneEntry>, Vec<String>), ZoneFileError> {
+    let mut origins: Vec<String> = Vec::new();
     let mut origin: Option<String> = None;
     let mut default_ttl: Option<u32> = None;
     let mut last_owner: Option<String> = None;
@@ -266,7 +342,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<ZoneEntry>, ZoneFileError> {
             };
             match directive.as_str() {
                 "$ORIGIN" => {
-                    origin = Some(absolute(&argument, origin.as_deref()).map_err(fail)?);
+                    let name = absolute(&argument, origin.as_deref()).map_err(fail)?;
+                    if !origins.contains(&name) {
+                        origins.push(name.clone());
+                    }
+                    origin = Some(name);
                 }
                 "$TTL" => default_ttl = Some(parse_ttl(&argument).map_err(fail)?),
                 other => {
@@ -325,7 +405,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<ZoneEntry>, ZoneFileError> {
         last_ttl = Some(ttl);
         records.push(ZoneEntry { owner, ttl, data });
     }
-    Ok(records)
+    Ok((records, origins))
 }
 
 /// Resolves a name against the origin: `@`, relative or absolute.
@@ -524,6 +604,56 @@ mod tests {
         assert_eq!(entries[2].ttl, 3600);
         assert_eq!(entries[3].owner, "65.64/26.100.51.198.in-addr.arpa");
         assert_eq!(entries[3].data, RecordData::Ptr("mail.example.com".into()));
+    }
+
+    fn zones(texts: &[&str]) -> ZoneFiles {
+        let mut files = ZoneFiles::default();
+        for text in texts {
+            files.add(Path::new("t.zone"), text).unwrap();
+        }
+        files
+    }
+
+    #[test]
+    fn a_file_holds_its_soa_owner_else_its_origins_else_what_its_owners_share() {
+        let with_soa = "$TTL 300\n$ORIGIN example.com.\n@ SOA ns1.example.net. h.example.net. 1 2 3 4 5\n\
+                        $ORIGIN mail.example.com.\n@ A 192.0.2.1\n";
+        let origins = "$TTL 300\n$ORIGIN example.org.\n@ TXT \"v=spf1 -all\"\n\
+                       $ORIGIN 64/26.100.51.198.in-addr.arpa.\n65 PTR mx.example.org.\n";
+        let absolute = "$TTL 300\na.example.net. A 192.0.2.1\nb.example.net. A 192.0.2.2\n";
+        let files = zones(&[with_soa, origins, absolute]);
+        assert_eq!(
+            files.apexes,
+            [
+                "example.com",
+                "example.org",
+                "64/26.100.51.198.in-addr.arpa",
+                "example.net"
+            ]
+        );
+        for held in [
+            "example.com",
+            "Mail.Example.COM.",
+            "_dmarc.example.org",
+            "65.64/26.100.51.198.in-addr.arpa",
+            "x.b.example.net",
+        ] {
+            assert!(files.holds(held), "{held}");
+        }
+        for outside in [
+            "com",
+            "badexample.com",
+            "_spf.google.com",
+            "65.100.51.198.in-addr.arpa",
+            "\u{e9}xample.com",
+            "",
+        ] {
+            assert!(!files.holds(outside), "{outside}");
+        }
+        // Owners that share no label: the file holds every name.
+        assert!(
+            zones(&["$TTL 300\na.example. A 192.0.2.1\nb.test. A 192.0.2.2\n"]).holds("x.invalid")
+        );
     }
 
     #[test]

@@ -27,6 +27,9 @@ impl Related<'_> {
     }
 }
 
+/// The id of a list that failed its RFC 5782 test in a run.
+pub const LIST_UNUSABLE: &str = "dnsbl-list-unusable";
+
 /// Findings for a blocklist run: `dnsbl-listed` per listing (severity from
 /// the list's impact), `dnsbl-unknown` for a target no believable list
 /// answered for, `dnsbl-list-unusable` per list that failed its RFC 5782
@@ -83,7 +86,7 @@ pub fn findings(report: &Report, related: &Related<'_>) -> Vec<Finding> {
     }
     for list in report.health.iter().filter(|h| h.health != Health::Healthy) {
         findings.push(Finding::new(
-            "dnsbl-list-unusable",
+            LIST_UNUSABLE,
             Severity::Info,
             &list.zone,
             format!(

@@ -127,6 +127,27 @@ pub struct Evaluation {
     pub trace: Trace,
 }
 
+impl Evaluation {
+    /// The name outside the zone files that `--offline` kept from being
+    /// asked, when the result is `temperror` for that reason.
+    pub fn offline_name(&self) -> Option<&str> {
+        if self.result != SpfResult::Temperror {
+            return None;
+        }
+        self.trace.steps.iter().find_map(|step| match &step.event {
+            TraceEvent::Result {
+                reason:
+                    Reason::LookupFailed {
+                        error: LookupError::Offline(name),
+                        ..
+                    },
+                ..
+            } => Some(name.as_str()),
+            _ => None,
+        })
+    }
+}
+
 /// The steps of one evaluation and what they cost.
 ///
 /// Steps hold what evaluation met as data (the record, the term, the

@@ -777,6 +777,12 @@ impl<L: Lookup> Linter<'_, L> {
         error: &LookupError,
         column: Option<usize>,
     ) {
+        if let LookupError::Offline(_) = error {
+            let mut offline = Finding::undetermined(domain, &what, error);
+            offline.column = column;
+            self.push(domain, offline);
+            return;
+        }
         let mut undetermined = finding(
             SPF_DNS_ERROR,
             Severity::Error,

@@ -166,7 +166,9 @@ pub(super) async fn survey<L: Lookup>(
                 }
                 // An error response is a server that does not serve the
                 // zone; silence or a network error, one that cannot be reached.
-                Err(LookupError::Failed(error)) if error.contains("server answered") => {
+                Err(LookupError::Failed(error) | LookupError::Refused(error))
+                    if error.contains("server answered") =>
+                {
                     findings.push(lame(origin, &who, &error));
                 }
                 Err(error) => findings.push(

@@ -4,6 +4,7 @@
 //! §4, §5), and its planned DMARC record and report authorisations (RFC
 //! 7489 §6.1, §7.1).
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
@@ -11,7 +12,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use super::planned::{domain_ttl, txt_line};
 use super::{Context, describe_void};
 use crate::dns::{Answer, Lookup, Txt};
-use crate::finding::{DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
+use crate::finding::{Cause, DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
 use crate::inventory::Domain;
 use crate::mailauth;
 use crate::spf::{self, CheckParams, Config, Evaluation, SpfResult, TraceEvent};
@@ -410,6 +411,22 @@ fn trace_summary(evaluation: &Evaluation) -> String {
     )
 }
 
+/// A `temperror` evaluation as the cause of an undetermined check: its
+/// trace summary, and the name `--offline` did not ask, if that is why.
+struct Temperror<'a>(&'a Evaluation);
+
+impl fmt::Display for Temperror<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "temperror: {}", trace_summary(self.0))
+    }
+}
+
+impl Cause for Temperror<'_> {
+    fn offline_name(&self) -> Option<&str> {
+        self.0.offline_name()
+    }
+}
+
 /// `spf-not-authorized` for each address of each server of the domain, and
 /// `spf-too-permissive` for addresses outside the inventory.
 ///
@@ -439,7 +456,7 @@ async fn authorization<L: Lookup>(
                 SpfResult::Temperror => findings.push(Finding::undetermined(
                     name,
                     &format!("whether {ip} (`{}`) may send for `{name}`", server.hostname),
-                    format!("temperror: {}", trace_summary(&evaluation)),
+                    Temperror(&evaluation),
                 )),
                 result => findings.push(
                     Finding::new(
@@ -484,7 +501,7 @@ async fn authorization<L: Lookup>(
             SpfResult::Temperror => findings.push(Finding::undetermined(
                 name,
                 &format!("whether {ip}, outside the inventory, is refused by `{name}`"),
-                format!("temperror: {}", trace_summary(&evaluation)),
+                Temperror(&evaluation),
             )),
             _ => {}
         }

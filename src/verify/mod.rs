@@ -29,10 +29,15 @@
 //!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
 //!   [`crate::spf::lint_domain`] unchanged; `dmarc-missing`, `dmarc-drift`,
 //!   `dmarc-multiple`, `dmarc-rua-unauthorized` for a planned DMARC record.
-//! - `dns-error` for anything DNS could not answer.
+//! - `dns-error` for anything DNS could not answer; `dns-offline` (info)
+//!   for a check that needs a name outside the zone files under
+//!   `--offline`.
+//! - name servers ([`account_network`]): `nameserver-silent`,
+//!   `nameserver-not-recursive`.
 
 mod authoritative;
 mod domain;
+mod network;
 mod planned;
 mod receivers;
 mod report;
@@ -47,6 +52,7 @@ use foldhash::{HashSet, HashSetExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 pub use crate::dns::shared::{Progress, SharedLookup};
+pub use network::account_network;
 pub use receivers::{
     ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
 };

@@ -142,13 +142,14 @@ impl Requirement {
     }
 
     /// Whether it holds, as far as `seen` shows. A DNS error anywhere in
-    /// the run leaves an unbroken requirement undetermined, never met.
+    /// the run, or a check not checkable offline, leaves an unbroken
+    /// requirement undetermined, never met.
     fn status(self, seen: &Seen<'_>) -> Status {
         if matches!(self, Requirement::DkimKey { .. }) && !seen.selectors {
             Status::NotCheckable
         } else if seen.findings.iter().any(|f| self.broken_by(f, seen)) {
             Status::NotMet
-        } else if seen.findings.iter().any(|f| f.is_undetermined()) {
+        } else if seen.findings.iter().any(|f| f.is_unverdicted()) {
             Status::Undetermined
         } else {
             Status::Met
@@ -279,7 +280,7 @@ impl Rule {
         };
         let evidence = match status {
             Status::NotMet => ids(&|f| requirements.iter().any(|r| r.broken_by(f, seen))),
-            Status::Undetermined => ids(&Finding::is_undetermined),
+            Status::Undetermined => ids(&Finding::is_unverdicted),
             Status::Met | Status::NotCheckable => Vec::new(),
         };
         let remarks =
