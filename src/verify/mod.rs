@@ -21,10 +21,13 @@
 //!   `helo-spf-missing`, `helo-generic`.
 //! - domains: `spf-missing`, `spf-multiple`, `spf-syntax`, `spf-drift`,
 //!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
-//!   [`crate::spf::lint_domain`] unchanged.
+//!   [`crate::spf::lint_domain`] unchanged; for each DKIM selector
+//!   `dkim-missing`, `dkim-syntax`, `dkim-weak`, `dkim-drift`,
+//!   `dkim-revoked`, `dkim-testing`.
 //! - `dns-error` for anything DNS could not answer.
 
 mod authoritative;
+mod dkim;
 mod domain;
 mod receivers;
 mod report;
@@ -40,6 +43,7 @@ use foldhash::{HashMap, HashSet, HashSetExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 pub use crate::dns::shared::{Progress, SharedLookup};
+pub(crate) use dkim::{check_record as check_dkim_record, check_selector as check_dkim_selector};
 pub use receivers::{
     ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
 };
@@ -234,10 +238,14 @@ async fn checks<L: Lookup>(
         .servers
         .iter()
         .map(|s| Box::pin(server::check(ctx, s)) as Check<'_>);
-    let domains = inventory
-        .domains
-        .iter()
-        .map(|d| Box::pin(domain::check(ctx, d)) as Check<'_>);
+    let domains = inventory.domains.iter().map(|d| {
+        Box::pin(async move {
+            let (mut findings, dkim) =
+                futures_util::future::join(domain::check(ctx, d), dkim::check(ctx.dns, d)).await;
+            findings.extend(dkim);
+            findings
+        }) as Check<'_>
+    });
     let mut waiting = servers.chain(domains).enumerate().peekable();
     let mut running = FuturesUnordered::new();
     let mut results = Vec::with_capacity(inventory.servers.len() + inventory.domains.len());
