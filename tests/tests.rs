@@ -21,6 +21,7 @@ mod cli_habits;
 mod cli_man;
 mod cli_output;
 mod cli_spf;
+mod dkim;
 mod dns_servers;
 mod dnsbl;
 mod fuzz_smoke;

@@ -231,6 +231,9 @@ impl Reports {
     }
 }
 
+/// The `t=` flags and `h=` hashes of a DKIM record file.
+type RecordTags = (Vec<String>, Vec<String>);
+
 /// Where a server address is listed: server index, `ipv4`/`ipv6`, index.
 type AddressSlot = (usize, &'static str, usize);
 
@@ -1375,7 +1378,7 @@ impl<'n, 'a> Checker<'n, 'a> {
             selector,
             public_key,
             private_key,
-            flags,
+            flags_field,
             hash,
             notes,
             retired,
@@ -1429,18 +1432,35 @@ impl<'n, 'a> Checker<'n, 'a> {
             }
             (None, None) => None,
         };
-        let flags = self.choices(
+        let mut flags = self.choices(
             &path.key("flags"),
-            given(flags),
+            given(flags_field),
             ("`t=` flags", "[y]"),
             &FlagsOrHashes::Flags,
         );
-        let hashes = self.choices(
+        let mut hashes = self.choices(
             &path.key("hash"),
             given(hash),
             ("hash algorithms", "[sha256]"),
             &FlagsOrHashes::Hashes,
         );
+        // A record file's own `t=` and `h=` stand unless the entry sets
+        // them: the record published from it stays as it is.
+        let (key, record_tags) = key.map_or((None, None), |(key, tags)| (Some(key), tags));
+        if let Some((file_flags, file_hashes)) = record_tags {
+            if given(flags_field).is_none() {
+                flags = file_flags
+                    .into_iter()
+                    .filter(|f| dkim::FLAGS.contains(&f.as_str()))
+                    .collect();
+            }
+            if given(hash).is_none() {
+                hashes = file_hashes
+                    .into_iter()
+                    .filter(|h| dkim::HASHES.contains(&h.as_str()))
+                    .collect();
+            }
+        }
         let notes = given(notes)
             .and_then(|node| self.text(node, &path.key("notes"), "a note for people"))
             .map(|n| n.trim().to_owned());
@@ -1466,15 +1486,15 @@ impl<'n, 'a> Checker<'n, 'a> {
     }
 
     /// The key of a `public_key` or `private_key` file, its path relative
-    /// to the inventory's directory; its size checked against RFC 8301
-    /// unless the key is `retired`.
+    /// to the inventory's directory, and the tags of a record file; its
+    /// size checked against RFC 8301 unless the key is `retired`.
     fn key_file(
         &mut self,
         path: &KeyPath<'_>,
         node: &'n Node<'a>,
         role: Role,
         retired: bool,
-    ) -> Option<DkimKey> {
+    ) -> Option<(DkimKey, Option<RecordTags>)> {
         let text = self.text(node, path, "a key file")?;
         let file = std::path::PathBuf::from(text.trim());
         let resolved = match self.file.parent() {
@@ -1550,11 +1570,12 @@ impl<'n, 'a> Checker<'n, 'a> {
                 );
             }
         }
-        Some(DkimKey {
+        let key = DkimKey {
             public,
             file,
             private: role == Role::Private,
-        })
+        };
+        Some((key, key_file::record_tags(&bytes)))
     }
 
     /// A list of words from a fixed set (`flags`, `hash`), each once.

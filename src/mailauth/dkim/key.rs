@@ -59,9 +59,25 @@ pub fn read(bytes: &[u8], role: Role) -> Result<PublicKey, String> {
         return from_pem(&pem, role);
     }
     match role {
-        Role::Public if text.contains("p=") => record_file(text),
+        Role::Public if text.contains("p=") || text.contains("DKIM1") => record_file(text),
         _ => Err(format!("no `-----BEGIN` line; {}", role.accepted())),
     }
+}
+
+/// The `t=` flags and `h=` hashes of a DKIM record file (what
+/// opendkim-genkey writes, `h=sha256` included); `None` for other files.
+pub fn record_tags(bytes: &[u8]) -> Option<(Vec<String>, Vec<String>)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    if bytes.first() == Some(&0x30) || text.contains("-----BEGIN") {
+        return None;
+    }
+    let record = if text.contains('"') {
+        quoted_strings(text).ok()?
+    } else {
+        text.trim().to_owned()
+    };
+    let parsed = super::parse(&record).ok()?;
+    Some((parsed.flags, parsed.hashes))
 }
 
 /// One PEM block (RFC 7468): its label, its lines and the DER it holds.
