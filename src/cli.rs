@@ -17,6 +17,8 @@ Examples:
   senderzone generate mail.yaml --template hetzner.json.j2
   senderzone spf check 'v=spf1 ip4:192.0.2.0/24 -all'
   senderzone spf eval --domain example.com --ip 192.0.2.10
+  senderzone dkim keygen --domain example.com --selector s2026 --out keys/
+  senderzone dkim check s2026._domainkey.example.com
   senderzone verify mail.yaml --nameserver 192.0.2.53
   senderzone plan mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
   senderzone apply mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
@@ -80,8 +82,12 @@ pub enum Command {
     /// Check and evaluate SPF records (RFC 7208).
     #[command(subcommand)]
     Spf(SpfCommand),
+    /// Generate DKIM keys, and check DKIM key records (RFC 6376, RFC 8301,
+    /// RFC 8463).
+    #[command(subcommand)]
+    Dkim(DkimCommand),
     /// Check live DNS against the inventory: drift, SPF authorization, PTR
-    /// and FCrDNS, HELO names.
+    /// and FCrDNS, HELO names, DKIM keys.
     #[command(after_help = "Examples:
   senderzone verify mail.yaml
   senderzone verify mail.yaml --nameserver 192.0.2.53 --format json
@@ -112,9 +118,10 @@ impact, 2 bad input, 3 no verdict (no list could be believed).")]
   senderzone plan mail.yaml --target dns://ns1.provider.example --format json
 
 senderzone changes only what it owns: the A/AAAA of server host names, PTRs
-and RFC 2317 CNAMEs at planned reverse names, and SPF (v=spf1) and DMARC
-(v=DMARC1) TXT records at planned names; never other TXT records, MX, NS or
-names the inventory does not hold (README, \"plan and apply\").
+and RFC 2317 CNAMEs at planned reverse names, and SPF (v=spf1), DMARC
+(v=DMARC1) and DKIM key (v=DKIM1) TXT records at planned names; never other
+TXT records, MX, NS or names the inventory does not hold (README, \"plan and
+apply\").
 
 Exit codes: 0 no changes needed or changes shown, 1 changes needed with
 --expect-no-changes, 2 bad input, 3 the target could not be read.")]
@@ -235,6 +242,98 @@ that does not parse is shown with a caret under the bad term), 3 DNS could not a
 Exit codes: 0 pass, 1 any other result (fail, softfail, neutral, none, permerror),
 2 bad input, 3 temperror (DNS could not answer).")]
     Eval(SpfEvalArgs),
+}
+
+/// `senderzone dkim …`.
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// Generate a DKIM key pair: the private key is written into DIR
+    /// (mode 0600, never over an existing file); the inventory entry and
+    /// the key record are printed.
+    #[command(after_help = "Examples:
+  senderzone dkim keygen --domain example.com --selector s2026 --out /etc/dkim/
+  senderzone dkim keygen --domain example.com --selector e2026 --algorithm ed25519 --out keys/
+
+The file is DIR/DOMAIN.SELECTOR.key (rspamd's naming), unencrypted PKCS#8
+PEM as `openssl genpkey` writes it, readable by OpenDKIM, rspamd and Exim.
+Publish the record (add the printed entry to the inventory's `dkim:` list
+and run generate, plan or apply), wait for it to be served, then sign with
+the key.
+
+Exit codes: 0 written, 2 bad input or the file exists or could not be written.")]
+    Keygen(DkimKeygenArgs),
+    /// Lint one DKIM key record: the live one at
+    /// SELECTOR._domainkey.DOMAIN, or one given as text.
+    #[command(after_help = "Examples:
+  senderzone dkim check s2026._domainkey.example.com
+  senderzone dkim check s2026._domainkey.example.com --key /etc/dkim/example.com.s2026.key
+  senderzone dkim check --record 'v=DKIM1; k=rsa; p=MIIBIjANBg…' --format json
+
+Findings: dkim-missing, dkim-syntax (with the column and tag at fault),
+dkim-weak, dkim-revoked, dkim-testing, and with --key dkim-drift (the
+published key is not the file's, compared as keys).
+
+Exit codes: 0 clean (warnings allowed), 1 errors found, 2 bad input,
+3 DNS could not answer.")]
+    Check(DkimCheckArgs),
+}
+
+/// Key types of `dkim keygen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DkimAlgorithm {
+    /// RSA, 2048 bits: what every verifier accepts (RFC 8301).
+    Rsa2048,
+    /// Ed25519 (RFC 8463): short, but many receivers do not verify it
+    /// yet; sign with an RSA key too.
+    Ed25519,
+}
+
+/// Arguments of `dkim keygen`.
+#[derive(Debug, Args)]
+pub struct DkimKeygenArgs {
+    /// The signing domain (`d=`).
+    #[arg(long)]
+    pub domain: String,
+    /// The selector (`s=`): the key record goes to
+    /// SELECTOR._domainkey.DOMAIN. A new one for each key, e.g. `s2026`.
+    #[arg(long)]
+    pub selector: String,
+    /// The key type.
+    #[arg(long, value_enum, default_value_t = DkimAlgorithm::Rsa2048)]
+    pub algorithm: DkimAlgorithm,
+    /// The directory to write the private key into (created, mode 0700,
+    /// if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `dkim check`.
+#[derive(Debug, Args)]
+pub struct DkimCheckArgs {
+    /// The key record's name: SELECTOR._domainkey.DOMAIN.
+    #[arg(
+        value_name = "NAME",
+        required_unless_present = "record",
+        conflicts_with = "record"
+    )]
+    pub name: Option<String>,
+    /// Lint this record instead of a live one: its text in one piece, or
+    /// quoted strings as `dig` and zone files show them, each at most 255
+    /// octets.
+    #[arg(long, value_name = "TEXT")]
+    pub record: Option<String>,
+    /// Also check that the published key is this file's: a public or a
+    /// private key (PEM or DER) or a DKIM record file (dkim-drift).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// With NAME: the longest the query may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::spf::DEFAULT_CHECK_TIMEOUT.as_secs())]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 /// Where DNS answers come from.

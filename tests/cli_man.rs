@@ -178,6 +178,10 @@ fn the_inventory_page_names_every_key_the_loader_accepts() {
             "domains[].dmarc.",
             format!("{base}{server}{domain}    dmarc: {{policy: none, bogus_key: 1}}\n"),
         ),
+        (
+            "domains[].dkim[].",
+            format!("{base}{server}{domain}    dkim: [{{selector: s, bogus_key: 1}}]\n"),
+        ),
     ];
     let mut checked = 0;
     for (prefix, inventory) in levels {

@@ -21,6 +21,7 @@ mod cli_habits;
 mod cli_man;
 mod cli_output;
 mod cli_spf;
+mod dkim;
 mod dns_servers;
 mod dnsbl;
 mod fuzz_smoke;
@@ -43,8 +44,8 @@ mod template_limits;
 mod verify;
 mod verify_authoritative;
 mod verify_escaping;
-mod verify_plan;
 mod verify_network;
+mod verify_plan;
 mod verify_receivers;
 
 /// A test file that is not declared above would never run: cargo no longer

@@ -207,13 +207,24 @@ fn dnsbl_listings_of_server_addresses_become_findings() {
 #[test]
 fn a_blocklist_that_cannot_be_believed_leaves_verify_undetermined() {
     let extra = std::fs::read_to_string(format!("{FIXTURES}/verify-receivers-extra.zone")).unwrap();
-    let nsd = serve(&Path::new(FIXTURES).join("verify-receivers.yaml"), &extra);
+    // Only the good DKIM key: every run checks the selectors, and the
+    // broken ones would be errors of their own.
+    let yaml = std::fs::read_to_string(Path::new(FIXTURES).join("verify-receivers.yaml"))
+        .unwrap()
+        .replace("[s2048, s512, gone]", "[s2048]");
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inv.yaml");
+    std::fs::write(&inventory, &yaml).unwrap();
+    let nsd = serve(&inventory, &extra);
     let lists = format!("{FIXTURES}/dnsbl/lists.yaml");
     // NSD does not serve this list: it refuses every query.
-    let (output, report) = verify(
-        &nsd.addr().to_string(),
-        &["--dnsbl", "--lists", &lists, "--list", "empty.bl.test"],
-    );
+    let output = Command::new(BIN)
+        .args(["verify", inventory.to_str().unwrap(), "--format", "json"])
+        .args(["--nameserver", &nsd.addr().to_string()])
+        .args(["--dnsbl", "--lists", &lists, "--list", "empty.bl.test"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let found = ids(&report);
     assert!(
         found.contains(&"dnsbl-unknown 198.51.100.10".to_owned()),

@@ -17,13 +17,14 @@ use std::time::Duration;
 
 use super::Error;
 use crate::cli::{
-    ApplyArgs, Cli, Command, DnsArgs, DnsblArgs, FailOn, GenerateArgs, ManArgs, OutputFormat,
-    PlanArgs, ReportFormat, SpfCheckArgs, SpfCommand, SpfEvalArgs, TargetArgs, VerbosityArgs,
-    VerifyArgs,
+    ApplyArgs, Cli, Command, DkimAlgorithm, DkimCheckArgs, DkimCommand, DkimKeygenArgs, DnsArgs,
+    DnsblArgs, FailOn, GenerateArgs, ManArgs, OutputFormat, PlanArgs, ReportFormat, SpfCheckArgs,
+    SpfCommand, SpfEvalArgs, TargetArgs, VerbosityArgs, VerifyArgs,
 };
 use crate::dns::source::{self, DnsSource, SourceError};
 use crate::dnsbl::{self, List, Registry, Status, Target, TargetError};
 use crate::finding::Severity;
+use crate::mailauth::dkim::{self, key::Algorithm};
 use crate::names::{self, Charset, NameError};
 use crate::render::{self, Provider, Render};
 use crate::spf::{CheckParams, Profile};
@@ -72,6 +73,16 @@ pub enum ArgumentError {
     /// A `--domain` that is not a domain name.
     #[error("invalid `--domain` value: {0}")]
     Domain(NameError),
+    /// A `--selector` that is not a DKIM selector.
+    #[error(
+        "invalid `--selector` value `{0}`; accepted: labels of letters, digits, `-` and `_` (RFC 6376 §3.1), e.g. `s2026`"
+    )]
+    Selector(String),
+    /// A `dkim check` NAME that is not a key record's name.
+    #[error(
+        "invalid NAME `{0}`; accepted: SELECTOR._domainkey.DOMAIN, e.g. `s2026._domainkey.example.com`"
+    )]
+    DkimName(String),
     /// An `--ip` that is not an address.
     #[error("invalid `--ip` value `{0}`; accepted: an IPv4 or IPv6 address")]
     Ip(String),
@@ -304,6 +315,10 @@ pub enum Config {
     Verify(Verify),
     /// `dnsbl`.
     Dnsbl(Dnsbl),
+    /// `dkim keygen`.
+    DkimKeygen(DkimKeygen),
+    /// `dkim check`.
+    DkimCheck(DkimCheck),
     /// `plan`.
     Plan(Plan),
     /// `apply`.
@@ -438,6 +453,102 @@ pub struct Dnsbl {
     pub verbosity: Verbosity,
 }
 
+/// `dkim keygen`, configured.
+#[derive(Debug)]
+pub struct DkimKeygen {
+    /// The signing domain, normalised.
+    pub domain: String,
+    /// The selector, lower case.
+    pub selector: String,
+    /// The key type.
+    pub algorithm: Algorithm,
+    /// The directory the private key goes into.
+    pub out: PathBuf,
+    /// `-q` leaves out the `wrote` line.
+    pub verbosity: Verbosity,
+}
+
+/// What `dkim check` lints.
+#[derive(Debug)]
+pub enum DkimSubject {
+    /// A record given as text.
+    Record(String),
+    /// The live record at `SELECTOR._domainkey.DOMAIN`.
+    Name {
+        /// The selector, lower case.
+        selector: String,
+        /// The domain, normalised.
+        domain: String,
+        /// Where the record comes from.
+        dns: Dns,
+    },
+}
+
+/// `dkim check`, configured.
+#[derive(Debug)]
+pub struct DkimCheck {
+    /// The record or its name.
+    pub subject: DkimSubject,
+    /// `--key FILE`: the key the record should hold.
+    pub key: Option<PathBuf>,
+    /// With a name: the deadline of the query.
+    pub timeout: Duration,
+    /// `--format`.
+    pub format: ReportFormat,
+    /// `-q` leaves out the summary line.
+    pub verbosity: Verbosity,
+}
+
+impl DkimKeygen {
+    fn new(args: DkimKeygenArgs, verbosity: Verbosity) -> Result<DkimKeygen, Error> {
+        let selector = args.selector.trim().to_ascii_lowercase();
+        if !dkim::is_selector(&selector) {
+            return Err(ArgumentError::Selector(args.selector).into());
+        }
+        Ok(DkimKeygen {
+            domain: domain_argument(&args.domain)?,
+            selector,
+            algorithm: match args.algorithm {
+                DkimAlgorithm::Rsa2048 => Algorithm::Rsa2048,
+                DkimAlgorithm::Ed25519 => Algorithm::Ed25519,
+            },
+            out: args.out,
+            verbosity,
+        })
+    }
+}
+
+impl DkimCheck {
+    fn new(args: DkimCheckArgs, verbosity: Verbosity) -> Result<DkimCheck, Error> {
+        let subject = match (args.record, args.name) {
+            (Some(record), _) => DkimSubject::Record(record),
+            (None, Some(name)) => {
+                let normalised = names::normalize_fqdn(&name, Charset::LdhUnderscore).ok();
+                let parts = normalised.as_deref().and_then(|n| {
+                    let (selector, domain) = n.split_once("._domainkey.")?;
+                    dkim::is_selector(selector).then(|| (selector.to_owned(), domain.to_owned()))
+                });
+                let Some((selector, domain)) = parts else {
+                    return Err(ArgumentError::DkimName(name).into());
+                };
+                DkimSubject::Name {
+                    selector,
+                    domain,
+                    dns: Dns::new(&args.dns)?,
+                }
+            }
+            (None, None) => unreachable!("clap requires NAME or --record"),
+        };
+        Ok(DkimCheck {
+            subject,
+            key: args.key,
+            timeout: timeout(args.timeout)?,
+            format: args.format,
+            verbosity,
+        })
+    }
+}
+
 impl Config {
     /// Checks every argument of `cli` and reads the configuration files
     /// it names; `terminal` is what [`Terminal::detect`] found.
@@ -457,6 +568,12 @@ impl Config {
             Command::Spf(SpfCommand::Eval(args)) => Config::SpfEval(SpfEval::new(args)?),
             Command::Verify(args) => Config::Verify(Verify::new(args, terminal, verbosity)?),
             Command::Dnsbl(args) => Config::Dnsbl(Dnsbl::new(args, terminal, verbosity)?),
+            Command::Dkim(DkimCommand::Keygen(args)) => {
+                Config::DkimKeygen(DkimKeygen::new(args, verbosity)?)
+            }
+            Command::Dkim(DkimCommand::Check(args)) => {
+                Config::DkimCheck(DkimCheck::new(args, verbosity)?)
+            }
             Command::Plan(args) => Config::Plan(Plan::new(args, terminal, verbosity)?),
             Command::Apply(args) => Config::Apply(Apply::new(args, terminal, verbosity)?),
             Command::Completions { shell } => Config::Completions(shell),

@@ -157,20 +157,25 @@ fn offline_notes(format: OutputFormat, plan: &Plan, inventory: &InventoryInput) 
             "`--format {name}` adds whole RRsets ({request}): Cloud DNS refuses the whole change when a name already has an RRset of that type; list such an RRset under `deletions` in the same change"
         ),
     }];
-    let mut owners: Vec<(&str, bool)> = Vec::new();
+    let mut owners: Vec<(&str, &[u8])> = Vec::new();
     for record in plan.zones.iter().flat_map(|zone| &zone.records) {
         let RecordData::Txt(strings) = &record.data else {
             continue;
         };
         if !owners.iter().any(|(owner, _)| *owner == record.owner) {
-            let dmarc = strings.first().is_some_and(|s| s.starts_with(b"v=DMARC1"));
-            owners.push((&record.owner, dmarc));
+            owners.push((&record.owner, strings.first().map_or(&[], Vec::as_slice)));
         }
     }
-    for (owner, dmarc) in owners {
-        let (record, two) = match dmarc {
-            true => ("v=DMARC1", "receivers ignore both (RFC 7489 §6.6.3)"),
-            false => ("v=spf1", "SPF fails with permerror (RFC 7208 §4.5)"),
+    for (owner, first) in owners {
+        let (record, two) = if first.starts_with(b"v=DMARC1") {
+            ("v=DMARC1", "receivers ignore both (RFC 7489 §6.6.3)")
+        } else if first.starts_with(b"v=DKIM1") {
+            (
+                "v=DKIM1",
+                "verifiers may use either key (RFC 6376 §3.6.2.2)",
+            )
+        } else {
+            ("v=spf1", "SPF fails with permerror (RFC 7208 §4.5)")
         };
         notes.push(match effect {
             Effect::Replaces => format!(

@@ -6,6 +6,7 @@
 //! the output: a write error there is an error like any other.
 
 pub mod config;
+mod dkim;
 mod dnsbl;
 mod generate;
 mod man;
@@ -131,6 +132,26 @@ pub enum Error {
         .0.display()
     )]
     Exists(PathBuf),
+    /// `dkim keygen` never overwrites a key.
+    #[error(
+        "`{}` already exists; senderzone dkim keygen never overwrites a key: choose a new selector (one per key), or move the old file away",
+        .0.display()
+    )]
+    KeyExists(PathBuf),
+    /// The system could not make a key.
+    #[error("cannot generate the key: {0}")]
+    Keygen(String),
+    /// A `--key` file could not be read or holds no key.
+    #[error("key file `{}`: {message}", path.display())]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where in the file.
+        message: String,
+    },
+    /// A `--record` given as quoted strings that do not parse.
+    #[error("invalid `--record`: {0}")]
+    RecordText(String),
     /// A file could not be created or written (`init FILE`).
     #[error("cannot create `{}`: {source}", path.display())]
     Create {
@@ -187,6 +208,10 @@ impl Error {
             | Error::Template(_)
             | Error::Render(_)
             | Error::Exists(_)
+            | Error::KeyExists(_)
+            | Error::Keygen(_)
+            | Error::KeyFile { .. }
+            | Error::RecordText(_)
             | Error::Create { .. }
             | Error::Out(_)
             | Error::Runtime(_)
@@ -243,6 +268,8 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Config::SpfEval(config) => spf::eval(&config, streams)?,
         Config::Verify(config) => verify::run(&config, streams)?,
         Config::Dnsbl(config) => dnsbl::run(&config, streams)?,
+        Config::DkimKeygen(config) => dkim::keygen(&config, streams)?,
+        Config::DkimCheck(config) => dkim::check(&config, streams)?,
         Config::Plan(config) => plan::plan(&config, streams)?,
         Config::Apply(config) => plan::apply(&config, streams)?,
         Config::Completions(shell) => {

@@ -201,7 +201,10 @@ fn check_records(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Err
 /// holds it, the column of the term, the message and the fix, every text
 /// from DNS or the user escaped. The caret display of a record that does
 /// not parse keeps its own lines.
-fn write_finding(out: &mut dyn std::io::Write, finding: &Finding) -> std::io::Result<()> {
+pub(super) fn write_finding(
+    out: &mut dyn std::io::Write,
+    finding: &Finding,
+) -> std::io::Result<()> {
     write!(out, "{} [{}]", finding.severity, finding.id)?;
     if !finding.subject.is_empty() {
         write!(out, " {}", escape(&finding.subject))?;

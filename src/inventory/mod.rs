@@ -11,6 +11,7 @@
 //! nesting ([`MAX_DEPTH`]) and what its aliases repeat
 //! ([`MAX_ALIAS_VALUES`]) are checked before the YAML is read.
 
+pub mod dkim;
 mod dmarc;
 mod guard;
 mod raw;
@@ -27,6 +28,7 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::text;
 
+pub use dkim::{DkimKey, DkimSelector};
 pub use dmarc::{Alignment, Dmarc, DmarcPolicy};
 pub use guard::{MAX_ALIAS_VALUES, MAX_DEPTH};
 pub use span::Position;
@@ -116,8 +118,9 @@ pub struct Domain {
     pub ttl: Option<u32>,
     /// The DMARC policy to publish at `_dmarc.<name>`.
     pub dmarc: Option<Dmarc>,
-    /// DKIM selectors whose keys `verify` checks (`<selector>._domainkey.<name>`).
-    pub dkim_selectors: Vec<String>,
+    /// DKIM selectors (`dkim`, then `dkim_selectors`): `generate` writes
+    /// the key record of those with a key or retired, `verify` checks all.
+    pub dkim: Vec<DkimSelector>,
 }
 
 /// The terminal `all` of a generated SPF record (RFC 7208 §5.1).

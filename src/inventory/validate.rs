@@ -22,8 +22,12 @@ use super::span::{At, Lines, Position, SpanIndex};
 use super::suggest::closest;
 use super::{
     Alignment, AllPolicy, BROADEST_IPV4_PREFIX, BROADEST_IPV6_PREFIX, ClasslessLabels, DEFAULT_TTL,
-    Dmarc, DmarcPolicy, Domain, Inventory, InventoryError, Loaded, Location, MAX_REPORTED, Problem,
-    Server,
+    DkimKey, DkimSelector, Dmarc, DmarcPolicy, Domain, Inventory, InventoryError, Loaded, Location,
+    MAX_REPORTED, Problem, Server, dkim,
+};
+use crate::mailauth::dkim::key::{self as key_file, MAX_KEY_FILE_BYTES, Role};
+use crate::mailauth::dkim::{
+    KeyType, MAX_RSA_BITS, MIN_RSA_BITS, RECOMMENDED_RSA_BITS, is_selector,
 };
 use crate::names::{self, Charset};
 use crate::net;
@@ -42,7 +46,7 @@ const ROOT_KEYS: [&str; 6] = [
     "domains",
 ];
 const SERVER_KEYS: [&str; 5] = ["hostname", "helo", "ipv4", "ipv6", "ttl"];
-const DOMAIN_KEYS: [&str; 9] = [
+const DOMAIN_KEYS: [&str; 10] = [
     "name",
     "servers",
     "include",
@@ -51,7 +55,17 @@ const DOMAIN_KEYS: [&str; 9] = [
     "all",
     "ttl",
     "dmarc",
+    "dkim",
     "dkim_selectors",
+];
+const DKIM_KEYS: [&str; 7] = [
+    "selector",
+    "public_key",
+    "private_key",
+    "flags",
+    "hash",
+    "notes",
+    "retired",
 ];
 const DMARC_KEYS: [&str; 6] = ["policy", "subdomain_policy", "rua", "ruf", "adkim", "aspf"];
 const NETWORK_KEYS: [&str; 2] = ["network", "broad"];
@@ -216,6 +230,9 @@ impl Reports {
         self.kept.len() >= MAX_REPORTED
     }
 }
+
+/// The `t=` flags and `h=` hashes of a DKIM record file.
+type RecordTags = (Vec<String>, Vec<String>);
 
 /// Where a server address is listed: server index, `ipv4`/`ipv6`, index.
 type AddressSlot = (usize, &'static str, usize);
@@ -845,6 +862,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 all,
                 ttl,
                 dmarc,
+                dkim,
                 dkim_selectors,
             ] = fields;
             let name_at = given(name_field).map_or(node.at, |n| n.at);
@@ -903,8 +921,7 @@ impl<'n, 'a> Checker<'n, 'a> {
             }
             let ttl = self.ttl(given(ttl), &path.key("ttl"));
             let dmarc = given(dmarc).and_then(|node| self.dmarc(&path.key("dmarc"), node));
-            let dkim_selectors =
-                self.dkim_selectors(&path.key("dkim_selectors"), given(dkim_selectors));
+            let dkim = self.dkim(&path, &name, given(dkim), given(dkim_selectors));
             domains.push(Domain {
                 name,
                 servers: server_indexes,
@@ -926,7 +943,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 all,
                 ttl,
                 dmarc,
-                dkim_selectors,
+                dkim,
             });
         }
         domains
@@ -1212,37 +1229,398 @@ impl<'n, 'a> Checker<'n, 'a> {
         addresses
     }
 
-    /// DKIM selectors: one or more LDH labels (RFC 6376 §3.1).
-    fn dkim_selectors(&mut self, path: &KeyPath<'_>, node: Option<&'n Node<'a>>) -> Vec<String> {
+    /// A domain's DKIM selectors: its `dkim` entries, then the selectors
+    /// of the older `dkim_selectors` list (entries without a key).
+    fn dkim(
+        &mut self,
+        path: &KeyPath<'_>,
+        domain: &str,
+        entries: Option<&'n Node<'a>>,
+        legacy: Option<&'n Node<'a>>,
+    ) -> Vec<DkimSelector> {
+        let mut selectors: Vec<DkimSelector> = Vec::new();
+        // Where each selector was first given, for duplicates.
+        let mut places: Vec<String> = Vec::new();
+        let list = path.key("dkim");
         let items = self
-            .list(node, path, ("DKIM selectors", "[mail2024]"))
+            .list(
+                entries,
+                &list,
+                (
+                    "DKIM selectors",
+                    "[{selector: mail2024, private_key: keys/mail2024.pem}]",
+                ),
+            )
             .unwrap_or(&[]);
-        let mut selectors = Vec::new();
         for (j, item) in items.iter().enumerate() {
-            let item_path = path.index(j);
-            let Some(text) = self.text(item, &item_path, "a DKIM selector") else {
+            let item_path = list.index(j);
+            let Some((entry, at)) = self.dkim_entry(&item_path, item, domain) else {
                 continue;
             };
-            let selector = text.trim().to_ascii_lowercase();
-            let valid = !selector.is_empty()
-                && selector.split('.').all(|label| {
-                    !label.is_empty()
-                        && label.len() <= 63
-                        && label
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                });
-            if valid {
-                selectors.push(selector);
-            } else {
+            self.add_selector(&item_path, at, entry, &mut selectors, &mut places);
+        }
+        let list = path.key("dkim_selectors");
+        let items = self
+            .list(legacy, &list, ("DKIM selectors", "[mail2024]"))
+            .unwrap_or(&[]);
+        for (j, item) in items.iter().enumerate() {
+            let item_path = list.index(j);
+            let Some(selector) = self.selector(&item_path, item, domain) else {
+                continue;
+            };
+            let entry = DkimSelector {
+                selector,
+                key: None,
+                flags: Vec::new(),
+                hashes: Vec::new(),
+                notes: None,
+                retired: false,
+            };
+            self.add_selector(&item_path, item.at, entry, &mut selectors, &mut places);
+        }
+        let active: Vec<Option<KeyType>> = selectors
+            .iter()
+            .filter(|s| !s.retired)
+            .map(DkimSelector::key_type)
+            .collect();
+        if !active.is_empty() && active.iter().all(|k| *k == Some(KeyType::Ed25519)) {
+            let at = entries.map_or(self.tree.root().at, |n| n.at);
+            self.warn(
+                &path.key("dkim"),
+                at,
+                format!(
+                    "every DKIM key of `{domain}` is Ed25519, which many receivers do not verify yet: sign with an RSA key too, under a selector of its own (RFC 8463 §1)"
+                ),
+            );
+        }
+        selectors
+    }
+
+    /// Adds `entry` unless its selector is already listed.
+    fn add_selector(
+        &mut self,
+        path: &KeyPath<'_>,
+        at: At,
+        entry: DkimSelector,
+        selectors: &mut Vec<DkimSelector>,
+        places: &mut Vec<String>,
+    ) {
+        match selectors.iter().position(|s| s.selector == entry.selector) {
+            Some(first) => self.error(
+                path,
+                at,
+                format!(
+                    "selector `{}` is already listed at `{}`; one selector has one key record, so list it once",
+                    entry.selector, places[first]
+                ),
+            ),
+            None => {
+                places.push(path.render());
+                selectors.push(entry);
+            }
+        }
+    }
+
+    /// A DKIM selector: one or more labels of letters, digits, `-` and
+    /// `_` (RFC 6376 §3.1), whose key record name fits DNS.
+    fn selector(&mut self, path: &KeyPath<'_>, item: &'n Node<'a>, domain: &str) -> Option<String> {
+        let text = self.text(item, path, "a DKIM selector")?;
+        let selector = text.trim().to_ascii_lowercase();
+        if !is_selector(&selector) {
+            self.error(
+                path,
+                item.at,
+                format!("`{}` is not a DKIM selector; accepted: labels of letters, digits, `-` and `_`, e.g. `mail2024`", clip(&text)),
+            );
+            return None;
+        }
+        if !domain.is_empty()
+            && let Err(err) = names::normalize_fqdn(
+                &format!("{selector}._domainkey.{domain}"),
+                Charset::LdhUnderscore,
+            )
+        {
+            self.error(
+                path,
+                item.at,
+                format!("the key record name `{selector}._domainkey.{domain}` is not a valid name: {err}"),
+            );
+            return None;
+        }
+        Some(selector)
+    }
+
+    /// One `dkim` entry: a selector alone, or a mapping with `selector`
+    /// and at most one key file; with the place to report it at.
+    fn dkim_entry(
+        &mut self,
+        path: &KeyPath<'_>,
+        item: &'n Node<'a>,
+        domain: &str,
+    ) -> Option<(DkimSelector, At)> {
+        let what = "a DKIM entry: `{selector: mail2024, private_key: FILE}`, or a selector alone";
+        if !matches!(item.value, Value::Map { .. }) {
+            let selector = self.selector(path, item, domain)?;
+            return Some((
+                DkimSelector {
+                    selector,
+                    key: None,
+                    flags: Vec::new(),
+                    hashes: Vec::new(),
+                    notes: None,
+                    retired: false,
+                },
+                item.at,
+            ));
+        }
+        let mut unknown = false;
+        let [
+            selector,
+            public_key,
+            private_key,
+            flags_field,
+            hash,
+            notes,
+            retired,
+        ] = self.mapping(item, path, DKIM_KEYS, what, &mut unknown)?;
+        let selector_node = given(selector);
+        let selector = match selector_node {
+            Some(node) => self.selector(&path.key("selector"), node, domain),
+            None => {
+                self.required(
+                    selector,
+                    item,
+                    path,
+                    "selector",
+                    "a DKIM selector such as `mail2024`",
+                );
+                None
+            }
+        };
+        let retired = match given(retired) {
+            None => false,
+            Some(Node {
+                value: Value::Bool(b),
+                ..
+            }) => *b,
+            Some(node) => {
                 self.error(
-                    &item_path,
-                    item.at,
-                    format!("`{}` is not a DKIM selector; accepted: labels of letters, digits, `-` and `_`, e.g. `mail2024`", clip(&text)),
+                    &path.key("retired"),
+                    node.at,
+                    format!(
+                        "found {} where `true` or `false` is expected",
+                        found(&node.value)
+                    ),
+                );
+                false
+            }
+        };
+        let key = match (given(public_key), given(private_key)) {
+            (Some(_), Some(second)) => {
+                self.error(
+                    &path.key("private_key"),
+                    second.at,
+                    "give one of `public_key` and `private_key`: the public key is derived from the private one",
+                );
+                None
+            }
+            (Some(node), None) => {
+                self.key_file(&path.key("public_key"), node, Role::Public, retired)
+            }
+            (None, Some(node)) => {
+                self.key_file(&path.key("private_key"), node, Role::Private, retired)
+            }
+            (None, None) => None,
+        };
+        let mut flags = self.choices(
+            &path.key("flags"),
+            given(flags_field),
+            ("`t=` flags", "[y]"),
+            &FlagsOrHashes::Flags,
+        );
+        let mut hashes = self.choices(
+            &path.key("hash"),
+            given(hash),
+            ("hash algorithms", "[sha256]"),
+            &FlagsOrHashes::Hashes,
+        );
+        // A record file's own `t=` and `h=` stand unless the entry sets
+        // them: the record published from it stays as it is.
+        let (key, record_tags) = key.map_or((None, None), |(key, tags)| (Some(key), tags));
+        if let Some((file_flags, file_hashes)) = record_tags {
+            if given(flags_field).is_none() {
+                flags = file_flags
+                    .into_iter()
+                    .filter(|f| dkim::FLAGS.contains(&f.as_str()))
+                    .collect();
+            }
+            if given(hash).is_none() {
+                hashes = file_hashes
+                    .into_iter()
+                    .filter(|h| dkim::HASHES.contains(&h.as_str()))
+                    .collect();
+            }
+        }
+        let notes = given(notes)
+            .and_then(|node| self.text(node, &path.key("notes"), "a note for people"))
+            .map(|n| n.trim().to_owned());
+        let has_key = nonempty(public_key) || nonempty(private_key);
+        if !has_key && !retired && (!flags.is_empty() || !hashes.is_empty() || notes.is_some()) {
+            self.warn(
+                path,
+                item.at,
+                "`flags`, `hash` and `notes` go into the record senderzone publishes, but this entry names no key (`public_key` or `private_key`), so none is published",
+            );
+        }
+        Some((
+            DkimSelector {
+                selector: selector?,
+                key,
+                flags,
+                hashes,
+                notes,
+                retired,
+            },
+            selector_node.map_or(item.at, |n| n.at),
+        ))
+    }
+
+    /// The key of a `public_key` or `private_key` file, its path relative
+    /// to the inventory's directory, and the tags of a record file; its
+    /// size checked against RFC 8301 unless the key is `retired`.
+    fn key_file(
+        &mut self,
+        path: &KeyPath<'_>,
+        node: &'n Node<'a>,
+        role: Role,
+        retired: bool,
+    ) -> Option<(DkimKey, Option<RecordTags>)> {
+        let text = self.text(node, path, "a key file")?;
+        let file = std::path::PathBuf::from(text.trim());
+        let resolved = match self.file.parent() {
+            Some(dir) if file.is_relative() => dir.join(&file),
+            _ => file.clone(),
+        };
+        let shown = text::escape(&resolved.to_string_lossy()).into_owned();
+        let bytes = std::fs::File::open(&resolved).and_then(|handle| {
+            use std::io::Read as _;
+            let mut bytes = Vec::new();
+            handle
+                .take(MAX_KEY_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map(|_| bytes)
+        });
+        let bytes = match bytes {
+            Ok(bytes) if bytes.len() as u64 > MAX_KEY_FILE_BYTES => {
+                self.error(
+                    path,
+                    node.at,
+                    format!(
+                        "key file `{shown}` is larger than {MAX_KEY_FILE_BYTES} bytes: not a key"
+                    ),
+                );
+                return None;
+            }
+            Ok(bytes) => bytes,
+            Err(err) => {
+                self.error(
+                    path,
+                    node.at,
+                    format!("cannot read key file `{shown}`: {err}"),
+                );
+                return None;
+            }
+        };
+        let public = match key_file::read(&bytes, role) {
+            Ok(public) => public,
+            Err(why) => {
+                self.error(path, node.at, format!("key file `{shown}`: {why}"));
+                return None;
+            }
+        };
+        let bits = public.bits();
+        if public.key_type() == KeyType::Rsa && !retired {
+            if bits < MIN_RSA_BITS {
+                self.error(
+                    path,
+                    node.at,
+                    format!(
+                        "the RSA key in `{shown}` has {bits} bits: RFC 8301 §3.2 forbids verifiers to accept keys under {MIN_RSA_BITS} bits; generate a {RECOMMENDED_RSA_BITS}-bit key (`senderzone dkim keygen`)"
+                    ),
+                );
+                return None;
+            }
+            if bits > MAX_RSA_BITS {
+                self.error(
+                    path,
+                    node.at,
+                    format!(
+                        "the RSA key in `{shown}` has {bits} bits: verifiers need not handle keys over {MAX_RSA_BITS} bits (RFC 8301 §3.2); use {RECOMMENDED_RSA_BITS}"
+                    ),
+                );
+                return None;
+            }
+            if bits < RECOMMENDED_RSA_BITS {
+                self.warn(
+                    path,
+                    node.at,
+                    format!(
+                        "the RSA key in `{shown}` has {bits} bits; RFC 8301 §3.2 says signers should use {RECOMMENDED_RSA_BITS}: move to a {RECOMMENDED_RSA_BITS}-bit key under a new selector when you next rotate"
+                    ),
                 );
             }
         }
-        selectors
+        let key = DkimKey {
+            public,
+            file,
+            private: role == Role::Private,
+        };
+        Some((key, key_file::record_tags(&bytes)))
+    }
+
+    /// A list of words from a fixed set (`flags`, `hash`), each once.
+    fn choices(
+        &mut self,
+        path: &KeyPath<'_>,
+        node: Option<&'n Node<'a>>,
+        what: (&str, &str),
+        kind: &FlagsOrHashes,
+    ) -> Vec<String> {
+        let items = self.list(node, path, what).unwrap_or(&[]);
+        let accepted = kind.accepted();
+        let mut chosen: Vec<String> = Vec::new();
+        for (j, item) in items.iter().enumerate() {
+            let item_path = path.index(j);
+            let Some(text) = self.text(item, &item_path, what.0) else {
+                continue;
+            };
+            let word = text.trim().to_ascii_lowercase();
+            if !accepted.contains(&word.as_str()) {
+                let why = match (kind, word.as_str()) {
+                    (FlagsOrHashes::Hashes, "sha1") => {
+                        " (RFC 8301 §3.1 forbids SHA-1 for DKIM)".to_owned()
+                    }
+                    (FlagsOrHashes::Flags, "email") => {
+                        " (`s=email` is the default service type; `s` here is the `t=s` flag)"
+                            .to_owned()
+                    }
+                    _ => did_you_mean(&word, accepted.iter().copied()),
+                };
+                self.error(
+                    &item_path,
+                    item.at,
+                    format!(
+                        "unknown {} `{}`{why}; accepted: {}",
+                        kind.name(),
+                        clip(&word),
+                        accepted.join(", ")
+                    ),
+                );
+            } else if !chosen.contains(&word) {
+                chosen.push(word);
+            }
+        }
+        chosen
     }
 
     /// A domain's extra networks. An entry is a
@@ -1531,6 +1909,28 @@ fn special_warning(net: &IpNet, block: &net::SpecialBlock) -> String {
             "{subject} {relation} {} ({}, {}): {advice}",
             block.network, block.purpose, block.rfc
         )
+    }
+}
+
+/// The two word lists of a DKIM entry.
+enum FlagsOrHashes {
+    Flags,
+    Hashes,
+}
+
+impl FlagsOrHashes {
+    fn accepted(&self) -> &'static [&'static str] {
+        match self {
+            FlagsOrHashes::Flags => &dkim::FLAGS,
+            FlagsOrHashes::Hashes => &dkim::HASHES,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            FlagsOrHashes::Flags => "flag",
+            FlagsOrHashes::Hashes => "hash algorithm",
+        }
     }
 }
 

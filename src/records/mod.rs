@@ -127,6 +127,14 @@ pub fn plan(inventory: &Inventory) -> Plan {
         if let Some(dmarc) = &domain.dmarc {
             builder.dmarc(i, domain, dmarc, &mut domain_diagnostics);
         }
+        // DKIM key records (RFC 6376 §3.6.2.1): those the inventory holds
+        // a key for, and the revocations of retired ones.
+        let ttl = domain.ttl.unwrap_or(inventory.ttl);
+        for selector in &domain.dkim {
+            if let Some(text) = selector.record_text() {
+                builder.replace_txt(&selector.owner(&domain.name), ttl, &text);
+            }
+        }
     }
     let parts = crate::parallel::map_balanced(
         crate::parallel::split(inventory.servers.len()),
@@ -148,7 +156,7 @@ struct Builder<'a> {
     /// Forward records other than TXT, by index of their zone.
     forward: Vec<Vec<Record>>,
     /// The one TXT record of each owner of domain records: SPF (RFC 7208
-    /// §3.2) and DMARC.
+    /// §3.2), DMARC and DKIM keys.
     txt: HashMap<String, Record>,
     /// Reverse records by zone network.
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
@@ -361,7 +369,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Sets the one TXT record of `owner` (RFC 7208 §3.2: one SPF record per
-    /// name).
+    /// name; RFC 6376 §3.6.2.2: one key per selector), split into strings
+    /// of at most 255 octets at a space where there is one.
     fn replace_txt(&mut self, owner: &str, ttl: u32, text: &str) {
         let strings = spf_text::split_strings(text.as_bytes());
         let record = Record {

@@ -17,7 +17,11 @@
 //! - at every planned SPF owner (domains, host names, chained `_spfN`
 //!   names) the TXT records that are SPF records (RFC 7208 §4.5), and at
 //!   every planned DMARC name the TXT records that start with `v=DMARC1`
-//!   (RFC 7489 §6.3).
+//!   (RFC 7489 §6.3), and at every planned DKIM key name
+//!   (`SELECTOR._domainkey.DOMAIN`) the TXT records that are DKIM key
+//!   records (`v=DKIM1` first, or a `p=` tag; RFC 6376 §3.6.1). Selectors
+//!   the plan does not hold (another party's, or removed from the
+//!   inventory) are never touched.
 //!
 //! Everything else is foreign and never changed: other TXT records at the
 //! same names (site verification, …), every other type, every name the plan
@@ -58,7 +62,7 @@ pub enum RrType {
     Cname,
     /// Reverse mapping (RFC 1035 §3.3.12).
     Ptr,
-    /// Text (RFC 1035 §3.3.14): SPF and DMARC records.
+    /// Text (RFC 1035 §3.3.14): SPF, DMARC and DKIM key records.
     Txt,
 }
 
@@ -486,14 +490,14 @@ pub fn diff(plan: &ZonePlan, live: &LiveZone, context: Context<'_>) -> ZoneDiff 
             }
             RrType::Ptr | RrType::Cname => differ.replace(key, want, |_| true),
             RrType::Txt => {
-                let dmarc = want.records.iter().any(is_dmarc);
-                differ.replace(
-                    key,
-                    want,
-                    |data| {
-                        if dmarc { is_dmarc(data) } else { is_spf(data) }
-                    },
-                );
+                let owned: fn(&RecordData) -> bool = if want.records.iter().any(is_dmarc) {
+                    is_dmarc
+                } else if want.records.iter().any(is_dkim) {
+                    is_dkim
+                } else {
+                    is_spf
+                };
+                differ.replace(key, want, owned);
             }
         }
     }
@@ -547,6 +551,12 @@ fn is_spf(data: &RecordData) -> bool {
 fn is_dmarc(data: &RecordData) -> bool {
     data.txt_joined()
         .is_some_and(|text| crate::mailauth::dmarc::is_dmarc(&String::from_utf8_lossy(&text)))
+}
+
+/// True for TXT data that is a DKIM key record (RFC 6376 §3.6.1).
+fn is_dkim(data: &RecordData) -> bool {
+    data.txt_joined()
+        .is_some_and(|text| crate::mailauth::dkim::is_key_record(&String::from_utf8_lossy(&text)))
 }
 
 /// What an RRset becomes, before the TTL edits are worked out.

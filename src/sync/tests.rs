@@ -582,3 +582,51 @@ fn the_inverse_undoes_a_change() {
     assert_eq!(inverse.edits[1].action, Action::Add);
     assert_eq!(inverse.inverse(), *change);
 }
+
+#[test]
+fn dkim_key_records_replace_only_key_records_and_other_selectors_stay() {
+    let revoked = "v=DKIM1; k=rsa; p=";
+    let plan = zone_plan(
+        "example.com",
+        vec![record("old._domainkey.example.com", 3600, txt(revoked))],
+    );
+    let zone = live(
+        "example.com",
+        ReadMethod::Axfr,
+        &[
+            // The key being revoked, written without `v=` (RFC 6376
+            // §3.6.1 makes it optional), and a note someone left there.
+            ("old._domainkey.example.com", 3600, txt("k=rsa; p=MIGfMA0G")),
+            ("old._domainkey.example.com", 3600, txt("owner: mail team")),
+            // Another party's selector: never senderzone's.
+            (
+                "google._domainkey.example.com",
+                3600,
+                txt("v=DKIM1; p=MIIB"),
+            ),
+        ],
+    );
+    for prune in [false, true] {
+        let diff = run(&plan, &zone, prune);
+        assert_eq!(
+            lines(&diff),
+            [
+                line(
+                    '-',
+                    "old._domainkey.example.com",
+                    3600,
+                    "k=rsa; p=MIGfMA0G",
+                    Reason::Drift
+                ),
+                line(
+                    '+',
+                    "old._domainkey.example.com",
+                    3600,
+                    revoked,
+                    Reason::Drift
+                ),
+            ]
+        );
+        assert!(diff.kept.is_empty());
+    }
+}

@@ -28,7 +28,9 @@
 //!   (each planned SPF record, chained `_spfN` parts too),
 //!   `spf-not-authorized`, `spf-too-permissive`, and every other lint id of
 //!   [`crate::spf::lint_domain`] unchanged; `dmarc-missing`, `dmarc-drift`,
-//!   `dmarc-multiple`, `dmarc-rua-unauthorized` for a planned DMARC record.
+//!   `dmarc-multiple`, `dmarc-rua-unauthorized` for a planned DMARC record;
+//!   for each DKIM selector `dkim-missing`, `dkim-syntax`, `dkim-weak`,
+//!   `dkim-drift`, `dkim-revoked`, `dkim-testing`.
 //! - `dns-error` for anything DNS could not answer; `dns-offline` (info)
 //!   for a check that needs a name outside the zone files under
 //!   `--offline`.
@@ -36,6 +38,7 @@
 //!   `nameserver-not-recursive`.
 
 mod authoritative;
+mod dkim;
 mod domain;
 mod network;
 mod planned;
@@ -52,6 +55,7 @@ use foldhash::{HashSet, HashSetExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 pub use crate::dns::shared::{Progress, SharedLookup};
+pub(crate) use dkim::{check_record as check_dkim_record, check_selector as check_dkim_selector};
 pub use network::account_network;
 pub use receivers::{
     ReceiverRule, Status as RuleStatus, check as check_receivers, rules_help as receiver_rules_help,
@@ -179,11 +183,14 @@ async fn checks<L: Lookup>(
         .iter()
         .enumerate()
         .map(|(i, s)| Box::pin(server::check(ctx, i, s)) as Check<'_>);
-    let domains = inventory
-        .domains
-        .iter()
-        .enumerate()
-        .map(|(i, d)| Box::pin(domain::check(ctx, i, d)) as Check<'_>);
+    let domains = inventory.domains.iter().enumerate().map(|(i, d)| {
+        Box::pin(async move {
+            let (mut findings, dkim) =
+                futures_util::future::join(domain::check(ctx, i, d), dkim::check(ctx.dns, d)).await;
+            findings.extend(dkim);
+            findings
+        }) as Check<'_>
+    });
     let mut waiting = servers.chain(domains).enumerate().peekable();
     let mut running = FuturesUnordered::new();
     let mut results = Vec::with_capacity(inventory.servers.len() + inventory.domains.len());

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::dns::{Answer, Lookup};
 use crate::finding::{Finding, Severity};
 use crate::inventory::Inventory;
-use crate::mailauth::{dkim, dmarc};
+use crate::mailauth::dkim::MIN_RSA_BITS;
+use crate::mailauth::dmarc;
 use crate::names;
 
 /// Whether a receiver rule holds, as far as DNS shows.
@@ -72,14 +73,13 @@ enum Requirement {
     /// over 2 (`spf-void-lookups` of error severity; a warning is one void
     /// term).
     SpfLimits,
-    /// Every DKIM selector of the inventory has a usable key (RFC 6376
-    /// §3.6.1), an RSA one of `min_bits` bits or more: broken by
-    /// `dkim-missing`, `dkim-invalid`, `dkim-revoked`, and `dkim-weak` for
-    /// a key under `min_bits`.
-    DkimKey {
-        /// The least RSA key size the receiver accepts.
-        min_bits: usize,
-    },
+    /// Every DKIM selector the inventory uses has a usable key (RFC 6376
+    /// §3.6.1), the one the inventory holds, of RFC 8301's minimum size or
+    /// more (every receiver's minimum): broken by `dkim-missing`,
+    /// `dkim-revoked`, and by `dkim-syntax`, `dkim-weak` and `dkim-drift`
+    /// of error severity (a warning is a second record, a key under the
+    /// recommended size, or tags that differ from the inventory's).
+    DkimKey,
     /// One DMARC record at `_dmarc` that parses (RFC 7489 §6.6.3): broken
     /// by `dmarc-missing`, `dmarc-multiple`, and `dmarc-invalid` of error
     /// severity (a warning is a removed or misplaced tag of a valid record).
@@ -92,19 +92,14 @@ enum Requirement {
     CustomReverseDns,
 }
 
-/// The least RSA DKIM key size: RFC 8301 §3.2 forbids treating smaller
-/// keys as valid; Gmail and Yahoo name the same minimum, Microsoft and
-/// Naver none.
-const MIN_RSA_BITS: usize = 1024;
-
-/// A usable DKIM key of [`MIN_RSA_BITS`] or more for every selector.
-const DKIM: Requirement = Requirement::DkimKey {
-    min_bits: MIN_RSA_BITS,
-};
+/// A usable DKIM key of RFC 8301's minimum size or more for every
+/// selector: Gmail and Yahoo name the same minimum, Microsoft and Naver
+/// none.
+const DKIM: Requirement = Requirement::DkimKey;
 
 impl Requirement {
     /// True when `finding` shows the requirement broken.
-    fn broken_by(self, finding: &Finding, seen: &Seen<'_>) -> bool {
+    fn broken_by(self, finding: &Finding) -> bool {
         let error = finding.severity == Severity::Error;
         match (self, finding.id) {
             (Requirement::SpfPass, id) => matches!(id, "spf-not-authorized" | "spf-missing"),
@@ -112,20 +107,15 @@ impl Requirement {
             (Requirement::SpfLimits, id) => {
                 matches!(id, "spf-too-many-lookups" | "spf-mx-too-many")
             }
-            (Requirement::DkimKey { min_bits }, "dkim-weak") => seen
-                .rsa_bits
-                .iter()
-                .any(|(owner, bits)| *owner == finding.subject && *bits < min_bits),
-            (Requirement::DkimKey { .. }, id) => {
-                matches!(id, "dkim-missing" | "dkim-invalid" | "dkim-revoked")
-            }
+            (Requirement::DkimKey, "dkim-weak" | "dkim-syntax" | "dkim-drift") => error,
+            (Requirement::DkimKey, id) => matches!(id, "dkim-missing" | "dkim-revoked"),
             (Requirement::Dmarc, "dmarc-invalid") => error,
             (Requirement::Dmarc, id) => matches!(id, "dmarc-missing" | "dmarc-multiple"),
             (Requirement::ReverseDns, id) => {
                 matches!(id, "ptr-missing" | "ptr-cname-missing" | "fcrdns-fail")
             }
             (Requirement::CustomReverseDns, "ptr-generic") => true,
-            (Requirement::CustomReverseDns, _) => Requirement::ReverseDns.broken_by(finding, seen),
+            (Requirement::CustomReverseDns, _) => Requirement::ReverseDns.broken_by(finding),
         }
     }
 
@@ -134,7 +124,7 @@ impl Requirement {
     fn concerns(self, finding: &Finding) -> bool {
         let prefixes: &[&str] = match self {
             Requirement::SpfPass | Requirement::SpfLimits => &["spf-"],
-            Requirement::DkimKey { .. } => &["dkim-"],
+            Requirement::DkimKey => &["dkim-"],
             Requirement::Dmarc => &["dmarc-"],
             Requirement::ReverseDns | Requirement::CustomReverseDns => &["ptr-", "fcrdns-"],
         };
@@ -145,9 +135,9 @@ impl Requirement {
     /// the run, or a check not checkable offline, leaves an unbroken
     /// requirement undetermined, never met.
     fn status(self, seen: &Seen<'_>) -> Status {
-        if matches!(self, Requirement::DkimKey { .. }) && !seen.selectors {
+        if self == Requirement::DkimKey && !seen.selectors {
             Status::NotCheckable
-        } else if seen.findings.iter().any(|f| self.broken_by(f, seen)) {
+        } else if seen.findings.iter().any(|f| self.broken_by(f)) {
             Status::NotMet
         } else if seen.findings.iter().any(|f| f.is_unverdicted()) {
             Status::Undetermined
@@ -251,10 +241,8 @@ const RULES: &[Rule] = {
 struct Seen<'a> {
     /// Every finding of the run.
     findings: &'a [&'a Finding],
-    /// Whether the inventory names any DKIM selector.
+    /// Whether the inventory uses any DKIM selector (one not retired).
     selectors: bool,
-    /// The size of each RSA DKIM key found, by owner name.
-    rsa_bits: &'a [(String, usize)],
 }
 
 impl Rule {
@@ -279,7 +267,7 @@ impl Rule {
             ids
         };
         let evidence = match status {
-            Status::NotMet => ids(&|f| requirements.iter().any(|r| r.broken_by(f, seen))),
+            Status::NotMet => ids(&|f| requirements.iter().any(|r| r.broken_by(f))),
             Status::Undetermined => ids(&Finding::is_unverdicted),
             Status::Met | Status::NotCheckable => Vec::new(),
         };
@@ -324,7 +312,7 @@ pub fn rules_help() -> String {
         "Map what DNS shows to the sender rules of Gmail, Yahoo, Microsoft and Naver. \
          A rule is NOT MET only by a finding that breaks it (SPF: check_host() is not \
          `pass` for a server address; DKIM: a selector without a usable key, or an RSA key \
-         under the receiver's minimum of {MIN_RSA_BITS} bits); other findings about it are \
+         under the receiver's minimum of {MIN_RSA_BITS} bits, or not the inventory's key); other findings about it are \
          listed as remarks. Rules DNS cannot show are \"not checkable from DNS\", never met.\n",
     );
     let mut receiver = "";
@@ -338,24 +326,18 @@ pub fn rules_help() -> String {
     help
 }
 
-/// Checks the DKIM keys and DMARC records of every domain and returns the
-/// findings (`dkim-missing`, `dkim-invalid`, `dkim-revoked`, `dkim-weak`,
-/// `dkim-testing`, `dmarc-missing`, `dmarc-multiple`, `dmarc-invalid`,
+/// Checks the DMARC records of every domain and returns the findings
+/// (`dmarc-missing`, `dmarc-multiple`, `dmarc-invalid`,
 /// `dmarc-rua-unauthorized`) with the receiver rules judged on them and on
-/// the run's other `findings`.
+/// the run's other `findings`, the DKIM ones (`verify` checks the
+/// selectors of every run) among them.
 pub async fn check<L: Lookup>(
     dns: &L,
     inventory: &Inventory,
     findings: &[Finding],
 ) -> (Vec<Finding>, Vec<ReceiverRule>) {
     let mut own = Vec::new();
-    let mut rsa_bits = Vec::new();
     for domain in &inventory.domains {
-        for selector in &domain.dkim_selectors {
-            let (key, bits) = dkim_key(dns, &domain.name, selector).await;
-            own.extend(key);
-            rsa_bits.extend(bits);
-        }
         own.extend(dmarc_record(dns, &domain.name).await);
     }
     let all: Vec<&Finding> = findings.iter().chain(&own).collect();
@@ -364,108 +346,10 @@ pub async fn check<L: Lookup>(
         selectors: inventory
             .domains
             .iter()
-            .any(|d| !d.dkim_selectors.is_empty()),
-        rsa_bits: &rsa_bits,
+            .any(|d| d.dkim.iter().any(|s| !s.retired)),
     };
     let rules = RULES.iter().map(|rule| rule.judge(&seen)).collect();
     (own, rules)
-}
-
-/// The DKIM key at `<selector>._domainkey.<domain>` (RFC 6376 §3.6.2.1):
-/// its findings, and its owner and size when it is an RSA key.
-async fn dkim_key<L: Lookup>(
-    dns: &L,
-    domain: &str,
-    selector: &str,
-) -> (Vec<Finding>, Option<(String, usize)>) {
-    let owner = format!("{selector}._domainkey.{domain}");
-    let texts = match dns.txt(&owner).await {
-        Err(error) => {
-            return (
-                vec![Finding::undetermined(&owner, "the DKIM key", error)],
-                None,
-            );
-        }
-        Ok(answer) => answer
-            .records()
-            .iter()
-            .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned())
-            .collect::<Vec<_>>(),
-    };
-    let fix_publish = format!(
-        "publish the public key of selector `{selector}` at `{owner}` as your signer shows it"
-    );
-    let Some(text) = texts.first() else {
-        let missing = Finding::new(
-            "dkim-missing",
-            Severity::Error,
-            &owner,
-            format!(
-                "no DKIM key for selector `{selector}` of `{domain}`: receivers cannot verify its signatures"
-            ),
-            fix_publish,
-        );
-        return (vec![missing], None);
-    };
-    match dkim::parse(text) {
-        Err(error) => (
-            vec![
-                Finding::new(
-                    "dkim-invalid",
-                    Severity::Error,
-                    &owner,
-                    format!("the DKIM key record does not parse: {error}"),
-                    fix_publish,
-                )
-                .values("v=DKIM1; k=rsa; p=<base64 key>", text.clone()),
-            ],
-            None,
-        ),
-        Ok(key) => {
-            let mut findings = Vec::new();
-            match key.bits {
-                None => findings.push(Finding::new(
-                    "dkim-revoked",
-                    Severity::Error,
-                    &owner,
-                    format!("the DKIM key of selector `{selector}` is revoked (empty `p=`)"),
-                    "sign with a selector that has a key, or publish a new key here",
-                )),
-                Some(bits) if key.algorithm == "rsa" && bits < 1024 => findings.push(
-                    Finding::new(
-                        "dkim-weak",
-                        Severity::Error,
-                        &owner,
-                        format!("the RSA key of selector `{selector}` has {bits} bits: RFC 8301 forbids treating keys under 1024 bits as valid"),
-                        "generate a 2048-bit key and publish it under a new selector",
-                    )
-                    .values("2048 bits", format!("{bits} bits")),
-                ),
-                Some(bits) if key.algorithm == "rsa" && bits < 2048 => findings.push(
-                    Finding::new(
-                        "dkim-weak",
-                        Severity::Info,
-                        &owner,
-                        format!("the RSA key of selector `{selector}` has {bits} bits; 2048 is recommended"),
-                        "generate a 2048-bit key when you next rotate",
-                    )
-                    .values("2048 bits", format!("{bits} bits")),
-                ),
-                Some(_) => {}
-            }
-            if key.testing {
-                findings.push(Finding::new(
-                    "dkim-testing",
-                    Severity::Info,
-                    &owner,
-                    format!("selector `{selector}` is in test mode (`t=y`): receivers may ignore failures"),
-                    "remove `t=y` once signing works",
-                ));
-            }
-            let rsa = key.bits.filter(|_| key.algorithm == "rsa");
-            (findings, rsa.map(|bits| (owner, bits)))
-        }
-    }
 }
 
 /// The DMARC record at `_dmarc.<domain>` (RFC 7489 §6.1) and the
@@ -573,13 +457,12 @@ mod tests {
     }
 
     /// The first rule whose receiver and text start with `text`, judged;
-    /// the inventory has DKIM selectors when `rsa_bits` names a key.
-    fn judge(findings: &[Finding], rsa_bits: &[(String, usize)], text: &str) -> ReceiverRule {
+    /// the inventory has DKIM selectors when `selectors` says so.
+    fn judge(findings: &[Finding], selectors: bool, text: &str) -> ReceiverRule {
         let all: Vec<&Finding> = findings.iter().collect();
         let seen = Seen {
             findings: &all,
-            selectors: !rsa_bits.is_empty(),
-            rsa_bits,
+            selectors,
         };
         let rule = RULES
             .iter()
@@ -588,19 +471,15 @@ mod tests {
         rule.judge(&seen)
     }
 
-    fn key(bits: usize) -> Vec<(String, usize)> {
-        vec![("s._domainkey.example.com".to_owned(), bits)]
-    }
-
     #[test]
     fn a_key_breaks_the_size_rule_only_under_the_minimum() {
         let weak = |severity| vec![finding("dkim-weak", severity, "s._domainkey.example.com")];
-        let rule = judge(&weak(Severity::Info), &key(1024), "Yahoo DKIM key");
+        let rule = judge(&weak(Severity::Warning), true, "Yahoo DKIM key");
         assert_eq!(
             (rule.status, rule.remarks),
             (Status::Met, vec!["dkim-weak"])
         );
-        let rule = judge(&weak(Severity::Error), &key(512), "Yahoo DKIM key");
+        let rule = judge(&weak(Severity::Error), true, "Yahoo DKIM key");
         assert_eq!(
             (rule.status, rule.evidence),
             (Status::NotMet, vec!["dkim-weak"])
@@ -608,10 +487,10 @@ mod tests {
         assert!(rule.remarks.is_empty());
         // Without selectors DKIM cannot be seen; SPF alone decides "or".
         assert_eq!(
-            judge(&[], &[], "Yahoo DKIM key").status,
+            judge(&[], false, "Yahoo DKIM key").status,
             Status::NotCheckable
         );
-        assert_eq!(judge(&[], &[], "Gmail SPF or DKIM").status, Status::Met);
+        assert_eq!(judge(&[], false, "Gmail SPF or DKIM").status, Status::Met);
     }
 
     #[test]
@@ -629,12 +508,12 @@ mod tests {
                 "_spf.partner.example",
             ),
         ];
-        let rule = judge(&lint, &key(2048), "Microsoft SPF passes");
+        let rule = judge(&lint, true, "Microsoft SPF passes");
         assert_eq!(rule.status, Status::Met, "{rule:?}");
         assert_eq!(rule.remarks.len(), 3);
         let mut broken = lint.clone();
         broken.push(finding("spf-void-lookups", Severity::Error, "example.com"));
-        let rule = judge(&broken, &key(2048), "Microsoft SPF passes");
+        let rule = judge(&broken, true, "Microsoft SPF passes");
         assert_eq!(
             (rule.status, rule.evidence),
             (Status::NotMet, vec!["spf-void-lookups"])
@@ -645,10 +524,10 @@ mod tests {
             "example.com",
         )];
         assert_eq!(
-            judge(&denied, &key(2048), "Gmail SPF or DKIM").status,
+            judge(&denied, true, "Gmail SPF or DKIM").status,
             Status::Met
         );
-        let rule = judge(&denied, &key(2048), "Naver SPF and DKIM");
+        let rule = judge(&denied, true, "Naver SPF and DKIM");
         assert_eq!(
             (rule.status, rule.evidence),
             (Status::NotMet, vec!["spf-not-authorized"])
@@ -657,30 +536,30 @@ mod tests {
             finding("spf-not-authorized", Severity::Error, "example.com"),
             finding("dkim-missing", Severity::Error, "s._domainkey.example.com"),
         ];
-        let rule = judge(&missing, &key(2048), "Gmail SPF or DKIM");
+        let rule = judge(&missing, true, "Gmail SPF or DKIM");
         assert_eq!(rule.evidence, ["dkim-missing", "spf-not-authorized"]);
     }
 
     #[test]
     fn reverse_dns_rules_follow_fcrdns_and_yahoo_also_genericity() {
         let mismatch = vec![finding("ptr-mismatch", Severity::Error, "192.0.2.1")];
-        let rule = judge(&mismatch, &[], "Gmail valid forward");
+        let rule = judge(&mismatch, false, "Gmail valid forward");
         assert_eq!(
             (rule.status, rule.remarks),
             (Status::Met, vec!["ptr-mismatch"])
         );
         let generic = vec![finding("ptr-generic", Severity::Warning, "192.0.2.1")];
         assert_eq!(
-            judge(&generic, &[], "Microsoft valid reverse").status,
+            judge(&generic, false, "Microsoft valid reverse").status,
             Status::Met
         );
         assert_eq!(
-            judge(&generic, &[], "Yahoo valid, non-generic").status,
+            judge(&generic, false, "Yahoo valid, non-generic").status,
             Status::NotMet
         );
         let fcrdns = vec![finding("fcrdns-fail", Severity::Error, "192.0.2.1")];
         assert_eq!(
-            judge(&fcrdns, &[], "Naver reverse DNS").status,
+            judge(&fcrdns, false, "Naver reverse DNS").status,
             Status::NotMet
         );
     }
@@ -695,11 +574,11 @@ mod tests {
                 "_dmarc.example.com",
             ),
         ];
-        let rule = judge(&findings, &[], "Naver DMARC");
+        let rule = judge(&findings, false, "Naver DMARC");
         assert_eq!(rule.status, Status::Undetermined);
         assert_eq!(rule.evidence, ["dns-error"]);
         assert_eq!(rule.remarks, ["dmarc-rua-unauthorized"]);
-        let rule = judge(&findings, &[], "Gmail TLS");
+        let rule = judge(&findings, false, "Gmail TLS");
         assert_eq!(
             (rule.status, rule.evidence.len()),
             (Status::NotCheckable, 0)

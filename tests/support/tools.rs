@@ -16,6 +16,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("nsd", "nsd"),
     ("nsd-checkconf", "nsd"),
     ("nsd-checkzone", "nsd"),
+    ("openssl", "openssl"),
 ];
 
 /// The full path of a tool, or a panic naming the Debian package to install.
