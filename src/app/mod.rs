@@ -8,6 +8,7 @@
 pub mod config;
 mod dnsbl;
 mod generate;
+mod import;
 mod man;
 mod out;
 mod plan;
@@ -243,6 +244,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Config::SpfEval(config) => spf::eval(&config, streams)?,
         Config::Verify(config) => verify::run(&config, streams)?,
         Config::Dnsbl(config) => dnsbl::run(&config, streams)?,
+        Config::Import(config) => import::run(&config, streams)?,
         Config::Plan(config) => plan::plan(&config, streams)?,
         Config::Apply(config) => plan::apply(&config, streams)?,
         Config::Completions(shell) => {
