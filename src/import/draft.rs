@@ -247,10 +247,7 @@ impl Authorised {
                     let net = IpNet::new(ip, len)
                         .expect("parsed prefixes are valid")
                         .trunc();
-                    let origin = Origin {
-                        record: host.origin.record.clone(),
-                        term: format!("{}` ({} has {ip}", host.origin.term, host.name),
-                    };
+                    let origin = host.origin.via(format!("{} has {ip}", host.name));
                     nets.push((net, origin, false));
                 }
             }
@@ -325,6 +322,10 @@ fn domain_draft(
             continue;
         }
         let mut comment = origin.to_string();
+        if let Some(why) = not_a_server(*net, facts, &covered) {
+            comment.push_str("; ");
+            comment.push_str(&why);
+        }
         if *truncated {
             comment.push_str("; host bits cleared (the record sets some after the prefix)");
         }
@@ -457,6 +458,34 @@ fn domain_draft(
     });
 }
 
+/// Why the addresses of `net` are not (all) servers', for its comment.
+fn not_a_server(net: IpNet, facts: &Facts, covered: &[IpAddr]) -> Option<String> {
+    let Some(addresses) = spf::addresses(net) else {
+        return Some("too large to look for servers address by address".to_owned());
+    };
+    if let [ip] = addresses.as_slice() {
+        return match facts.ptrs.get(ip)? {
+            Ptr::Missing(how) => Some(format!("no PTR ({how}), so not a server")),
+            Ptr::NotPublic(purpose) => Some(format!(
+                "a {purpose} address: its PTR is not public and was not looked up"
+            )),
+            Ptr::Unconfirmed(names) => Some(format!(
+                "its PTR {} does not resolve back, so not a server",
+                names.join(", ")
+            )),
+            Ptr::Failed => Some("its PTR could not be read".to_owned()),
+            Ptr::Confirmed(name) => Some(format!(
+                "server {name} is not listed: the record passes only some of its addresses"
+            )),
+        };
+    }
+    let servers = addresses.iter().filter(|ip| covered.contains(ip)).count();
+    Some(format!(
+        "{servers} of its {} addresses belong to servers listed",
+        addresses.len()
+    ))
+}
+
 fn dmarc_draft(
     name: &str,
     text: &str,
@@ -539,6 +568,9 @@ fn place(facts: &Facts, servers: &BTreeMap<String, Found>, draft: &mut Draft) {
     for name in names {
         let (zone, how) = match facts.zones.get(&name).cloned().flatten() {
             Some(zone) => (zone.clone(), format!("SOA {zone}")),
+            None if draft.domains.iter().any(|d| d.name.value == name) => {
+                (name.clone(), "no SOA found: the domain itself".to_owned())
+            }
             None => {
                 let known = zones
                     .iter()
@@ -546,9 +578,6 @@ fn place(facts: &Facts, servers: &BTreeMap<String, Found>, draft: &mut Draft) {
                     .max_by_key(|(zone, _, _)| zone.len());
                 match known {
                     Some((zone, _, _)) => (zone.clone(), String::new()),
-                    None if draft.domains.iter().any(|d| d.name.value == name) => {
-                        (name.clone(), "no SOA found: the domain itself".to_owned())
-                    }
                     None => {
                         let parent = name.split_once('.').map_or(name.as_str(), |(_, p)| p);
                         (
@@ -603,7 +632,7 @@ fn place(facts: &Facts, servers: &BTreeMap<String, Found>, draft: &mut Draft) {
                 0..=4 => holds.join(", "),
                 n => format!("{} and {} more", holds[..3].join(", "), n - 3),
             };
-            entry(net, format!("{how}; holds the PTR of {shown}"))
+            entry(net, format!("{how}; the reverse zone of {shown}"))
         })
         .collect();
     labels.dedup();

@@ -507,10 +507,7 @@ async fn read_hosts<L: Lookup>(lookup: &L, facts: &mut Facts) {
                     for exchange in exchanges {
                         hosts.push(HostRef {
                             name: exchange.clone(),
-                            origin: Origin {
-                                record: origin.record.clone(),
-                                term: format!("{}` (MX of {name}: `{exchange}", origin.term),
-                            },
+                            origin: origin.via(format!("MX of {name}: {exchange}")),
                             cidr: *cidr,
                         });
                     }

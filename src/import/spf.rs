@@ -16,6 +16,9 @@ pub struct Origin {
     pub record: String,
     /// The term as published, such as `ip4:192.0.2.10`.
     pub term: String,
+    /// How the term led to the value, when it took another record (the
+    /// MX record of an `mx` term).
+    pub via: Option<String>,
 }
 
 impl Origin {
@@ -24,6 +27,15 @@ impl Origin {
         Origin {
             record: format!("{owner} TXT"),
             term: term.to_string(),
+            via: None,
+        }
+    }
+
+    /// This origin, reached through `via`.
+    pub fn via(&self, via: String) -> Origin {
+        Origin {
+            via: Some(via),
+            ..self.clone()
         }
     }
 }
@@ -31,8 +43,12 @@ impl Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.term.is_empty() {
-            true => f.write_str(&self.record),
-            false => write!(f, "{} `{}`", self.record, self.term),
+            true => f.write_str(&self.record)?,
+            false => write!(f, "{} `{}`", self.record, self.term)?,
+        }
+        match &self.via {
+            Some(via) => write!(f, " ({via})"),
+            None => Ok(()),
         }
     }
 }

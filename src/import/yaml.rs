@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use ipnet::IpNet;
+
 use super::draft::{Draft, DraftDomain, Entry};
 use crate::text;
 
@@ -145,26 +147,12 @@ fn write_domain(out: &mut String, domain: &DraftDomain) {
     }
     list(out, "    ", "servers", &domain.servers, Clone::clone);
     list(out, "    ", "include", &domain.include, Clone::clone);
-    list(
-        out,
-        "    ",
-        "ip4",
-        &domain.ip4,
-        |(net, broad)| match broad {
-            true => format!("{{network: {net}, broad: true}}"),
-            false => net.to_string(),
-        },
-    );
-    list(
-        out,
-        "    ",
-        "ip6",
-        &domain.ip6,
-        |(net, broad)| match broad {
-            true => format!("{{network: {net}, broad: true}}"),
-            false => net.to_string(),
-        },
-    );
+    list(out, "    ", "ip4", &domain.ip4, |(net, broad)| {
+        network(IpNet::V4(*net), *broad)
+    });
+    list(out, "    ", "ip6", &domain.ip6, |(net, broad)| {
+        network(IpNet::V6(*net), *broad)
+    });
     let _ = writeln!(
         out,
         "    all: {}{}",
@@ -189,6 +177,16 @@ fn write_domain(out: &mut String, domain: &DraftDomain) {
         }
     }
     write_dkim(out, &domain.dkim);
+}
+
+/// An `ip4`/`ip6` entry: a single address as itself, a network broader
+/// than the inventory takes plainly with `broad: true`.
+fn network(net: IpNet, broad: bool) -> String {
+    match (broad, net.prefix_len() == net.max_prefix_len()) {
+        (true, _) => format!("{{network: {net}, broad: true}}"),
+        (false, true) => net.addr().to_string(),
+        (false, false) => net.to_string(),
+    }
 }
 
 /// The domain's DKIM selectors, each with the key found: the one place
