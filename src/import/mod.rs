@@ -787,7 +787,75 @@ fn reverse_zone_net(ip: IpAddr, zone: &str) -> Option<IpNet> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::dns::memory::MemoryZone;
+    use crate::dns::zonefile;
+    use crate::inventory::Inventory;
+
+    /// Reads, assembles and writes a draft of `domains` from `zone`, and
+    /// loads it back.
+    fn draft(zone: &str, domains: &[&str]) -> (String, Inventory) {
+        let mut memory = MemoryZone::new();
+        for entry in zonefile::parse(Path::new("t.zone"), zone).unwrap() {
+            memory.insert(&entry.owner, entry.data);
+        }
+        let request = Request {
+            domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+            selectors: Vec::new(),
+        };
+        let facts = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(read(&memory, &request));
+        let text = yaml::render(&assemble(&facts), &request.domains);
+        let loaded = Inventory::from_bytes(Path::new("draft.yaml"), text.as_bytes())
+            .unwrap_or_else(|err| panic!("{err}\n{text}"));
+        (text, loaded.inventory)
+    }
+
+    #[test]
+    fn what_the_inventory_cannot_hold_is_said_and_the_rest_loads() {
+        let zone = "\
+$ORIGIN example.com.
+@ 300 IN SOA ns.invalid. h.invalid. 1 2 3 4 5
+@ 300 IN TXT \"v=spf1 mx/24 ip4:198.51.100.9/30 include:example.com ?all\"
+@ 300 IN MX 10 mx.example.com.
+mx 300 IN A 203.0.113.77
+_dmarc 300 IN TXT \"v=DMARC1; rua=mailto:a@example.com!10m\"
+s1._domainkey 300 IN TXT \"v=DKIM1; p=\"
+mail._domainkey 300 IN TXT \"v=DKIM1; p=bm90IGEga2V5\"
+$ORIGIN example.org.
+@ 300 IN SOA ns.invalid. h.invalid. 1 2 3 4 5
+@ 300 IN TXT \"v=spf1 redirect=_spf.google.com\"
+$ORIGIN google.com.
+_spf 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"
+$ORIGIN example.net.
+@ 300 IN TXT \"v=spf1 +all\"
+@ 300 IN TXT \"v=spf1 -all\"
+";
+        let (text, inventory) = draft(zone, &["example.com", "example.org", "example.net"]);
+        for needle in [
+            "- 203.0.113.0/24  # example.com TXT `mx/24` (mx.example.com has 203.0.113.77)",
+            "- 198.51.100.8/30  # example.com TXT `ip4:198.51.100.9/30`; 0 of its 4 addresses belong to servers listed; host bits cleared",
+            "example.com TXT `include:example.com`: a loop",
+            "example.com: example.com TXT `?all`: neutral is not an `all` the inventory takes",
+            "all: softfail  # example.com TXT `?all`, which the inventory cannot hold",
+            "no `p=` (RFC 9989 reads it as none): written as policy none",
+            "the size limit after `!` is not kept",
+            "DKIM selector `s1` is revoked",
+            "- mail  # mail._domainkey.example.com TXT: not a usable key",
+            // A third party's redirect stays theirs.
+            "- _spf.google.com  # example.org TXT `redirect=_spf.google.com`: Google Workspace's record, not expanded",
+            "all: softfail  # _spf.google.com TXT `~all`",
+            "example.net: left out of `domains`: example.net publishes 2 SPF records",
+        ] {
+            assert!(text.contains(needle), "no `{needle}` in\n{text}");
+        }
+        assert_eq!(inventory.domains.len(), 2);
+        assert!(inventory.servers.is_empty());
+    }
 
     #[test]
     fn classless_cnames_name_their_zone() {
