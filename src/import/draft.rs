@@ -10,6 +10,7 @@
 //! cover stays in its `ip4`/`ip6`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -151,17 +152,24 @@ pub fn assemble(facts: &Facts) -> Draft {
             }
         }
     }
-    // PTR names of listed addresses that resolve back.
+    // PTR names of listed addresses that resolve back; in a network, only
+    // names in the imported zones (a provider's range is not the user's
+    // servers).
     for domain in &facts.domains {
         for item in &domain.items {
             let Item::Net { net, origin, .. } = item else {
                 continue;
             };
+            let single = net.prefix_len() == net.max_prefix_len();
             for ip in spf::addresses(*net).unwrap_or_default() {
                 let Some(Ptr::Confirmed(name)) = facts.ptrs.get(&ip) else {
                     continue;
                 };
-                if owner.contains_key(&ip) || names::normalize_hostname(name).is_err() {
+                let own = facts.own_zones.iter().any(|z| names::is_in_zone(name, z));
+                if owner.contains_key(&ip)
+                    || names::normalize_hostname(name).is_err()
+                    || !(single || own)
+                {
                     continue;
                 }
                 owner.insert(ip, name.clone());
@@ -480,10 +488,27 @@ fn not_a_server(net: IpNet, facts: &Facts, covered: &[IpAddr]) -> Option<String>
         };
     }
     let servers = addresses.iter().filter(|ip| covered.contains(ip)).count();
-    Some(format!(
+    let foreign: Vec<&str> = addresses
+        .iter()
+        .filter(|ip| !covered.contains(ip))
+        .filter_map(|ip| match facts.ptrs.get(ip) {
+            Some(Ptr::Confirmed(name)) => Some(name.as_str()),
+            _ => None,
+        })
+        .filter(|name| !facts.own_zones.iter().any(|z| names::is_in_zone(name, z)))
+        .collect();
+    let mut why = format!(
         "{servers} of its {} addresses belong to servers listed",
         addresses.len()
-    ))
+    );
+    if let Some(first) = foreign.first() {
+        let _ = write!(
+            why,
+            "; {} have PTR names outside the imported zones (such as {first}), not taken as servers",
+            foreign.len()
+        );
+    }
+    Some(why)
 }
 
 fn dmarc_draft(

@@ -79,6 +79,10 @@ pub struct Facts {
     pub host_spf: HashMap<String, Option<bool>>,
     /// What could not be read: each a sentence.
     pub unread: Vec<String>,
+    /// The zones of the domains asked for (the domain itself when no SOA
+    /// was found): their includes are taken in, and only their host
+    /// names make servers of the addresses of a network.
+    pub own_zones: Vec<String>,
 }
 
 /// What one domain publishes.
@@ -179,6 +183,9 @@ pub async fn read<L: Lookup>(lookup: &L, request: &Request) -> Facts {
         own.push(zone.clone().unwrap_or_else(|| domain.clone()));
         facts.zones.insert(domain.clone(), zone);
     }
+    own.sort();
+    own.dedup();
+    facts.own_zones = own.clone();
     let is_own = |name: &str| own.iter().any(|zone| names::is_in_zone(name, zone));
     let domains = join_all(
         request
@@ -831,6 +838,10 @@ $ORIGIN example.org.
 @ 300 IN TXT \"v=spf1 redirect=_spf.google.com\"
 $ORIGIN google.com.
 _spf 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"
+$ORIGIN provider.example.
+relay 300 IN A 198.51.100.9
+$ORIGIN 100.51.198.in-addr.arpa.
+9 300 IN PTR relay.provider.example.
 $ORIGIN example.net.
 @ 300 IN TXT \"v=spf1 +all\"
 @ 300 IN TXT \"v=spf1 -all\"
@@ -838,7 +849,7 @@ $ORIGIN example.net.
         let (text, inventory) = draft(zone, &["example.com", "example.org", "example.net"]);
         for needle in [
             "- 203.0.113.0/24  # example.com TXT `mx/24` (mx.example.com has 203.0.113.77)",
-            "- 198.51.100.8/30  # example.com TXT `ip4:198.51.100.9/30`; 0 of its 4 addresses belong to servers listed; host bits cleared",
+            "- 198.51.100.8/30  # example.com TXT `ip4:198.51.100.9/30`; 0 of its 4 addresses belong to servers listed; 1 have PTR names outside the imported zones (such as relay.provider.example), not taken as servers; host bits cleared",
             "example.com TXT `include:example.com`: a loop",
             "example.com: example.com TXT `?all`: neutral is not an `all` the inventory takes",
             "all: softfail  # example.com TXT `?all`, which the inventory cannot hold",

@@ -8,6 +8,10 @@ use ipnet::IpNet;
 use super::draft::{Draft, DraftDomain, Entry};
 use crate::text;
 
+/// How many lookups that could not be read are listed (a run past its
+/// deadline has one per query not answered).
+const MAX_UNREAD: usize = 100;
+
 /// A comment after a value: DNS text escaped, on one line.
 fn comment(text: &str) -> String {
     match text.is_empty() {
@@ -82,8 +86,15 @@ pub fn render(draft: &Draft, domains: &[String]) -> String {
             "",
             "Could not be read (the draft is incomplete there; run import again):",
         );
-        for item in &draft.unread {
+        for item in draft.unread.iter().take(MAX_UNREAD) {
             line(&mut out, "", &format!("  - {item}"));
+        }
+        if draft.unread.len() > MAX_UNREAD {
+            line(
+                &mut out,
+                "",
+                &format!("  - and {} more", draft.unread.len() - MAX_UNREAD),
+            );
         }
     }
     let _ = writeln!(
