@@ -20,6 +20,7 @@ Examples:
   senderzone dkim keygen --domain example.com --selector s2026 --out keys/
   senderzone dkim check s2026._domainkey.example.com
   senderzone verify mail.yaml --nameserver 192.0.2.53
+  senderzone import example.com --out mail.yaml
   senderzone plan mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
   senderzone apply mail.yaml --target rfc2136://192.0.2.53 --tsig-key ddns.key
   senderzone dnsbl 203.0.113.16/29 -v
@@ -110,6 +111,23 @@ Exit codes: 0 not listed (on at least one healthy list), or listed only with
 minor or informational impact, 1 listed with critical, policy or important
 impact, 2 bad input, 3 no verdict (no list could be believed).")]
     Dnsbl(DnsblArgs),
+    /// Draft an inventory from what domains publish: SPF, the servers it
+    /// names with their PTRs and zones, DMARC and DKIM.
+    #[command(after_help = "Examples:
+  senderzone import example.com
+  senderzone import example.com example.org --out mail.yaml
+  senderzone import example.com --dkim-selector mail2024 --nameserver 192.0.2.53
+
+Each value of the draft carries a comment saying where it came from; what
+the inventory cannot hold (macros, exists:, ptr, exp=, ?all) is listed at the
+top, never dropped. Nothing is fixed on the way: run `senderzone verify` on
+the draft to see what the published records get wrong.
+
+Exit codes: 0 drafted, 1 nothing to draft (no domain publishes a usable SPF
+record), 2 bad input (an invalid DOMAIN, --out exists without --force),
+3 something could not be read (NXDOMAIN, SERVFAIL, timeout): the draft says
+what, in comments.")]
+    Import(ImportArgs),
     /// Show what must change in the live zones for them to serve the
     /// inventory's records, as a zone-file diff.
     #[command(after_help = "Examples:
@@ -428,6 +446,32 @@ pub enum FailOn {
     Warning,
     /// Every finding.
     Info,
+}
+
+/// Arguments of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The domains to import (their SPF records name the servers).
+    #[arg(required = true, value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    /// A DKIM selector to look for (repeatable), besides the common ones
+    /// tried for every domain: google, selector1, selector2, default,
+    /// dkim, mail, k1, s1, s2.
+    #[arg(long = "dkim-selector", value_name = "NAME")]
+    pub dkim_selectors: Vec<String>,
+    /// Write the inventory to FILE, whole or not at all, instead of
+    /// printing it; an existing FILE is kept unless `--force` is given.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// With `--out`: replace FILE if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Deadline for the whole run, in seconds (1 to 86400): queries not
+    /// answered by then count as unread.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
 }
 
 /// Where `plan` and `apply` read and write zones.

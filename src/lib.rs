@@ -10,6 +10,7 @@ pub mod dnsbl;
 pub mod exit;
 pub mod finding;
 pub mod generic_ptr;
+pub mod import;
 pub mod inventory;
 pub mod mailauth;
 pub mod names;

@@ -26,6 +26,7 @@ mod dns_servers;
 mod dnsbl;
 mod fuzz_smoke;
 mod generate_servers;
+mod import;
 mod inventory_errors;
 mod inventory_props;
 mod plan;

@@ -18,8 +18,8 @@ use std::time::Duration;
 use super::Error;
 use crate::cli::{
     ApplyArgs, Cli, Command, DkimAlgorithm, DkimCheckArgs, DkimCommand, DkimKeygenArgs, DnsArgs,
-    DnsblArgs, FailOn, GenerateArgs, ManArgs, OutputFormat, PlanArgs, ReportFormat, SpfCheckArgs,
-    SpfCommand, SpfEvalArgs, TargetArgs, VerbosityArgs, VerifyArgs,
+    DnsblArgs, FailOn, GenerateArgs, ImportArgs, ManArgs, OutputFormat, PlanArgs, ReportFormat,
+    SpfCheckArgs, SpfCommand, SpfEvalArgs, TargetArgs, VerbosityArgs, VerifyArgs,
 };
 use crate::dns::source::{self, DnsSource, SourceError};
 use crate::dnsbl::{self, List, Registry, Status, Target, TargetError};
@@ -83,6 +83,20 @@ pub enum ArgumentError {
         "invalid NAME `{0}`; accepted: SELECTOR._domainkey.DOMAIN, e.g. `s2026._domainkey.example.com`"
     )]
     DkimName(String),
+    /// An `import` DOMAIN that is not a domain name.
+    #[error("invalid DOMAIN `{}`: {source}", crate::text::escape(.given))]
+    ImportDomain {
+        /// As given.
+        given: String,
+        /// Why.
+        source: NameError,
+    },
+    /// A `--dkim-selector` that is not a selector.
+    #[error(
+        "invalid `--dkim-selector` value `{}`; accepted: labels of letters, digits, `-` and `_`, e.g. `mail2024`",
+        crate::text::escape(.0)
+    )]
+    DkimSelector(String),
     /// An `--ip` that is not an address.
     #[error("invalid `--ip` value `{0}`; accepted: an IPv4 or IPv6 address")]
     Ip(String),
@@ -319,6 +333,8 @@ pub enum Config {
     DkimKeygen(DkimKeygen),
     /// `dkim check`.
     DkimCheck(DkimCheck),
+    /// `import`.
+    Import(Import),
     /// `plan`.
     Plan(Plan),
     /// `apply`.
@@ -574,6 +590,7 @@ impl Config {
             Command::Dkim(DkimCommand::Check(args)) => {
                 Config::DkimCheck(DkimCheck::new(args, verbosity)?)
             }
+            Command::Import(args) => Config::Import(Import::new(args, verbosity)?),
             Command::Plan(args) => Config::Plan(Plan::new(args, terminal, verbosity)?),
             Command::Apply(args) => Config::Apply(Apply::new(args, terminal, verbosity)?),
             Command::Completions { shell } => Config::Completions(shell),
@@ -792,6 +809,66 @@ impl Dnsbl {
             dns: Dns::new(&args.dns)?,
             format: args.format,
             terminal,
+            verbosity,
+        })
+    }
+}
+
+/// `import`, configured.
+#[derive(Debug)]
+pub struct Import {
+    /// The domains and selectors.
+    pub request: crate::import::Request,
+    /// Where the records come from.
+    pub dns: Dns,
+    /// `--out FILE`, or stdout.
+    pub out: Option<PathBuf>,
+    /// `--force`: replace `--out` if it exists.
+    pub force: bool,
+    /// The deadline of the whole run.
+    pub timeout: Duration,
+    /// `-q`, `-v`.
+    pub verbosity: Verbosity,
+}
+
+impl Import {
+    fn new(args: ImportArgs, verbosity: Verbosity) -> Result<Import, Error> {
+        let mut domains: Vec<String> = Vec::new();
+        for given in &args.domains {
+            let domain = names::normalize_fqdn(given, Charset::Ldh).map_err(|source| {
+                ArgumentError::ImportDomain {
+                    given: given.clone(),
+                    source,
+                }
+            })?;
+            if !domains.contains(&domain) {
+                domains.push(domain);
+            }
+        }
+        let mut selectors: Vec<String> = Vec::new();
+        for given in &args.dkim_selectors {
+            let selector = given.trim().to_ascii_lowercase();
+            let valid = !selector.is_empty()
+                && selector.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                });
+            if !valid {
+                return Err(ArgumentError::DkimSelector(given.clone()).into());
+            }
+            if !selectors.contains(&selector) {
+                selectors.push(selector);
+            }
+        }
+        Ok(Import {
+            request: crate::import::Request { domains, selectors },
+            dns: Dns::new(&args.dns)?,
+            out: args.out,
+            force: args.force,
+            timeout: timeout(args.timeout)?,
             verbosity,
         })
     }

@@ -9,6 +9,7 @@ pub mod config;
 mod dkim;
 mod dnsbl;
 mod generate;
+mod import;
 mod man;
 mod out;
 mod plan;
@@ -270,6 +271,7 @@ pub fn run(cli: Cli, streams: &mut Streams<'_>) -> Result<u8, Error> {
         Config::Dnsbl(config) => dnsbl::run(&config, streams)?,
         Config::DkimKeygen(config) => dkim::keygen(&config, streams)?,
         Config::DkimCheck(config) => dkim::check(&config, streams)?,
+        Config::Import(config) => import::run(&config, streams)?,
         Config::Plan(config) => plan::plan(&config, streams)?,
         Config::Apply(config) => plan::apply(&config, streams)?,
         Config::Completions(shell) => {

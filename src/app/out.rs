@@ -1,4 +1,5 @@
-//! `generate --out DIR`: every file of a run is written, or none is.
+//! `generate --out DIR`: every file of a run is written, or none is;
+//! `import --out FILE`: the file is written whole, or not at all.
 //!
 //! Each file goes to a temporary file in `DIR` first, synced to disk; only
 //! when all of them are written are they renamed into place, then the
@@ -29,6 +30,13 @@ pub enum OutError {
     #[error("cannot write `{}`: a directory of that name is in the way", path.display())]
     Directory {
         /// The file that would have been written.
+        path: PathBuf,
+    },
+    /// The file exists and may not be replaced (`import --out` without
+    /// `--force`).
+    #[error("`{}` already exists; it is kept: choose another name, or pass `--force` to replace it", path.display())]
+    Exists {
+        /// The file.
         path: PathBuf,
     },
     /// A file (its temporary, the rename, or the directory's sync) could
@@ -70,6 +78,35 @@ pub fn write_files(dir: &Path, files: Vec<(String, Vec<u8>)>) -> Result<Vec<Path
         source,
     })?;
     Ok(written)
+}
+
+/// Writes `contents` to `path` whole or not at all: a synced temporary
+/// file beside it is renamed into place, and the directory synced. Without
+/// `replace` an existing `path` is kept, checked by the rename itself
+/// (no race between a check and the write).
+pub fn write_file(path: &Path, contents: &[u8], replace: bool) -> Result<(), OutError> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let temp = stage(path, contents, dir)?;
+    let persisted = match replace {
+        true => temp.persist(path),
+        false => temp.persist_noclobber(path),
+    };
+    persisted.map_err(|err| match err.error.kind() {
+        io::ErrorKind::AlreadyExists => OutError::Exists {
+            path: path.to_owned(),
+        },
+        _ => OutError::Write {
+            path: path.to_owned(),
+            source: err.error,
+        },
+    })?;
+    sync_dir(dir).map_err(|source| OutError::Write {
+        path: dir.to_owned(),
+        source,
+    })
 }
 
 /// Writes `contents` to a synced temporary file in `dir` with the mode
