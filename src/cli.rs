@@ -113,7 +113,7 @@ impact, 2 bad input, 3 no verdict (no list could be believed).")]
 senderzone changes only what it owns: the A/AAAA of server host names, PTRs
 and RFC 2317 CNAMEs at planned reverse names, and SPF (v=spf1) and DMARC
 (v=DMARC1) TXT records at planned names; never other TXT records, MX, NS or
-names the inventory does not hold (README, \"plan and apply\").
+names the inventory does not hold (README, \"plan\").
 
 Exit codes: 0 no changes needed or changes shown, 1 changes needed with
 --expect-no-changes, 2 bad input, 3 the target could not be read.")]

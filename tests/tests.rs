@@ -35,6 +35,7 @@ mod providers_notes;
 mod providers_octodns;
 mod providers_payloads;
 mod providers_powerdns;
+mod readme;
 mod resolver;
 mod spf_bounds;
 mod spf_conformance;
