@@ -20,6 +20,7 @@ mod cli_generate;
 mod cli_habits;
 mod cli_man;
 mod cli_output;
+mod cli_snapshots;
 mod cli_spf;
 mod dns_servers;
 mod dnsbl;
