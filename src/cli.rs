@@ -138,8 +138,8 @@ what, in comments.")]
 senderzone changes only what it owns: the A/AAAA of server host names, PTRs
 and RFC 2317 CNAMEs at planned reverse names, and SPF (v=spf1), DMARC
 (v=DMARC1) and DKIM key (v=DKIM1) TXT records at planned names; never other
-TXT records, MX, NS or names the inventory does not hold (README, \"plan and
-apply\").
+TXT records, MX, NS or names the inventory does not hold (README,
+\"plan\").
 
 Exit codes: 0 no changes needed or changes shown, 1 changes needed with
 --expect-no-changes, 2 bad input, 3 the target could not be read.")]

@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::support::{self, BIN};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dnsbl");
-const ZONES: &[&str] = &[
+pub(crate) const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dnsbl");
+pub(crate) const ZONES: &[&str] = &[
     "healthy.bl.test",
     "wildcard.bl.test",
     "refusing.bl.test",
@@ -34,9 +34,9 @@ const BROKEN: &[&str] = &[
 ];
 
 /// A list that no registry (built in or `lists.yaml`) describes.
-const UNDOCUMENTED: &str = "plain.bl.test";
+pub(crate) const UNDOCUMENTED: &str = "plain.bl.test";
 
-fn serve() -> support::Nsd {
+pub(crate) fn serve() -> support::Nsd {
     let texts: Vec<(String, String)> = ZONES
         .iter()
         .chain([&UNDOCUMENTED])

@@ -29,7 +29,9 @@ pub struct Plan {
     /// The inventory's default TTL, written as `$TTL`.
     pub default_ttl: u32,
     /// Zones in output order: forward zones as declared, then reverse zones
-    /// by address.
+    /// by address, then the RFC 2317 CNAMEs for the parent /24 of each
+    /// classless zone, which the ISP publishes: the records the inventory's
+    /// owner publishes come first.
     pub zones: Vec<ZonePlan>,
     /// What planning found: records left out (errors) and records that
     /// someone else must publish (warnings); those of servers first, then
@@ -473,6 +475,8 @@ impl<'a> Builder<'a> {
                 records,
             });
         }
+        // Stable: the parents keep their address order among themselves.
+        zones.sort_by_key(|zone| matches!(zone.role, ZoneRole::ClasslessParent { .. }));
         sort_zones(&mut zones);
         Plan {
             default_ttl: self.inventory.ttl,
