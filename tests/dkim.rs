@@ -361,7 +361,7 @@ fn nsd_and_powerdns_serve_the_key_records_byte_exact_and_openssl_verifies_them()
         "json",
     ]);
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let dkim: Vec<String> = ids(&report)
+    let dkim: Vec<String> = support::finding_ids(&report)
         .into_iter()
         .filter(|id| id.starts_with("dkim-"))
         .collect();
@@ -374,21 +374,6 @@ fn nsd_and_powerdns_serve_the_key_records_byte_exact_and_openssl_verifies_them()
         ],
         "{report}"
     );
-}
-
-fn ids(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["id"].as_str().unwrap(),
-                f["subject"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 fn finding<'a>(report: &'a Value, id: &str, subject: &str) -> &'a Value {
@@ -482,9 +467,12 @@ fn verify_catches_drift_revocation_and_a_retired_key_still_published() {
     let retired = finding(&report, "dkim-drift", "old._domainkey.example.com");
     assert_eq!(retired["severity"], "warning");
     assert_eq!(retired["expected"], "v=DKIM1; k=ed25519; p=");
-    assert!(ids(&report).contains(&"dkim-missing kg._domainkey.example.com".to_owned()));
     assert!(
-        !ids(&report)
+        support::finding_ids(&report)
+            .contains(&"dkim-missing kg._domainkey.example.com".to_owned())
+    );
+    assert!(
+        !support::finding_ids(&report)
             .iter()
             .any(|id| id.contains("pkcs1._domainkey")),
         "the bare RSAPublicKey is the same key: {report}"
@@ -517,7 +505,10 @@ fn verify_catches_drift_revocation_and_a_retired_key_still_published() {
     assert_eq!(output.status.code(), Some(1));
     let check: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(check["records"][0]["bits"], 4096);
-    assert_eq!(ids(&check), ["dkim-drift r2048._domainkey.example.com"]);
+    assert_eq!(
+        support::finding_ids(&check),
+        ["dkim-drift r2048._domainkey.example.com"]
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@ use crate::support::{self, BIN, repo_file, sorted};
 /// An inventory exercising the corners: a chained SPF record with
 /// multi-string TXT, RFC 2317 slash labels, per-record TTLs, IPv6 PTRs,
 /// a HELO name different from the hostname, nested zones.
-fn corner_inventory() -> String {
+pub(crate) fn corner_inventory() -> String {
     let mut yaml = String::from(
         "ttl: 7200\nzones: [example.net, lab.example.net]\nclassless_labels: rfc2317\n\
          reverse_zones: [198.51.100.128/25, 192.0.2.0/24, 2001:db8:77::/48]\nservers:\n\

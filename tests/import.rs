@@ -45,53 +45,6 @@ domains:
     ip4: [203.0.113.64/28]
 ";
 
-/// The inventory of `verify`'s tests: classless RFC 4183 zone, IPv6, a
-/// HELO name of its own.
-const CLASSLESS: &str = "\
-ttl: 3600
-zones: [example.net]
-reverse_zones: [192.0.2.0/24, 198.51.100.64/26, 2001:db8:77::/48]
-servers:
-  - hostname: mail.example.net
-    ipv4: [192.0.2.10]
-    ipv6: [2001:db8:77::10]
-  - hostname: relay.example.net
-    ipv4: [198.51.100.70]
-  - hostname: out.example.net
-    helo: smtp.example.net
-    ipv4: [192.0.2.20]
-domains:
-  - name: example.net
-    servers: [mail.example.net, relay.example.net]
-  - name: shop.example.net
-    servers: [out.example.net]
-    all: softfail
-";
-
-/// The corner inventory of `generate_servers`: a chained SPF record, RFC
-/// 2317 slash labels, nested zones, a HELO name of its own.
-fn chained() -> String {
-    let mut yaml = String::from(
-        "ttl: 7200\nzones: [example.net, lab.example.net]\nclassless_labels: rfc2317\n\
-         reverse_zones: [198.51.100.128/25, 192.0.2.0/24, 2001:db8:77::/48]\nservers:\n\
-         \x20 - hostname: relay.lab.example.net\n    helo: out.example.net\n    ipv4: [198.51.100.130]\n    ipv6: [2001:db8:77::1]\n    ttl: 300\n",
-    );
-    let mut names = vec!["relay.lab.example.net".to_owned()];
-    for i in 0..40 {
-        yaml.push_str(&format!(
-            "  - hostname: m{i}.example.net\n    ipv4: [192.0.2.{}]\n",
-            2 * i + 1
-        ));
-        names.push(format!("m{i}.example.net"));
-    }
-    yaml.push_str(&format!(
-        "domains:\n  - name: example.net\n    servers: [{}]\n    include: [_spf.vendor.example]\n    all: softfail\n    ttl: 600\n\
-         \x20 - name: lab.example.net\n    servers: [relay.lab.example.net]\n",
-        names.join(", ")
-    ));
-    yaml
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -366,12 +319,12 @@ fn round_trip_of_the_bundled_example_classless_and_ipv6() {
 
 #[test]
 fn round_trip_of_verify_s_inventory_with_a_helo_name() {
-    round_trip("classless", CLASSLESS, &[]);
+    round_trip("classless", crate::verify::INVENTORY, &[]);
 }
 
 #[test]
 fn round_trip_of_a_long_chained_record_with_slash_labels() {
-    round_trip("chained", &chained(), &[]);
+    round_trip("chained", &crate::generate_servers::corner_inventory(), &[]);
 }
 
 #[test]

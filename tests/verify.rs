@@ -18,7 +18,7 @@ use serde_json::Value;
 
 /// Two domains, three servers, IPv6, an RFC 2317 classless zone whose
 /// parent CNAMEs NSD also serves, and a HELO name of its own.
-const INVENTORY: &str = "\
+pub(crate) const INVENTORY: &str = "\
 ttl: 3600
 zones: [example.net]
 reverse_zones: [192.0.2.0/24, 198.51.100.64/26, 2001:db8:77::/48]

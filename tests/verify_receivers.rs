@@ -51,21 +51,6 @@ fn verify(server: &str, extra: &[&str]) -> (Output, Value) {
     (output, report)
 }
 
-fn ids(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["id"].as_str().unwrap(),
-                f["subject"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 /// The first rule of `receiver` whose text starts with `rule`.
 fn judged<'a>(report: &'a Value, receiver: &str, rule: &str) -> &'a Value {
     report["receivers"]
@@ -96,7 +81,7 @@ fn receiver_rules_follow_the_published_dkim_and_dmarc_records() {
     let inventory = Path::new(FIXTURES).join("verify-receivers.yaml");
     let nsd = serve(&inventory, &extra);
     let (output, report) = verify(&nsd.addr().to_string(), &["--receivers"]);
-    let found = ids(&report);
+    let found = support::finding_ids(&report);
     assert!(
         found.contains(&"dkim-weak s512._domainkey.example.com".to_owned()),
         "{found:?}"
@@ -170,7 +155,7 @@ fn receiver_rules_follow_the_published_dkim_and_dmarc_records() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let found = ids(&report);
+    let found = support::finding_ids(&report);
     assert!(
         found.contains(&"dmarc-missing _dmarc.example.com".to_owned()),
         "{found:?}"
@@ -225,7 +210,7 @@ fn a_blocklist_that_cannot_be_believed_leaves_verify_undetermined() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let found = ids(&report);
+    let found = support::finding_ids(&report);
     assert!(
         found.contains(&"dnsbl-unknown 198.51.100.10".to_owned()),
         "{found:?}"
@@ -262,7 +247,7 @@ fn only_findings_that_break_a_rule_make_it_not_met() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let found = ids(&report);
+    let found = support::finding_ids(&report);
     // The broken include is an error of its own, not a broken rule.
     assert!(
         found.contains(&"spf-include-no-record _spf.partner.example.com".to_owned()),

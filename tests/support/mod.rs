@@ -233,3 +233,19 @@ fn path_str(path: &std::path::Path) -> &str {
     path.to_str()
         .unwrap_or_else(|| panic!("path `{}` is not UTF-8", path.display()))
 }
+
+/// Each finding of a JSON report (`verify`, `dkim check`) as `ID SUBJECT`.
+pub fn finding_ids(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["id"].as_str().unwrap(),
+                f["subject"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
