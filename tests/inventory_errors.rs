@@ -392,6 +392,43 @@ fn warnings_are_capped_too() {
     );
 }
 
+/// One documentation address is a warning at its place, with its block;
+/// many (an example's) are one warning naming each, the first ten by path.
+#[test]
+fn documentation_addresses_are_one_warning_naming_each() {
+    let output = generate(BASE);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("inv.yaml:5:12: `servers[0].ipv4[0]`: 198.51.100.10 is in 198.51.100.0/24 (documentation (TEST-NET-2), RFC 5737): fine for examples"),
+        "{err}"
+    );
+
+    let addresses: Vec<String> = (0..12).map(|i| format!("192.0.2.{}", i + 1)).collect();
+    let yaml = BASE.replace(
+        "    ipv4: [198.51.100.10]",
+        &format!("    ipv4: [{}]", addresses.join(", ")),
+    );
+    let output = generate(&yaml);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("documentation"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains(
+            "inv.yaml:5:12: 12 values are documentation space (RFC 5737, RFC 3849), fine for examples; replace them with the real public addresses: `servers[0].ipv4[0]` 192.0.2.1, `servers[0].ipv4[1]` 192.0.2.2,"
+        ),
+        "{err}"
+    );
+    assert!(
+        warnings[0].ends_with("`servers[0].ipv4[9]` 192.0.2.10, and 2 more"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_second_document_is_refused_where_it_starts() {
     let lines = errors(&format!("{BASE}---\nttl: 60\n"));

@@ -103,10 +103,12 @@ pub(super) fn validate(file: &Path, text: &str) -> Result<Loaded, InventoryError
         tree: &tree,
         errors: Reports::default(),
         warnings: Reports::default(),
+        documentation: Vec::new(),
         lines: OnceCell::new(),
         index: OnceCell::new(),
     };
     let inventory = checker.inventory(tree.root());
+    checker.warn_documentation();
     let warnings = std::mem::take(&mut checker.warnings);
     let (warnings, omitted_warnings) = checker.resolve(warnings);
     if checker.errors.is_empty() {
@@ -222,6 +224,15 @@ impl Reports {
         }
     }
 
+    /// [`Reports::push`] with the path already rendered.
+    fn push_rendered(&mut self, path: String, at: Option<At>, message: String) {
+        if self.kept.len() < MAX_REPORTED {
+            self.kept.push((path, at, message));
+        } else {
+            self.omitted += 1;
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.kept.is_empty()
     }
@@ -258,6 +269,9 @@ struct Checker<'n, 'a> {
     tree: &'n Tree<'a>,
     errors: Reports,
     warnings: Reports,
+    /// Documentation addresses (RFC 5737, RFC 3849) met, each as its path,
+    /// place and the value shown: one warning for them all at the end.
+    documentation: Vec<(String, At, String, String)>,
     lines: OnceCell<Lines>,
     /// Places by key path, for problems found after the walk.
     index: OnceCell<SpanIndex>,
@@ -270,6 +284,58 @@ impl<'n, 'a> Checker<'n, 'a> {
 
     fn warn(&mut self, path: &KeyPath<'_>, at: At, message: impl Into<String>) {
         self.warnings.push(path, Some(at), message.into());
+    }
+
+    /// A special-purpose address or network: a warning of its own, but
+    /// documentation space, which examples use on purpose everywhere,
+    /// waits for [`Checker::warn_documentation`].
+    fn warn_special(&mut self, path: &KeyPath<'_>, at: At, net: &IpNet, block: &net::SpecialBlock) {
+        if block.is_documentation() {
+            self.documentation.push((
+                path.render(),
+                at,
+                shown_network(net),
+                special_warning(net, block),
+            ));
+        } else {
+            self.warn(path, at, special_warning(net, block));
+        }
+    }
+
+    /// The documentation addresses of the file: one warning at the first
+    /// naming every value, so that an example's five addresses are one
+    /// line before its records, not five.
+    fn warn_documentation(&mut self) {
+        /// Values named in the one warning; the rest are counted.
+        const NAMED: usize = 10;
+        let mut values: Vec<String> = self
+            .documentation
+            .iter()
+            .take(NAMED)
+            .map(|(path, _, shown, _)| format!("`{path}` {shown}"))
+            .collect();
+        if self.documentation.len() > NAMED {
+            values.push(format!("and {} more", self.documentation.len() - NAMED));
+        }
+        let Some((path, at, _, one)) = self.documentation.first() else {
+            return;
+        };
+        let (path, at) = (path.clone(), *at);
+        let message = match values.as_slice() {
+            [_] => one.clone(),
+            _ => format!(
+                "{} values are documentation space (RFC 5737, RFC 3849), fine for examples; replace them with the real public addresses: {}",
+                self.documentation.len(),
+                values.join(", ")
+            ),
+        };
+        // Several values: the message names each path, the location the first.
+        let path = if values.len() == 1 {
+            path
+        } else {
+            String::new()
+        };
+        self.warnings.push_rendered(path, Some(at), message);
     }
 
     fn position(&self, at: At) -> Position {
@@ -827,7 +893,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         }
         owners.insert(ip, slot);
         if let Some(block) = net::special_purpose_address(ip) {
-            self.warn(path, at, special_warning(&IpNet::from(ip), block));
+            self.warn_special(path, at, &IpNet::from(ip), block);
         }
         Some(ip)
     }
@@ -1666,7 +1732,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 continue;
             }
             if let Some(block) = net::special_purpose(net) {
-                self.warn(&item_path, text_at, special_warning(&net, block));
+                self.warn_special(&item_path, text_at, &net, block);
             }
             nets.push(net);
         }
@@ -1887,11 +1953,7 @@ fn special_warning(net: &IpNet, block: &net::SpecialBlock) -> String {
     } else {
         "receivers never see mail from such space and whitelist registries refuse SPF records that list it; use the public address the server sends from"
     };
-    let subject = match net {
-        IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
-        IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
-        _ => net.to_string(),
-    };
+    let subject = shown_network(net);
     // "10.0.0.0/8 overlaps 10.0.0.0/8" read like an entry given twice.
     let block_net = block.network.parse::<IpNet>().ok();
     if block_net == Some(*net) {
@@ -1909,6 +1971,15 @@ fn special_warning(net: &IpNet, block: &net::SpecialBlock) -> String {
             "{subject} {relation} {} ({}, {}): {advice}",
             block.network, block.purpose, block.rfc
         )
+    }
+}
+
+/// A network as the inventory would write it: a single address bare.
+fn shown_network(net: &IpNet) -> String {
+    match net {
+        IpNet::V4(n) if n.prefix_len() == 32 => n.addr().to_string(),
+        IpNet::V6(n) if n.prefix_len() == 128 => n.addr().to_string(),
+        _ => net.to_string(),
     }
 }
 
