@@ -61,6 +61,23 @@ pub struct ReceiverRule {
     pub remarks: Vec<&'static str>,
 }
 
+impl ReceiverRule {
+    /// Cites `instead` as evidence in place of every id `shown` says the
+    /// report no longer shows (the `dns-error`s a silent name server's one
+    /// finding took the place of), and drops such remarks, so that the
+    /// rule cites only what the report holds.
+    pub(super) fn cite_instead(&mut self, shown: impl Fn(&str) -> bool, instead: &'static str) {
+        for id in &mut self.evidence {
+            if !shown(id) {
+                *id = instead;
+            }
+        }
+        self.evidence.sort_unstable();
+        self.evidence.dedup();
+        self.remarks.retain(|id| shown(id));
+    }
+}
+
 /// A requirement DNS can show, and the findings that break it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Requirement {
