@@ -210,6 +210,25 @@ impl Finding {
         )
     }
 
+    /// The lines of the fix as text output shows them, each escaped
+    /// ([`crate::text::escape`]).
+    ///
+    /// A fix is one line. The one layout across lines that senderzone
+    /// writes is the caret display of an SPF term (a finding with a
+    /// `column`, see `spf::ParseError::render`): the advice, the record,
+    /// and a caret line under the term; those two line breaks are kept.
+    /// Any other line break is data, from DNS (a PTR name, a TXT record) or
+    /// from the inventory, and is escaped like every control character, so
+    /// that no line of the output comes from outside data: each line is
+    /// escaped after the split, so a line break left in it shows as `\010`.
+    pub fn fix_lines(&self) -> Vec<std::borrow::Cow<'_, str>> {
+        let lines = if self.column.is_some() { 3 } else { 1 };
+        self.fix
+            .splitn(lines, '\n')
+            .map(crate::text::escape)
+            .collect()
+    }
+
     /// True for a finding that says "could not determine" (`dns-error`,
     /// `spf-dns-error`, `dnsbl-unknown`): DNS did not answer enough to
     /// decide.

@@ -281,6 +281,14 @@ fn spf_check_reports_findings() {
             "--zone-file",
             world,
         ],
+        &[
+            "spf",
+            "check",
+            "--domain",
+            "syntax.example.test",
+            "--zone-file",
+            world,
+        ],
     ] {
         let output = senderzone(&dir, args, None);
         text.push_str(&transcript(args, &output));

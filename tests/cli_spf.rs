@@ -626,3 +626,79 @@ fn records_are_read_from_standard_input() {
         "{shown}"
     );
 }
+
+/// `spf check --domain` of a record that does not parse: in text the
+/// caret display keeps its lines (the fix under the finding, the record
+/// and the caret under it), from a zone file and from NSD alike; JSON
+/// keeps the fix as one string.
+#[test]
+fn the_caret_display_of_a_broken_record_keeps_its_lines() {
+    let zone = std::fs::read_to_string(WORLD).unwrap();
+    let nsd = support::Nsd::start(&[("example.test", zone.as_str())]);
+    let server = nsd.addr().to_string();
+    let display = "syntax.example.test column 8: ip4 prefix length 33 is out of range: accepted 0–32\n  \
+                   fix: receivers return permerror; fix the term:\n    \
+                   v=spf1 ip4:192.0.2.0/33 -all\n           \
+                   ^ ip4 prefix length 33 is out of range: accepted 0–32\n";
+    for source in [
+        &["--zone-file", WORLD, "--offline"][..],
+        &["--nameserver", &server],
+    ] {
+        let mut args = vec!["spf", "check", "--domain", "syntax.example.test"];
+        args.extend_from_slice(source);
+        let output = run(&args);
+        let shown = support::stdout(&output);
+        assert!(shown.contains(display), "{args:?}:\n{shown}");
+        assert!(!shown.contains("\\010"), "{args:?}:\n{shown}");
+        args.extend(["--format", "json"]);
+        let json: serde_json::Value = serde_json::from_slice(&run(&args).stdout).unwrap();
+        assert_eq!(
+            json["findings"][0]["fix"],
+            "receivers return permerror; fix the term:\nv=spf1 ip4:192.0.2.0/33 -all\n       ^ ip4 prefix length 33 is out of range: accepted 0–32"
+        );
+    }
+}
+
+/// A lookup count that misses an include DNS did not give is a lower
+/// bound, and says so: under `--offline` (the include is outside the zone
+/// files) and from an authoritative NSD that refuses the outside name.
+#[test]
+fn a_count_that_misses_an_unread_include_is_a_lower_bound() {
+    let zone = std::fs::read_to_string(WORLD).unwrap()
+        + "outside IN TXT \"v=spf1 ip4:192.0.2.1 include:_spf.elsewhere.test -all\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("world.zone");
+    std::fs::write(&file, &zone).unwrap();
+    let file = file.to_str().unwrap();
+    let nsd = support::Nsd::start(&[("example.test", zone.as_str())]);
+    let server = nsd.addr().to_string();
+    for source in [
+        &["--zone-file", file, "--offline"][..],
+        &["--nameserver", &server],
+    ] {
+        let mut args = vec!["spf", "check", "--domain", "outside.example.test"];
+        args.extend_from_slice(source);
+        let shown = support::stdout(&run(&args));
+        assert!(
+            shown.contains(
+                "\ndns-querying terms (worst case): at least 1/10 (some could not be counted)\n"
+            ),
+            "{args:?}:\n{shown}"
+        );
+        args.extend(["--format", "json"]);
+        let json: serde_json::Value = serde_json::from_slice(&run(&args).stdout).unwrap();
+        assert_eq!(json["dns_lookups"], 1, "{json}");
+        assert_eq!(json["dns_lookups_partial"], true, "{json}");
+        // Everything counted: the exact count, no lower bound.
+        let mut args = vec!["spf", "check", "--domain", "example.test"];
+        args.extend_from_slice(source);
+        let shown = support::stdout(&run(&args));
+        assert!(
+            shown.contains("\ndns-querying terms (worst case): 2/10\n"),
+            "{args:?}:\n{shown}"
+        );
+        args.extend(["--format", "json"]);
+        let json: serde_json::Value = serde_json::from_slice(&run(&args).stdout).unwrap();
+        assert!(json.get("dns_lookups_partial").is_none(), "{json}");
+    }
+}

@@ -139,11 +139,21 @@ fn every_list_behaviour_gets_exactly_the_right_verdict() {
             .iter()
             .any(|l| l["impact"] == "policy")
     );
-    // An undocumented code is not a listing.
-    assert_eq!(
-        verdict(&report, "192.0.2.97", "healthy.bl.test")["verdict"],
-        "unknown"
+    // A healthy list's answer with a code it does not document is a
+    // listing whose meaning is not known, never "unknown".
+    let undocumented = verdict(&report, "192.0.2.97", "healthy.bl.test");
+    assert_eq!(undocumented["verdict"], "listed", "{undocumented}");
+    assert_eq!(undocumented["listings"][0]["code"], "127.0.0.77");
+    assert_eq!(undocumented["listings"][0]["documented"], false);
+    assert_eq!(undocumented["listings"][0]["impact"], "critical");
+    assert!(
+        undocumented["listings"][0]["meaning"]
+            .as_str()
+            .unwrap()
+            .contains("not documented for this list"),
+        "{undocumented}"
     );
+    assert_eq!(listed["listings"][0]["documented"], true);
     assert_eq!(
         verdict(&report, "192.0.2.1", "healthy.bl.test")["verdict"],
         "not-listed"
@@ -328,14 +338,15 @@ fn a_listing_decides_the_exit_code_by_its_impact() {
     assert!(text.contains("192.0.2.99: LISTED"), "{text}");
     assert!(text.contains("[informational]"), "{text}");
     assert_eq!(output.status.code(), Some(0), "{text}");
-    // A code the list does not document stays unknown, never clean.
+    // A code the list does not document is a listing of the list's
+    // impact: reported, and here no problem.
     let output = run("192.0.2.97");
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("192.0.2.97: LISTED\n  listed on healthy.bl.test: 127.0.0.77 listed, with a code not documented for this list"),
+        "{text}"
     );
+    assert_eq!(output.status.code(), Some(0), "{text}");
 }
 
 /// `dnsbl` with `lists.yaml`, the lists `zones` and `args`, `stdin` fed.
@@ -567,12 +578,14 @@ fn the_text_report_names_each_unusable_list_once_in_words() {
         verbose.contains("192.0.2.1: not listed on 1 list that answered\n  not listed on healthy.bl.test (Healthy test list)\n"),
         "{verbose}"
     );
+    // A list not used is told about once, with its test, not per target.
+    let verbose = support::stdout(&dnsbl(&server, &["192.0.2.1", "192.0.2.96", "-v"]));
+    assert!(!verbose.contains("no answer from"), "{verbose}");
+    for zone in BROKEN {
+        assert_eq!(verbose.matches(zone).count(), 1, "{zone} in:\n{verbose}");
+    }
     assert!(
-        verbose.contains("  no answer from wildcard.bl.test: not used in this run\n"),
-        "{verbose}"
-    );
-    assert!(
-        verbose.contains("RFC 5782 tests of the lists in this run:\n  healthy.bl.test for IPv4 addresses: healthy\n"),
+        verbose.contains("RFC 5782 tests of the lists in this run (a list that failed is not used):\n  healthy.bl.test for IPv4 addresses: healthy\n"),
         "{verbose}"
     );
     // -q: the verdicts without the summary.

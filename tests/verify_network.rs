@@ -426,3 +426,47 @@ fn one_deadline_covers_receivers_and_blocklists() {
         assert_eq!(ids(&report), ["nameserver-silent"], "{phase}: {report:#}");
     }
 }
+
+#[test]
+fn receiver_rules_cite_the_silent_server_the_report_shows() {
+    // The rules are judged before the silent server's one finding takes
+    // the place of the checks' `dns-error`s: they cite that finding.
+    let world = Prepublish::new();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = silent.local_addr().unwrap().to_string();
+    let args = ["--nameserver", &server, "--timeout", "3", "--receivers"];
+    let (output, report) = verify(&world.inventory, &args);
+    assert_eq!(output.status.code(), Some(3), "{report:#}");
+    let shown = ids(&report);
+    assert_eq!(shown, ["nameserver-silent"], "{report:#}");
+    let mut undetermined = 0;
+    for rule in report["receivers"].as_array().unwrap() {
+        for field in ["evidence", "remarks"] {
+            for id in rule[field].as_array().unwrap() {
+                let id = id.as_str().unwrap();
+                assert!(
+                    shown.contains(&id),
+                    "{field} {id} is not in the report: {rule}"
+                );
+            }
+        }
+        if rule["status"] == "undetermined" {
+            undetermined += 1;
+            assert_eq!(
+                rule["evidence"],
+                serde_json::json!(["nameserver-silent"]),
+                "{rule}"
+            );
+        }
+    }
+    assert!(undetermined > 0, "{report:#}");
+    // The text report too.
+    let mut text_args = vec!["verify", path(&world.inventory)];
+    text_args.extend_from_slice(&args);
+    let text = support::stdout(&run(&text_args));
+    assert!(!text.contains("dns-error"), "{text}");
+    assert!(
+        text.contains("could not determine (nameserver-silent)"),
+        "{text}"
+    );
+}

@@ -294,3 +294,86 @@ fn only_findings_that_break_a_rule_make_it_not_met() {
         );
     }
 }
+
+#[test]
+fn dmarc_missing_without_a_planned_record_points_to_the_inventory() {
+    // No `dmarc:` in the inventory, none published: the fix invents no
+    // report address, names the domain's entry in the inventory, and its
+    // example entry is one `generate` accepts.
+    let extra = std::fs::read_to_string(format!("{FIXTURES}/verify-receivers-extra.zone")).unwrap();
+    let yaml = std::fs::read_to_string(Path::new(FIXTURES).join("verify-receivers.yaml"))
+        .unwrap()
+        .replace("[s2048, s512, gone]", "[s2048]")
+        .replace("    dmarc:\n      policy: none\n      rua: [dmarc@example.com, agg@reports.example.net]\n", "");
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inv.yaml");
+    std::fs::write(&inventory, &yaml).unwrap();
+    let nsd = serve(&inventory, &extra);
+    let path = inventory.to_str().unwrap();
+    let server = nsd.addr().to_string();
+    let output = Command::new(BIN)
+        .args(["verify", path, "--receivers", "--nameserver", &server])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let missing = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "dmarc-missing")
+        .unwrap_or_else(|| panic!("no dmarc-missing in {report}"));
+    assert_eq!(missing["severity"], "warning", "{missing}");
+    let fix = missing["fix"].as_str().unwrap();
+    for invented in ["rua=", "mailto:", "dmarc-reports", "@"] {
+        assert!(!fix.contains(invented), "{invented:?} in {fix}");
+    }
+    assert!(fix.contains("add a `dmarc:` entry"), "{fix}");
+    assert!(fix.contains("`rua:`"), "{fix}");
+    assert!(fix.contains("is optional"), "{fix}");
+    assert!(fix.contains("senderzone generate"), "{fix}");
+    // The domain's entry: the `-` of `- name: example.com`.
+    let line = yaml
+        .lines()
+        .position(|l| l == "  - name: example.com")
+        .unwrap()
+        + 1;
+    assert_eq!(
+        missing["inventory"],
+        serde_json::json!({"file": path, "line": line, "column": 3, "path": "domains[0]"}),
+        "{missing}"
+    );
+    // The text report shows where, under the finding.
+    let output = Command::new(BIN)
+        .args(["verify", path, "--receivers", "--nameserver", &server])
+        .output()
+        .unwrap();
+    let text = support::stdout(&output);
+    assert!(
+        text.contains(&format!("        inventory: {path}:{line}:3 domains[0]\n")),
+        "{text}"
+    );
+    // The example entry, as the fix gives it, is a valid inventory value
+    // from which `generate` plans `p=none` and nothing more.
+    let snippet = fix
+        .split('`')
+        .find(|part| part.starts_with("dmarc: {"))
+        .unwrap_or_else(|| panic!("no example entry in {fix}"));
+    let fixed = yaml.replace(
+        "    servers: [mail.example.com]\n",
+        &format!("    servers: [mail.example.com]\n    {snippet}\n"),
+    );
+    let fixed_path = dir.path().join("fixed.yaml");
+    std::fs::write(&fixed_path, fixed).unwrap();
+    let output = Command::new(BIN)
+        .args(["generate", fixed_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let zone = support::stdout(&output);
+    assert!(output.status.success(), "{}", support::text(&output));
+    let dmarc = zone
+        .lines()
+        .find(|l| l.starts_with("_dmarc"))
+        .unwrap_or_else(|| panic!("no _dmarc record in {zone}"));
+    assert!(dmarc.ends_with("\"v=DMARC1; p=none\""), "{dmarc}");
+}

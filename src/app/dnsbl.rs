@@ -167,8 +167,9 @@ fn lists(n: usize) -> String {
 
 /// The report for people: each target's verdict with its listings and
 /// the answers that could not be read; the lists not used, once; the
-/// dead lists; a summary. `-v` adds every list's answer and every test,
-/// `-q` drops the summary.
+/// dead lists; a summary. `-v` adds every usable list's answer and every
+/// test (a list not used is told about once, with its test), `-q` drops
+/// the summary.
 fn write_text(report: &Report, verbosity: Verbosity, out: &mut dyn Write) -> io::Result<()> {
     let verbose = verbosity.is_verbose();
     for target in &report.targets {
@@ -182,7 +183,7 @@ fn write_text(report: &Report, verbosity: Verbosity, out: &mut dyn Write) -> io:
         let overall = match target.overall {
             Overall::Listed => "LISTED".to_owned(),
             Overall::NotListed => format!("not listed on {} that answered", lists(clean)),
-            Overall::Unknown => "UNKNOWN (no list could be believed)".to_owned(),
+            Overall::Unknown => "UNKNOWN (no list gave an answer that can be believed)".to_owned(),
             Overall::NotChecked => format!("not checked: no list in use takes {}", key.plural()),
         };
         writeln!(out, "{}: {overall}", target.target)?;
@@ -213,11 +214,7 @@ fn write_text(report: &Report, verbosity: Verbosity, out: &mut dyn Write) -> io:
                 Verdict::NotListed if verbose => writeln!(out, "  not listed on {list}")?,
                 Verdict::NotListed => {}
                 // An unusable list is told about once, below.
-                Verdict::Unknown { .. } if !usable(&result.zone) => {
-                    if verbose {
-                        writeln!(out, "  no answer from {list}: not used in this run")?;
-                    }
-                }
+                Verdict::Unknown { .. } if !usable(&result.zone) => {}
                 Verdict::Unknown { why, .. } => {
                     writeln!(out, "  no verdict from {list}: {}", escape(why))?;
                 }
@@ -231,7 +228,10 @@ fn write_text(report: &Report, verbosity: Verbosity, out: &mut dyn Write) -> io:
         .collect();
     if !shown.is_empty() {
         match verbose {
-            true => writeln!(out, "RFC 5782 tests of the lists in this run:")?,
+            true => writeln!(
+                out,
+                "RFC 5782 tests of the lists in this run (a list that failed is not used):"
+            )?,
             false => writeln!(
                 out,
                 "lists not used (their RFC 5782 test failed in this run):"

@@ -99,6 +99,10 @@ struct CheckReport<'a> {
     record: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     dns_lookups: Option<usize>,
+    /// True when `dns_lookups` is a lower bound: part of the tree could
+    /// not be counted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dns_lookups_partial: bool,
     findings: &'a [Finding],
     summary: Counts,
 }
@@ -115,6 +119,7 @@ pub fn check(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Error> 
         &config.profile,
         config.timeout,
     ));
+    let counted = lookups(&lint);
     let findings = lint.findings;
     let summary = Counts::of(&findings);
     match config.format {
@@ -124,6 +129,7 @@ pub fn check(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Error> 
                 domain: Some(domain),
                 record: lint.record.as_deref(),
                 dns_lookups: Some(lint.dns_lookups),
+                dns_lookups_partial: lint.partial,
                 findings: &findings,
                 summary,
             };
@@ -136,13 +142,7 @@ pub fn check(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Error> 
                 .as_deref()
                 .map_or("(none)".to_owned(), |r| format!("{r:?}"));
             writeln!(out, "{domain}: {shown}").map_err(Error::Output)?;
-            writeln!(
-                out,
-                "dns-querying terms (worst case): {}/{}",
-                lint.dns_lookups,
-                spf::limits::LOOKUP_LIMIT
-            )
-            .map_err(Error::Output)?;
+            writeln!(out, "dns-querying terms (worst case): {counted}").map_err(Error::Output)?;
             for finding in &findings {
                 write_finding(out, finding).map_err(Error::Output)?;
             }
@@ -152,6 +152,20 @@ pub fn check(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Error> 
         }
     }
     Ok(finding::exit_code(&findings))
+}
+
+/// The worst-case count of DNS-querying terms against the limit (RFC 7208
+/// §4.6.4), `at least` when part of the tree could not be counted (a
+/// record DNS did not give, a macro), and `not counted` when nothing was.
+fn lookups(lint: &spf::DomainLint) -> String {
+    let (count, limit) = (lint.dns_lookups, spf::limits::LOOKUP_LIMIT);
+    match (lint.partial, count) {
+        (false, _) => format!("{count}/{limit}"),
+        (true, 0) if lint.branches.is_empty() => {
+            "not counted (no single SPF record could be read and parsed)".to_owned()
+        }
+        (true, _) => format!("at least {count}/{limit} (some could not be counted)"),
+    }
 }
 
 /// `spf check RECORD` and `spf check -`: each record linted on its own.
@@ -169,6 +183,7 @@ fn check_records(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Err
             domain: None,
             record: Some(&input.text),
             dns_lookups: None,
+            dns_lookups_partial: false,
             findings,
             summary: Counts::of(findings),
         })
@@ -200,7 +215,8 @@ fn check_records(config: &SpfCheck, streams: &mut Streams<'_>) -> Result<u8, Err
 /// One lint finding on one line: severity, id, the domain whose record
 /// holds it, the column of the term, the message and the fix, every text
 /// from DNS or the user escaped. The caret display of a record that does
-/// not parse keeps its own lines.
+/// not parse keeps its own lines ([`Finding::fix_lines`]): the fix then
+/// goes under the finding, the record and the caret line under it.
 pub(super) fn write_finding(
     out: &mut dyn std::io::Write,
     finding: &Finding,
@@ -212,12 +228,17 @@ pub(super) fn write_finding(
     if let Some(column) = finding.column {
         write!(out, " column {column}")?;
     }
-    writeln!(
-        out,
-        ": {} (fix: {})",
-        escape(&finding.message),
-        escape(&finding.fix)
-    )
+    let message = escape(&finding.message);
+    match finding.fix_lines().as_slice() {
+        [fix] => writeln!(out, ": {message} (fix: {fix})"),
+        [fix, display @ ..] => {
+            writeln!(out, ": {message}\n  fix: {fix}")?;
+            display
+                .iter()
+                .try_for_each(|line| writeln!(out, "    {line}"))
+        }
+        [] => writeln!(out, ": {message}"),
+    }
 }
 
 /// Runs `spf eval` and returns its exit code.

@@ -104,10 +104,11 @@ pub fn findings(report: &Report, related: &Related<'_>) -> Vec<Finding> {
 /// What to do about a listing: first the finding of this run known to
 /// cause it, if any, then the list's advice.
 fn listing_fix(target: &TargetReport, listing: &Listing, related: &Related<'_>) -> String {
-    let advice = listing
-        .advice
-        .clone()
-        .unwrap_or_else(|| "find and stop the cause, then ask for removal".to_owned());
+    let advice = match (&listing.advice, listing.documented) {
+        (Some(advice), _) => advice.clone(),
+        (None, true) => "find and stop the cause, then ask for removal".to_owned(),
+        (None, false) => "look the address up on the list's site to learn what the code means, find and stop the cause, then ask for removal".to_owned(),
+    };
     let super::Target::Ip(ip) = target.target else {
         return advice;
     };

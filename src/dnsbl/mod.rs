@@ -3,10 +3,11 @@
 //! A list is only believed after it passes the RFC 5782 §5 test in the same
 //! run: its positive test entry (`127.0.0.2`, `::FFFF:7F00:2`, `TEST`) must
 //! be listed with a documented code and its negative entry (`127.0.0.1`,
-//! `::FFFF:7F00:1`, `INVALID`) must not. Only then does a documented code
-//! mean "listed" and NXDOMAIN mean "not listed"; everything else is
-//! "unknown", with the raw answer. With no believable list there is no
-//! verdict, never "clean".
+//! `::FFFF:7F00:1`, `INVALID`) must not. Only then does an answer in
+//! `127/8` mean "listed" (a documented code with its meaning, another code
+//! as "not documented for this list") and NXDOMAIN "not listed"; refusal
+//! codes and everything else are "unknown", with the raw answer. With no
+//! believable list there is no verdict, never "clean".
 
 pub mod findings;
 pub mod registry;
@@ -366,13 +367,16 @@ pub struct Listing {
     /// for the CBL).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub caused_by: Vec<String>,
+    /// False for a code the list does not document: listed, meaning unknown.
+    pub documented: bool,
 }
 
 /// The answer of one list about one target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
 pub enum Verdict {
-    /// Listed with documented codes by a healthy list.
+    /// Listed by a healthy list: an answer in 127/8 that is no refusal,
+    /// with a documented code or not.
     Listed {
         /// Each code and its meaning.
         listings: Vec<Listing>,
@@ -422,37 +426,54 @@ pub async fn check<L: Lookup>(
             refusal,
         };
     }
-    let listings: Option<Vec<Listing>> = codes
+    // A healthy list answered in 127/8 with no refusal code: listed, even
+    // with a code this list does not document (its meaning is then not
+    // known). `127.0.0.1` answers RFC 5782 §5's negative test entry and
+    // is no listing.
+    if codes.contains(&NOT_LISTED_CODE) {
+        return Verdict::Unknown {
+            why: format!(
+                "answered {}: {NOT_LISTED_CODE} is no listing code (RFC 5782 §5)",
+                show(&codes)
+            ),
+            refusal: None,
+        };
+    }
+    let listings: Vec<Listing> = codes
         .iter()
-        .map(|code| {
-            list.codes.get(code).map(|documented| Listing {
+        .map(|code| match list.codes.get(code) {
+            Some(documented) => Listing {
                 code: *code,
                 meaning: documented.meaning.clone(),
                 impact: documented.impact.or(list.impact).unwrap_or(Impact::Minor),
                 advice: documented.advice.clone(),
                 caused_by: documented.caused_by.clone(),
-            })
+                documented: true,
+            },
+            None => Listing {
+                code: *code,
+                meaning: UNDOCUMENTED_CODE.to_owned(),
+                impact: list.impact.unwrap_or(Impact::Minor),
+                advice: None,
+                caused_by: Vec::new(),
+                documented: false,
+            },
         })
         .collect();
-    match listings {
-        Some(listings) => {
-            let reason = match lookup.txt(&name).await {
-                Ok(Answer::Records(txts)) => txts
-                    .first()
-                    .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned()),
-                _ => None,
-            };
-            Verdict::Listed { listings, reason }
-        }
-        None => Verdict::Unknown {
-            why: format!(
-                "answered {}, not a documented code of this list",
-                show(&codes)
-            ),
-            refusal: None,
-        },
-    }
+    let reason = match lookup.txt(&name).await {
+        Ok(Answer::Records(txts)) => txts
+            .first()
+            .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned()),
+        _ => None,
+    };
+    Verdict::Listed { listings, reason }
 }
+
+/// The answer of RFC 5782 §5's negative test entry: never a listing.
+const NOT_LISTED_CODE: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+
+/// What a listing with a code the list does not document means.
+const UNDOCUMENTED_CODE: &str = "listed, with a code not documented for this list (its meaning is not known; see the list's site)";
 
 /// One list's answer about one target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

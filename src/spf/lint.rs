@@ -608,7 +608,10 @@ pub struct DomainLint {
     pub record: Option<String>,
     /// Static worst-case number of DNS-querying terms over the whole tree.
     pub dns_lookups: usize,
-    /// True when a macro kept part of the tree from being counted.
+    /// True when part of the tree could not be counted, so that
+    /// `dns_lookups` is a lower bound: a macro target, a record DNS did not
+    /// give (an error, or a name `--offline` does not ask), a broken
+    /// record, or the bound on records walked.
     pub partial: bool,
     /// Void lookups found statically (missing targets, names without records).
     pub void_lookups: usize,
@@ -711,7 +714,11 @@ async fn lint<L: Lookup>(
             );
             0
         }
-        Walk::Unknown => 0,
+        // The record itself could not be read or counted: nothing was.
+        Walk::Unknown => {
+            linter.partial = true;
+            0
+        }
     };
     if let Some(f) = lookup_count_finding(total, linter.partial, detail) {
         linter.push(&domain, f);
@@ -990,7 +997,12 @@ impl<L: Lookup> Linter<'_, L> {
                 self.push(domain, finding);
                 0
             }
-            Walk::Unknown => 0,
+            // DNS did not give the target's record, or it is broken: its
+            // terms are not counted, so the total is a lower bound.
+            Walk::Unknown => {
+                self.partial = true;
+                0
+            }
         }
     }
 

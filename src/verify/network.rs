@@ -13,14 +13,19 @@ use super::Report;
 /// When the servers answered nothing, every undetermined finding of the
 /// run, and every blocklist found unusable, has that one cause: they give
 /// way to one `nameserver-silent` finding that counts the queries left
-/// unanswered. Findings from zone files, which answer without the
-/// network, stay.
+/// unanswered, and the receiver rules, judged before, cite it in their
+/// place. Findings from zone files, which answer without the network,
+/// stay.
 pub fn account_network(report: &mut Report, network: &NetworkUse) {
     let mut found = Vec::new();
     if network.silent() {
         report
             .findings
             .retain(|f| !f.is_undetermined() && f.id != LIST_UNUSABLE);
+        let findings = &report.findings;
+        for rule in &mut report.receivers {
+            rule.cite_instead(|id| findings.iter().any(|f| f.id == id), NAMESERVER_SILENT);
+        }
         found.push(silent(network));
     }
     if network.refused > 0 {
@@ -84,6 +89,8 @@ fn not_recursive(network: &NetworkUse) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::DNS_ERROR;
+    use crate::verify::{ReceiverRule, RuleStatus};
 
     fn network(asked: usize, answered: usize, refused: &[&str]) -> NetworkUse {
         NetworkUse {
@@ -115,6 +122,31 @@ mod tests {
         assert_eq!(report.summary.counts.errors, 2);
         assert_eq!(report.summary.counts.undetermined, 1);
         assert_eq!(report.exit_code(), 1);
+    }
+
+    #[test]
+    fn receiver_rules_cite_the_finding_that_took_the_place_of_theirs() {
+        let mut report = report();
+        let rule = |evidence: Vec<&'static str>, remarks: Vec<&'static str>| ReceiverRule {
+            receiver: "Gmail",
+            scope: "all senders",
+            rule: "SPF or DKIM",
+            source: "https://support.google.com/a/answer/81126",
+            status: RuleStatus::Undetermined,
+            evidence,
+            remarks,
+        };
+        report.receivers = vec![
+            rule(vec![DNS_ERROR], vec!["ptr-missing"]),
+            rule(vec![DNS_ERROR, "ptr-missing"], vec![]),
+        ];
+        account_network(&mut report, &network(14, 0, &[]));
+        assert_eq!(report.receivers[0].evidence, [NAMESERVER_SILENT]);
+        assert_eq!(report.receivers[0].remarks, ["ptr-missing"]);
+        assert_eq!(
+            report.receivers[1].evidence,
+            [NAMESERVER_SILENT, "ptr-missing"]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::dns::{Answer, Lookup};
+use crate::dns::{Answer, Lookup, Txt};
 use crate::finding::{Finding, Severity};
 use crate::inventory::Inventory;
 use crate::mailauth::dkim::MIN_RSA_BITS;
@@ -59,6 +59,23 @@ pub struct ReceiverRule {
     /// The ids of the other findings about what the rule concerns: worth
     /// fixing, but they do not break it.
     pub remarks: Vec<&'static str>,
+}
+
+impl ReceiverRule {
+    /// Cites `instead` as evidence in place of every id `shown` says the
+    /// report no longer shows (the `dns-error`s a silent name server's one
+    /// finding took the place of), and drops such remarks, so that the
+    /// rule cites only what the report holds.
+    pub(super) fn cite_instead(&mut self, shown: impl Fn(&str) -> bool, instead: &'static str) {
+        for id in &mut self.evidence {
+            if !shown(id) {
+                *id = instead;
+            }
+        }
+        self.evidence.sort_unstable();
+        self.evidence.dedup();
+        self.remarks.retain(|id| shown(id));
+    }
 }
 
 /// A requirement DNS can show, and the findings that break it.
@@ -337,8 +354,8 @@ pub async fn check<L: Lookup>(
     findings: &[Finding],
 ) -> (Vec<Finding>, Vec<ReceiverRule>) {
     let mut own = Vec::new();
-    for domain in &inventory.domains {
-        own.extend(dmarc_record(dns, &domain.name).await);
+    for index in 0..inventory.domains.len() {
+        own.extend(dmarc_record(dns, inventory, index).await);
     }
     let all: Vec<&Finding> = findings.iter().chain(&own).collect();
     let seen = Seen {
@@ -352,33 +369,25 @@ pub async fn check<L: Lookup>(
     (own, rules)
 }
 
-/// The DMARC record at `_dmarc.<domain>` (RFC 7489 §6.1) and the
-/// authorisation of its external report addresses (§7.1).
-async fn dmarc_record<L: Lookup>(dns: &L, domain: &str) -> Vec<Finding> {
+/// The DMARC record at `_dmarc.<domain>` of `inventory.domains[index]`
+/// (RFC 7489 §6.1) and the authorisation of its external report addresses
+/// (§7.1).
+async fn dmarc_record<L: Lookup>(dns: &L, inventory: &Inventory, index: usize) -> Vec<Finding> {
+    let entry = &inventory.domains[index];
+    let domain = entry.name.as_str();
     let owner = format!("_dmarc.{domain}");
-    let texts: Vec<String> = match dns.txt(&owner).await {
+    let answer = match dns.txt(&owner).await {
         Err(error) => return vec![Finding::undetermined(&owner, "the DMARC record", error)],
-        Ok(answer) => answer
-            .records()
-            .iter()
-            .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned())
-            .filter(|text| dmarc::is_dmarc(text))
-            .collect(),
+        Ok(answer) => answer,
     };
+    let texts: Vec<String> = answer
+        .records()
+        .iter()
+        .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned())
+        .filter(|text| dmarc::is_dmarc(text))
+        .collect();
     let record = match texts.as_slice() {
-        [] => {
-            return vec![Finding::new(
-                "dmarc-missing",
-                Severity::Warning,
-                &owner,
-                format!(
-                    "`{domain}` has no DMARC record; Gmail, Yahoo and Microsoft require one from bulk senders"
-                ),
-                format!(
-                    "publish `{owner}. IN TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}\"` (add `dmarc:` to the inventory and run generate)"
-                ),
-            )];
-        }
+        [] => return vec![dmarc_missing(inventory, index, &owner, &answer)],
         [one] => one,
         many => {
             return vec![Finding::new(
@@ -446,6 +455,44 @@ async fn dmarc_record<L: Lookup>(dns: &L, domain: &str) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// `dmarc-missing` for `inventory.domains[index]`, whose `_dmarc` record
+/// `answer` lacks. Its fix comes from the inventory and invents no value:
+/// a planned record is published as `generate` writes it; with none
+/// planned, the fix is a `dmarc:` entry in the domain's inventory entry
+/// (named by file:line:col and key path), of which only `policy:` is
+/// required (RFC 7489 §6.3: `p=`; `rua=` is optional).
+fn dmarc_missing(
+    inventory: &Inventory,
+    index: usize,
+    owner: &str,
+    answer: &Answer<Txt>,
+) -> Finding {
+    let entry = &inventory.domains[index];
+    let domain = &entry.name;
+    let actual = super::describe_void(answer, owner);
+    if entry.dmarc.is_some() {
+        return Finding::new(
+            "dmarc-missing",
+            Severity::Error,
+            owner,
+            format!("`{domain}` has no DMARC record, although the inventory plans one"),
+            "publish the `_dmarc` record `senderzone generate` writes",
+        )
+        .values("the planned DMARC record", actual);
+    }
+    Finding::new(
+        "dmarc-missing",
+        Severity::Warning,
+        owner,
+        format!(
+            "`{domain}` has no DMARC record, and the inventory plans none; Gmail, Yahoo and Microsoft require one from bulk senders"
+        ),
+        "add a `dmarc:` entry to this domain in the inventory, at least `dmarc: {policy: none}` (monitoring only; `rua:`, the addresses that receive aggregate reports, is optional), then publish the `_dmarc` record `senderzone generate` writes",
+    )
+    .values("a `v=DMARC1` record", actual)
+    .caused_by(inventory.locate(&format!("domains[{index}]")))
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! What verify reports: its findings, their counts and the receiver
 //! rules, in text for people; the JSON form is the report's serde form.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -108,21 +107,6 @@ const DETAIL: usize = 8;
 /// The labels of the lines under a headline, padded to one width.
 const LABEL: usize = "inventory: ".len();
 
-/// The lines of `finding`'s fix as the text report shows them, escaped.
-///
-/// A fix is one line. The one layout across lines that senderzone writes
-/// is the caret display of an SPF term (a finding with a `column`, see
-/// `spf::ParseError::render`): the advice, the record, and a caret line
-/// under the term; those two line breaks are kept. Any other line break
-/// is data, from DNS (a PTR name, a TXT record) or from the inventory,
-/// and is escaped like every control character, so that no line of the
-/// report comes from outside data: each line is escaped after the split,
-/// so a line break left in it shows as `\010`.
-fn fix_lines(finding: &Finding) -> Vec<Cow<'_, str>> {
-    let lines = if finding.column.is_some() { 3 } else { 1 };
-    finding.fix.splitn(lines, '\n').map(escape).collect()
-}
-
 /// ANSI SGR colour of a finding's severity word.
 fn colour_of(finding: &Finding) -> &'static str {
     if finding.is_undetermined() {
@@ -222,7 +206,7 @@ pub fn write_findings(report: &Report, out: &mut dyn Write, style: Style) -> io:
                 write_detail(out, label, &escape(value), style)?;
             }
         }
-        let mut fix = fix_lines(finding).into_iter();
+        let mut fix = finding.fix_lines().into_iter();
         if let Some(first) = fix.next() {
             write_detail(out, "fix", &first, style)?;
         }
