@@ -252,19 +252,19 @@ fn an_unpublishable_helo_name_is_a_diagnostic_and_the_rest_is_planned() {
             "localhost.localdomain",
             HeloProblem::Invalid {
                 helo: "localhost.localdomain".to_owned(),
-                reason: senderzone::names::normalize_hostname("localhost.localdomain").unwrap_err(),
+                reason: senderzone::names::DomainName::host("localhost.localdomain").unwrap_err(),
             },
         ),
         (
             "A.example.com.",
             HeloProblem::Taken {
-                name: "a.example.com".to_owned(),
+                name: "a.example.com".into(),
             },
         ),
         (
             "smtp.example.net",
             HeloProblem::OutsideZones {
-                name: "smtp.example.net".to_owned(),
+                name: "smtp.example.net".into(),
             },
         ),
     ] {
@@ -392,7 +392,7 @@ fn dmarc_reports_to_a_foreign_domain_are_a_warning() {
     let want = Diagnostic::ForeignReportAuthorization {
         domain: 0,
         report_domain: "reports.example".to_owned(),
-        owner: "example.com._report._dmarc.reports.example".to_owned(),
+        owner: "example.com._report._dmarc.reports.example".into(),
     };
     assert_eq!(planned.diagnostics, std::slice::from_ref(&want));
     assert_eq!(want.severity(), Severity::Warning);

@@ -12,6 +12,7 @@ use super::{Error, Streams, load_inventory, note, plan_records, runtime, warn, w
 use crate::cli::ReportFormat;
 use crate::exit;
 use crate::finding::Severity;
+use crate::names::DomainName;
 use crate::records::{Plan, ZonePlan, ZoneRole};
 use crate::sync::report::{self, SyncPlan, ZoneOutcome};
 use crate::sync::{self, Context, RrsetChange, ZoneDiff};
@@ -175,7 +176,7 @@ struct Session {
     connection: Connection,
     runtime: Runtime,
     plan: Plan,
-    hosts: HashSet<String>,
+    hosts: HashSet<DomainName>,
     prune: bool,
     /// `-q` leaves out the traffic notes.
     verbosity: Verbosity,
@@ -277,7 +278,7 @@ impl Session {
     /// Applies one zone's change.
     fn apply(
         &self,
-        zone: &str,
+        zone: &DomainName,
         changes: &[RrsetChange],
         options: &mut ApplyOptions<'_>,
     ) -> Result<Applied, target::Error> {

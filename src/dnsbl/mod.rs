@@ -23,7 +23,7 @@ pub use registry::{Impact, Key, List, Registry, Status};
 
 use crate::dns::shared::{Progress, SharedLookup};
 use crate::dns::{Answer, Lookup, LookupError};
-use crate::names::{self, Charset, NameError};
+use crate::names::{Charset, DomainName, NameError};
 
 /// What is checked against the lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,7 +32,7 @@ pub enum Target {
     /// An IPv4 or IPv6 address.
     Ip(IpAddr),
     /// A domain name (for domain lists such as Spamhaus DBL).
-    Domain(String),
+    Domain(DomainName),
 }
 
 impl Target {
@@ -127,7 +127,7 @@ pub fn parse_targets(text: &str) -> Result<Vec<Target>, TargetError> {
             .map_err(|_| TargetError::BadBlock(text.to_owned()))?;
         return block_addresses(text, block);
     }
-    names::normalize_fqdn(text, Charset::LdhUnderscore)
+    DomainName::new(text, Charset::LdhUnderscore)
         .map(|domain| vec![Target::Domain(domain)])
         .map_err(|reason| TargetError::NotATarget {
             text: text.to_owned(),
@@ -182,8 +182,8 @@ fn test_entries(key: Key) -> (Target, Target) {
             Target::Ip(IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0x7f00, 1))),
         ),
         Key::Domain => (
-            Target::Domain("test".to_owned()),
-            Target::Domain("invalid".to_owned()),
+            Target::Domain(DomainName::from_dns("test".to_owned())),
+            Target::Domain(DomainName::from_dns("invalid".to_owned())),
         ),
     }
 }
@@ -746,7 +746,7 @@ mod tests {
             "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.test"
         );
         assert_eq!(
-            Target::Domain("example.com".into()).query_name("dbl.test"),
+            Target::Domain(DomainName::host("example.com").unwrap()).query_name("dbl.test"),
             "example.com.dbl.test"
         );
         assert!(is_public_resolver("8.8.8.8".parse().unwrap()));
@@ -784,7 +784,9 @@ mod tests {
         assert_eq!(last.last().unwrap().to_string(), "192.0.2.255");
         assert_eq!(
             parse_targets(" Example.COM. "),
-            Ok(vec![Target::Domain("example.com".into())])
+            Ok(vec![Target::Domain(
+                DomainName::host("example.com").unwrap()
+            )])
         );
     }
 

@@ -18,7 +18,7 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::spf::{self, Item, Origin};
 use super::{DomainFacts, Facts, Ptr};
 use crate::inventory::{BROADEST_IPV4_PREFIX, BROADEST_IPV6_PREFIX, ClasslessLabels};
-use crate::names::{self, Charset};
+use crate::names::{self, Charset, DomainName};
 use crate::spf::{DualCidr, Qualifier};
 
 /// A value and the comment that says where it came from.
@@ -134,7 +134,7 @@ pub fn assemble(facts: &Facts) -> Draft {
             let Some(found) = facts.hosts.get(&host.name) else {
                 continue;
             };
-            if !whole(host.cidr) || names::normalize_hostname(&host.name).is_err() {
+            if !whole(host.cidr) || DomainName::host(&host.name).is_err() {
                 continue;
             }
             for ip in found.addresses() {
@@ -166,10 +166,7 @@ pub fn assemble(facts: &Facts) -> Draft {
                     continue;
                 };
                 let own = facts.own_zones.iter().any(|z| names::is_in_zone(name, z));
-                if owner.contains_key(&ip)
-                    || names::normalize_hostname(name).is_err()
-                    || !(single || own)
-                {
+                if owner.contains_key(&ip) || DomainName::host(name).is_err() || !(single || own) {
                     continue;
                 }
                 owner.insert(ip, name.clone());
@@ -243,7 +240,7 @@ impl Authorised {
                     host.origin, host.name
                 ));
             }
-            let valid = names::normalize_hostname(&host.name).is_ok();
+            let valid = DomainName::host(&host.name).is_ok();
             for ip in found.addresses() {
                 if whole(host.cidr) && valid {
                     hosts.push((ip, host.origin.clone()));
@@ -369,14 +366,14 @@ fn domain_draft(
     for item in &domain.items {
         match item {
             Item::Include { target, origin } => {
-                match names::normalize_fqdn(target, Charset::LdhUnderscore) {
+                match DomainName::new(target, Charset::LdhUnderscore) {
                     Ok(target) if include.iter().any(|e| e.value == target) => {}
                     Ok(target) => {
                         let whose = match spf::third_party(&target) {
                             Some(provider) => format!("{provider}'s record, not expanded"),
                             None => "another domain's record, not expanded".to_owned(),
                         };
-                        include.push(entry(target, format!("{origin}: {whose}")));
+                        include.push(entry(target.into(), format!("{origin}: {whose}")));
                     }
                     Err(err) => draft.unrepresented.push(format!(
                         "{name}: {origin}: not a domain name the inventory takes ({err})"

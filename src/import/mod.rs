@@ -27,7 +27,7 @@ use ipnet::IpNet;
 use crate::dns::{Answer, Lookup, LookupResult, reverse_name};
 use crate::inventory::ClasslessLabels;
 use crate::mailauth::{dkim, dmarc};
-use crate::names;
+use crate::names::{self, DomainName};
 use crate::spf::{DualCidr, is_spf_record};
 
 pub use draft::{Draft, assemble};
@@ -53,8 +53,8 @@ const MAX_DEPTH: usize = 10;
 /// What to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The domains, normalised.
-    pub domains: Vec<String>,
+    /// The domains.
+    pub domains: Vec<DomainName>,
     /// DKIM selectors asked for (`--dkim-selector`), tried besides
     /// [`COMMON_SELECTORS`] and reported when absent.
     pub selectors: Vec<String>,
@@ -180,8 +180,8 @@ pub async fn read<L: Lookup>(lookup: &L, request: &Request) -> Facts {
     let mut own: Vec<String> = Vec::new();
     for (domain, (zone, unread)) in request.domains.iter().zip(zones) {
         facts.unread.extend(unread);
-        own.push(zone.clone().unwrap_or_else(|| domain.clone()));
-        facts.zones.insert(domain.clone(), zone);
+        own.push(zone.clone().unwrap_or_else(|| domain.to_string()));
+        facts.zones.insert(domain.to_string(), zone);
     }
     own.sort();
     own.dedup();
@@ -809,7 +809,7 @@ mod tests {
             memory.insert(&entry.owner, entry.data);
         }
         let request = Request {
-            domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+            domains: domains.iter().map(|d| DomainName::from(*d)).collect(),
             selectors: Vec::new(),
         };
         let facts = tokio::runtime::Builder::new_current_thread()

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use ipnet::IpNet;
 
 use super::draft::{Draft, DraftDomain, Entry};
+use crate::names::DomainName;
 use crate::text;
 
 /// How many lookups that could not be read are listed (a run past its
@@ -48,7 +49,7 @@ fn list<T>(
 
 /// Writes the draft; `domains` are the domains asked for, named in the
 /// header.
-pub fn render(draft: &Draft, domains: &[String]) -> String {
+pub fn render(draft: &Draft, domains: &[DomainName]) -> String {
     let mut out = String::new();
     line(
         &mut out,

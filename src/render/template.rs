@@ -1052,10 +1052,10 @@ mod tests {
             default_ttl: 60,
             diagnostics: Vec::new(),
             zones: vec![ZonePlan {
-                origin: "example.test".to_owned(),
+                origin: "example.test".into(),
                 role: ZoneRole::Forward,
                 records: vec![crate::records::Record {
-                    owner: "example.test".to_owned(),
+                    owner: "example.test".into(),
                     ttl: 60,
                     data: RecordData::A([192, 0, 2, 1].into()),
                 }],
@@ -1239,10 +1239,10 @@ mod tests {
                 default_ttl: 60,
                 diagnostics: Vec::new(),
                 zones: vec![ZonePlan {
-                    origin: "example.test".to_owned(),
+                    origin: "example.test".into(),
                     role: ZoneRole::Forward,
                     records: vec![crate::records::Record {
-                        owner: "example.test".to_owned(),
+                        owner: "example.test".into(),
                         ttl: 60,
                         data: RecordData::A([192, 0, 2, 1].into()),
                     }],

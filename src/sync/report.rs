@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Action, Edit, Reason, RrsetChange, ZoneDiff};
+use crate::names::DomainName;
 use crate::render::rdata;
 
 /// What `plan` found for one zone of the record plan.
@@ -22,8 +23,8 @@ pub enum ZoneOutcome {
     /// The zone is not the target's to change (an RFC 2317 parent zone the
     /// target does not serve); the reason says whose it is.
     Skipped {
-        /// The zone's name, without trailing dot.
-        zone: String,
+        /// The zone's name.
+        zone: DomainName,
         /// Why, and what its operator must publish.
         reason: String,
     },
@@ -339,7 +340,7 @@ mod tests {
 
     fn sample() -> SyncPlan {
         let key = RrsetKey {
-            owner: "example.com".to_owned(),
+            owner: "example.com".into(),
             rtype: RrType::Txt,
         };
         let change = RrsetChange {
@@ -369,7 +370,7 @@ mod tests {
         };
         let addition = RrsetChange {
             key: RrsetKey {
-                owner: "mail.example.com".to_owned(),
+                owner: "mail.example.com".into(),
                 rtype: RrType::A,
             },
             before: None,
@@ -388,14 +389,14 @@ mod tests {
             target: "rfc2136://127.0.0.1:5353".to_owned(),
             zones: vec![
                 ZoneOutcome::Compared(ZoneDiff {
-                    zone: "example.com".to_owned(),
+                    zone: "example.com".into(),
                     method: ReadMethod::Axfr,
                     changes: vec![change, addition],
                     kept: Vec::new(),
                     notes: vec![Note::PartialRead],
                 }),
                 ZoneOutcome::Skipped {
-                    zone: "100.51.198.in-addr.arpa".to_owned(),
+                    zone: "100.51.198.in-addr.arpa".into(),
                     reason: "not served".to_owned(),
                 },
             ],

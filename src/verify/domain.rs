@@ -323,7 +323,7 @@ async fn dmarc<L: Lookup>(ctx: &Context<'_, L>, index: usize, domain: &Domain) -
     let foreign = ctx.planned.foreign_reports.get(&index);
     for report_domain in dmarc.report_domains() {
         let authorisation = format!("{name}._report._dmarc.{report_domain}");
-        let ours = ctx.planned.txt.contains_key(&authorisation);
+        let ours = ctx.planned.txt.contains_key(authorisation.as_str());
         let theirs = foreign.is_some_and(|f| f.iter().any(|(_, o)| *o == authorisation));
         if !ours && !theirs {
             // The same organisation: no authorisation needed.
