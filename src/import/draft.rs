@@ -41,7 +41,7 @@ fn entry<T>(value: T, comment: impl Into<String>) -> Entry<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
     /// Forward zones.
-    pub zones: Vec<Entry<String>>,
+    pub zones: Vec<Entry<DomainName>>,
     /// Reverse zones.
     pub reverse_zones: Vec<Entry<IpNet>>,
     /// `rfc2317` when the classless zones found use `/` labels.
@@ -60,7 +60,7 @@ pub struct Draft {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftServer {
     /// Its host name.
-    pub hostname: Entry<String>,
+    pub hostname: Entry<DomainName>,
     /// What is known of its HELO name.
     pub helo: String,
     /// IPv4 addresses.
@@ -73,11 +73,11 @@ pub struct DraftServer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftDomain {
     /// Its name, with its record.
-    pub name: Entry<String>,
+    pub name: Entry<DomainName>,
     /// Host names of its servers.
-    pub servers: Vec<Entry<String>>,
+    pub servers: Vec<Entry<DomainName>>,
     /// Includes.
-    pub include: Vec<Entry<String>>,
+    pub include: Vec<Entry<DomainName>>,
     /// Extra networks; `true` when broader than the inventory takes
     /// without `broad: true`.
     pub ip4: Vec<Entry<(Ipv4Net, bool)>>,
@@ -126,8 +126,8 @@ pub fn assemble(facts: &Facts) -> Draft {
         unread: facts.unread.clone(),
         ..Draft::default()
     };
-    let mut servers: BTreeMap<String, Found> = BTreeMap::new();
-    let mut owner: BTreeMap<IpAddr, String> = BTreeMap::new();
+    let mut servers: BTreeMap<DomainName, Found> = BTreeMap::new();
+    let mut owner: BTreeMap<IpAddr, DomainName> = BTreeMap::new();
     // Hosts of `a` and `mx` terms, with all their addresses.
     for domain in &facts.domains {
         for host in &domain.hosts {
@@ -277,7 +277,7 @@ impl Authorised {
 fn domain_draft(
     domain: &DomainFacts,
     facts: &Facts,
-    servers: &BTreeMap<String, Found>,
+    servers: &BTreeMap<DomainName, Found>,
     draft: &mut Draft,
 ) {
     let name = &domain.name;
@@ -291,7 +291,7 @@ fn domain_draft(
     };
     let authorised = Authorised::new(domain, facts, &mut notes);
     // Servers whose every address the record passes, in the order first met.
-    let mut listed: Vec<Entry<String>> = Vec::new();
+    let mut listed: Vec<Entry<DomainName>> = Vec::new();
     let mut covered: Vec<IpAddr> = Vec::new();
     for (hostname, found) in servers {
         let origins: Option<Vec<&Origin>> = found
@@ -361,7 +361,7 @@ fn domain_draft(
             }
         }
     }
-    let mut include: Vec<Entry<String>> = Vec::new();
+    let mut include: Vec<Entry<DomainName>> = Vec::new();
     let mut all = None;
     for item in &domain.items {
         match item {
@@ -373,7 +373,7 @@ fn domain_draft(
                             Some(provider) => format!("{provider}'s record, not expanded"),
                             None => "another domain's record, not expanded".to_owned(),
                         };
-                        include.push(entry(target.into(), format!("{origin}: {whose}")));
+                        include.push(entry(target, format!("{origin}: {whose}")));
                     }
                     Err(err) => draft.unrepresented.push(format!(
                         "{name}: {origin}: not a domain name the inventory takes ({err})"
@@ -580,8 +580,8 @@ fn dmarc_draft(
 
 /// The forward zones of the domains and host names, and the reverse zones
 /// of the server addresses.
-fn place(facts: &Facts, servers: &BTreeMap<String, Found>, draft: &mut Draft) {
-    let mut zones: Vec<(String, Vec<String>, String)> = Vec::new();
+fn place(facts: &Facts, servers: &BTreeMap<DomainName, Found>, draft: &mut Draft) {
+    let mut zones: Vec<(DomainName, Vec<DomainName>, String)> = Vec::new();
     let names = draft
         .domains
         .iter()
@@ -603,7 +603,7 @@ fn place(facts: &Facts, servers: &BTreeMap<String, Found>, draft: &mut Draft) {
                     None => {
                         let parent = name.split_once('.').map_or(name.as_str(), |(_, p)| p);
                         (
-                            parent.to_owned(),
+                            DomainName::from(parent),
                             format!("no SOA found: the parent of {name}"),
                         )
                     }

@@ -104,7 +104,7 @@ pub fn render(draft: &Draft, domains: &[DomainName]) -> String {
         crate::inventory::DEFAULT_TTL,
         comment("TTLs are not imported: every record gets this one")
     );
-    list(&mut out, "", "zones", &draft.zones, Clone::clone);
+    list(&mut out, "", "zones", &draft.zones, ToString::to_string);
     list(
         &mut out,
         "",
@@ -157,8 +157,8 @@ fn write_domain(out: &mut String, domain: &DraftDomain) {
     for note in &domain.notes {
         line(out, "    ", note);
     }
-    list(out, "    ", "servers", &domain.servers, Clone::clone);
-    list(out, "    ", "include", &domain.include, Clone::clone);
+    list(out, "    ", "servers", &domain.servers, ToString::to_string);
+    list(out, "    ", "include", &domain.include, ToString::to_string);
     list(out, "    ", "ip4", &domain.ip4, |(net, broad)| {
         network(IpNet::V4(*net), *broad)
     });
