@@ -289,6 +289,14 @@ impl serde::Serialize for DomainName {
     }
 }
 
+/// A name read from a file (a blocklist registry) is put in the form as by
+/// [`DomainName::from_dns`], without a check.
+impl<'de> serde::Deserialize<'de> for DomainName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(DomainName::from_dns)
+    }
+}
+
 /// `name` in the form of a [`DomainName`] (one trailing dot dropped, ASCII
 /// lower case) without a check, borrowed when it is in that form already.
 ///

@@ -1059,7 +1059,7 @@ fn lists(file: Option<&Path>, zones: &[String]) -> Result<Vec<List>, Error> {
         .map(|zone| match registry.find(zone) {
             Some(list) => Ok(list.clone()),
             None => DomainName::new(zone, Charset::LdhUnderscore)
-                .map(|zone| List::undocumented(zone.into()))
+                .map(List::undocumented)
                 .map_err(ArgumentError::ListZone),
         })
         .collect::<Result<_, _>>()?)

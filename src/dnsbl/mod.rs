@@ -458,7 +458,7 @@ pub async fn check<L: Lookup>(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListResult {
     /// The list's zone.
-    pub zone: String,
+    pub zone: DomainName,
     /// The list's name.
     pub name: String,
     /// Its impact class.
@@ -500,7 +500,7 @@ pub struct TargetReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListHealth {
     /// The zone.
-    pub zone: String,
+    pub zone: DomainName,
     /// The key tested.
     pub key: Key,
     /// The result.
@@ -515,7 +515,7 @@ pub struct Report {
     /// The health of every list used.
     pub health: Vec<ListHealth>,
     /// Named lists that are dead, with why; never queried.
-    pub dead: Vec<(String, String)>,
+    pub dead: Vec<(DomainName, String)>,
 }
 
 impl Report {
@@ -573,7 +573,7 @@ pub async fn run<L: Lookup>(
     concurrency: usize,
     progress: &dyn Fn(usize, usize),
 ) -> Report {
-    let dead: Vec<(String, String)> = lists
+    let dead: Vec<(DomainName, String)> = lists
         .iter()
         .filter(|l| l.status == Status::Dead)
         .map(|l| (l.zone.clone(), l.note.clone().unwrap_or_default()))
