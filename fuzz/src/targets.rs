@@ -154,7 +154,7 @@ pub fn zone(data: &[u8]) {
         }
     };
     let mut zone = MemoryZone::new();
-    let mut spf_owners: Vec<String> = Vec::new();
+    let mut spf_owners: Vec<senderzone::names::DomainName> = Vec::new();
     for entry in entries {
         if let RecordData::Txt(strings) = &entry.data
             && spf::is_spf_record(&strings.concat())

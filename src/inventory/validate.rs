@@ -1017,8 +1017,8 @@ impl<'n, 'a> Checker<'n, 'a> {
             let Some(hostname) = self.text(item, &item_path, "a hostname from `servers`") else {
                 continue;
             };
-            let wanted = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
-            match by_hostname.get(wanted.as_str()).copied() {
+            let wanted = names::normal_form(hostname.trim());
+            match by_hostname.get(wanted.as_ref()).copied() {
                 Some(index) => match listed.get(&index) {
                     Some(first) => {
                         self.error(

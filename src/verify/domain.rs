@@ -187,9 +187,9 @@ fn term_path<L>(
     {
         return None;
     }
+    // The term is a planned one, whose names have no trailing dot.
     let bare = term.trim_start_matches(['+', '-', '~', '?']);
     let (mechanism, value) = bare.split_once(':')?;
-    let value = value.trim_end_matches('.');
     match mechanism.to_ascii_lowercase().as_str() {
         "ip4" => {
             let net: Ipv4Net = value
