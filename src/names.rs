@@ -360,7 +360,7 @@ const LOCAL_SUFFIXES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Checks that a normalised host name can be used on the public internet as
+/// Checks that a host name in the form of a [`DomainName`] can be used on the public internet as
 /// a HELO name, a PTR target and an A/AAAA owner.
 pub fn check_public_hostname(name: &str) -> Result<(), NameError> {
     for (suffix, why) in LOCAL_SUFFIXES {

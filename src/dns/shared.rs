@@ -83,8 +83,8 @@ pub struct SharedLookup<'a, L> {
     progress: &'a Progress,
     permits: Semaphore,
     deadline: Option<Instant>,
-    /// The results by type, then by name (lower case, no trailing dot: RFC
-    /// 4343): a name already in that form is looked up without a copy.
+    /// The results by type, then by name in [`normal_form`] (RFC 4343): a
+    /// name already in that form is looked up without a copy.
     answers: RefCell<Vec<(RecordType, ByName)>>,
 }
 

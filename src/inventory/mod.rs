@@ -1,5 +1,5 @@
 //! The inventory: the YAML description of a sending setup, loaded and
-//! validated into typed values with every name normalised.
+//! validated into typed values, every name a [`DomainName`].
 //!
 //! Loading never half-succeeds: either every value is valid (warnings
 //! aside) or [`InventoryError`] lists every problem of the file at once

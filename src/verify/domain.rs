@@ -187,7 +187,7 @@ fn term_path<L>(
     {
         return None;
     }
-    // The term is a planned one, whose names have no trailing dot.
+    // The term equals a planned one, whose names are in the normal form.
     let bare = term.trim_start_matches(['+', '-', '~', '?']);
     let (mechanism, value) = bare.split_once(':')?;
     match mechanism.to_ascii_lowercase().as_str() {

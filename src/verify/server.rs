@@ -530,7 +530,7 @@ async fn block_cnames<L: Lookup>(
     ]
 }
 
-/// Suffixes receivers treat as local, beyond those [`names::check_public_hostname`]
+/// Suffixes receivers treat as local, beyond those [`crate::names::check_public_hostname`]
 /// knows (rspamd `checks_hello`, `deliverability.md` §7 H1).
 const LOCAL_HELO_SUFFIXES: &[&str] = &["home", "intra", "priv"];
 
