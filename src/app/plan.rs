@@ -105,10 +105,8 @@ pub fn apply(config: &config::Apply, streams: &mut Streams<'_>) -> Result<u8, Er
                 .map_err(write_error)?;
             }
             Err(err) => {
-                let untouched: Vec<String> = zones[done + 1..]
-                    .iter()
-                    .map(|d| format!("{}.", d.zone))
-                    .collect();
+                let untouched: Vec<String> =
+                    zones[done + 1..].iter().map(|d| d.zone.fqdn()).collect();
                 if !untouched.is_empty() {
                     writeln!(
                         streams.out,

@@ -149,13 +149,13 @@ pub fn to_json(plan: &SyncPlan) -> JsonPlan {
     for outcome in &plan.zones {
         match outcome {
             ZoneOutcome::Compared(diff) => {
-                let zone = format!("{}.", diff.zone);
+                let zone = diff.zone.fqdn();
                 for change in &diff.changes {
                     json_changes(&zone, change, &mut changes);
                 }
                 kept.extend(diff.kept.iter().map(|record| JsonKept {
                     zone: zone.clone(),
-                    owner: format!("{}.", record.key.owner),
+                    owner: record.key.owner.fqdn(),
                     rtype: record.key.rtype.name(),
                     ttl: record.ttl,
                     data: rdata(&record.data),
@@ -174,7 +174,7 @@ pub fn to_json(plan: &SyncPlan) -> JsonPlan {
                 });
             }
             ZoneOutcome::Skipped { zone, reason } => zones.push(JsonZone {
-                zone: format!("{zone}."),
+                zone: zone.fqdn(),
                 read: "skipped",
                 add: 0,
                 delete: 0,
@@ -197,7 +197,7 @@ pub fn to_json(plan: &SyncPlan) -> JsonPlan {
 /// The JSON objects of one RRset's change: deletions and additions of one
 /// reason paired in order (old → new), the rest alone.
 fn json_changes(zone: &str, change: &RrsetChange, out: &mut Vec<JsonChange>) {
-    let owner = format!("{}.", change.key.owner);
+    let owner = change.key.owner.fqdn();
     for reason in [Reason::Drift, Reason::Ttl, Reason::Missing, Reason::Stale] {
         let of = |action| {
             change
@@ -317,7 +317,7 @@ fn write_edits(diff: &ZoneDiff, text: &mut String, paint: &impl Fn(&str, &str) -
             };
             let line = format!(
                 "{sign} {:<width$} {:>6} IN {:<5} {}  ; {}",
-                format!("{}.", change.key.owner),
+                change.key.owner.fqdn(),
                 edit.ttl,
                 change.key.rtype.name(),
                 rdata(&edit.data),

@@ -350,7 +350,7 @@ fn patch_rrset(
         })
         .unwrap_or_default();
     records.extend(disabled);
-    let name = format!("{}.", change.key.owner);
+    let name = change.key.owner.fqdn();
     let rtype = change.key.rtype.name();
     if records.is_empty() {
         return PatchRrset {
