@@ -166,9 +166,9 @@ struct Builder<'a> {
     delegated: HashSet<Ipv4Net>,
     /// The TXT data of a HELO name's SPF record, the same for every server.
     helo_txt: RecordData,
-    /// Each `helo:` value, lower-cased, with the index of the first server
+    /// Each `helo:` value as a name, with the index of the first server
     /// announcing it and how many do.
-    helo_values: HashMap<String, (usize, usize)>,
+    helo_values: HashMap<DomainName, (usize, usize)>,
 }
 
 /// The records of a run of servers, planned on a thread of its own and
@@ -473,14 +473,14 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Each `helo:` value of `inventory`, lower-cased, with the index of the
+/// Each `helo:` value of `inventory` as a name, with the index of the
 /// first server announcing it and how many do.
-fn helo_values(inventory: &Inventory) -> HashMap<String, (usize, usize)> {
-    let mut values: HashMap<String, (usize, usize)> = HashMap::new();
+fn helo_values(inventory: &Inventory) -> HashMap<DomainName, (usize, usize)> {
+    let mut values: HashMap<DomainName, (usize, usize)> = HashMap::new();
     for (index, server) in inventory.servers.iter().enumerate() {
         if let Some(helo) = &server.helo {
             values
-                .entry(helo.to_ascii_lowercase())
+                .entry(DomainName::from(helo.as_str()))
                 .or_insert((index, 0))
                 .1 += 1;
         }
