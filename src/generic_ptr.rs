@@ -4,11 +4,12 @@
 //! naming its HELO host; a name that looks like end-user space gets PBL and
 //! SpamRATS-Dyna listings and spam-folder scores.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
 use serde::Serialize;
+
+use crate::names::normal_form;
 
 /// How strongly a name looks generic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -64,11 +65,7 @@ const STATIC_TOKENS: &[&str] = &["static", "fix", "fixip", "fixed"];
 /// common case, a name that is not generic, allocates nothing but the
 /// lower-case copy of a name that has upper case.
 pub fn check(name: &str, ip: Option<IpAddr>) -> Option<GenericPtr> {
-    let name = name.trim_end_matches('.');
-    let name = match name.bytes().any(|b| b.is_ascii_uppercase()) {
-        true => Cow::Owned(name.to_ascii_lowercase()),
-        false => Cow::Borrowed(name),
-    };
+    let name = normal_form(name);
     let host = strip_registered_domain(&name);
     let mut found: Vec<(Strength, String)> = Vec::new();
     if let Some(why) = ip.and_then(|ip| embedded_address(host, ip)) {

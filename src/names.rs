@@ -1,10 +1,16 @@
-//! Host and domain names: normalisation and the checks mail needs.
+//! Host and domain names: the one form senderzone keeps them in, and the
+//! checks mail needs.
 //!
-//! Names are kept as lower-case text without a trailing dot. Host names follow
-//! the LDH rule (RFC 952, RFC 1123 §2.1); SPF owner names of chained records and
+//! A [`DomainName`] is absolute, lower case and written without the trailing
+//! dot; names are put in that form once, where they enter the program (the
+//! inventory, zone files, DNS answers that are kept). Host names follow the
+//! LDH rule (RFC 952, RFC 1123 §2.1); SPF owner names of chained records and
 //! third-party include targets may also carry `_` labels (RFC 8552).
 
+use std::borrow::{Borrow, Cow};
+use std::fmt;
 use std::net::IpAddr;
+use std::ops::Deref;
 
 /// Why a text is not an acceptable name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,58 +62,282 @@ pub enum Charset {
     LdhUnderscore,
 }
 
-/// Lower-cases `input`, drops one trailing dot and checks the name is a
-/// syntactically valid fully qualified domain name.
-pub fn normalize_fqdn(input: &str, charset: Charset) -> Result<String, NameError> {
-    let name = input
-        .strip_suffix('.')
-        .unwrap_or(input)
-        .to_ascii_lowercase();
-    if name.is_empty() {
-        return Err(NameError::Empty);
-    }
-    let literal = name.trim_start_matches('[').trim_end_matches(']');
-    if literal.parse::<IpAddr>().is_ok() {
-        return Err(NameError::IpLiteral(input.to_owned()));
-    }
-    if name.len() > 253 {
-        return Err(NameError::TooLong(name.len()));
-    }
-    for label in name.split('.') {
-        if label.is_empty() {
-            return Err(NameError::EmptyLabel(input.to_owned()));
+/// An absolute domain name, ASCII lower case, without the trailing dot.
+///
+/// The form every name is compared, stored and shown in (RFC 4343: case
+/// does not distinguish names). [`Display`](fmt::Display) writes it as it
+/// is, [`DomainName::fqdn`] with the dot that zone files and provider
+/// payloads need; the root is the empty name. It dereferences to `str`
+/// and borrows as one, so maps keyed by names answer `&str` queries.
+///
+/// Made by [`DomainName::new`] and [`DomainName::host`], which check the
+/// syntax mail needs; by [`DomainName::from_dns`] for names read from zone
+/// files and DNS answers, whose octets DNS allows whatever they are (RFC
+/// 2181 §11); and from names already valid: [`DomainName::prefixed`],
+/// [`crate::dns::reverse_name`] and the reverse-zone names of the planner.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DomainName(String);
+
+impl DomainName {
+    /// Checks that `input` is a syntactically valid fully qualified domain
+    /// name and puts it in the form: lower case, one trailing dot dropped.
+    pub fn new(input: &str, charset: Charset) -> Result<DomainName, NameError> {
+        let name = normal_form(input);
+        if name.is_empty() {
+            return Err(NameError::Empty);
         }
-        if label.len() > 63 {
-            return Err(NameError::LabelTooLong {
-                label: label.to_owned(),
-                len: label.len(),
-            });
+        let literal = name.trim_start_matches('[').trim_end_matches(']');
+        if literal.parse::<IpAddr>().is_ok() {
+            return Err(NameError::IpLiteral(input.to_owned()));
         }
-        let allowed = |c: char| {
-            c.is_ascii_alphanumeric() || c == '-' || (c == '_' && charset == Charset::LdhUnderscore)
-        };
-        if let Some(ch) = label.chars().find(|&c| !allowed(c)) {
-            return Err(NameError::BadCharacter {
-                name: input.to_owned(),
-                ch,
-                underscore: match charset {
-                    Charset::Ldh => "",
-                    Charset::LdhUnderscore => " (and `_`)",
-                },
-            });
+        if name.len() > 253 {
+            return Err(NameError::TooLong(name.len()));
         }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err(NameError::HyphenEdge(label.to_owned()));
+        for label in name.split('.') {
+            if label.is_empty() {
+                return Err(NameError::EmptyLabel(input.to_owned()));
+            }
+            if label.len() > 63 {
+                return Err(NameError::LabelTooLong {
+                    label: label.to_owned(),
+                    len: label.len(),
+                });
+            }
+            let allowed = |c: char| {
+                c.is_ascii_alphanumeric()
+                    || c == '-'
+                    || (c == '_' && charset == Charset::LdhUnderscore)
+            };
+            if let Some(ch) = label.chars().find(|&c| !allowed(c)) {
+                return Err(NameError::BadCharacter {
+                    name: input.to_owned(),
+                    ch,
+                    underscore: match charset {
+                        Charset::Ldh => "",
+                        Charset::LdhUnderscore => " (and `_`)",
+                    },
+                });
+            }
+            if label.starts_with('-') || label.ends_with('-') {
+                return Err(NameError::HyphenEdge(label.to_owned()));
+            }
         }
+        let top = name.rsplit('.').next().unwrap_or_default();
+        if !name.contains('.') {
+            return Err(NameError::SingleLabel(input.to_owned()));
+        }
+        if top.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(NameError::NumericTld(input.to_owned()));
+        }
+        Ok(DomainName(name.into_owned()))
     }
-    let top = name.rsplit('.').next().unwrap_or_default();
-    if !name.contains('.') {
-        return Err(NameError::SingleLabel(input.to_owned()));
+
+    /// A host name usable on the public internet as a HELO name, a PTR
+    /// target and an A/AAAA owner: [`DomainName::new`] with LDH labels,
+    /// and not under a suffix reserved for local use
+    /// ([`check_public_hostname`]).
+    pub fn host(input: &str) -> Result<DomainName, NameError> {
+        // Local names first: `localhost` deserves a better reason than "single label".
+        check_public_hostname(&normal_form(input))?;
+        DomainName::new(input, Charset::Ldh)
     }
-    if top.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(NameError::NumericTld(input.to_owned()));
+
+    /// `text` taken as a name without a check: one trailing dot dropped and
+    /// ASCII letters lower-cased, in place.
+    ///
+    /// For names read from zone files and DNS answers, whose labels may hold
+    /// any octet (RFC 2181 §11: `64/26`, `_spf`, a space).
+    pub fn from_dns(mut text: String) -> DomainName {
+        if text.ends_with('.') {
+            text.pop();
+        }
+        text.make_ascii_lowercase();
+        DomainName(text)
     }
-    Ok(name)
+
+    /// `text`, already in the form, taken as a name: for names the program
+    /// composes from names already valid (reverse names, `_dmarc` owners).
+    pub(crate) fn from_valid(text: String) -> DomainName {
+        debug_assert!(in_form(&text), "`{text}` is not a name in the form");
+        DomainName(text)
+    }
+
+    /// `labels` under this name: `_dmarc` under `example.com` is
+    /// `_dmarc.example.com`. `labels` are relative and already lower case.
+    pub fn prefixed(&self, labels: &str) -> DomainName {
+        debug_assert!(
+            !labels.is_empty() && in_form(labels),
+            "`{labels}` is not a relative name in lower case"
+        );
+        DomainName(format!("{labels}.{}", self.0))
+    }
+
+    /// The name as text, without the trailing dot.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The fully qualified form, with the trailing dot, as zone files and
+    /// provider payloads write names (RFC 1035 §5.1); `.` for the root.
+    pub fn fqdn(&self) -> String {
+        format!("{}.", self.0)
+    }
+
+    /// True when the name equals `zone` or lies below it ([`is_in_zone`]).
+    pub fn is_in(&self, zone: &str) -> bool {
+        is_in_zone(&self.0, zone)
+    }
+}
+
+impl Deref for DomainName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for DomainName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for DomainName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for DomainName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DomainName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<DomainName> for str {
+    fn eq(&self, other: &DomainName) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialEq<DomainName> for &str {
+    fn eq(&self, other: &DomainName) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<String> for DomainName {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<DomainName> for String {
+    fn eq(&self, other: &DomainName) -> bool {
+        *self == other.0
+    }
+}
+
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// Text put in the form as by [`DomainName::from_dns`], without a check.
+impl From<String> for DomainName {
+    fn from(text: String) -> DomainName {
+        DomainName::from_dns(text)
+    }
+}
+
+/// Text put in the form as by [`DomainName::from_dns`], without a check.
+impl From<&str> for DomainName {
+    fn from(text: &str) -> DomainName {
+        DomainName::from_dns(text.to_owned())
+    }
+}
+
+impl From<DomainName> for String {
+    fn from(name: DomainName) -> String {
+        name.0
+    }
+}
+
+impl From<&DomainName> for String {
+    fn from(name: &DomainName) -> String {
+        name.0.clone()
+    }
+}
+
+impl serde::Serialize for DomainName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// A name read from a file (a blocklist registry) is put in the form as by
+/// [`DomainName::from_dns`], without a check.
+impl<'de> serde::Deserialize<'de> for DomainName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(DomainName::from_dns)
+    }
+}
+
+/// `name` in the form of a [`DomainName`] (one trailing dot dropped, ASCII
+/// lower case) without a check, borrowed when it is in that form already.
+///
+/// For names that are only compared or looked up, such as the names a
+/// [`Lookup`](crate::dns::Lookup) is asked for: they may hold octets a
+/// `DomainName` refuses, and nearly always need no copy.
+pub fn normal_form(name: &str) -> Cow<'_, str> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if has_ascii_uppercase(name.as_bytes()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// True when `text` is in the form of a [`DomainName`]: no trailing dot,
+/// no ASCII capital letter.
+fn in_form(text: &str) -> bool {
+    !text.ends_with('.') && !has_ascii_uppercase(text.as_bytes())
+}
+
+/// True when `bytes` holds an ASCII capital letter.
+///
+/// Eight octets at a time: every query's name passes through here. In each
+/// octet with its top bit cleared, adding `0x80 - 'A'` sets the top bit from
+/// `A` up, and adding `0x80 - 'Z' - 1` sets it from past `Z` up; neither sum
+/// carries into the next octet. Octets that had the top bit set are no
+/// letter and are masked out.
+fn has_ascii_uppercase(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    let word_has_upper = |word: u64| {
+        let low = word & (0x7f * ONES);
+        let from_a = low + (0x80 - u64::from(b'A')) * ONES;
+        let past_z = low + (0x80 - u64::from(b'Z') - 1) * ONES;
+        from_a & !past_z & !word & (0x80 * ONES) != 0
+    };
+    let mut words = bytes.chunks_exact(8);
+    let found = words
+        .by_ref()
+        .any(|w| word_has_upper(u64::from_ne_bytes(w.try_into().unwrap_or_default())));
+    found || words.remainder().iter().any(u8::is_ascii_uppercase)
 }
 
 /// Top-level and second-level suffixes reserved for private networks.
@@ -130,7 +360,7 @@ const LOCAL_SUFFIXES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Checks that a normalised host name can be used on the public internet as
+/// Checks that a host name in the form of a [`DomainName`] can be used on the public internet as
 /// a HELO name, a PTR target and an A/AAAA owner.
 pub fn check_public_hostname(name: &str) -> Result<(), NameError> {
     for (suffix, why) in LOCAL_SUFFIXES {
@@ -150,18 +380,6 @@ pub fn check_public_hostname(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
-/// Normalises a host name and requires it to be public ([`check_public_hostname`]).
-pub fn normalize_hostname(input: &str) -> Result<String, NameError> {
-    // Local names first: `localhost` deserves a better reason than "single label".
-    check_public_hostname(
-        &input
-            .strip_suffix('.')
-            .unwrap_or(input)
-            .to_ascii_lowercase(),
-    )?;
-    normalize_fqdn(input, Charset::Ldh)
-}
-
 /// True when `name` equals `zone` or lies below it.
 pub fn is_in_zone(name: &str, zone: &str) -> bool {
     name == zone
@@ -178,12 +396,21 @@ pub fn suffixes(name: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The labels of `name` below `zone`: `mail` for `mail.example.com` in
+/// `example.com`, empty for the apex; `None` when `name` is outside the zone.
+pub fn below<'a>(name: &'a str, zone: &str) -> Option<&'a str> {
+    if name == zone {
+        Some("")
+    } else {
+        is_in_zone(name, zone).then(|| &name[..name.len() - zone.len() - 1])
+    }
+}
+
 /// `name` relative to `zone` (`@` for the apex); `name` must be in the zone.
 pub fn relative_to<'a>(name: &'a str, zone: &str) -> &'a str {
-    if name == zone {
-        "@"
-    } else {
-        &name[..name.len() - zone.len() - 1]
+    match below(name, zone) {
+        Some("") | None => "@",
+        Some(labels) => labels,
     }
 }
 
@@ -194,12 +421,107 @@ mod tests {
     #[test]
     fn normalises_and_accepts_valid_names() {
         assert_eq!(
-            normalize_hostname("Mail.Example.COM.").unwrap(),
+            DomainName::host("Mail.Example.COM.").unwrap(),
             "mail.example.com"
         );
         let label63 = "a".repeat(63);
-        assert!(normalize_hostname(&format!("{label63}.example.com")).is_ok());
-        assert!(normalize_fqdn("_spf.google.com", Charset::LdhUnderscore).is_ok());
+        assert!(DomainName::host(&format!("{label63}.example.com")).is_ok());
+        assert!(DomainName::new("_spf.google.com", Charset::LdhUnderscore).is_ok());
+    }
+
+    #[test]
+    fn case_and_one_trailing_dot_do_not_distinguish_names() {
+        let plain = DomainName::new("example.com", Charset::Ldh).unwrap();
+        for spelling in ["EXAMPLE.com", "Example.Com.", "example.com."] {
+            assert_eq!(DomainName::new(spelling, Charset::Ldh).unwrap(), plain);
+            assert_eq!(DomainName::from_dns(spelling.to_owned()), plain);
+            assert_eq!(normal_form(spelling), "example.com");
+        }
+        assert!(matches!(normal_form("example.com"), Cow::Borrowed(_)));
+        assert!(DomainName::new("example.com..", Charset::Ldh).is_err());
+        assert_eq!(plain.to_string(), "example.com");
+        assert_eq!(plain.fqdn(), "example.com.");
+        assert_eq!(format!("{plain:?}"), "\"example.com\"");
+        assert_eq!(plain.prefixed("_dmarc"), "_dmarc.example.com");
+        assert!(plain.prefixed("_dmarc").is_in(&plain));
+        assert!(!plain.is_in("ample.com"));
+    }
+
+    #[test]
+    fn the_root_is_the_empty_name() {
+        let root = DomainName::from_dns(".".to_owned());
+        assert_eq!(root, "");
+        assert_eq!(root.fqdn(), ".");
+        assert_eq!(root, DomainName::default());
+        assert_eq!(
+            DomainName::new(".", Charset::Ldh),
+            Err(NameError::Empty),
+            "no name the inventory accepts is the root"
+        );
+    }
+
+    #[test]
+    fn names_from_dns_keep_octets_a_host_name_refuses() {
+        let classless = DomainName::from_dns("10.64/26.2.0.192.IN-ADDR.ARPA.".to_owned());
+        assert_eq!(classless, "10.64/26.2.0.192.in-addr.arpa");
+        // Only ASCII letters fold (RFC 4343 §3).
+        assert_eq!(DomainName::from_dns("É.Example".to_owned()), "É.example");
+    }
+
+    #[test]
+    fn length_limits_are_those_of_rfc_1035() {
+        let label = |n: usize| "a".repeat(n);
+        // 253 characters without the dot: 255 octets on the wire.
+        let longest = format!("{}.{}.{}.{}", label(63), label(63), label(63), label(61));
+        assert_eq!(longest.len(), 253);
+        assert!(DomainName::new(&longest, Charset::Ldh).is_ok());
+        assert!(DomainName::new(&format!("{longest}."), Charset::Ldh).is_ok());
+        assert_eq!(
+            DomainName::new(&format!("a{longest}"), Charset::Ldh),
+            Err(NameError::TooLong(254))
+        );
+        assert!(matches!(
+            DomainName::new(&format!("{}.com", label(64)), Charset::Ldh),
+            Err(NameError::LabelTooLong { len: 64, .. })
+        ));
+    }
+
+    #[test]
+    fn maps_keyed_by_names_answer_text_queries() {
+        let name = DomainName::host("mail.example.com").unwrap();
+        let mut map = std::collections::HashMap::new();
+        map.insert(name.clone(), 1);
+        assert_eq!(map.get("mail.example.com"), Some(&1));
+        assert_eq!(map.get(normal_form("MAIL.example.com.").as_ref()), Some(&1));
+        let set: std::collections::BTreeSet<DomainName> = [name].into();
+        assert!(set.contains("mail.example.com"));
+        assert!(!set.contains("MAIL.example.com"));
+    }
+
+    #[test]
+    fn finds_capitals_as_a_byte_by_byte_search_does() {
+        let mut samples: Vec<Vec<u8>> = (0..=255u8)
+            .flat_map(|b| {
+                (0..17).map(move |at| {
+                    let mut name = vec![b'x'; 17];
+                    name[at] = b;
+                    name
+                })
+            })
+            .collect();
+        samples.push(b"".to_vec());
+        samples.push(b"@[`{".to_vec());
+        samples.push(vec![0xff; 24]);
+        // Octets whose low seven bits are a capital, beside a real one.
+        samples.push(vec![0xc1; 9]);
+        samples.push([0xc1, b'A', 0xda, b'x', b'x', b'x', b'x', b'x'].to_vec());
+        for bytes in samples {
+            assert_eq!(
+                has_ascii_uppercase(&bytes),
+                bytes.iter().any(u8::is_ascii_uppercase),
+                "{bytes:?}"
+            );
+        }
     }
 
     #[test]
@@ -222,19 +544,19 @@ mod tests {
             ("localhost.example.com", "localhost"),
         ];
         for (input, needle) in cases {
-            let err = normalize_hostname(input).unwrap_err().to_string();
+            let err = DomainName::host(input).unwrap_err().to_string();
             assert!(err.contains(needle), "{input:?}: {err}");
         }
         let long_label = format!("{}.example.com", "a".repeat(64));
         assert!(
-            normalize_hostname(&long_label)
+            DomainName::host(&long_label)
                 .unwrap_err()
                 .to_string()
                 .contains("64 octets")
         );
         let long_name = format!("{}.com", vec!["a".repeat(62); 4].join("."));
         assert!(
-            normalize_hostname(&long_name)
+            DomainName::host(&long_name)
                 .unwrap_err()
                 .to_string()
                 .contains("at most 253")
@@ -248,6 +570,9 @@ mod tests {
         assert!(!is_in_zone("badexample.com", "example.com"));
         assert_eq!(relative_to("mail.example.com", "example.com"), "mail");
         assert_eq!(relative_to("example.com", "example.com"), "@");
+        assert_eq!(below("mail.example.com", "example.com"), Some("mail"));
+        assert_eq!(below("example.com", "example.com"), Some(""));
+        assert_eq!(below("mail.badexample.com", "example.com"), None);
         let all: Vec<&str> = suffixes("a.b.c").collect();
         assert_eq!(all, ["a.b.c", "b.c", "c"]);
     }

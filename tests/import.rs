@@ -168,7 +168,7 @@ fn other_records(plan: &Plan, inventory: &Inventory) -> BTreeSet<(String, String
         .iter()
         .flat_map(|z| &z.records)
         .filter(|r| !(spf_owner(&r.owner) && txt_of(plan, &r.owner).is_some()))
-        .map(|r| (r.owner.clone(), record_text(&r.data)))
+        .map(|r| (r.owner.to_string(), record_text(&r.data)))
         .collect()
 }
 
@@ -261,8 +261,8 @@ fn round_trip(label: &str, yaml: &str, reverse: &[&str]) {
     // The same domains and servers.
     let names = |inv: &Inventory| -> (Vec<String>, BTreeSet<String>) {
         (
-            inv.domains.iter().map(|d| d.name.clone()).collect(),
-            inv.servers.iter().map(|s| s.hostname.clone()).collect(),
+            inv.domains.iter().map(|d| d.name.to_string()).collect(),
+            inv.servers.iter().map(|s| s.hostname.to_string()).collect(),
         )
     };
     assert_eq!(names(&again), names(&inventory), "{label}: {draft}");

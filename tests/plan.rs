@@ -252,19 +252,19 @@ fn an_unpublishable_helo_name_is_a_diagnostic_and_the_rest_is_planned() {
             "localhost.localdomain",
             HeloProblem::Invalid {
                 helo: "localhost.localdomain".to_owned(),
-                reason: senderzone::names::normalize_hostname("localhost.localdomain").unwrap_err(),
+                reason: senderzone::names::DomainName::host("localhost.localdomain").unwrap_err(),
             },
         ),
         (
             "A.example.com.",
             HeloProblem::Taken {
-                name: "a.example.com".to_owned(),
+                name: "a.example.com".into(),
             },
         ),
         (
             "smtp.example.net",
             HeloProblem::OutsideZones {
-                name: "smtp.example.net".to_owned(),
+                name: "smtp.example.net".into(),
             },
         ),
     ] {
@@ -287,11 +287,21 @@ fn an_unpublishable_helo_name_is_a_diagnostic_and_the_rest_is_planned() {
 
 #[test]
 fn a_helo_name_two_servers_announce_is_published_by_neither() {
-    let yaml = with_helo("smtp.example.com").replace(
-        "    ipv4: [198.51.100.1]\n",
-        "    ipv4: [198.51.100.1]\n    helo: Smtp.example.com\n",
-    );
-    let planned = plan_with_diagnostics(&yaml);
+    // However the second spells it: case and a trailing dot do not matter.
+    for other in ["Smtp.example.com", "smtp.example.com."] {
+        let yaml = with_helo("smtp.example.com").replace(
+            "    ipv4: [198.51.100.1]\n",
+            &format!("    ipv4: [198.51.100.1]\n    helo: {other}\n"),
+        );
+        announced_by_both(&yaml);
+    }
+    // Announced by one server alone, the same name is published.
+    let single = plan(&with_helo("smtp.example.com."));
+    assert_eq!(txt(&single, "smtp.example.com"), "v=spf1 a -all");
+}
+
+fn announced_by_both(yaml: &str) {
+    let planned = plan_with_diagnostics(yaml);
     let servers: Vec<usize> = planned
         .diagnostics
         .iter()
@@ -311,9 +321,6 @@ fn a_helo_name_two_servers_announce_is_published_by_neither() {
         .map(|r| r.owner.as_str())
         .collect();
     assert!(!owners.contains(&"smtp.example.com"), "{owners:?}");
-    // Announced by one server alone, the same name is published.
-    let single = plan(&with_helo("smtp.example.com."));
-    assert_eq!(txt(&single, "smtp.example.com"), "v=spf1 a -all");
 }
 
 #[test]
@@ -392,7 +399,7 @@ fn dmarc_reports_to_a_foreign_domain_are_a_warning() {
     let want = Diagnostic::ForeignReportAuthorization {
         domain: 0,
         report_domain: "reports.example".to_owned(),
-        owner: "example.com._report._dmarc.reports.example".to_owned(),
+        owner: "example.com._report._dmarc.reports.example".into(),
     };
     assert_eq!(planned.diagnostics, std::slice::from_ref(&want));
     assert_eq!(want.severity(), Severity::Warning);

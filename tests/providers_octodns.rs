@@ -207,7 +207,7 @@ fn octodns_form_refuses_rfc2317_slash_labels_with_the_fix() {
 fn octodns_reads_escaped_semicolons_quotes_backslashes_and_long_txt_back() {
     let python = octodns_python();
     let txt = |owner: &str, text: &[u8]| Record {
-        owner: owner.to_owned(),
+        owner: owner.into(),
         ttl: 300,
         data: RecordData::Txt(split_strings(text)),
     };
@@ -224,7 +224,7 @@ fn octodns_reads_escaped_semicolons_quotes_backslashes_and_long_txt_back() {
     // natural order: m2 before m10 in octoDNS, after it in the plan
     for i in [1, 10, 2] {
         records.push(Record {
-            owner: format!("m{i}.example.test"),
+            owner: format!("m{i}.example.test").into(),
             ttl: 300,
             data: RecordData::A([192, 0, 2, i].into()),
         });
@@ -235,12 +235,12 @@ fn octodns_reads_escaped_semicolons_quotes_backslashes_and_long_txt_back() {
         diagnostics: Vec::new(),
         zones: vec![
             ZonePlan {
-                origin: "example.test".to_owned(),
+                origin: "example.test".into(),
                 role: ZoneRole::Forward,
                 records,
             },
             ZonePlan {
-                origin: "0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa".to_owned(),
+                origin: "0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa".into(),
                 role: ZoneRole::Reverse,
                 records: vec![Record {
                     owner: senderzone::dns::reverse_name("2001:db8:10::25".parse().unwrap()),

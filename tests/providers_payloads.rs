@@ -31,7 +31,7 @@ fn spf600() -> Vec<u8> {
 
 fn record(owner: &str, ttl: u32, data: RecordData) -> Record {
     Record {
-        owner: owner.to_owned(),
+        owner: owner.into(),
         ttl,
         data,
     }
@@ -44,7 +44,7 @@ fn special_plan() -> Plan {
         diagnostics: Vec::new(),
         zones: vec![
             ZonePlan {
-                origin: "example.test".to_owned(),
+                origin: "example.test".into(),
                 role: ZoneRole::Forward,
                 records: vec![
                     record(
@@ -85,9 +85,9 @@ fn special_plan() -> Plan {
                 ],
             },
             ZonePlan {
-                origin: "100.51.198.in-addr.arpa".to_owned(),
+                origin: "100.51.198.in-addr.arpa".into(),
                 role: ZoneRole::ClasslessParent {
-                    child: "64/26.100.51.198.in-addr.arpa".to_owned(),
+                    child: "64/26.100.51.198.in-addr.arpa".into(),
                 },
                 records: vec![record(
                     "65.100.51.198.in-addr.arpa",
@@ -96,7 +96,7 @@ fn special_plan() -> Plan {
                 )],
             },
             ZonePlan {
-                origin: "64/26.100.51.198.in-addr.arpa".to_owned(),
+                origin: "64/26.100.51.198.in-addr.arpa".into(),
                 role: ZoneRole::Reverse,
                 records: vec![record(
                     "65.64/26.100.51.198.in-addr.arpa",
@@ -105,7 +105,7 @@ fn special_plan() -> Plan {
                 )],
             },
             ZonePlan {
-                origin: "0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa".to_owned(),
+                origin: "0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa".into(),
                 role: ZoneRole::Reverse,
                 records: vec![record(
                     &reverse_name(v6),

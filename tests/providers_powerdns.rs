@@ -174,12 +174,12 @@ fn powerdns_keeps_quotes_backslashes_semicolons_and_long_txt_byte_exact() {
     let mut strings = vec![long[..255].to_vec(), long[255..510].to_vec()];
     strings.push(long[510..].to_vec());
     let txt = |owner: &str, strings: Vec<Vec<u8>>| Record {
-        owner: owner.to_owned(),
+        owner: owner.into(),
         ttl: 300,
         data: RecordData::Txt(strings),
     };
     let zone = ZonePlan {
-        origin: "special.test".to_owned(),
+        origin: "special.test".into(),
         role: ZoneRole::Forward,
         records: vec![
             txt(

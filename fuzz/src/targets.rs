@@ -154,7 +154,7 @@ pub fn zone(data: &[u8]) {
         }
     };
     let mut zone = MemoryZone::new();
-    let mut spf_owners: Vec<String> = Vec::new();
+    let mut spf_owners: Vec<senderzone::names::DomainName> = Vec::new();
     for entry in entries {
         if let RecordData::Txt(strings) = &entry.data
             && spf::is_spf_record(&strings.concat())
@@ -242,7 +242,7 @@ fn zones_read_back(plan: &Plan) {
             .render_zone(plan, zone)
             .expect("rendering to memory does not fail");
         let text = String::from_utf8(text).expect("a zone file is UTF-8");
-        let entries = zonefile::parse(Path::new(&zone.origin), &text)
+        let entries = zonefile::parse(Path::new(zone.origin.as_str()), &text)
             .unwrap_or_else(|err| panic!("a generated zone does not read back: {err}\n{text}"));
         let planned: Vec<(&str, u32, &RecordData)> = zone
             .records

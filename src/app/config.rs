@@ -25,7 +25,7 @@ use crate::dns::source::{self, DnsSource, SourceError};
 use crate::dnsbl::{self, List, Registry, Status, Target, TargetError};
 use crate::finding::Severity;
 use crate::mailauth::dkim::{self, key::Algorithm};
-use crate::names::{self, Charset, NameError};
+use crate::names::{Charset, DomainName, NameError};
 use crate::render::{self, Provider, Render};
 use crate::spf::{CheckParams, Profile};
 use crate::target::powerdns::ApiKey;
@@ -388,10 +388,10 @@ pub enum SpfSubject {
     Record(String),
     /// `-`: records on standard input, one a line.
     Stdin,
-    /// The live record of a domain (normalised) and what it includes.
+    /// The live record of a domain and what it includes.
     Domain {
-        /// The domain, lower case, no trailing dot.
-        domain: String,
+        /// The domain.
+        domain: DomainName,
         /// Where its records come from.
         dns: Dns,
     },
@@ -472,8 +472,8 @@ pub struct Dnsbl {
 /// `dkim keygen`, configured.
 #[derive(Debug)]
 pub struct DkimKeygen {
-    /// The signing domain, normalised.
-    pub domain: String,
+    /// The signing domain.
+    pub domain: DomainName,
     /// The selector, lower case.
     pub selector: String,
     /// The key type.
@@ -493,8 +493,8 @@ pub enum DkimSubject {
     Name {
         /// The selector, lower case.
         selector: String,
-        /// The domain, normalised.
-        domain: String,
+        /// The domain.
+        domain: DomainName,
         /// Where the record comes from.
         dns: Dns,
     },
@@ -539,10 +539,11 @@ impl DkimCheck {
         let subject = match (args.record, args.name) {
             (Some(record), _) => DkimSubject::Record(record),
             (None, Some(name)) => {
-                let normalised = names::normalize_fqdn(&name, Charset::LdhUnderscore).ok();
-                let parts = normalised.as_deref().and_then(|n| {
+                let name_ok = DomainName::new(&name, Charset::LdhUnderscore).ok();
+                let parts = name_ok.as_deref().and_then(|n| {
                     let (selector, domain) = n.split_once("._domainkey.")?;
-                    dkim::is_selector(selector).then(|| (selector.to_owned(), domain.to_owned()))
+                    let domain = DomainName::new(domain, Charset::LdhUnderscore).ok()?;
+                    dkim::is_selector(selector).then(|| (selector.to_owned(), domain))
                 });
                 let Some((selector, domain)) = parts else {
                     return Err(ArgumentError::DkimName(name).into());
@@ -750,8 +751,8 @@ impl SpfEval {
     }
 }
 
-fn domain_argument(text: &str) -> Result<String, ArgumentError> {
-    names::normalize_fqdn(text, Charset::LdhUnderscore).map_err(ArgumentError::Domain)
+fn domain_argument(text: &str) -> Result<DomainName, ArgumentError> {
+    DomainName::new(text, Charset::LdhUnderscore).map_err(ArgumentError::Domain)
 }
 
 impl Verify {
@@ -833,9 +834,9 @@ pub struct Import {
 
 impl Import {
     fn new(args: ImportArgs, verbosity: Verbosity) -> Result<Import, Error> {
-        let mut domains: Vec<String> = Vec::new();
+        let mut domains: Vec<DomainName> = Vec::new();
         for given in &args.domains {
-            let domain = names::normalize_fqdn(given, Charset::Ldh).map_err(|source| {
+            let domain = DomainName::new(given, Charset::Ldh).map_err(|source| {
                 ArgumentError::ImportDomain {
                     given: given.clone(),
                     source,
@@ -1057,7 +1058,7 @@ fn lists(file: Option<&Path>, zones: &[String]) -> Result<Vec<List>, Error> {
         .iter()
         .map(|zone| match registry.find(zone) {
             Some(list) => Ok(list.clone()),
-            None => names::normalize_fqdn(zone, Charset::LdhUnderscore)
+            None => DomainName::new(zone, Charset::LdhUnderscore)
                 .map(List::undocumented)
                 .map_err(ArgumentError::ListZone),
         })

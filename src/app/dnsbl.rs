@@ -189,7 +189,7 @@ fn write_text(report: &Report, verbosity: Verbosity, out: &mut dyn Write) -> io:
         writeln!(out, "{}: {overall}", target.target)?;
         for result in &target.lists {
             let list = match result.name == result.zone {
-                true => result.zone.clone(),
+                true => result.zone.to_string(),
                 false => format!("{} ({})", result.zone, result.name),
             };
             match &result.verdict {

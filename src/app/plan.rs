@@ -12,6 +12,7 @@ use super::{Error, Streams, load_inventory, note, plan_records, runtime, warn, w
 use crate::cli::ReportFormat;
 use crate::exit;
 use crate::finding::Severity;
+use crate::names::DomainName;
 use crate::records::{Plan, ZonePlan, ZoneRole};
 use crate::sync::report::{self, SyncPlan, ZoneOutcome};
 use crate::sync::{self, Context, RrsetChange, ZoneDiff};
@@ -104,10 +105,8 @@ pub fn apply(config: &config::Apply, streams: &mut Streams<'_>) -> Result<u8, Er
                 .map_err(write_error)?;
             }
             Err(err) => {
-                let untouched: Vec<String> = zones[done + 1..]
-                    .iter()
-                    .map(|d| format!("{}.", d.zone))
-                    .collect();
+                let untouched: Vec<String> =
+                    zones[done + 1..].iter().map(|d| d.zone.fqdn()).collect();
                 if !untouched.is_empty() {
                     writeln!(
                         streams.out,
@@ -175,7 +174,7 @@ struct Session {
     connection: Connection,
     runtime: Runtime,
     plan: Plan,
-    hosts: HashSet<String>,
+    hosts: HashSet<DomainName>,
     prune: bool,
     /// `-q` leaves out the traffic notes.
     verbosity: Verbosity,
@@ -277,7 +276,7 @@ impl Session {
     /// Applies one zone's change.
     fn apply(
         &self,
-        zone: &str,
+        zone: &DomainName,
         changes: &[RrsetChange],
         options: &mut ApplyOptions<'_>,
     ) -> Result<Applied, target::Error> {

@@ -180,7 +180,7 @@ fn subjects(inventory: &Inventory) -> HashMap<IpAddr, Vec<String>> {
             let server = &inventory.servers[i];
             let names = vec![
                 ip.to_string(),
-                server.hostname.clone(),
+                server.hostname.to_string(),
                 server.helo_name().to_owned(),
             ];
             (ip, names)
@@ -224,7 +224,7 @@ async fn failing_evaluations<L: Lookup>(
             let evaluation = spf::check_host(dns, &params, &config).await;
             if evaluation.result != SpfResult::Pass {
                 traces.push(Trace {
-                    domain: domain.name.clone(),
+                    domain: domain.name.to_string(),
                     ip,
                     evaluation,
                 });

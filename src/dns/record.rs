@@ -9,13 +9,15 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use hickory_proto::rr::RecordType;
 
+use crate::names::DomainName;
+
 /// The PTR owner of `ip` in the standard tree: `d.c.b.a.in-addr.arpa` or
 /// 32 reversed nibbles under `ip6.arpa` (RFC 1035 §3.5, RFC 3596 §2.5).
 ///
 /// Written by hand rather than through `hickory_proto::rr::Name`: this runs
 /// once per address and hickory's general name building was the slowest
 /// step of planning a large inventory.
-pub fn reverse_name(ip: IpAddr) -> String {
+pub fn reverse_name(ip: IpAddr) -> DomainName {
     match ip {
         IpAddr::V4(v4) => {
             let mut name = String::with_capacity(29);
@@ -24,7 +26,7 @@ pub fn reverse_name(ip: IpAddr) -> String {
                 name.push('.');
             }
             name.push_str("in-addr.arpa");
-            name
+            DomainName::from_valid(name)
         }
         IpAddr::V6(v6) => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -36,7 +38,7 @@ pub fn reverse_name(ip: IpAddr) -> String {
                 name.push('.');
             }
             name.push_str("ip6.arpa");
-            name
+            DomainName::from_valid(name)
         }
     }
 }

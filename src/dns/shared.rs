@@ -15,7 +15,6 @@
 //! its list tests and questions. [`Within`] holds a deadline alone, for
 //! the phases of `verify` after its checks.
 
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -27,6 +26,7 @@ use tokio::time::Instant;
 
 use super::lookup::{Lookup, LookupError, LookupResult};
 use super::record::RecordData;
+use crate::names::normal_form;
 
 /// Counters a caller may watch while a run goes on (for a progress line).
 #[derive(Debug, Default)]
@@ -83,8 +83,8 @@ pub struct SharedLookup<'a, L> {
     progress: &'a Progress,
     permits: Semaphore,
     deadline: Option<Instant>,
-    /// The results by type, then by name (lower case, no trailing dot: RFC
-    /// 4343): a name already in that form is looked up without a copy.
+    /// The results by type, then by name in [`normal_form`] (RFC 4343): a
+    /// name already in that form is looked up without a copy.
     answers: RefCell<Vec<(RecordType, ByName)>>,
 }
 
@@ -152,11 +152,7 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
 
 impl<L: Lookup> Lookup for SharedLookup<'_, L> {
     async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
-        let bare = name.strip_suffix('.').unwrap_or(name);
-        let key = match bare.bytes().any(|b| b.is_ascii_uppercase()) {
-            true => Cow::Owned(bare.to_ascii_lowercase()),
-            false => Cow::Borrowed(bare),
-        };
+        let key = normal_form(name);
         let cell = {
             let mut answers = self.answers.borrow_mut();
             let at = match answers.iter().position(|(t, _)| *t == rtype) {

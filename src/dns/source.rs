@@ -15,6 +15,7 @@ use super::record::RecordData;
 use super::resolver::{self, HickoryLookup};
 use super::stub::StubLookup;
 use super::zonefile::{self, ZoneFileError, ZoneFiles};
+use crate::names::normal_form;
 
 /// Where answers come from: zone files for the names of their zones, the
 /// network (or, offline, nothing) for every other name.
@@ -170,8 +171,7 @@ impl DnsSource {
         let usage = &self.usage;
         let result = match &self.network {
             Network::Offline => {
-                let name = name.strip_suffix('.').unwrap_or(name);
-                return Err(LookupError::Offline(name.to_ascii_lowercase()));
+                return Err(LookupError::Offline(normal_form(name).into_owned()));
             }
             // Boxed: hickory's query state is large, and unboxed it would
             // be part of every query's future, whichever source answers.
@@ -192,8 +192,7 @@ impl DnsSource {
             usage.refused.set(usage.refused.get() + 1);
             let mut names = usage.refused_names.borrow_mut();
             if names.len() < REFUSED_SHOWN {
-                let name = name.strip_suffix('.').unwrap_or(name);
-                names.push(name.to_ascii_lowercase());
+                names.push(normal_form(name).into_owned());
             }
         }
         result

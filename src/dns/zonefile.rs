@@ -24,6 +24,7 @@ use nom::{IResult, Parser};
 
 use super::memory::MemoryZone;
 use super::record::{Mx, RecordData, TYPE_SOA};
+use crate::names::{self, DomainName, normal_form};
 
 /// A master-file problem, located by file and line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,8 +41,8 @@ pub struct ZoneFileError {
 /// One record read from a master file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneEntry {
-    /// Absolute owner, lower case, no trailing dot.
-    pub owner: String,
+    /// The owner.
+    pub owner: DomainName,
     /// Time to live.
     pub ttl: u32,
     /// The data.
@@ -53,38 +54,32 @@ pub struct ZoneEntry {
 pub struct ZoneFiles {
     /// Every record of every file.
     pub zone: MemoryZone,
-    /// The apex of each zone the files hold, lower case, no trailing dot:
+    /// The apex of each zone the files hold:
     /// a file's SOA owners; without an SOA, the names of its `$ORIGIN`
     /// lines; without either, the longest suffix its owners share. A name
     /// at or under one of them is answered by the files alone.
-    pub apexes: Vec<String>,
+    pub apexes: Vec<DomainName>,
 }
 
 impl ZoneFiles {
     /// True when `name` is at or under the apex of a zone of the files.
     pub fn holds(&self, name: &str) -> bool {
-        let name = name.strip_suffix('.').unwrap_or(name).as_bytes();
-        self.apexes.iter().any(|apex| {
-            let apex = apex.as_bytes();
-            match name.len().checked_sub(apex.len()) {
-                _ if apex.is_empty() => true,
-                Some(0) => name.eq_ignore_ascii_case(apex),
-                Some(at) => name[at - 1] == b'.' && name[at..].eq_ignore_ascii_case(apex),
-                None => false,
-            }
-        })
+        let name = normal_form(name);
+        self.apexes
+            .iter()
+            .any(|apex| apex.is_empty() || names::is_in_zone(&name, apex))
     }
 
     /// Adds the records of one file's text, and the zones it holds.
     fn add(&mut self, file: &Path, text: &str) -> Result<(), ZoneFileError> {
         let (entries, origins) = read(file, text)?;
-        let soa: Vec<&str> = entries
+        let soa: Vec<&DomainName> = entries
             .iter()
             .filter(|e| matches!(e.data, RecordData::Other { rtype, .. } if rtype == TYPE_SOA))
-            .map(|e| e.owner.as_str())
+            .map(|e| &e.owner)
             .collect();
         let apexes = match (soa.is_empty(), origins.is_empty()) {
-            (false, _) => soa.into_iter().map(str::to_owned).collect(),
+            (false, _) => soa.into_iter().cloned().collect(),
             (true, false) => origins,
             (true, true) => common_suffix(entries.iter().map(|e| e.owner.as_str()))
                 .into_iter()
@@ -127,7 +122,7 @@ pub fn load(files: &[PathBuf]) -> Result<ZoneFiles, ZoneFileError> {
 
 /// The longest run of whole labels every name ends with; empty (the root)
 /// when they share none, `None` without names.
-fn common_suffix<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<String> {
+fn common_suffix<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<DomainName> {
     let first = names.next()?;
     let mut labels: Vec<&str> = first.rsplit('.').collect();
     for name in names {
@@ -139,7 +134,7 @@ fn common_suffix<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<String>
         labels.truncate(shared);
     }
     labels.reverse();
-    Some(labels.join("."))
+    Some(DomainName::from_valid(labels.join(".")))
 }
 
 /// A lexical token of a master file.
@@ -316,11 +311,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<ZoneEntry>, ZoneFileError> {
 
 /// Parses master-file text: its records, and the names its `$ORIGIN`
 /// lines set, in order.
-fn read(file: &Path, text: &str) -> Result<(Vec<ZoneEntry>, Vec<String>), ZoneFileError> {
-    let mut origins: Vec<String> = Vec::new();
-    let mut origin: Option<String> = None;
+fn read(file: &Path, text: &str) -> Result<(Vec<ZoneEntry>, Vec<DomainName>), ZoneFileError> {
+    let mut origins: Vec<DomainName> = Vec::new();
+    let mut origin: Option<DomainName> = None;
     let mut default_ttl: Option<u32> = None;
-    let mut last_owner: Option<String> = None;
+    let mut last_owner: Option<DomainName> = None;
     let mut last_ttl: Option<u32> = None;
     let mut records = Vec::new();
     for entry in entries(file, text)? {
@@ -409,19 +404,17 @@ fn read(file: &Path, text: &str) -> Result<(Vec<ZoneEntry>, Vec<String>), ZoneFi
 }
 
 /// Resolves a name against the origin: `@`, relative or absolute.
-fn absolute(name: &str, origin: Option<&str>) -> Result<String, String> {
+fn absolute(name: &str, origin: Option<&str>) -> Result<DomainName, String> {
     let decoded = decode_name(name)?;
     if name == "@" {
         return origin
-            .map(str::to_owned)
+            .map(DomainName::from)
             .ok_or_else(|| "`@` before any `$ORIGIN`".to_owned());
     }
-    if let Some(stripped) = decoded.strip_suffix('.') {
-        return Ok(stripped.to_ascii_lowercase());
-    }
     match origin {
-        Some("") => Ok(decoded.to_ascii_lowercase()),
-        Some(origin) => Ok(format!("{}.{origin}", decoded.to_ascii_lowercase())),
+        _ if decoded.ends_with('.') => Ok(DomainName::from_dns(decoded)),
+        Some("") => Ok(DomainName::from_dns(decoded)),
+        Some(origin) => Ok(DomainName::from_dns(format!("{decoded}.{origin}"))),
         None => Err(format!(
             "relative name `{name}` before any `$ORIGIN`; set `$ORIGIN` or end the name with `.`"
         )),
@@ -503,7 +496,8 @@ fn word<'a>(tokens: &[&'a Token], index: usize, what: &str) -> Result<&'a str, S
 }
 
 fn record_data(kind: &str, rdata: &[&Token], origin: Option<&str>) -> Result<RecordData, String> {
-    let one_name = |what| -> Result<String, String> { absolute(word(rdata, 0, what)?, origin) };
+    let one_name =
+        |what| -> Result<String, String> { Ok(absolute(word(rdata, 0, what)?, origin)?.into()) };
     Ok(match kind {
         "A" => RecordData::A(
             Ipv4Addr::from_str(word(rdata, 0, "the IPv4 address")?)
@@ -533,7 +527,7 @@ fn record_data(kind: &str, rdata: &[&Token], origin: Option<&str>) -> Result<Rec
             let exchange = if exchange == "." {
                 String::new()
             } else {
-                absolute(exchange, origin)?
+                absolute(exchange, origin)?.into()
             };
             RecordData::Mx(Mx {
                 preference,

@@ -51,7 +51,7 @@ pub fn findings(report: &Report, related: &Related<'_>) -> Vec<Finding> {
                     Impact::Informational => Severity::Info,
                 };
                 let list = if result.name == result.zone {
-                    result.zone.clone()
+                    result.zone.to_string()
                 } else {
                     format!("{} ({})", result.zone, result.name)
                 };

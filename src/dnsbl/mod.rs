@@ -24,7 +24,7 @@ pub use registry::{Impact, Key, List, Registry, Status};
 
 use crate::dns::shared::{Progress, SharedLookup};
 use crate::dns::{Answer, Lookup, LookupError};
-use crate::names::{self, Charset, NameError};
+use crate::names::{Charset, DomainName, NameError};
 
 /// What is checked against the lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,7 +33,7 @@ pub enum Target {
     /// An IPv4 or IPv6 address.
     Ip(IpAddr),
     /// A domain name (for domain lists such as Spamhaus DBL).
-    Domain(String),
+    Domain(DomainName),
 }
 
 impl Target {
@@ -128,7 +128,7 @@ pub fn parse_targets(text: &str) -> Result<Vec<Target>, TargetError> {
             .map_err(|_| TargetError::BadBlock(text.to_owned()))?;
         return block_addresses(text, block);
     }
-    names::normalize_fqdn(text, Charset::LdhUnderscore)
+    DomainName::new(text, Charset::LdhUnderscore)
         .map(|domain| vec![Target::Domain(domain)])
         .map_err(|reason| TargetError::NotATarget {
             text: text.to_owned(),
@@ -183,8 +183,8 @@ fn test_entries(key: Key) -> (Target, Target) {
             Target::Ip(IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0x7f00, 1))),
         ),
         Key::Domain => (
-            Target::Domain("test".to_owned()),
-            Target::Domain("invalid".to_owned()),
+            Target::Domain(DomainName::from_dns("test".to_owned())),
+            Target::Domain(DomainName::from_dns("invalid".to_owned())),
         ),
     }
 }
@@ -479,7 +479,7 @@ const UNDOCUMENTED_CODE: &str = "listed, with a code not documented for this lis
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListResult {
     /// The list's zone.
-    pub zone: String,
+    pub zone: DomainName,
     /// The list's name.
     pub name: String,
     /// Its impact class.
@@ -521,7 +521,7 @@ pub struct TargetReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListHealth {
     /// The zone.
-    pub zone: String,
+    pub zone: DomainName,
     /// The key tested.
     pub key: Key,
     /// The result.
@@ -536,7 +536,7 @@ pub struct Report {
     /// The health of every list used.
     pub health: Vec<ListHealth>,
     /// Named lists that are dead, with why; never queried.
-    pub dead: Vec<(String, String)>,
+    pub dead: Vec<(DomainName, String)>,
 }
 
 impl Report {
@@ -594,7 +594,7 @@ pub async fn run<L: Lookup>(
     concurrency: usize,
     progress: &dyn Fn(usize, usize),
 ) -> Report {
-    let dead: Vec<(String, String)> = lists
+    let dead: Vec<(DomainName, String)> = lists
         .iter()
         .filter(|l| l.status == Status::Dead)
         .map(|l| (l.zone.clone(), l.note.clone().unwrap_or_default()))
@@ -767,7 +767,7 @@ mod tests {
             "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.test"
         );
         assert_eq!(
-            Target::Domain("example.com".into()).query_name("dbl.test"),
+            Target::Domain(DomainName::host("example.com").unwrap()).query_name("dbl.test"),
             "example.com.dbl.test"
         );
         assert!(is_public_resolver("8.8.8.8".parse().unwrap()));
@@ -805,7 +805,9 @@ mod tests {
         assert_eq!(last.last().unwrap().to_string(), "192.0.2.255");
         assert_eq!(
             parse_targets(" Example.COM. "),
-            Ok(vec![Target::Domain("example.com".into())])
+            Ok(vec![Target::Domain(
+                DomainName::host("example.com").unwrap()
+            )])
         );
     }
 

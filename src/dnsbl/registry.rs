@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::names::{DomainName, normal_form};
+
 /// The built-in registry, embedded at compile time.
 const BUILT_IN: &str = include_str!("../../templates/dnsbl-lists.yaml");
 
@@ -109,7 +111,7 @@ pub struct Code {
 #[serde(deny_unknown_fields)]
 pub struct List {
     /// The DNS zone queried, e.g. `zen.spamhaus.org`.
-    pub zone: String,
+    pub zone: DomainName,
     /// A readable name.
     pub name: Option<String>,
     /// What it takes: IPv4, IPv6, domains.
@@ -150,8 +152,8 @@ impl List {
     /// `127.0.0.2` to `127.0.0.255` means listed (RFC 5782 §2.3: `127.0.0.1`
     /// is the negative test entry's, and lists answer in `127/8`), with
     /// important impact: the user asked for the list by name. Refusal codes
-    /// are the generic ones only. `zone` is normalised.
-    pub fn undocumented(zone: String) -> List {
+    /// are the generic ones only.
+    pub fn undocumented(zone: DomainName) -> List {
         let codes = (2..=255)
             .map(|last| {
                 let code = Code {
@@ -248,7 +250,6 @@ impl Registry {
         })?;
         let mut lists = parsed.lists;
         for list in &mut lists {
-            list.zone = list.zone.trim_end_matches('.').to_ascii_lowercase();
             if list.status == Status::Active && list.keys.is_empty() {
                 return Err(RegistryError {
                     file: file.to_owned(),
@@ -264,8 +265,8 @@ impl Registry {
 
     /// The list for `zone`, if known.
     pub fn find(&self, zone: &str) -> Option<&List> {
-        let zone = zone.trim_end_matches('.').to_ascii_lowercase();
-        self.lists.iter().find(|l| l.zone == zone)
+        let zone = normal_form(zone);
+        self.lists.iter().find(|l| l.zone == *zone)
     }
 }
 

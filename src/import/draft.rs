@@ -18,7 +18,7 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::spf::{self, Item, Origin};
 use super::{DomainFacts, Facts, Ptr};
 use crate::inventory::{BROADEST_IPV4_PREFIX, BROADEST_IPV6_PREFIX, ClasslessLabels};
-use crate::names::{self, Charset};
+use crate::names::{self, Charset, DomainName};
 use crate::spf::{DualCidr, Qualifier};
 
 /// A value and the comment that says where it came from.
@@ -41,7 +41,7 @@ fn entry<T>(value: T, comment: impl Into<String>) -> Entry<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
     /// Forward zones.
-    pub zones: Vec<Entry<String>>,
+    pub zones: Vec<Entry<DomainName>>,
     /// Reverse zones.
     pub reverse_zones: Vec<Entry<IpNet>>,
     /// `rfc2317` when the classless zones found use `/` labels.
@@ -60,7 +60,7 @@ pub struct Draft {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftServer {
     /// Its host name.
-    pub hostname: Entry<String>,
+    pub hostname: Entry<DomainName>,
     /// What is known of its HELO name.
     pub helo: String,
     /// IPv4 addresses.
@@ -73,11 +73,11 @@ pub struct DraftServer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftDomain {
     /// Its name, with its record.
-    pub name: Entry<String>,
+    pub name: Entry<DomainName>,
     /// Host names of its servers.
-    pub servers: Vec<Entry<String>>,
+    pub servers: Vec<Entry<DomainName>>,
     /// Includes.
-    pub include: Vec<Entry<String>>,
+    pub include: Vec<Entry<DomainName>>,
     /// Extra networks; `true` when broader than the inventory takes
     /// without `broad: true`.
     pub ip4: Vec<Entry<(Ipv4Net, bool)>>,
@@ -126,15 +126,15 @@ pub fn assemble(facts: &Facts) -> Draft {
         unread: facts.unread.clone(),
         ..Draft::default()
     };
-    let mut servers: BTreeMap<String, Found> = BTreeMap::new();
-    let mut owner: BTreeMap<IpAddr, String> = BTreeMap::new();
+    let mut servers: BTreeMap<DomainName, Found> = BTreeMap::new();
+    let mut owner: BTreeMap<IpAddr, DomainName> = BTreeMap::new();
     // Hosts of `a` and `mx` terms, with all their addresses.
     for domain in &facts.domains {
         for host in &domain.hosts {
             let Some(found) = facts.hosts.get(&host.name) else {
                 continue;
             };
-            if !whole(host.cidr) || names::normalize_hostname(&host.name).is_err() {
+            if !whole(host.cidr) || DomainName::host(&host.name).is_err() {
                 continue;
             }
             for ip in found.addresses() {
@@ -166,10 +166,7 @@ pub fn assemble(facts: &Facts) -> Draft {
                     continue;
                 };
                 let own = facts.own_zones.iter().any(|z| names::is_in_zone(name, z));
-                if owner.contains_key(&ip)
-                    || names::normalize_hostname(name).is_err()
-                    || !(single || own)
-                {
+                if owner.contains_key(&ip) || DomainName::host(name).is_err() || !(single || own) {
                     continue;
                 }
                 owner.insert(ip, name.clone());
@@ -243,7 +240,7 @@ impl Authorised {
                     host.origin, host.name
                 ));
             }
-            let valid = names::normalize_hostname(&host.name).is_ok();
+            let valid = DomainName::host(&host.name).is_ok();
             for ip in found.addresses() {
                 if whole(host.cidr) && valid {
                     hosts.push((ip, host.origin.clone()));
@@ -280,7 +277,7 @@ impl Authorised {
 fn domain_draft(
     domain: &DomainFacts,
     facts: &Facts,
-    servers: &BTreeMap<String, Found>,
+    servers: &BTreeMap<DomainName, Found>,
     draft: &mut Draft,
 ) {
     let name = &domain.name;
@@ -294,7 +291,7 @@ fn domain_draft(
     };
     let authorised = Authorised::new(domain, facts, &mut notes);
     // Servers whose every address the record passes, in the order first met.
-    let mut listed: Vec<Entry<String>> = Vec::new();
+    let mut listed: Vec<Entry<DomainName>> = Vec::new();
     let mut covered: Vec<IpAddr> = Vec::new();
     for (hostname, found) in servers {
         let origins: Option<Vec<&Origin>> = found
@@ -364,12 +361,12 @@ fn domain_draft(
             }
         }
     }
-    let mut include: Vec<Entry<String>> = Vec::new();
+    let mut include: Vec<Entry<DomainName>> = Vec::new();
     let mut all = None;
     for item in &domain.items {
         match item {
             Item::Include { target, origin } => {
-                match names::normalize_fqdn(target, Charset::LdhUnderscore) {
+                match DomainName::new(target, Charset::LdhUnderscore) {
                     Ok(target) if include.iter().any(|e| e.value == target) => {}
                     Ok(target) => {
                         let whose = match spf::third_party(&target) {
@@ -583,8 +580,8 @@ fn dmarc_draft(
 
 /// The forward zones of the domains and host names, and the reverse zones
 /// of the server addresses.
-fn place(facts: &Facts, servers: &BTreeMap<String, Found>, draft: &mut Draft) {
-    let mut zones: Vec<(String, Vec<String>, String)> = Vec::new();
+fn place(facts: &Facts, servers: &BTreeMap<DomainName, Found>, draft: &mut Draft) {
+    let mut zones: Vec<(DomainName, Vec<DomainName>, String)> = Vec::new();
     let names = draft
         .domains
         .iter()
@@ -606,7 +603,7 @@ fn place(facts: &Facts, servers: &BTreeMap<String, Found>, draft: &mut Draft) {
                     None => {
                         let parent = name.split_once('.').map_or(name.as_str(), |(_, p)| p);
                         (
-                            parent.to_owned(),
+                            DomainName::from(parent),
                             format!("no SOA found: the parent of {name}"),
                         )
                     }

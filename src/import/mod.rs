@@ -27,7 +27,7 @@ use ipnet::IpNet;
 use crate::dns::{Answer, Lookup, LookupResult, reverse_name};
 use crate::inventory::ClasslessLabels;
 use crate::mailauth::{dkim, dmarc};
-use crate::names;
+use crate::names::{self, DomainName};
 use crate::spf::{DualCidr, is_spf_record};
 
 pub use draft::{Draft, assemble};
@@ -53,8 +53,8 @@ const MAX_DEPTH: usize = 10;
 /// What to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The domains, normalised.
-    pub domains: Vec<String>,
+    /// The domains.
+    pub domains: Vec<DomainName>,
     /// DKIM selectors asked for (`--dkim-selector`), tried besides
     /// [`COMMON_SELECTORS`] and reported when absent.
     pub selectors: Vec<String>,
@@ -66,30 +66,30 @@ pub struct Facts {
     /// The domains, in the order asked.
     pub domains: Vec<DomainFacts>,
     /// The addresses of every `a`/`mx` host, by name.
-    pub hosts: BTreeMap<String, HostFacts>,
+    pub hosts: BTreeMap<DomainName, HostFacts>,
     /// The PTR of every address looked at.
     pub ptrs: HashMap<IpAddr, Ptr>,
     /// The reverse zone of every address that may be a server's.
     pub reverse: HashMap<IpAddr, Reverse>,
     /// The zone holding each name (domains, host names), by its SOA;
     /// `None` when no SOA was found.
-    pub zones: HashMap<String, Option<String>>,
+    pub zones: HashMap<DomainName, Option<DomainName>>,
     /// Whether each host name publishes an SPF record of its own (a sign
     /// it is the HELO name); `None` when it could not be read.
-    pub host_spf: HashMap<String, Option<bool>>,
+    pub host_spf: HashMap<DomainName, Option<bool>>,
     /// What could not be read: each a sentence.
     pub unread: Vec<String>,
     /// The zones of the domains asked for (the domain itself when no SOA
     /// was found): their includes are taken in, and only their host
     /// names make servers of the addresses of a network.
-    pub own_zones: Vec<String>,
+    pub own_zones: Vec<DomainName>,
 }
 
 /// What one domain publishes.
 #[derive(Debug, Clone, Default)]
 pub struct DomainFacts {
     /// The domain.
-    pub name: String,
+    pub name: DomainName,
     /// Its SPF record as published, when it has exactly one.
     pub record: Option<String>,
     /// The record's items with those of the records it takes in, in
@@ -109,7 +109,7 @@ pub struct DomainFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostRef {
     /// The host name.
-    pub name: String,
+    pub name: DomainName,
     /// The term, with the MX record for `mx`.
     pub origin: Origin,
     /// The term's prefix lengths.
@@ -141,9 +141,9 @@ impl HostFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ptr {
     /// A PTR name that resolves back to the address (FCrDNS).
-    Confirmed(String),
+    Confirmed(DomainName),
     /// PTR names, none of which resolves back.
-    Unconfirmed(Vec<String>),
+    Unconfirmed(Vec<DomainName>),
     /// No PTR: NXDOMAIN or no data.
     Missing(&'static str),
     /// Not looked up: a special-purpose address whose PTR is not public.
@@ -177,7 +177,7 @@ pub async fn read<L: Lookup>(lookup: &L, request: &Request) -> Facts {
     let mut facts = Facts::default();
     // The zones of the domains first: an include inside them is taken in.
     let zones = join_all(request.domains.iter().map(|d| zone_of(lookup, d))).await;
-    let mut own: Vec<String> = Vec::new();
+    let mut own: Vec<DomainName> = Vec::new();
     for (domain, (zone, unread)) in request.domains.iter().zip(zones) {
         facts.unread.extend(unread);
         own.push(zone.clone().unwrap_or_else(|| domain.clone()));
@@ -207,13 +207,13 @@ pub async fn read<L: Lookup>(lookup: &L, request: &Request) -> Facts {
 /// The zone holding `name`: the longest of its suffixes with an SOA
 /// record. Failures below the zone found are gaps; above it they do not
 /// matter.
-async fn zone_of<L: Lookup>(lookup: &L, name: &str) -> (Option<String>, Vec<String>) {
+async fn zone_of<L: Lookup>(lookup: &L, name: &str) -> (Option<DomainName>, Vec<String>) {
     let suffixes: Vec<&str> = names::suffixes(name).collect();
     let answers = join_all(suffixes.iter().map(|s| lookup.soa(s))).await;
     let mut unread = Vec::new();
     for (suffix, answer) in suffixes.iter().zip(answers) {
         match answer {
-            Ok(Answer::Records(_)) => return (Some((*suffix).to_owned()), unread),
+            Ok(Answer::Records(_)) => return (Some(DomainName::from(*suffix)), unread),
             Ok(_) => {}
             Err(err) => unread.push(format!("{suffix} SOA: {err}")),
         }
@@ -265,19 +265,19 @@ async fn one_spf_record<L: Lookup>(
 
 async fn read_domain<L: Lookup>(
     lookup: &L,
-    name: &str,
+    name: &DomainName,
     asked: &[String],
     own: &impl Fn(&str) -> bool,
 ) -> (DomainFacts, Vec<String>) {
     let mut unread = Vec::new();
     let mut facts = DomainFacts {
-        name: name.to_owned(),
+        name: name.clone(),
         ..DomainFacts::default()
     };
     match one_spf_record(lookup, name, true, &mut unread).await {
         Ok(text) => {
             facts.record = Some(text.clone());
-            let mut seen = vec![name.to_owned()];
+            let mut seen = vec![name.clone()];
             take_in(
                 lookup,
                 name,
@@ -310,7 +310,7 @@ fn take_in<'a, L: Lookup>(
     own: &'a impl Fn(&str) -> bool,
     depth: usize,
     top: bool,
-    seen: &'a mut Vec<String>,
+    seen: &'a mut Vec<DomainName>,
     facts: &'a mut DomainFacts,
     unread: &'a mut Vec<String>,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>> {
@@ -498,10 +498,10 @@ async fn read_hosts<L: Lookup>(lookup: &L, facts: &mut Facts) {
                         .push(format!("{origin}: {name} MX could not be read ({err})"));
                 }
                 Ok(answer) => {
-                    let mut exchanges: Vec<String> = answer
+                    let mut exchanges: Vec<DomainName> = answer
                         .records()
                         .iter()
-                        .map(|mx| mx.exchange.trim_end_matches('.').to_ascii_lowercase())
+                        .map(|mx| DomainName::from(mx.exchange.as_str()))
                         .filter(|e| !e.is_empty())
                         .collect();
                     exchanges.sort();
@@ -523,7 +523,7 @@ async fn read_hosts<L: Lookup>(lookup: &L, facts: &mut Facts) {
         }
         domain.hosts = hosts;
     }
-    let names: BTreeSet<String> = facts
+    let names: BTreeSet<DomainName> = facts
         .domains
         .iter()
         .flat_map(|d| d.hosts.iter().map(|h| h.name.clone()))
@@ -602,14 +602,11 @@ async fn ptr_of<L: Lookup>(lookup: &L, ip: IpAddr) -> (Ptr, Vec<String>) {
         return (Ptr::NotPublic(block.purpose), Vec::new());
     }
     let owner = reverse_name(ip);
-    let mut names: Vec<String> = match lookup.ptr(ip).await {
+    let mut names: Vec<DomainName> = match lookup.ptr(ip).await {
         Err(err) => return (Ptr::Failed, vec![format!("{owner} PTR: {err}")]),
         Ok(Answer::NxDomain) => return (Ptr::Missing("NXDOMAIN"), Vec::new()),
         Ok(Answer::NoData) => return (Ptr::Missing("no data"), Vec::new()),
-        Ok(Answer::Records(names)) => names
-            .iter()
-            .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
-            .collect(),
+        Ok(Answer::Records(names)) => names.iter().map(|n| DomainName::from(n.as_str())).collect(),
     };
     names.sort();
     names.dedup();
@@ -647,7 +644,7 @@ async fn read_placement<L: Lookup>(lookup: &L, facts: &mut Facts) {
         .values()
         .flat_map(HostFacts::addresses)
         .collect();
-    let mut hostnames: BTreeSet<String> = facts.hosts.keys().cloned().collect();
+    let mut hostnames: BTreeSet<DomainName> = facts.hosts.keys().cloned().collect();
     for (ip, ptr) in &facts.ptrs {
         if let Ptr::Confirmed(name) = ptr {
             addresses.insert(*ip);
@@ -659,7 +656,7 @@ async fn read_placement<L: Lookup>(lookup: &L, facts: &mut Facts) {
         facts.unread.extend(unread);
         facts.reverse.insert(ip, zone);
     }
-    let unknown: Vec<&String> = hostnames
+    let unknown: Vec<&DomainName> = hostnames
         .iter()
         .filter(|h| !facts.zones.contains_key(*h))
         .collect();
@@ -745,7 +742,7 @@ async fn reverse_zone<L: Lookup>(lookup: &L, ip: IpAddr) -> (Reverse, Vec<String
 /// The classless zone a CNAME target such as `70.64-26.100.51.198.in-addr.arpa`
 /// (RFC 4183) or `70.64/26.…` (RFC 2317) names, if it holds `ip`.
 fn classless_zone(ip: Ipv4Addr, target: &str) -> Option<(ipnet::Ipv4Net, ClasslessLabels)> {
-    let target = target.trim_end_matches('.').to_ascii_lowercase();
+    let target = DomainName::from(target);
     let labels: Vec<&str> = target.split('.').collect();
     let [_, block, c, b, a, "in-addr", "arpa"] = labels.as_slice() else {
         return None;
@@ -809,7 +806,7 @@ mod tests {
             memory.insert(&entry.owner, entry.data);
         }
         let request = Request {
-            domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+            domains: domains.iter().map(|d| DomainName::from(*d)).collect(),
             selectors: Vec::new(),
         };
         let facts = tokio::runtime::Builder::new_current_thread()

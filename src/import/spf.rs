@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::names::DomainName;
 use crate::spf::{Directive, DualCidr, MacroString, Mechanism, Modifier, Qualifier, Record, Term};
 
 /// Where a value came from: the record (owner and type) and the term.
@@ -70,7 +71,7 @@ pub enum Item {
     /// MX hosts' addresses) send.
     Host {
         /// The host (for `a`) or the domain whose MX hosts send (for `mx`).
-        name: String,
+        name: DomainName,
         /// `mx` rather than `a`.
         mx: bool,
         /// The prefix lengths; the default makes servers, others networks.
@@ -81,7 +82,7 @@ pub enum Item {
     /// An `include:` that stays one (a third party's record).
     Include {
         /// The included domain.
-        target: String,
+        target: DomainName,
         /// The term.
         origin: Origin,
     },
@@ -89,7 +90,7 @@ pub enum Item {
     /// record it names is read and its terms taken in.
     Expand {
         /// The domain whose record is taken in.
-        target: String,
+        target: DomainName,
         /// `redirect=` rather than `include:`.
         redirect: bool,
         /// The term.
@@ -111,11 +112,10 @@ pub enum Item {
     },
 }
 
-/// A name from a term: lower case, no trailing dot.
-fn name_of(spec: &MacroString) -> Option<String> {
-    let text = spec.as_literal()?;
-    let text = text.trim_end_matches('.').to_ascii_lowercase();
-    (!text.is_empty()).then_some(text)
+/// The name a term names, unless it holds a macro.
+fn name_of(spec: &MacroString) -> Option<DomainName> {
+    let name = DomainName::from(spec.as_literal()?);
+    (!name.is_empty()).then_some(name)
 }
 
 /// The items of `record`, published at `owner`, in the order written.
@@ -197,7 +197,7 @@ fn directive_item(
         }
         Mechanism::A { domain, cidr } | Mechanism::Mx { domain, cidr } => {
             let name = match domain {
-                None => Some(owner.to_owned()),
+                None => Some(DomainName::from(owner)),
                 Some(spec) => name_of(spec),
             };
             match name {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use ipnet::IpNet;
 
 use super::draft::{Draft, DraftDomain, Entry};
+use crate::names::DomainName;
 use crate::text;
 
 /// How many lookups that could not be read are listed (a run past its
@@ -48,7 +49,7 @@ fn list<T>(
 
 /// Writes the draft; `domains` are the domains asked for, named in the
 /// header.
-pub fn render(draft: &Draft, domains: &[String]) -> String {
+pub fn render(draft: &Draft, domains: &[DomainName]) -> String {
     let mut out = String::new();
     line(
         &mut out,
@@ -103,7 +104,7 @@ pub fn render(draft: &Draft, domains: &[String]) -> String {
         crate::inventory::DEFAULT_TTL,
         comment("TTLs are not imported: every record gets this one")
     );
-    list(&mut out, "", "zones", &draft.zones, Clone::clone);
+    list(&mut out, "", "zones", &draft.zones, ToString::to_string);
     list(
         &mut out,
         "",
@@ -156,8 +157,8 @@ fn write_domain(out: &mut String, domain: &DraftDomain) {
     for note in &domain.notes {
         line(out, "    ", note);
     }
-    list(out, "    ", "servers", &domain.servers, Clone::clone);
-    list(out, "    ", "include", &domain.include, Clone::clone);
+    list(out, "    ", "servers", &domain.servers, ToString::to_string);
+    list(out, "    ", "include", &domain.include, ToString::to_string);
     list(out, "    ", "ip4", &domain.ip4, |(net, broad)| {
         network(IpNet::V4(*net), *broad)
     });

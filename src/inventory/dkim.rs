@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::mailauth::dkim::{self, KeyType, PublicKey, RecordSpec};
+use crate::names::DomainName;
 
 /// The `flags` an entry may set: `t=` flags (RFC 6376 §3.6.1).
 pub const FLAGS: [&str; 2] = ["y", "s"];
@@ -46,8 +47,8 @@ pub struct DkimKey {
 
 impl DkimSelector {
     /// The owner of its key record: `SELECTOR._domainkey.DOMAIN`.
-    pub fn owner(&self, domain: &str) -> String {
-        format!("{}._domainkey.{domain}", self.selector)
+    pub fn owner(&self, domain: &DomainName) -> DomainName {
+        domain.prefixed(&format!("{}._domainkey", self.selector))
     }
 
     /// The key type, when the inventory knows the key.

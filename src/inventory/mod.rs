@@ -1,5 +1,5 @@
 //! The inventory: the YAML description of a sending setup, loaded and
-//! validated into typed values with every name normalised.
+//! validated into typed values, every name a [`DomainName`].
 //!
 //! Loading never half-succeeds: either every value is valid (warnings
 //! aside) or [`InventoryError`] lists every problem of the file at once
@@ -26,6 +26,7 @@ use std::sync::{Arc, OnceLock};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::names::DomainName;
 use crate::text;
 
 pub use dkim::{DkimKey, DkimSelector};
@@ -60,8 +61,8 @@ pub struct Inventory {
     pub file: PathBuf,
     /// Default TTL of every generated record.
     pub ttl: u32,
-    /// Forward zones, normalised, in the order given.
-    pub zones: Vec<String>,
+    /// Forward zones, in the order given.
+    pub zones: Vec<DomainName>,
     /// Declared reverse zones; empty means "derive /24 and /48 zones".
     pub reverse_zones: Vec<IpNet>,
     /// How classless IPv4 reverse zones are named.
@@ -80,7 +81,7 @@ pub struct Inventory {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
     /// Host name: owner of A/AAAA, target of PTR.
-    pub hostname: String,
+    pub hostname: DomainName,
     /// What the MTA announces in HELO/EHLO when it differs from `hostname`,
     /// kept verbatim so that `verify` can diagnose it.
     pub helo: Option<String>,
@@ -103,11 +104,11 @@ impl Server {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domain {
     /// The domain, owner of its SPF record.
-    pub name: String,
+    pub name: DomainName,
     /// Indexes into [`Inventory::servers`] of the servers sending for it.
     pub servers: Vec<usize>,
     /// Third-party SPF records to include, in the order given.
-    pub include: Vec<String>,
+    pub include: Vec<DomainName>,
     /// Extra IPv4 networks.
     pub ip4: Vec<Ipv4Net>,
     /// Extra IPv6 networks.

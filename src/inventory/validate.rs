@@ -29,7 +29,7 @@ use crate::mailauth::dkim::key::{self as key_file, MAX_KEY_FILE_BYTES, Role};
 use crate::mailauth::dkim::{
     KeyType, MAX_RSA_BITS, MIN_RSA_BITS, RECOMMENDED_RSA_BITS, is_selector,
 };
-use crate::names::{self, Charset};
+use crate::names::{self, Charset, DomainName};
 use crate::net;
 use crate::reverse;
 use crate::text;
@@ -155,6 +155,32 @@ fn second_document(text: &str) -> usize {
         offset += line.len();
     }
     text.len()
+}
+
+/// A server entry as checked: the server, or, when its host name is
+/// invalid or missing, that name as written in lower case (empty when
+/// missing), which domains may still refer to. An unnamed server fails the
+/// file, so the inventory built from the entries leaves it out.
+enum CheckedServer {
+    Valid(Server),
+    Unnamed(String),
+}
+
+impl CheckedServer {
+    /// The host name domains refer to the server by.
+    fn hostname(&self) -> &str {
+        match self {
+            CheckedServer::Valid(server) => &server.hostname,
+            CheckedServer::Unnamed(hostname) => hostname,
+        }
+    }
+
+    fn valid(self) -> Option<Server> {
+        match self {
+            CheckedServer::Valid(server) => Some(server),
+            CheckedServer::Unnamed(_) => None,
+        }
+    }
 }
 
 /// A key path such as `domains[1].servers[0]`, built on the stack and
@@ -575,6 +601,10 @@ impl<'n, 'a> Checker<'n, 'a> {
         );
         let servers = self.servers(raw_servers.unwrap_or(&[]));
         let domains = self.domains(raw_domains.unwrap_or(&[]), &servers);
+        let servers = servers
+            .into_iter()
+            .filter_map(CheckedServer::valid)
+            .collect();
         if matches!(root.value, Value::Map { .. })
             && raw_servers.is_some_and(<[_]>::is_empty)
             && raw_domains.is_some_and(<[_]>::is_empty)
@@ -602,7 +632,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         inventory
     }
 
-    fn zones(&mut self, node: Option<&'n Node<'a>>) -> Vec<String> {
+    fn zones(&mut self, node: Option<&'n Node<'a>>) -> Vec<DomainName> {
         let zones_key = KeyPath::ROOT.key("zones");
         let Some(items) = self.list(node, &zones_key, ("zones", "[example.com]")) else {
             return Vec::new();
@@ -615,14 +645,14 @@ impl<'n, 'a> Checker<'n, 'a> {
                 "no forward zones declared; accepted: the zones you publish, e.g. `zones: [example.com]`",
             );
         }
-        let mut zones: Vec<String> = Vec::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut zones: Vec<DomainName> = Vec::new();
+        let mut seen: HashMap<DomainName, usize> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             let path = zones_key.index(i);
             let Some(zone) = self.text(item, &path, "a zone name") else {
                 continue;
             };
-            match names::normalize_fqdn(&zone, Charset::LdhUnderscore) {
+            match DomainName::new(&zone, Charset::LdhUnderscore) {
                 Ok(zone) => match seen.get(&zone) {
                     Some(first) => {
                         self.error(
@@ -746,7 +776,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         Some(net)
     }
 
-    fn servers(&mut self, raw: &'n [Node<'a>]) -> Vec<Server> {
+    fn servers(&mut self, raw: &'n [Node<'a>]) -> Vec<CheckedServer> {
         let mut servers = Vec::with_capacity(raw.len());
         let mut hostnames: HashMap<String, usize> = HashMap::with_capacity(raw.len());
         let mut owners: HashMap<IpAddr, AddressSlot> = HashMap::with_capacity(raw.len() * 3);
@@ -767,8 +797,8 @@ impl<'n, 'a> Checker<'n, 'a> {
             let what = "the server's public name, such as `mail.example.com`";
             let raw_hostname = self.required(hostname, node, &path, "hostname", what);
             let hostname_at = given(hostname).map_or(node.at, |n| n.at);
-            let hostname = match raw_hostname.as_deref().map(names::normalize_hostname) {
-                Some(Ok(name)) => name,
+            let checked = match raw_hostname.as_deref().map(DomainName::host) {
+                Some(Ok(name)) => Ok(name),
                 Some(Err(err)) => {
                     self.error(
                         &path.key("hostname"),
@@ -777,12 +807,16 @@ impl<'n, 'a> Checker<'n, 'a> {
                             "invalid host name: {err}; accepted: a public fully qualified name such as `mail.example.com`"
                         ),
                     );
-                    raw_hostname.unwrap_or_default().to_ascii_lowercase()
+                    Err(raw_hostname.unwrap_or_default().to_ascii_lowercase())
                 }
-                None => String::new(),
+                None => Err(String::new()),
+            };
+            let hostname = match &checked {
+                Ok(name) => name.as_str(),
+                Err(text) => text.as_str(),
             };
             if !hostname.is_empty()
-                && let Some(first) = hostnames.insert(hostname.clone(), i)
+                && let Some(first) = hostnames.insert(hostname.to_owned(), i)
             {
                 self.error(
                     &path.key("hostname"),
@@ -817,7 +851,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 }
             }
             if !has_addresses && !unknown {
-                let server = match hostname.as_str() {
+                let server = match hostname {
                     "" => "this server".to_owned(),
                     name => format!("server `{name}`"),
                 };
@@ -829,12 +863,15 @@ impl<'n, 'a> Checker<'n, 'a> {
                     ),
                 );
             }
-            servers.push(Server {
-                hostname,
-                helo,
-                ipv4: v4,
-                ipv6: v6,
-                ttl,
+            servers.push(match checked {
+                Ok(hostname) => CheckedServer::Valid(Server {
+                    hostname,
+                    helo,
+                    ipv4: v4,
+                    ipv6: v6,
+                    ttl,
+                }),
+                Err(hostname) => CheckedServer::Unnamed(hostname),
             });
         }
         servers
@@ -898,13 +935,13 @@ impl<'n, 'a> Checker<'n, 'a> {
         Some(ip)
     }
 
-    fn domains(&mut self, raw: &'n [Node<'a>], servers: &[Server]) -> Vec<Domain> {
+    fn domains(&mut self, raw: &'n [Node<'a>], servers: &[CheckedServer]) -> Vec<Domain> {
         let mut domains = Vec::with_capacity(raw.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         let by_hostname: HashMap<&str, usize> = servers
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.hostname.as_str(), i))
+            .map(|(i, s)| (s.hostname(), i))
             .collect();
         let domains_key = KeyPath::ROOT.key("domains");
         for (i, node) in raw.iter().enumerate() {
@@ -939,23 +976,27 @@ impl<'n, 'a> Checker<'n, 'a> {
                 "name",
                 "the domain that sends mail, such as `example.com`",
             );
-            let name = match raw_name
+            let checked = match raw_name
                 .as_deref()
-                .map(|n| names::normalize_fqdn(n, Charset::Ldh))
+                .map(|n| DomainName::new(n, Charset::Ldh))
             {
-                Some(Ok(name)) => name,
+                Some(Ok(name)) => Ok(name),
                 Some(Err(err)) => {
                     self.error(
                         &path.key("name"),
                         name_at,
                         format!("invalid domain name: {err}"),
                     );
-                    raw_name.unwrap_or_default().to_ascii_lowercase()
+                    Err(raw_name.unwrap_or_default().to_ascii_lowercase())
                 }
-                None => String::new(),
+                None => Err(String::new()),
+            };
+            let name = match &checked {
+                Ok(name) => name.as_str(),
+                Err(text) => text.as_str(),
             };
             if !name.is_empty()
-                && let Some(first) = seen.insert(name.clone(), i)
+                && let Some(first) = seen.insert(name.to_owned(), i)
             {
                 self.error(
                     &path.key("name"),
@@ -969,11 +1010,11 @@ impl<'n, 'a> Checker<'n, 'a> {
             let server_indexes =
                 self.domain_servers(&path, given(servers_field), servers, &by_hostname);
             let include = self.includes(&path, given(include));
-            let ip4 = self.extra_networks(&path, "ip4", given(ip4), Family::V4, &name);
-            let ip6 = self.extra_networks(&path, "ip6", given(ip6), Family::V6, &name);
-            let all = self.all(&path, given(all), &name);
+            let ip4 = self.extra_networks(&path, "ip4", given(ip4), Family::V4, name);
+            let ip6 = self.extra_networks(&path, "ip6", given(ip6), Family::V6, name);
+            let all = self.all(&path, given(all), name);
             if !senders && !unknown {
-                let domain = match name.as_str() {
+                let domain = match name {
                     "" => "this domain".to_owned(),
                     name => format!("domain `{name}`"),
                 };
@@ -987,7 +1028,11 @@ impl<'n, 'a> Checker<'n, 'a> {
             }
             let ttl = self.ttl(given(ttl), &path.key("ttl"));
             let dmarc = given(dmarc).and_then(|node| self.dmarc(&path.key("dmarc"), node));
-            let dkim = self.dkim(&path, &name, given(dkim), given(dkim_selectors));
+            let dkim = self.dkim(&path, name, given(dkim), given(dkim_selectors));
+            // A domain without a valid name fails the file: it is left out.
+            let Ok(name) = checked else {
+                continue;
+            };
             domains.push(Domain {
                 name,
                 servers: server_indexes,
@@ -1020,7 +1065,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         &mut self,
         path: &KeyPath<'_>,
         node: Option<&'n Node<'a>>,
-        servers: &[Server],
+        servers: &[CheckedServer],
         by_hostname: &HashMap<&str, usize>,
     ) -> Vec<usize> {
         let key = path.key("servers");
@@ -1038,8 +1083,8 @@ impl<'n, 'a> Checker<'n, 'a> {
             let Some(hostname) = self.text(item, &item_path, "a hostname from `servers`") else {
                 continue;
             };
-            let wanted = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
-            match by_hostname.get(wanted.as_str()).copied() {
+            let wanted = names::normal_form(hostname.trim());
+            match by_hostname.get(wanted.as_ref()).copied() {
                 Some(index) => match listed.get(&index) {
                     Some(first) => {
                         self.error(
@@ -1063,7 +1108,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                             clip(&hostname)
                         )
                     } else {
-                        let names = || servers.iter().map(|s| s.hostname.as_str());
+                        let names = || servers.iter().map(CheckedServer::hostname);
                         // Past the reported problems only the count matters.
                         let hint = if servers.len() <= MAX_SUGGESTION_CANDIDATES
                             && !self.errors.is_full()
@@ -1090,7 +1135,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         indexes
     }
 
-    fn includes(&mut self, path: &KeyPath<'_>, node: Option<&'n Node<'a>>) -> Vec<String> {
+    fn includes(&mut self, path: &KeyPath<'_>, node: Option<&'n Node<'a>>) -> Vec<DomainName> {
         let key = path.key("include");
         let items = self
             .list(
@@ -1099,13 +1144,13 @@ impl<'n, 'a> Checker<'n, 'a> {
                 ("domains that publish SPF", "[_spf.google.com]"),
             )
             .unwrap_or(&[]);
-        let mut include: Vec<String> = Vec::new();
+        let mut include: Vec<DomainName> = Vec::new();
         for (j, item) in items.iter().enumerate() {
             let item_path = key.index(j);
             let Some(target) = self.text(item, &item_path, "a domain that publishes SPF") else {
                 continue;
             };
-            match names::normalize_fqdn(&target, Charset::LdhUnderscore) {
+            match DomainName::new(&target, Charset::LdhUnderscore) {
                 Ok(target) => match include.iter().position(|t| *t == target) {
                     Some(first) => self.error(
                         &item_path,
@@ -1277,7 +1322,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                     && local
                         .chars()
                         .all(|c| c.is_ascii_graphic() && !",;!@".contains(c));
-                let domain = names::normalize_fqdn(domain, Charset::LdhUnderscore).ok()?;
+                let domain = DomainName::new(domain, Charset::LdhUnderscore).ok()?;
                 local_ok.then(|| format!("{local}@{domain}"))
             });
             match valid {
@@ -1401,7 +1446,7 @@ impl<'n, 'a> Checker<'n, 'a> {
             return None;
         }
         if !domain.is_empty()
-            && let Err(err) = names::normalize_fqdn(
+            && let Err(err) = DomainName::new(
                 &format!("{selector}._domainkey.{domain}"),
                 Charset::LdhUnderscore,
             )
@@ -1828,7 +1873,7 @@ impl<'n, 'a> Checker<'n, 'a> {
     /// Every owner in a declared zone; every address in a declared reverse
     /// zone; at most one SPF record per owner. Located by key path.
     fn placement(&mut self, inventory: &Inventory) {
-        let zones: HashSet<&str> = inventory.zones.iter().map(String::as_str).collect();
+        let zones: HashSet<&str> = inventory.zones.iter().map(DomainName::as_str).collect();
         let in_some_zone = |name: &str| names::suffixes(name).any(|s| zones.contains(s));
         let outside = |name: &str| {
             format!(

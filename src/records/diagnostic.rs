@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::finding::Severity;
-use crate::names::NameError;
+use crate::names::{DomainName, NameError};
 use crate::spf::Term;
 use crate::spf::limits::{LOOKUP_LIMIT, MAX_RECORD_OCTETS};
 
@@ -42,7 +42,7 @@ pub enum Diagnostic {
         /// The domain the reports go to.
         report_domain: String,
         /// The owner of the `v=DMARC1` record it must publish.
-        owner: String,
+        owner: DomainName,
     },
 }
 
@@ -102,14 +102,14 @@ pub enum HeloProblem {
     /// Another server's hostname or HELO name.
     #[error("the HELO name `{name}` is another server's name; each server needs its own")]
     Taken {
-        /// The normalised name.
-        name: String,
+        /// The name.
+        name: DomainName,
     },
     /// A name under none of the inventory's zones.
     #[error("the HELO name `{name}` is outside every declared zone; add its zone to `zones`")]
     OutsideZones {
-        /// The normalised name.
-        name: String,
+        /// The name.
+        name: DomainName,
     },
 }
 
@@ -121,7 +121,7 @@ pub enum SpfProblem {
     /// next record.
     Unsplittable {
         /// The domain.
-        owner: String,
+        owner: DomainName,
         /// The first term that found no room.
         term: Box<Term>,
         /// The `include:` of the next chained record.
@@ -131,7 +131,7 @@ pub enum SpfProblem {
     /// ([`LOOKUP_LIMIT`], RFC 7208 §4.6.4): they would permerror.
     OverLookupLimit {
         /// The domain.
-        owner: String,
+        owner: DomainName,
         /// Every DNS-querying term of the chain, in order.
         costs: Vec<LookupCost>,
     },

@@ -20,7 +20,7 @@ pub use spf_text::helo_record;
 pub use crate::dns::RecordData;
 use crate::dns::memory::MemoryZone;
 use crate::inventory::{Dmarc, Inventory};
-use crate::names;
+use crate::names::{self, DomainName};
 use crate::reverse::{classless_parent, default_zone, is_classless};
 
 /// All records of an inventory, zone by zone.
@@ -54,8 +54,8 @@ impl Plan {
 /// The records that belong in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZonePlan {
-    /// The zone's name, without trailing dot.
-    pub origin: String,
+    /// The zone's name.
+    pub origin: DomainName,
     /// What the zone is.
     pub role: ZoneRole,
     /// Records sorted by owner, then type, then data.
@@ -73,15 +73,15 @@ pub enum ZoneRole {
     /// the ISP) publishes to delegate each address (RFC 2317 §4).
     ClasslessParent {
         /// The classless child zone the CNAMEs point into.
-        child: String,
+        child: DomainName,
     },
 }
 
 /// One resource record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// Absolute owner name, without trailing dot.
-    pub owner: String,
+    /// Owner name.
+    pub owner: DomainName,
     /// Time to live in seconds.
     pub ttl: u32,
     /// Type and data.
@@ -121,7 +121,7 @@ pub fn plan(inventory: &Inventory) -> Plan {
             Ok(records) => {
                 let ttl = domain.ttl.unwrap_or(inventory.ttl);
                 for spf in records {
-                    builder.replace_txt(&spf.owner, ttl, &spf.record.to_string());
+                    builder.replace_txt(spf.owner, ttl, &spf.record.to_string());
                 }
             }
             Err(problem) => domain_diagnostics.push(Diagnostic::Spf { domain: i, problem }),
@@ -134,7 +134,7 @@ pub fn plan(inventory: &Inventory) -> Plan {
         let ttl = domain.ttl.unwrap_or(inventory.ttl);
         for selector in &domain.dkim {
             if let Some(text) = selector.record_text() {
-                builder.replace_txt(&selector.owner(&domain.name), ttl, &text);
+                builder.replace_txt(selector.owner(&domain.name), ttl, &text);
             }
         }
     }
@@ -159,16 +159,16 @@ struct Builder<'a> {
     forward: Vec<Vec<Record>>,
     /// The one TXT record of each owner of domain records: SPF (RFC 7208
     /// §3.2), DMARC and DKIM keys.
-    txt: HashMap<String, Record>,
+    txt: HashMap<DomainName, Record>,
     /// Reverse records by zone network.
     reverse: BTreeMap<ZoneKey, Vec<Record>>,
     /// Classless reverse zones whose parent CNAMEs are planned.
     delegated: HashSet<Ipv4Net>,
     /// The TXT data of a HELO name's SPF record, the same for every server.
     helo_txt: RecordData,
-    /// Each `helo:` value, lower-cased, with the index of the first server
+    /// Each `helo:` value as a name, with the index of the first server
     /// announcing it and how many do.
-    helo_values: HashMap<String, (usize, usize)>,
+    helo_values: HashMap<DomainName, (usize, usize)>,
 }
 
 /// The records of a run of servers, planned on a thread of its own and
@@ -303,8 +303,12 @@ impl<'a> Builder<'a> {
 
     /// A `helo:` name differing from the hostname is published too, but only
     /// when receivers could resolve it.
-    fn publishable_helo(&self, index: usize, helo: &str) -> Result<Option<String>, HeloProblem> {
-        let name = names::normalize_hostname(helo).map_err(|reason| HeloProblem::Invalid {
+    fn publishable_helo(
+        &self,
+        index: usize,
+        helo: &str,
+    ) -> Result<Option<DomainName>, HeloProblem> {
+        let name = DomainName::host(helo).map_err(|reason| HeloProblem::Invalid {
             helo: helo.to_owned(),
             reason,
         })?;
@@ -312,19 +316,14 @@ impl<'a> Builder<'a> {
         if name == server.hostname {
             return Ok(None);
         }
-        let announced_by_another = match self.helo_values.get(&name) {
+        let announced_by_another = match self.helo_values.get(name.as_str()) {
             Some(&(first, count)) => count > 1 || first != index,
             None => false,
         };
         if announced_by_another || self.inventory.server_index(&name).is_some() {
             return Err(HeloProblem::Taken { name });
         }
-        if !self
-            .inventory
-            .zones
-            .iter()
-            .any(|z| names::is_in_zone(&name, z))
-        {
+        if !self.inventory.zones.iter().any(|z| name.is_in(z)) {
             return Err(HeloProblem::OutsideZones { name });
         }
         Ok(Some(name))
@@ -341,25 +340,15 @@ impl<'a> Builder<'a> {
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let ttl = domain.ttl.unwrap_or(self.inventory.ttl);
-        self.replace_txt(
-            &format!("_dmarc.{}", domain.name),
-            ttl,
-            &dmarc.record_text(),
-        );
+        self.replace_txt(domain.name.prefixed("_dmarc"), ttl, &dmarc.record_text());
         for report_domain in dmarc.report_domains() {
-            if names::is_in_zone(report_domain, &domain.name)
-                || names::is_in_zone(&domain.name, report_domain)
-            {
+            if names::is_in_zone(report_domain, &domain.name) || domain.name.is_in(report_domain) {
                 continue;
             }
-            let owner = format!("{}._report._dmarc.{report_domain}", domain.name);
-            if self
-                .inventory
-                .zones
-                .iter()
-                .any(|z| names::is_in_zone(&owner, z))
-            {
-                self.replace_txt(&owner, ttl, "v=DMARC1");
+            let owner =
+                DomainName::from_valid(format!("{}._report._dmarc.{report_domain}", domain.name));
+            if self.inventory.zones.iter().any(|z| owner.is_in(z)) {
+                self.replace_txt(owner, ttl, "v=DMARC1");
             } else {
                 diagnostics.push(Diagnostic::ForeignReportAuthorization {
                     domain: index,
@@ -373,14 +362,14 @@ impl<'a> Builder<'a> {
     /// Sets the one TXT record of `owner` (RFC 7208 §3.2: one SPF record per
     /// name; RFC 6376 §3.6.2.2: one key per selector), split into strings
     /// of at most 255 octets at a space where there is one.
-    fn replace_txt(&mut self, owner: &str, ttl: u32, text: &str) {
+    fn replace_txt(&mut self, owner: DomainName, ttl: u32, text: &str) {
         let strings = spf_text::split_strings(text.as_bytes());
         let record = Record {
-            owner: owner.to_owned(),
+            owner: owner.clone(),
             ttl,
             data: RecordData::Txt(strings),
         };
-        self.txt.insert(owner.to_owned(), record);
+        self.txt.insert(owner, record);
     }
 
     fn reverse_zone_of(&self, ip: IpAddr) -> IpNet {
@@ -424,11 +413,9 @@ impl<'a> Builder<'a> {
             records.push(Record {
                 owner: reverse::ptr_name(IpAddr::V4(ip)),
                 ttl,
-                data: RecordData::Cname(reverse::ptr_owner(
-                    IpAddr::V4(ip),
-                    IpNet::V4(child),
-                    labels,
-                )),
+                data: RecordData::Cname(
+                    reverse::ptr_owner(IpAddr::V4(ip), IpNet::V4(child), labels).into(),
+                ),
             });
         }
     }
@@ -459,9 +446,9 @@ impl<'a> Builder<'a> {
                 let child = records
                     .iter()
                     .find_map(|r| match &r.data {
-                        RecordData::Cname(target) => {
-                            target.split_once('.').map(|(_, zone)| zone.to_owned())
-                        }
+                        RecordData::Cname(target) => target
+                            .split_once('.')
+                            .map(|(_, zone)| DomainName::from_dns(zone.to_owned())),
                         _ => None,
                     })
                     .unwrap_or_default();
@@ -486,14 +473,14 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Each `helo:` value of `inventory`, lower-cased, with the index of the
+/// Each `helo:` value of `inventory` as a name, with the index of the
 /// first server announcing it and how many do.
-fn helo_values(inventory: &Inventory) -> HashMap<String, (usize, usize)> {
-    let mut values: HashMap<String, (usize, usize)> = HashMap::new();
+fn helo_values(inventory: &Inventory) -> HashMap<DomainName, (usize, usize)> {
+    let mut values: HashMap<DomainName, (usize, usize)> = HashMap::new();
     for (index, server) in inventory.servers.iter().enumerate() {
         if let Some(helo) = &server.helo {
             values
-                .entry(helo.to_ascii_lowercase())
+                .entry(DomainName::from(helo.as_str()))
                 .or_insert((index, 0))
                 .1 += 1;
         }
@@ -575,10 +562,7 @@ fn sort_runs(
     let mut spans = Vec::with_capacity(runs.len());
     for run in &runs {
         let owner = &records[run.start].owner;
-        let relative = owner
-            .strip_suffix(origin)
-            .filter(|rest| rest.is_empty() || rest.ends_with('.'))
-            .map_or(owner.as_str(), |rest| rest.trim_end_matches('.'));
+        let relative = names::below(owner, origin).unwrap_or(owner);
         let start = keys.len();
         push_name_key(relative, &mut keys);
         spans.push(start..keys.len());
@@ -739,7 +723,7 @@ mod tests {
     #[test]
     fn sorts_unordered_runs_and_joins_split_owners() {
         let record = |owner: &str, data: RecordData| Record {
-            owner: owner.to_owned(),
+            owner: owner.into(),
             ttl: 60,
             data,
         };

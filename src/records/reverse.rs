@@ -7,13 +7,14 @@ use std::net::IpAddr;
 use ipnet::{IpNet, Ipv6Net};
 
 use crate::inventory::ClasslessLabels;
+use crate::names::DomainName;
 use crate::reverse::is_classless;
 
 pub use crate::dns::reverse_name as ptr_name;
 
-/// The name of the reverse zone for `net` (no trailing dot).
-pub fn zone_name(net: IpNet, labels: ClasslessLabels) -> String {
-    match net {
+/// The name of the reverse zone for `net`.
+pub fn zone_name(net: IpNet, labels: ClasslessLabels) -> DomainName {
+    DomainName::from_valid(match net {
         IpNet::V4(v4) if is_classless(net) => {
             let [a, b, c, d] = v4.network().octets();
             let len = v4.prefix_len();
@@ -32,7 +33,7 @@ pub fn zone_name(net: IpNet, labels: ClasslessLabels) -> String {
             labels.join(".")
         }
         IpNet::V6(v6) => v6_zone_name(v6),
-    }
+    })
 }
 
 fn v6_zone_name(net: Ipv6Net) -> String {
@@ -51,10 +52,10 @@ fn v6_zone_name(net: Ipv6Net) -> String {
 
 /// The PTR owner of `ip` inside reverse zone `zone`: the standard name, or
 /// for a classless zone the last octet under the zone's own name.
-pub fn ptr_owner(ip: IpAddr, zone: IpNet, labels: ClasslessLabels) -> String {
+pub fn ptr_owner(ip: IpAddr, zone: IpNet, labels: ClasslessLabels) -> DomainName {
     match ip {
         IpAddr::V4(v4) if is_classless(zone) => {
-            format!("{}.{}", v4.octets()[3], zone_name(zone, labels))
+            zone_name(zone, labels).prefixed(&v4.octets()[3].to_string())
         }
         _ => ptr_name(ip),
     }

@@ -7,6 +7,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::diagnostic::{LookupCost, SpfProblem};
 use crate::inventory::{AllPolicy, Domain, Inventory};
+use crate::names::DomainName;
 use crate::net;
 use crate::spf::limits::{LOOKUP_LIMIT, MAX_RECORD_OCTETS, MAX_STRING_OCTETS};
 use crate::spf::{self, Directive, DualCidr, Mechanism, Qualifier, Term};
@@ -15,7 +16,7 @@ use crate::spf::{self, Directive, DualCidr, Mechanism, Qualifier, Term};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpfRecord {
     /// Owner name: the domain, or `_spfN.<domain>` for a chained part.
-    pub owner: String,
+    pub owner: DomainName,
     /// The record; its `Display` is the text to publish.
     pub record: spf::Record,
 }
@@ -96,7 +97,7 @@ pub fn build(inventory: &Inventory, domain: &Domain) -> Result<Vec<SpfRecord>, S
     Ok(records)
 }
 
-fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, SpfProblem> {
+fn chain(domain: &DomainName, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, SpfProblem> {
     let lens: Vec<usize> = terms.iter().map(Term::text_len).collect();
     let all_len = all.text_len();
     let mut terms = terms.into_iter();
@@ -104,7 +105,7 @@ fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, Sp
     // The length of a record of the remaining terms and `all`.
     let mut remaining = record_len(lens.iter().copied().chain([all_len]));
     let mut records = Vec::new();
-    let mut owner = domain.to_owned();
+    let mut owner = domain.clone();
     let mut part = 0;
     loop {
         if remaining <= MAX_RECORD_OCTETS {
@@ -117,7 +118,7 @@ fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, Sp
             return Ok(records);
         }
         part += 1;
-        let next = format!("_spf{part}.{domain}");
+        let next = domain.prefixed(&format!("_spf{part}"));
         let link = Term::from(Directive::pass(Mechanism::include_domain(&next)));
         // As many terms as fit beside the link to the next part.
         let mut length = record_len([link.text_len(), all_len]);
@@ -130,7 +131,7 @@ fn chain(domain: &str, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, Sp
             .count();
         if taken == 0 || next.len() > 253 {
             return Err(SpfProblem::Unsplittable {
-                owner: domain.to_owned(),
+                owner: domain.clone(),
                 term: Box::new(terms.next().expect("a record too long holds a term")),
                 link: Box::new(link),
             });

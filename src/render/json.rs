@@ -42,8 +42,8 @@ fn records(zone: &ZonePlan) -> impl Iterator<Item = JsonRecord<'_>> {
             other => (other.to_string(), None),
         };
         JsonRecord {
-            zone: format!("{}.", zone.origin),
-            owner: format!("{}.", record.owner),
+            zone: zone.origin.fqdn(),
+            owner: record.owner.fqdn(),
             kind: record.data.type_name(),
             ttl: record.ttl,
             data,

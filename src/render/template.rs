@@ -166,7 +166,7 @@ impl Template {
     fn zone_key(&self, zone: &ZonePlan) -> String {
         match self.provider {
             Some(Provider::Powerdns) => powerdns_zone_id(&zone.origin),
-            _ => format!("{}.", zone.origin),
+            _ => zone.origin.fqdn(),
         }
     }
 
@@ -646,20 +646,16 @@ impl<'a> PlanContext<'a> {
         let (role, child) = match &zone.role {
             ZoneRole::Forward => ("forward", None),
             ZoneRole::Reverse => ("reverse", None),
-            ZoneRole::ClasslessParent { child } => ("classless-parent", Some(format!("{child}."))),
+            ZoneRole::ClasslessParent { child } => ("classless-parent", Some(child.fqdn())),
         };
         PlanContext {
             plan: PlanSummary {
                 default_ttl: plan.default_ttl,
-                zones: plan
-                    .zones
-                    .iter()
-                    .map(|z| format!("{}.", z.origin))
-                    .collect(),
+                zones: plan.zones.iter().map(|z| z.origin.fqdn()).collect(),
             },
             zone: ZoneContext {
                 origin: &zone.origin,
-                name: format!("{}.", zone.origin),
+                name: zone.origin.fqdn(),
                 role,
                 child,
                 records,
@@ -1052,10 +1048,10 @@ mod tests {
             default_ttl: 60,
             diagnostics: Vec::new(),
             zones: vec![ZonePlan {
-                origin: "example.test".to_owned(),
+                origin: "example.test".into(),
                 role: ZoneRole::Forward,
                 records: vec![crate::records::Record {
-                    owner: "example.test".to_owned(),
+                    owner: "example.test".into(),
                     ttl: 60,
                     data: RecordData::A([192, 0, 2, 1].into()),
                 }],
@@ -1239,10 +1235,10 @@ mod tests {
                 default_ttl: 60,
                 diagnostics: Vec::new(),
                 zones: vec![ZonePlan {
-                    origin: "example.test".to_owned(),
+                    origin: "example.test".into(),
                     role: ZoneRole::Forward,
                     records: vec![crate::records::Record {
-                        owner: "example.test".to_owned(),
+                        owner: "example.test".into(),
                         ttl: 60,
                         data: RecordData::A([192, 0, 2, 1].into()),
                     }],

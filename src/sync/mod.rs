@@ -49,6 +49,7 @@ use std::fmt;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::dns::RecordData;
+use crate::names::DomainName;
 use crate::records::{Record, ZonePlan};
 
 /// The record types senderzone publishes, in zone output order.
@@ -125,8 +126,8 @@ impl fmt::Display for RrType {
 /// An RRset's identity: owner name and type (RFC 2181 §5).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RrsetKey {
-    /// Absolute owner, lower case, without trailing dot.
-    pub owner: String,
+    /// The owner.
+    pub owner: DomainName,
     /// The type.
     pub rtype: RrType,
 }
@@ -181,22 +182,22 @@ impl ReadMethod {
 /// publishes, and which other names hold other data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveZone {
-    /// The zone's name, lower case, without trailing dot.
-    pub origin: String,
+    /// The zone's name.
+    pub origin: DomainName,
     /// How it was read.
     pub method: ReadMethod,
     /// Every RRset of an [`RrType`] that was read.
     pub rrsets: BTreeMap<RrsetKey, Rrset>,
     /// Owners holding data of other types (MX, NS, …): no CNAME can be
     /// added there (RFC 1034 §3.6.2).
-    pub other_data: BTreeSet<String>,
+    pub other_data: BTreeSet<DomainName>,
 }
 
 impl LiveZone {
     /// An empty zone read by `method`.
-    pub fn new(origin: &str, method: ReadMethod) -> LiveZone {
+    pub fn new(origin: &DomainName, method: ReadMethod) -> LiveZone {
         LiveZone {
-            origin: origin.to_owned(),
+            origin: origin.clone(),
             method,
             rrsets: BTreeMap::new(),
             other_data: BTreeSet::new(),
@@ -205,7 +206,7 @@ impl LiveZone {
 
     /// Adds one record; a second TTL in one RRset lowers the set's TTL to
     /// the smaller one, as resolvers treat it (RFC 2181 §5.2).
-    pub fn insert(&mut self, owner: String, ttl: u32, data: RecordData) {
+    pub fn insert(&mut self, owner: DomainName, ttl: u32, data: RecordData) {
         let Some(rtype) = RrType::of(&data) else {
             self.other_data.insert(owner);
             return;
@@ -335,7 +336,7 @@ pub enum Note {
     /// A TXT RRset shared with foreign records keeps its live TTL.
     SharedTtl {
         /// The owner.
-        owner: String,
+        owner: DomainName,
         /// The RRset's TTL, kept.
         live: u32,
         /// The TTL the plan asks for.
@@ -348,7 +349,7 @@ pub enum Note {
     /// the owner.
     Conflict {
         /// The owner.
-        owner: String,
+        owner: DomainName,
         /// The type the plan wants there.
         planned: RrType,
         /// What holds the name, e.g. `CNAME mail.example.net.`.
@@ -397,8 +398,8 @@ impl fmt::Display for Note {
 /// The diff of one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneDiff {
-    /// The zone's name, without trailing dot.
-    pub zone: String,
+    /// The zone's name.
+    pub zone: DomainName,
     /// How the zone was read.
     pub method: ReadMethod,
     /// The RRsets to change, in plan order, then stale sets by name.
@@ -431,7 +432,7 @@ impl ZoneDiff {
 pub struct Context<'a> {
     /// Every inventory host name: PTR records pointing to one of them are
     /// senderzone's, even at addresses the plan no longer has.
-    pub hosts: &'a HashSet<String>,
+    pub hosts: &'a HashSet<DomainName>,
     /// Delete stale owned records instead of keeping them.
     pub prune: bool,
 }
@@ -768,7 +769,7 @@ impl Differ<'_> {
                 RrType::Ptr => have
                     .records
                     .iter()
-                    .filter(|r| matches!(r, RecordData::Ptr(target) if self.context.hosts.contains(target)))
+                    .filter(|r| matches!(r, RecordData::Ptr(target) if self.context.hosts.contains(target.as_str())))
                     .collect(),
                 RrType::Txt if is_unused_chain_link(&key.owner, &spf_owners) => {
                     have.records.iter().filter(|r| is_spf(r)).collect()

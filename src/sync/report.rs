@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Action, Edit, Reason, RrsetChange, ZoneDiff};
+use crate::names::DomainName;
 use crate::render::rdata;
 
 /// What `plan` found for one zone of the record plan.
@@ -22,8 +23,8 @@ pub enum ZoneOutcome {
     /// The zone is not the target's to change (an RFC 2317 parent zone the
     /// target does not serve); the reason says whose it is.
     Skipped {
-        /// The zone's name, without trailing dot.
-        zone: String,
+        /// The zone's name.
+        zone: DomainName,
         /// Why, and what its operator must publish.
         reason: String,
     },
@@ -148,13 +149,13 @@ pub fn to_json(plan: &SyncPlan) -> JsonPlan {
     for outcome in &plan.zones {
         match outcome {
             ZoneOutcome::Compared(diff) => {
-                let zone = format!("{}.", diff.zone);
+                let zone = diff.zone.fqdn();
                 for change in &diff.changes {
                     json_changes(&zone, change, &mut changes);
                 }
                 kept.extend(diff.kept.iter().map(|record| JsonKept {
                     zone: zone.clone(),
-                    owner: format!("{}.", record.key.owner),
+                    owner: record.key.owner.fqdn(),
                     rtype: record.key.rtype.name(),
                     ttl: record.ttl,
                     data: rdata(&record.data),
@@ -173,7 +174,7 @@ pub fn to_json(plan: &SyncPlan) -> JsonPlan {
                 });
             }
             ZoneOutcome::Skipped { zone, reason } => zones.push(JsonZone {
-                zone: format!("{zone}."),
+                zone: zone.fqdn(),
                 read: "skipped",
                 add: 0,
                 delete: 0,
@@ -196,7 +197,7 @@ pub fn to_json(plan: &SyncPlan) -> JsonPlan {
 /// The JSON objects of one RRset's change: deletions and additions of one
 /// reason paired in order (old → new), the rest alone.
 fn json_changes(zone: &str, change: &RrsetChange, out: &mut Vec<JsonChange>) {
-    let owner = format!("{}.", change.key.owner);
+    let owner = change.key.owner.fqdn();
     for reason in [Reason::Drift, Reason::Ttl, Reason::Missing, Reason::Stale] {
         let of = |action| {
             change
@@ -316,7 +317,7 @@ fn write_edits(diff: &ZoneDiff, text: &mut String, paint: &impl Fn(&str, &str) -
             };
             let line = format!(
                 "{sign} {:<width$} {:>6} IN {:<5} {}  ; {}",
-                format!("{}.", change.key.owner),
+                change.key.owner.fqdn(),
                 edit.ttl,
                 change.key.rtype.name(),
                 rdata(&edit.data),
@@ -339,7 +340,7 @@ mod tests {
 
     fn sample() -> SyncPlan {
         let key = RrsetKey {
-            owner: "example.com".to_owned(),
+            owner: "example.com".into(),
             rtype: RrType::Txt,
         };
         let change = RrsetChange {
@@ -369,7 +370,7 @@ mod tests {
         };
         let addition = RrsetChange {
             key: RrsetKey {
-                owner: "mail.example.com".to_owned(),
+                owner: "mail.example.com".into(),
                 rtype: RrType::A,
             },
             before: None,
@@ -388,14 +389,14 @@ mod tests {
             target: "rfc2136://127.0.0.1:5353".to_owned(),
             zones: vec![
                 ZoneOutcome::Compared(ZoneDiff {
-                    zone: "example.com".to_owned(),
+                    zone: "example.com".into(),
                     method: ReadMethod::Axfr,
                     changes: vec![change, addition],
                     kept: Vec::new(),
                     notes: vec![Note::PartialRead],
                 }),
                 ZoneOutcome::Skipped {
-                    zone: "100.51.198.in-addr.arpa".to_owned(),
+                    zone: "100.51.198.in-addr.arpa".into(),
                     reason: "not served".to_owned(),
                 },
             ],

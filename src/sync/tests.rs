@@ -23,7 +23,7 @@ fn ptr(target: &str) -> RecordData {
 
 fn record(owner: &str, ttl: u32, data: RecordData) -> Record {
     Record {
-        owner: owner.to_owned(),
+        owner: owner.into(),
         ttl,
         data,
     }
@@ -31,23 +31,23 @@ fn record(owner: &str, ttl: u32, data: RecordData) -> Record {
 
 fn zone_plan(origin: &str, records: Vec<Record>) -> ZonePlan {
     ZonePlan {
-        origin: origin.to_owned(),
+        origin: origin.into(),
         role: ZoneRole::Forward,
         records,
     }
 }
 
 fn live(origin: &str, method: ReadMethod, records: &[(&str, u32, RecordData)]) -> LiveZone {
-    let mut zone = LiveZone::new(origin, method);
+    let mut zone = LiveZone::new(&origin.into(), method);
     for (owner, ttl, data) in records {
-        zone.insert((*owner).to_owned(), *ttl, data.clone());
+        zone.insert((*owner).into(), *ttl, data.clone());
     }
     zone
 }
 
-fn hosts(names: &[&str]) -> HashSet<String> {
+fn hosts(names: &[&str]) -> HashSet<DomainName> {
     let mut set = HashSet::new();
-    set.extend(names.iter().map(|n| (*n).to_owned()));
+    set.extend(names.iter().map(|n| DomainName::from(*n)));
     set
 }
 
@@ -75,7 +75,7 @@ fn lines(diff: &ZoneDiff) -> Vec<(char, String, u32, String, Reason)> {
                 };
                 (
                     sign,
-                    change.key.owner.clone(),
+                    change.key.owner.to_string(),
                     edit.ttl,
                     edit.data.to_string(),
                     edit.reason,
@@ -194,7 +194,7 @@ fn an_old_spf_beside_site_verification_is_replaced_alone_at_the_live_ttl() {
     assert_eq!(
         diff.notes,
         [Note::SharedTtl {
-            owner: "example.com".to_owned(),
+            owner: "example.com".into(),
             live: 300,
             planned: 3600,
             foreign: 1,
@@ -351,7 +351,7 @@ fn a_ttl_change_rewrites_the_set() {
 #[test]
 fn a_ptr_to_another_name_drifts_and_a_stale_ptr_outside_the_plan_is_found() {
     let plan = ZonePlan {
-        origin: "2.0.192.in-addr.arpa".to_owned(),
+        origin: "2.0.192.in-addr.arpa".into(),
         role: ZoneRole::Reverse,
         records: vec![record(
             "10.2.0.192.in-addr.arpa",
@@ -407,7 +407,7 @@ fn a_ptr_to_another_name_drifts_and_a_stale_ptr_outside_the_plan_is_found() {
 #[test]
 fn queries_cannot_see_stale_data_outside_the_plan_and_say_so() {
     let plan = ZonePlan {
-        origin: "2.0.192.in-addr.arpa".to_owned(),
+        origin: "2.0.192.in-addr.arpa".into(),
         role: ZoneRole::Reverse,
         records: vec![record(
             "10.2.0.192.in-addr.arpa",
@@ -503,7 +503,7 @@ fn a_cname_at_a_planned_host_is_a_conflict_left_alone() {
     assert_eq!(
         diff.notes,
         [Note::Conflict {
-            owner: "mail1.example.com".to_owned(),
+            owner: "mail1.example.com".into(),
             planned: RrType::A,
             existing: "CNAME relay.example.net.".to_owned(),
         }]

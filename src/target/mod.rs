@@ -17,6 +17,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::exit;
+use crate::names::DomainName;
 use crate::sync::LiveZone;
 
 pub use tsig_key::{KeyFileError, LoadedKey, TsigKey};
@@ -241,7 +242,7 @@ pub enum Error {
     #[error("zone `{zone}.` is not served by {server}: {detail}")]
     ZoneMissing {
         /// The zone.
-        zone: String,
+        zone: DomainName,
         /// The server.
         server: String,
         /// What the server said, and what to do.
@@ -251,7 +252,7 @@ pub enum Error {
     #[error("{server} rejects the TSIG key `{key}` for zone `{zone}.`: {detail}")]
     Key {
         /// The zone.
-        zone: String,
+        zone: DomainName,
         /// The server.
         server: String,
         /// The key's name.
@@ -263,7 +264,7 @@ pub enum Error {
     #[error("{server} refused to {what} zone `{zone}.`: {detail}")]
     Refused {
         /// The zone.
-        zone: String,
+        zone: DomainName,
         /// The server.
         server: String,
         /// `read` or `update`.
@@ -276,7 +277,7 @@ pub enum Error {
     #[error("zone `{zone}.` on {server} changed since it was read ({detail}): run plan again")]
     Changed {
         /// The zone.
-        zone: String,
+        zone: DomainName,
         /// The server.
         server: String,
         /// What differs.

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Applied, ApplyOptions, Endpoint, Error, Limits, ZoneRead, wire};
 use crate::dns::RecordData;
+use crate::names::DomainName;
 use crate::records::ZonePlan;
 use crate::sync::{LiveZone, ReadMethod, RrType, Rrset, RrsetChange, RrsetKey};
 
@@ -205,7 +206,7 @@ impl PowerDns {
     }
 
     /// `GET` one zone; `None` when PowerDNS does not have it.
-    fn read(&self, zone: &str) -> Result<Option<Read>, Error> {
+    fn read(&self, zone: &DomainName) -> Result<Option<Read>, Error> {
         let (status, body) = self.request(zone, "GET", None)?;
         match status {
             200 => {}
@@ -260,7 +261,7 @@ impl PowerDns {
     /// RRsets it touches still hold what the plan was made from.
     pub fn apply(
         &self,
-        zone: &str,
+        zone: &DomainName,
         changes: &[RrsetChange],
         options: &mut ApplyOptions<'_>,
     ) -> Result<Applied, Error> {
@@ -349,7 +350,7 @@ fn patch_rrset(
         })
         .unwrap_or_default();
     records.extend(disabled);
-    let name = format!("{}.", change.key.owner);
+    let name = change.key.owner.fqdn();
     let rtype = change.key.rtype.name();
     if records.is_empty() {
         return PatchRrset {
@@ -452,7 +453,7 @@ mod tests {
         ];
         let change = RrsetChange {
             key: RrsetKey {
-                owner: "example.com".to_owned(),
+                owner: "example.com".into(),
                 rtype: RrType::Txt,
             },
             before: Some(Rrset {

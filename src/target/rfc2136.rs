@@ -42,6 +42,7 @@ use hickory_proto::serialize::binary::BinEncodable as _;
 
 use super::wire::{self, Rejection, Reply, Server, Transfer};
 use super::{Applied, ApplyOptions, Endpoint, Error, Limits, TsigKey, ZoneRead};
+use crate::names::DomainName;
 use crate::records::ZonePlan;
 use crate::sync::{Action, LiveZone, ReadMethod, RrType, RrsetChange};
 
@@ -122,7 +123,7 @@ impl Rfc2136 {
         })
     }
 
-    fn key_error(&self, zone: &str, rejection: Rejection) -> Error {
+    fn key_error(&self, zone: &DomainName, rejection: Rejection) -> Error {
         Error::Key {
             zone: zone.to_owned(),
             server: self.server.label().to_owned(),
@@ -212,7 +213,7 @@ impl Rfc2136 {
     /// sequence rolled back on failure (see the module documentation).
     pub async fn apply(
         &self,
-        zone: &str,
+        zone: &DomainName,
         changes: &[RrsetChange],
         options: &mut ApplyOptions<'_>,
     ) -> Result<Applied, Error> {
@@ -335,7 +336,7 @@ impl Rfc2136 {
     }
 
     /// Sends one UPDATE and interprets the response code (RFC 2136 §2.2).
-    async fn update(&self, zone: &str, message: Message) -> Result<(), Error> {
+    async fn update(&self, zone: &DomainName, message: Message) -> Result<(), Error> {
         let what = format!("the UPDATE of zone `{zone}.`");
         let response = match self.server.exchange(message, true, &what).await? {
             Reply::Answer(response) => response,
@@ -377,7 +378,7 @@ impl Rfc2136 {
 /// A zone's change as a sequence of UPDATE messages.
 struct Sequence<'a> {
     apex: Name,
-    zone: &'a str,
+    zone: &'a DomainName,
     changes: &'a [RrsetChange],
     batches: Vec<Batch>,
 }
@@ -388,7 +389,7 @@ struct Sequence<'a> {
 /// inverse of every message fits one message too (see [`undo_message`]).
 fn batches(
     apex: &Name,
-    zone: &str,
+    zone: &DomainName,
     changes: &[RrsetChange],
     budget: usize,
 ) -> Result<Vec<Batch>, String> {
@@ -552,7 +553,7 @@ mod tests {
     ) -> RrsetChange {
         RrsetChange {
             key: RrsetKey {
-                owner: owner.to_owned(),
+                owner: owner.into(),
                 rtype: RrType::Txt,
             },
             before,
@@ -667,9 +668,15 @@ mod tests {
                 c
             })
             .collect();
-        let one = batches(&apex, "example.com", &changes[..10], MAX_MESSAGE_OCTETS).unwrap();
+        let one = batches(
+            &apex,
+            &"example.com".into(),
+            &changes[..10],
+            MAX_MESSAGE_OCTETS,
+        )
+        .unwrap();
         assert_eq!(one.len(), 1);
-        let many = batches(&apex, "example.com", &changes, 8192).unwrap();
+        let many = batches(&apex, &"example.com".into(), &changes, 8192).unwrap();
         assert!(many.len() > 5, "{} messages", many.len());
         let mut seen: Vec<usize> = Vec::new();
         for batch in &many {

@@ -23,6 +23,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::{Endpoint, Error};
 use crate::dns::RecordData;
+use crate::names::DomainName;
 
 /// Queries in flight at most on one pipelined connection.
 const WINDOW: usize = 256;
@@ -501,11 +502,10 @@ fn rand_id() -> u16 {
     Message::query().id
 }
 
-/// A name as text: labels joined by dots, lower case, without the
-/// trailing dot; octets that would be ambiguous or unsafe on a terminal
-/// (a dot inside a label, `\`, blanks, controls, non-ASCII) as `\DDD`
-/// (RFC 1035 §5.1). [`parse_name`] reads it back.
-pub fn name_text(name: &Name) -> String {
+/// A name as text: octets that would be ambiguous or unsafe on a
+/// terminal (a dot inside a label, `\`, blanks, controls, non-ASCII) as
+/// `\DDD` (RFC 1035 §5.1). [`parse_name`] reads it back.
+pub fn name_text(name: &Name) -> DomainName {
     let mut text = String::with_capacity(name.len());
     for (i, label) in name.iter().enumerate() {
         if i > 0 {
@@ -519,7 +519,7 @@ pub fn name_text(name: &Name) -> String {
             }
         }
     }
-    text
+    DomainName::from_valid(text)
 }
 
 fn push_escape(text: &mut String, byte: u8) {
@@ -578,8 +578,8 @@ pub fn record_data(data: &RData) -> Option<RecordData> {
     Some(match data {
         RData::A(A(ip)) => RecordData::A(*ip),
         RData::AAAA(AAAA(ip)) => RecordData::Aaaa(*ip),
-        RData::CNAME(CNAME(target)) => RecordData::Cname(name_text(target)),
-        RData::PTR(PTR(target)) => RecordData::Ptr(name_text(target)),
+        RData::CNAME(CNAME(target)) => RecordData::Cname(name_text(target).into()),
+        RData::PTR(PTR(target)) => RecordData::Ptr(name_text(target).into()),
         RData::TXT(txt) => RecordData::Txt(txt.txt_data.iter().map(|s| s.to_vec()).collect()),
         _ => return None,
     })

@@ -22,6 +22,7 @@ use crate::dns::shared::{Progress, SharedLookup};
 use crate::dns::stub::StubLookup;
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, RecordData};
 use crate::finding::{Finding, Severity};
+use crate::names::DomainName;
 use crate::records::Plan;
 
 /// Asks `first`, and `then` when `first` gives no answer: the
@@ -239,7 +240,7 @@ async fn compare_answers(
         .addresses
         .keys()
         .chain(planned.txt.keys())
-        .map(String::as_str)
+        .map(DomainName::as_str)
         .filter(|owner| in_zone(owner, origin))
         .collect();
     // A name in a zone nested below this one belongs to that zone.

@@ -8,6 +8,7 @@ use crate::dns::Lookup;
 use crate::finding::{Finding, Severity};
 use crate::inventory::{DkimSelector, Domain};
 use crate::mailauth::dkim::{self, KeyRecord, KeyType, MIN_RSA_BITS, RECOMMENDED_RSA_BITS};
+use crate::names::DomainName;
 
 /// Every finding about the DKIM selectors of `domain`.
 pub(super) async fn check<L: Lookup>(dns: &L, domain: &Domain) -> Vec<Finding> {
@@ -24,7 +25,7 @@ pub(super) async fn check<L: Lookup>(dns: &L, domain: &Domain) -> Vec<Finding> {
 /// (`dkim check`).
 pub(crate) async fn check_selector<L: Lookup>(
     dns: &L,
-    domain: &str,
+    domain: &DomainName,
     selector: &DkimSelector,
     inventory: bool,
 ) -> (Vec<String>, Vec<Finding>) {

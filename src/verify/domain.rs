@@ -187,9 +187,9 @@ fn term_path<L>(
     {
         return None;
     }
+    // The term equals a planned one, whose names are in the normal form.
     let bare = term.trim_start_matches(['+', '-', '~', '?']);
     let (mechanism, value) = bare.split_once(':')?;
-    let value = value.trim_end_matches('.');
     match mechanism.to_ascii_lowercase().as_str() {
         "ip4" => {
             let net: Ipv4Net = value
@@ -323,7 +323,7 @@ async fn dmarc<L: Lookup>(ctx: &Context<'_, L>, index: usize, domain: &Domain) -
     let foreign = ctx.planned.foreign_reports.get(&index);
     for report_domain in dmarc.report_domains() {
         let authorisation = format!("{name}._report._dmarc.{report_domain}");
-        let ours = ctx.planned.txt.contains_key(&authorisation);
+        let ours = ctx.planned.txt.contains_key(authorisation.as_str());
         let theirs = foreign.is_some_and(|f| f.iter().any(|(_, o)| *o == authorisation));
         if !ours && !theirs {
             // The same organisation: no authorisation needed.

@@ -7,31 +7,32 @@ use foldhash::{HashMap, HashSet, HashSetExt};
 
 use crate::dns::{RecordData, reverse_name};
 use crate::inventory::{Domain, Inventory, Server};
+use crate::names::DomainName;
 use crate::records::{Diagnostic, HeloProblem, Plan, ZoneRole, spf_text};
 
 /// What the plan says DNS should hold.
 #[derive(Debug, Default)]
 pub(super) struct Planned {
     /// A and AAAA addresses by owner, IPv4 and IPv6 apart.
-    pub(super) addresses: HashMap<String, (Vec<IpAddr>, Vec<IpAddr>)>,
+    pub(super) addresses: HashMap<DomainName, (Vec<IpAddr>, Vec<IpAddr>)>,
     /// TXT records by owner, character-strings joined.
-    pub(super) txt: HashMap<String, String>,
+    pub(super) txt: HashMap<DomainName, String>,
     /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
-    pub(super) classless: HashMap<String, String>,
+    pub(super) classless: HashMap<DomainName, String>,
     /// Every server address of the inventory.
     pub(super) servers: HashSet<IpAddr>,
     /// The forward zones of the inventory.
-    pub(super) zones: Vec<String>,
+    pub(super) zones: Vec<DomainName>,
     /// Why `generate` refuses a server's `helo:`, by server index: the
     /// plan holds no record of that name.
     pub(super) helo_problems: HashMap<usize, HeloProblem>,
     /// The RFC 2317 CNAMEs of addresses no server uses (owner, target), by
     /// the index of the first server with an address in their block: that
     /// server's check asks for them.
-    pub(super) block_cnames: HashMap<usize, Vec<(String, String)>>,
+    pub(super) block_cnames: HashMap<usize, Vec<(DomainName, String)>>,
     /// Report authorisations outside the inventory's zones, by domain
     /// index: the report domain and the owner it must publish.
-    pub(super) foreign_reports: HashMap<usize, Vec<(String, String)>>,
+    pub(super) foreign_reports: HashMap<usize, Vec<(String, DomainName)>>,
 }
 
 impl Planned {
@@ -91,11 +92,11 @@ impl Planned {
         planned
     }
 
-    fn address(&mut self, owner: &str, ip: IpAddr) {
+    fn address(&mut self, owner: &DomainName, ip: IpAddr) {
         // The owner is copied once, for its first address.
         let families = match self.addresses.get_mut(owner) {
             Some(families) => families,
-            None => self.addresses.entry(owner.to_owned()).or_default(),
+            None => self.addresses.entry(owner.clone()).or_default(),
         };
         match ip {
             IpAddr::V4(_) => families.0.push(ip),
@@ -105,7 +106,7 @@ impl Planned {
 
     /// Gives the CNAMEs of the addresses no server uses to the first server
     /// with an address in their block.
-    fn assign_block_cnames(&mut self, inventory: &Inventory, cnames: Vec<(String, String)>) {
+    fn assign_block_cnames(&mut self, inventory: &Inventory, cnames: Vec<(DomainName, String)>) {
         let block = |target: &str| target.split_once('.').map(|(_, zone)| zone.to_owned());
         let mut used = HashSet::new();
         let mut first: HashMap<String, usize> = HashMap::default();
@@ -147,7 +148,7 @@ impl Planned {
         }
         for part in 1.. {
             let owner = format!("_spf{part}.{domain}");
-            match self.txt.get(&owner) {
+            match self.txt.get(owner.as_str()) {
                 Some(text) => chain.push((owner, text.as_str())),
                 None => break,
             }

@@ -15,7 +15,7 @@ use crate::dns::{Answer, Lookup, LookupResult, RecordData, Txt, reverse_name};
 use crate::finding::{Finding, Severity};
 use crate::generic_ptr::{self, Strength};
 use crate::inventory::Server;
-use crate::names;
+use crate::names::DomainName;
 use crate::records;
 
 /// The fix of a finding whose planned records follow it.
@@ -92,11 +92,11 @@ impl<L> ServerCtx<'_, '_, L> {
             .planned
             .classless
             .get(&standard)
-            .unwrap_or(&standard);
+            .map_or(standard.as_str(), String::as_str);
         line(
             owner,
             self.ttl(),
-            &RecordData::Ptr(self.server.hostname.clone()),
+            &RecordData::Ptr(self.server.hostname.clone().into()),
         )
     }
 
@@ -486,7 +486,7 @@ async fn missing_ptr<L: Lookup>(
 /// (RFC 2317 §4: they let PTRs be added without its operator).
 async fn block_cnames<L: Lookup>(
     server: &ServerCtx<'_, '_, L>,
-    cnames: &[(String, String)],
+    cnames: &[(DomainName, String)],
 ) -> Vec<Finding> {
     let answers = join_all(cnames.iter().map(|(owner, _)| server.ctx.dns.cname(owner))).await;
     let zone = cnames
@@ -530,36 +530,28 @@ async fn block_cnames<L: Lookup>(
     ]
 }
 
-/// Suffixes receivers treat as local, beyond those [`names::check_public_hostname`]
+/// Suffixes receivers treat as local, beyond those [`crate::names::check_public_hostname`]
 /// knows (rspamd `checks_hello`, `deliverability.md` §7 H1).
 const LOCAL_HELO_SUFFIXES: &[&str] = &["home", "intra", "priv"];
 
 /// Why `helo` is no name receivers accept, if it is not (RFC 5321
 /// §2.3.5, §4.1.4; `deliverability.md` §7 H1).
-pub(super) fn helo_problem(helo: &str) -> Option<String> {
-    let bare = helo.trim().trim_start_matches('[').trim_end_matches(']');
+/// The HELO name `raw` as it is checked and looked up, or why receivers
+/// refuse it.
+fn helo_name(raw: &str) -> Result<DomainName, String> {
+    let bare = raw.trim().trim_start_matches('[').trim_end_matches(']');
     let bare = bare.strip_prefix("IPv6:").unwrap_or(bare);
     if bare.parse::<IpAddr>().is_ok() {
-        return Some(format!(
-            "`{helo}` is an IP literal, not a host name; blocklists (CBL) list servers that announce one"
+        return Err(format!(
+            "`{raw}` is an IP literal, not a host name; blocklists (CBL) list servers that announce one"
         ));
     }
-    if let Err(error) = names::normalize_hostname(helo) {
-        return Some(error.to_string());
-    }
-    let name = helo.trim_end_matches('.').to_ascii_lowercase();
-    LOCAL_HELO_SUFFIXES
-        .iter()
-        .find(|suffix| names::is_in_zone(&name, suffix))
-        .map(|suffix| format!("`{helo}` is under `{suffix}`, a private-network suffix"))
-}
-
-/// The HELO name `raw` as it is checked and looked up (lower case, no
-/// trailing dot), or why receivers refuse it.
-fn helo_name(raw: &str) -> Result<String, String> {
-    match helo_problem(raw) {
-        Some(problem) => Err(problem),
-        None => Ok(raw.trim_end_matches('.').to_ascii_lowercase()),
+    let name = DomainName::host(raw).map_err(|error| error.to_string())?;
+    match LOCAL_HELO_SUFFIXES.iter().find(|suffix| name.is_in(suffix)) {
+        Some(suffix) => Err(format!(
+            "`{raw}` is under `{suffix}`, a private-network suffix"
+        )),
+        None => Ok(name),
     }
 }
 
@@ -577,7 +569,7 @@ fn mta_settings(name: &str) -> String {
 /// RFC 7208 §2.3).
 fn helo_findings<L>(
     server: &ServerCtx<'_, '_, L>,
-    helo: Result<(String, &Addresses, LookupResult<Txt>), String>,
+    helo: Result<(DomainName, &Addresses, LookupResult<Txt>), String>,
     ptrs: &[LookupResult<String>],
 ) -> Vec<Finding> {
     let raw = server.server.helo_name();
@@ -850,14 +842,14 @@ mod tests {
             "relay_1.example.com",
             "box.local",
         ] {
-            assert!(helo_problem(bad).is_some(), "{bad}");
+            assert!(helo_name(bad).is_err(), "{bad}");
         }
         for good in [
             "mail.example.com",
             "MX1.Example.NET.",
             "out-1.mail.example.org",
         ] {
-            assert_eq!(helo_problem(good), None, "{good}");
+            assert!(helo_name(good).is_ok(), "{good}");
         }
     }
 }
