@@ -2,22 +2,37 @@
 //!
 //! Follows the harness procedure of the suite README (see `spf_suite`):
 //! lookup limit 10, void limit 2, default explanation `DEFAULT`,
-//! explanations compared case-insensitively on `fail`. Prints
+//! explanations compared case-insensitively on `fail`. Each case is run
+//! again through `check_host_cached`, with one cache for the whole suite,
+//! and must give the same evaluation, trace and all. Prints
 //! `SPF conformance: N/203 passed (P preferred, A alternative)`.
 
 use crate::spf_suite::{SUITE_CASES, Scenario, Verdict, judge, load_suite, suite_config};
 use senderzone::finding::Severity;
-use senderzone::spf::{Profile, SpfResult, TraceEvent, check_host, lint_domain, lint_record};
+use senderzone::spf::{
+    Profile, RecordCache, SpfResult, TraceEvent, check_host, check_host_cached, lint_domain,
+    lint_record,
+};
 
 #[tokio::test]
 async fn rfc7208_suite() {
     let config = suite_config();
     let (mut preferred, mut alternative, mut total) = (0, 0, 0);
     let mut failures = Vec::new();
+    // Shared by every scenario: records of the same text in different
+    // zones are one entry.
+    let records = RecordCache::new();
     for Scenario { zone, cases, .. } in load_suite() {
         for case in cases {
             total += 1;
             let evaluation = check_host(&zone, &case.params, &config).await;
+            let cached = check_host_cached(&zone, &case.params, &config, &records).await;
+            if cached != evaluation {
+                failures.push(format!(
+                    "{}: check_host_cached differs:\n{cached}\ncheck_host:\n{evaluation}",
+                    case.name
+                ));
+            }
             match judge(&case, &evaluation) {
                 Verdict::Preferred => preferred += 1,
                 Verdict::Alternative => alternative += 1,
@@ -44,6 +59,11 @@ async fn rfc7208_suite() {
         "the suite should hold {SUITE_CASES} cases"
     );
     assert!(failures.is_empty(), "{} case(s) failed", failures.len());
+    assert!(
+        records.len() > 100,
+        "{} distinct records parsed through the cache",
+        records.len()
+    );
 }
 
 /// The linter agrees with the evaluator on the suite: a record the

@@ -776,6 +776,8 @@ impl Verify {
                 concurrency: concurrency(args.concurrency)?,
                 deadline: timeout(args.timeout)?,
                 authoritative,
+                // The process exits after the run.
+                leave_answers: true,
             },
             receivers: args.receivers,
             blocklists,

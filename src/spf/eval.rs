@@ -23,6 +23,7 @@ use serde::{Serialize, Serializer};
 use super::ast::{
     MacroItem, MacroLetter, MacroString, Mechanism, Qualifier, Record, SpfResult, Term, TermAt,
 };
+use super::cache::RecordCache;
 use super::deadline::{InFlight, PendingList, PendingQuery, Watched};
 use super::limits::{LOOKUP_LIMIT, MAX_EXPLANATION_OCTETS, MAX_NAMES, VOID_LIMIT};
 use super::macros::{self, MacroEnv};
@@ -571,12 +572,37 @@ pub async fn check_host<L: Lookup>(
     params: &CheckParams,
     config: &Config,
 ) -> Evaluation {
+    limited(lookup, params, config, None).await
+}
+
+/// [`check_host`], with the records it meets parsed once in `records`
+/// for all the checks given the same cache.
+///
+/// The evaluation is the one [`check_host`] gives: for a caller that
+/// checks many clients against the same domains (every address of a
+/// mail setup), parsing the records was most of the work.
+pub async fn check_host_cached<L: Lookup>(
+    lookup: &L,
+    params: &CheckParams,
+    config: &Config,
+    records: &RecordCache,
+) -> Evaluation {
+    limited(lookup, params, config, Some(records)).await
+}
+
+/// [`evaluate`] within [`Config::timeout`], when there is one.
+async fn limited<L: Lookup>(
+    lookup: &L,
+    params: &CheckParams,
+    config: &Config,
+    records: Option<&RecordCache>,
+) -> Evaluation {
     match config.timeout {
-        None => evaluate(lookup, params, config, None).await,
+        None => evaluate(lookup, params, config, records, None).await,
         Some(limit) => {
             let in_flight = InFlight::default();
             let watched = Watched::new(lookup, &in_flight);
-            evaluate(&watched, params, config, Some((limit, &in_flight))).await
+            evaluate(&watched, params, config, records, Some((limit, &in_flight))).await
         }
     }
 }
@@ -587,6 +613,7 @@ async fn evaluate<L: Lookup>(
     lookup: &L,
     params: &CheckParams,
     config: &Config,
+    records: Option<&RecordCache>,
     limit: Option<(Duration, &InFlight)>,
 ) -> Evaluation {
     let ip = match params.ip {
@@ -596,6 +623,7 @@ async fn evaluate<L: Lookup>(
     let mut evaluator = Evaluator {
         lookup,
         config,
+        records,
         ip,
         sender: &params.sender,
         helo: &params.helo,
@@ -734,11 +762,30 @@ fn lookup_failed(rtype: &'static str, name: Option<&str>, error: LookupError) ->
     })
 }
 
+/// A record parsed for one check, or shared by many through a [`RecordCache`].
+enum Held {
+    Own(Record),
+    Shared(Arc<Record>),
+}
+
+impl Deref for Held {
+    type Target = Record;
+
+    fn deref(&self) -> &Record {
+        match self {
+            Held::Own(record) => record,
+            Held::Shared(record) => record,
+        }
+    }
+}
+
 type Boxed<'s> = Pin<Box<dyn Future<Output = SpfResult> + 's>>;
 
 struct Evaluator<'a, L> {
     lookup: &'a L,
     config: &'a Config,
+    /// Where records are parsed once for many checks, if the caller keeps one.
+    records: Option<&'a RecordCache>,
     ip: IpAddr,
     sender: &'a str,
     helo: &'a str,
@@ -797,14 +844,19 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
-        let parsed = parse(&text);
+        // A record from the cache was parsed from this same text, so its
+        // term offsets hold for the text the trace keeps.
+        let parsed = match self.records {
+            Some(cache) => cache.parse(&text).map(Held::Shared),
+            None => parse(&text).map(Held::Own).map_err(Box::new),
+        };
         // The trace keeps the text; evaluation reads its terms from there.
         let record_step = self.trace.steps.len();
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
             Ok(record) => record,
             Err(e) => {
-                let reason = Reason::Syntax(Box::new(e));
+                let reason = Reason::Syntax(e);
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
@@ -1793,6 +1845,35 @@ mod tests {
         assert_eq!(json["result"], "fail");
         assert_eq!(json["trace"]["steps"][0]["event"], "record");
         assert_eq!(json["trace"]["steps"][2]["outcome"], "no-match");
+    }
+
+    #[test]
+    fn cached_checks_parse_each_record_once_and_evaluate_alike() {
+        let z = zone(&[
+            (
+                "top.example",
+                "v=spf1 ip4:192.0.2.1 include:child.example -all exp=why.example",
+            ),
+            ("child.example", "v=spf1 ip4:192.0.2.2 ~all"),
+            ("why.example", "%{i} may not send for %{d}"),
+            ("broken.example", "v=spf1 ip4:192.0.2.300 -all"),
+        ]);
+        let records = RecordCache::new();
+        let config = Config::default();
+        for (ip, sender) in [
+            ("192.0.2.1", "x@top.example"),
+            ("192.0.2.2", "x@top.example"),
+            ("192.0.2.3", "x@top.example"),
+            ("2001:db8::1", "x@top.example"),
+            ("192.0.2.1", "x@broken.example"),
+            ("192.0.2.1", "x@broken.example"),
+        ] {
+            let params = CheckParams::mail_from(ip.parse().unwrap(), sender, "helo.example.org");
+            let cached = block_on(check_host_cached(&z, &params, &config, &records));
+            assert_eq!(cached, check(&z, ip, sender), "{ip} {sender}");
+        }
+        // top, child and broken: the explanation is not an SPF record.
+        assert_eq!(records.len(), 3);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -512,6 +513,17 @@ const SPECIAL_V6: &[(&str, &str)] = &[
     ("ff00::/8", "multicast (RFC 4291)"),
 ];
 
+/// [`SPECIAL_V4`] and [`SPECIAL_V6`] parsed once: every address term of
+/// every record linted, and every address checked, is compared with them.
+/// A block of one family holds no address of the other.
+static SPECIAL: LazyLock<Vec<(IpNet, &str)>> = LazyLock::new(|| {
+    SPECIAL_V4
+        .iter()
+        .chain(SPECIAL_V6)
+        .map(|(block, what)| (block.parse().expect("the table holds valid blocks"), *what))
+        .collect()
+});
+
 fn address_findings(
     term: &Term,
     qualifier: Option<Qualifier>,
@@ -530,17 +542,10 @@ fn address_findings(
         // listing them would bury the one finding that matters.
         return vec![open.clone()];
     }
-    let table = match net {
-        IpNet::V4(_) => SPECIAL_V4,
-        IpNet::V6(_) => SPECIAL_V6,
-    };
-    let overlaps: Vec<String> = table
+    let overlaps: Vec<String> = SPECIAL
         .iter()
-        .filter_map(|(block, what)| {
-            let block: IpNet = block.parse().ok()?;
-            let overlap = block.contains(&net.network()) || net.contains(&block.network());
-            overlap.then(|| format!("{block} {what}"))
-        })
+        .filter(|(block, _)| block.contains(&net.network()) || net.contains(&block.network()))
+        .map(|(block, what)| format!("{block} {what}"))
         .collect();
     if !overlaps.is_empty() {
         out.push(
@@ -1067,16 +1072,7 @@ impl<L: Lookup> Linter<'_, L> {
 /// True when `ip` lies in a special-purpose block (private, loopback,
 /// documentation, CGNAT, … per RFC 6890) that has no place in SPF.
 pub fn is_special_purpose(ip: IpAddr) -> bool {
-    let net = IpNet::from(ip);
-    let table = match ip {
-        IpAddr::V4(_) => SPECIAL_V4,
-        IpAddr::V6(_) => SPECIAL_V6,
-    };
-    table.iter().any(|(block, _)| {
-        block
-            .parse::<IpNet>()
-            .is_ok_and(|block| block.contains(&net.network()))
-    })
+    SPECIAL.iter().any(|(block, _)| block.contains(&ip))
 }
 
 #[cfg(test)]

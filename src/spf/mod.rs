@@ -3,9 +3,12 @@
 //! [`parse()`] turns record text into a typed [`Record`] (or a
 //! [`ParseError`] with a caret), and `Display` writes it back canonically.
 //! [`check_host`] evaluates a record set through a [`crate::dns::Lookup`]
-//! and returns an [`Evaluation`] with a trace.
+//! and returns an [`Evaluation`] with a trace; [`check_host_cached`] does
+//! the same for many checks that share their records' parsing through a
+//! [`RecordCache`].
 
 pub mod ast;
+mod cache;
 mod deadline;
 mod eval;
 pub mod limits;
@@ -18,10 +21,12 @@ pub use ast::{
     Directive, DualCidr, Macro, MacroItem, MacroLetter, MacroString, Mechanism, Modifier,
     Qualifier, Record, SpfResult, Term, TermAt,
 };
+pub use cache::RecordCache;
 pub use deadline::{DEFAULT_CHECK_TIMEOUT, PendingQuery};
 pub use eval::{
     Addresses, CheckParams, Config, Detail, Evaluation, ExplanationSource, NoExplanation, Reason,
     RecordText, TermOutcome, TermText, Trace, TraceDomain, TraceEvent, TraceStep, check_host,
+    check_host_cached,
 };
 pub use lint::{
     DomainLint, LookupBranch, Profile, dns_querying_terms, is_special_purpose, lint_domain,

@@ -15,7 +15,7 @@ use crate::dns::{Answer, Lookup, Txt};
 use crate::finding::{Cause, DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
 use crate::inventory::Domain;
 use crate::mailauth;
-use crate::spf::{self, CheckParams, Config, Evaluation, SpfResult, TraceEvent};
+use crate::spf::{self, CheckParams, Config, Evaluation, RecordCache, SpfResult, TraceEvent};
 
 /// Every finding about `domains[index]`, `domain`.
 pub(super) async fn check<L: Lookup>(
@@ -440,6 +440,8 @@ async fn authorization<L: Lookup>(
     let name = &domain.name;
     let sender = format!("postmaster@{name}");
     let config = Config::default();
+    // The domain's record, and those it includes, parsed once for all its checks.
+    let records = RecordCache::new();
     let mut findings = Vec::new();
     for &index in &domain.servers {
         let server = &ctx.inventory.servers[index];
@@ -450,7 +452,7 @@ async fn authorization<L: Lookup>(
             .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)));
         for ip in ips {
             let params = CheckParams::mail_from(ip, &sender, server.helo_name());
-            let evaluation = spf::check_host(ctx.dns, &params, &config).await;
+            let evaluation = spf::check_host_cached(ctx.dns, &params, &config, &records).await;
             match evaluation.result {
                 SpfResult::Pass => {}
                 SpfResult::Temperror => findings.push(Finding::undetermined(
@@ -480,7 +482,7 @@ async fn authorization<L: Lookup>(
     }
     for ip in outsiders(ctx, domain) {
         let params = CheckParams::mail_from(ip, &sender, "unknown");
-        let evaluation = spf::check_host(ctx.dns, &params, &config).await;
+        let evaluation = spf::check_host_cached(ctx.dns, &params, &config, &records).await;
         match evaluation.result {
             SpfResult::Pass => findings.push(
                 Finding::new(

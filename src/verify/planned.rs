@@ -33,11 +33,17 @@ pub(super) struct Planned {
     /// Report authorisations outside the inventory's zones, by domain
     /// index: the report domain and the owner it must publish.
     pub(super) foreign_reports: HashMap<usize, Vec<(String, DomainName)>>,
+    /// The SPF record planned for every server name, as text: written
+    /// once, not once per server.
+    pub(super) helo_record: String,
 }
 
 impl Planned {
     pub(super) fn new(plan: &Plan, inventory: &Inventory) -> Self {
-        let mut planned = Planned::default();
+        let mut planned = Planned {
+            helo_record: spf_text::helo_record().to_string(),
+            ..Planned::default()
+        };
         let mut cnames = Vec::new();
         for zone in &plan.zones {
             for record in &zone.records {

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use futures_util::future::{OptionFuture, join_all};
 
-use super::planned::{address_line, line, server_ttl, txt_line};
+use super::planned::{Planned, address_line, line, server_ttl, txt_line};
 use super::{Context, describe_void};
 use crate::dns::{Answer, Lookup, LookupResult, RecordData, Txt, reverse_name};
 use crate::finding::{Finding, Severity};
@@ -39,7 +39,7 @@ pub(super) async fn check<L: Lookup>(
     let own_helo = helo.as_deref().ok().filter(|name| *name != hostname);
     // The host name's own SPF record, when HELO does not already ask it.
     let host_spf = (helo.as_deref().ok() != Some(hostname)
-        && is_helo_record(ctx.planned.txt.get(hostname)))
+        && is_helo_record(ctx.planned, ctx.planned.txt.get(hostname)))
     .then_some(hostname);
     let (host, ptrs, helo_addresses, helo_txt, host_txt) = tokio::join!(
         Addresses::of(ctx, hostname),
@@ -133,8 +133,8 @@ impl<L> ServerCtx<'_, '_, L> {
 }
 
 /// Whether `planned` is the record `generate` plans for a server name.
-fn is_helo_record(planned: Option<&String>) -> bool {
-    planned.is_some_and(|text| *text == records::helo_record().to_string())
+fn is_helo_record(plan: &Planned, planned: Option<&String>) -> bool {
+    planned.is_some_and(|text| *text == plan.helo_record)
 }
 
 /// The A and AAAA answers of one name, as addresses.
@@ -679,7 +679,7 @@ fn helo_findings<L>(
     // A name that is also a domain has the domain's record: its checks
     // compare it.
     let planned = server.ctx.planned.txt.get(&name);
-    if planned.is_none() || is_helo_record(planned) {
+    if planned.is_none() || is_helo_record(server.ctx.planned, planned) {
         findings.extend(name_spf(server, &name, &txt, NameRole::Helo));
     }
     findings
@@ -764,7 +764,7 @@ fn name_spf<L>(
         }
         Ok(answer) => answer,
     };
-    let record = records::helo_record().to_string();
+    let record = &server.ctx.planned.helo_record;
     let published: Vec<String> = answer
         .records()
         .iter()
@@ -772,6 +772,11 @@ fn name_spf<L>(
         .filter(|text| crate::spf::is_spf_record(text))
         .map(|text| String::from_utf8_lossy(&text).into_owned())
         .collect();
+    if let [one] = published.as_slice()
+        && one == record
+    {
+        return Vec::new();
+    }
     let (missing, drift, why) = match role {
         NameRole::Helo => (
             "helo-spf-missing",
@@ -792,7 +797,7 @@ fn name_spf<L>(
         Some(fix) => (fix.clone(), Vec::new()),
         None => (
             PUBLISH.to_owned(),
-            vec![txt_line(name, server.ttl(), &record)],
+            vec![txt_line(name, server.ttl(), record)],
         ),
     };
     let finding = match published.as_slice() {
@@ -804,7 +809,6 @@ fn name_spf<L>(
             fix,
         )
         .values(record, describe_void(answer, name)),
-        [one] if *one == record => return Vec::new(),
         // Several are `spf-multiple` when the name is also a domain; else
         // one planned record replaces them all.
         _ => Finding::new(
