@@ -371,16 +371,23 @@ fn deep_nesting_is_refused_early() {
     assert_eq!(generate(&yaml).status.code(), Some(0));
 }
 
-#[test]
-fn warnings_are_capped_too() {
-    let addresses: Vec<String> = (0..150).map(|i| format!("10.0.0.{}", i + 1)).collect();
+/// `generate` of [`BASE`] with its server's IPv4 addresses replaced by
+/// `addresses`, which must succeed: its stderr.
+fn generate_with_addresses(addresses: impl Iterator<Item = String>) -> String {
+    let addresses: Vec<String> = addresses.collect();
     let yaml = BASE.replace(
         "    ipv4: [198.51.100.10]",
         &format!("    ipv4: [{}]", addresses.join(", ")),
     );
     let output = generate(&yaml);
-    let err = String::from_utf8_lossy(&output.stderr);
+    let err = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(0), "{err}");
+    err
+}
+
+#[test]
+fn warnings_are_capped_too() {
+    let err = generate_with_addresses((0..150).map(|i| format!("10.0.0.{}", i + 1)));
     let inventory_warnings: Vec<&str> = err
         .lines()
         .filter(|l| l.contains("`servers[0].ipv4[") || l.contains("more warnings"))
@@ -404,14 +411,7 @@ fn documentation_addresses_are_one_warning_naming_each() {
         "{err}"
     );
 
-    let addresses: Vec<String> = (0..12).map(|i| format!("192.0.2.{}", i + 1)).collect();
-    let yaml = BASE.replace(
-        "    ipv4: [198.51.100.10]",
-        &format!("    ipv4: [{}]", addresses.join(", ")),
-    );
-    let output = generate(&yaml);
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{err}");
+    let err = generate_with_addresses((0..12).map(|i| format!("192.0.2.{}", i + 1)));
     let warnings: Vec<&str> = err
         .lines()
         .filter(|l| l.contains("documentation"))
