@@ -277,19 +277,14 @@ async fn read_domain<L: Lookup>(
     match one_spf_record(lookup, name, true, &mut unread).await {
         Ok(text) => {
             facts.record = Some(text.clone());
-            let mut seen = vec![name.clone()];
-            take_in(
+            let mut walk = Walk {
                 lookup,
-                name,
-                &text,
                 own,
-                0,
-                true,
-                &mut seen,
-                &mut facts,
-                &mut unread,
-            )
-            .await;
+                seen: vec![name.clone()],
+                facts: &mut facts,
+                unread: &mut unread,
+            };
+            walk.take_in(name, &text, 0, true).await;
         }
         Err(why) => facts.notes.push(why),
     }
@@ -298,94 +293,93 @@ async fn read_domain<L: Lookup>(
     (facts, unread)
 }
 
-/// Classifies the record `text` at `owner` into `facts.items`, taking in
-/// the records it includes from the imported zones and its redirect.
-/// `top`: the domain's own record or the end of its redirects, whose
-/// `all` counts.
-#[allow(clippy::too_many_arguments)]
-fn take_in<'a, L: Lookup>(
-    lookup: &'a L,
-    owner: &'a str,
-    text: &'a str,
-    own: &'a impl Fn(&str) -> bool,
-    depth: usize,
-    top: bool,
-    seen: &'a mut Vec<DomainName>,
-    facts: &'a mut DomainFacts,
-    unread: &'a mut Vec<String>,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>> {
-    Box::pin(async move {
-        let record = match crate::spf::parse(text) {
-            Ok(record) => record,
-            Err(err) => {
-                facts.items.push(Item::Skipped {
-                    why: format!("the record does not parse: {}", err.kind),
-                    origin: Origin::txt(owner, text),
-                });
-                return;
-            }
-        };
-        for item in spf::classify(&record, owner, own) {
-            match item {
-                Item::All { .. } if !top => {}
-                Item::Expand {
-                    target,
-                    redirect,
-                    origin,
-                } => {
-                    let why = if seen.contains(&target) {
-                        Some("a loop: this record was taken in already".to_owned())
-                    } else if depth >= MAX_DEPTH {
-                        Some(format!("more than {MAX_DEPTH} records deep"))
-                    } else {
-                        None
-                    };
-                    if let Some(why) = why {
-                        facts.items.push(Item::Skipped { why, origin });
-                        continue;
-                    }
-                    seen.push(target.clone());
-                    let third_party = redirect && !own(&target);
-                    match one_spf_record(lookup, &target, false, unread).await {
-                        Ok(text) if third_party => {
-                            // A third party's record stays theirs: an
-                            // include, and the `all` it ends with.
-                            facts.items.push(Item::Include {
-                                target: target.clone(),
-                                origin: origin.clone(),
-                            });
-                            if let Ok(record) = crate::spf::parse(&text) {
-                                facts.items.extend(
-                                    spf::classify(&record, &target, |_| false)
-                                        .into_iter()
-                                        .filter(|i| matches!(i, Item::All { .. })),
-                                );
-                            }
-                        }
-                        Ok(text) => {
-                            take_in(
-                                lookup,
-                                &target,
-                                &text,
-                                own,
-                                depth + 1,
-                                top && redirect,
-                                seen,
-                                facts,
-                                unread,
-                            )
-                            .await;
-                        }
-                        Err(why) => facts.items.push(Item::Skipped {
-                            why: format!("not taken in: {why}"),
-                            origin,
-                        }),
-                    }
+/// One domain's SPF records walked from its own: what it has taken in so
+/// far (`seen`, against loops) and where the findings go.
+struct Walk<'w, L, F> {
+    lookup: &'w L,
+    /// Whether a name is in the imported zones.
+    own: &'w F,
+    seen: Vec<DomainName>,
+    facts: &'w mut DomainFacts,
+    unread: &'w mut Vec<String>,
+}
+
+impl<'w, L: Lookup, F: Fn(&str) -> bool> Walk<'w, L, F> {
+    /// Classifies the record `text` at `owner` into `facts.items`, taking
+    /// in the records it includes from the imported zones and its
+    /// redirect. `top`: the domain's own record or the end of its
+    /// redirects, whose `all` counts.
+    fn take_in<'a>(
+        &'a mut self,
+        owner: &'a str,
+        text: &'a str,
+        depth: usize,
+        top: bool,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>> {
+        Box::pin(async move {
+            let own = self.own;
+            let record = match crate::spf::parse(text) {
+                Ok(record) => record,
+                Err(err) => {
+                    self.facts.items.push(Item::Skipped {
+                        why: format!("the record does not parse: {}", err.kind),
+                        origin: Origin::txt(owner, text),
+                    });
+                    return;
                 }
-                other => facts.items.push(other),
+            };
+            for item in spf::classify(&record, owner, own) {
+                match item {
+                    Item::All { .. } if !top => {}
+                    Item::Expand {
+                        target,
+                        redirect,
+                        origin,
+                    } => {
+                        let why = if self.seen.contains(&target) {
+                            Some("a loop: this record was taken in already".to_owned())
+                        } else if depth >= MAX_DEPTH {
+                            Some(format!("more than {MAX_DEPTH} records deep"))
+                        } else {
+                            None
+                        };
+                        if let Some(why) = why {
+                            self.facts.items.push(Item::Skipped { why, origin });
+                            continue;
+                        }
+                        self.seen.push(target.clone());
+                        let third_party = redirect && !own(&target);
+                        match one_spf_record(self.lookup, &target, false, self.unread).await {
+                            Ok(text) if third_party => {
+                                // A third party's record stays theirs: an
+                                // include, and the `all` it ends with.
+                                self.facts.items.push(Item::Include {
+                                    target: target.clone(),
+                                    origin: origin.clone(),
+                                });
+                                if let Ok(record) = crate::spf::parse(&text) {
+                                    self.facts.items.extend(
+                                        spf::classify(&record, &target, |_| false)
+                                            .into_iter()
+                                            .filter(|i| matches!(i, Item::All { .. })),
+                                    );
+                                }
+                            }
+                            Ok(text) => {
+                                self.take_in(&target, &text, depth + 1, top && redirect)
+                                    .await;
+                            }
+                            Err(why) => self.facts.items.push(Item::Skipped {
+                                why: format!("not taken in: {why}"),
+                                origin,
+                            }),
+                        }
+                    }
+                    other => self.facts.items.push(other),
+                }
             }
-        }
-    })
+        })
+    }
 }
 
 async fn read_dmarc<L: Lookup>(lookup: &L, facts: &mut DomainFacts, unread: &mut Vec<String>) {
