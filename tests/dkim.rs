@@ -751,6 +751,27 @@ fn keygen_never_overwrites_and_writes_the_key_for_its_owner_only() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(support::stderr(&bad).contains("invalid `--selector` value `a b`"));
+    // Values echoed in errors are escaped: no control character reaches
+    // the terminal.
+    for args in [
+        vec![
+            "dkim",
+            "keygen",
+            "--domain",
+            "example.com",
+            "--selector",
+            "s\x1b[31m",
+            "--out",
+            "x",
+        ],
+        vec!["dkim", "check", "s\x1b[31m._domainkey.example.com"],
+    ] {
+        let bad = run(&args);
+        assert_eq!(bad.status.code(), Some(2), "{args:?}");
+        let err = support::stderr(&bad);
+        assert!(!err.contains('\x1b'), "{args:?}: {err:?}");
+        assert!(err.contains("`s\\027[31m"), "{args:?}: {err:?}");
+    }
 }
 
 #[test]

@@ -75,12 +75,14 @@ pub enum ArgumentError {
     Domain(NameError),
     /// A `--selector` that is not a DKIM selector.
     #[error(
-        "invalid `--selector` value `{0}`; accepted: labels of letters, digits, `-` and `_` (RFC 6376 §3.1), e.g. `s2026`"
+        "invalid `--selector` value `{}`; accepted: labels of letters, digits, `-` and `_` (RFC 6376 §3.1), e.g. `s2026`",
+        crate::text::escape(.0)
     )]
     Selector(String),
     /// A `dkim check` NAME that is not a key record's name.
     #[error(
-        "invalid NAME `{0}`; accepted: SELECTOR._domainkey.DOMAIN, e.g. `s2026._domainkey.example.com`"
+        "invalid NAME `{}`; accepted: SELECTOR._domainkey.DOMAIN, e.g. `s2026._domainkey.example.com`",
+        crate::text::escape(.0)
     )]
     DkimName(String),
     /// An `import` DOMAIN that is not a domain name.
