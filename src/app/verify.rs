@@ -130,7 +130,13 @@ pub fn run(config: &Verify, streams: &mut Streams<'_>) -> Result<u8, Error> {
             }
         }
     }
-    Ok(report.exit_code_at(config.fail_on))
+    let code = report.exit_code_at(config.fail_on);
+    if config.options.leave_answers {
+        // The process exits next: freeing the inventory and the plan of a
+        // 10,000-server run node by node cost 1 % of its instructions.
+        std::mem::forget((inventory, plan));
+    }
+    Ok(code)
 }
 
 /// Says which zones of the inventory no zone file holds, under

@@ -171,7 +171,14 @@ impl<L: Lookup> Lookup for SharedLookup<'_, L> {
                 None => Rc::clone(names.entry(key.into()).or_default()),
             }
         };
-        cell.get_or_init(|| self.ask(name, rtype)).await.clone()
+        // Boxed: the query's state (about 1 KiB through the source and the
+        // stub) then lives once per distinct query instead of inside every
+        // caller's future; a server's check joins six lookups, and moving
+        // its 9 KiB future into place cost more than this allocation
+        // (callgrind, scripts/bench-verify inventory).
+        cell.get_or_init(|| Box::pin(self.ask(name, rtype)))
+            .await
+            .clone()
     }
 }
 
