@@ -138,7 +138,9 @@ fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
         authoritative: header[2] & 0x04 != 0,
         recursion_available: header[3] & 0x80 != 0,
         rcode: ResponseCode::from_low(header[3] & 0x0f),
-        answers: Vec::new(),
+        // As many as the header announces, within reason: a record takes
+        // at least 11 octets (a pointer would be 12; a root owner 11).
+        answers: Vec::with_capacity(count(6).min(packet.len() / 11)),
         negative: false,
     };
     let mut at = HEADER_LEN;
@@ -493,30 +495,21 @@ pub(super) fn encode_wire(text: &str) -> Result<Vec<u8>, String> {
     if trimmed.is_empty() {
         return Ok(vec![0]);
     }
-    // One octet, the text and the root label; then the first octet and
-    // each dot replaced by the length of the label that follows it.
     let mut wire = Vec::with_capacity(trimmed.len() + 2);
-    wire.push(0);
-    wire.extend_from_slice(trimmed);
-    wire.push(0);
-    let dots = trimmed
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &octet)| (octet == b'.').then_some(i));
-    let mut start = 0;
-    for end in dots.chain([trimmed.len()]) {
-        let len = end - start;
-        if len == 0 {
+    for label in trimmed.split(|&octet| octet == b'.') {
+        if label.is_empty() {
             return Err(format!("cannot query `{text}`: empty label"));
         }
-        if len > MAX_LABEL {
+        if label.len() > MAX_LABEL {
             return Err(format!(
-                "cannot query `{text}`: label of {len} octets, at most {MAX_LABEL} allowed"
+                "cannot query `{text}`: label of {} octets, at most {MAX_LABEL} allowed",
+                label.len()
             ));
         }
-        wire[start] = u8::try_from(len).expect("labels are at most 63 octets");
-        start = end + 1;
+        wire.push(u8::try_from(label.len()).expect("labels are at most 63 octets"));
+        wire.extend_from_slice(label);
     }
+    wire.push(0);
     if wire.len() > MAX_NAME {
         return Err(format!(
             "cannot query `{text}`: name of {} octets, at most {MAX_NAME} allowed",
