@@ -91,6 +91,7 @@ fn token_in_any_case(text: &[u8]) -> Option<u8> {
 /// What a name shows of a generic name whatever the address, read in one
 /// pass over its bytes: the checks against each address of a server then
 /// read these few facts, not the name again.
+#[derive(Debug, Clone, Copy)]
 pub struct Signs<'a> {
     /// The name without its registered domain, in the case it was given.
     host: &'a str,
