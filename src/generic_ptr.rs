@@ -101,8 +101,8 @@ pub struct Signs<'a> {
     token: Option<(usize, usize, u8)>,
     /// The first static marker (its place in `host`).
     softener: Option<(usize, usize)>,
-    /// Two whole-number parts in a row are both octets: a decimal address
-    /// may be there.
+    /// Two successive whole-number parts (words between them aside) are
+    /// both octets: a decimal address may be there.
     octet_pair: bool,
     /// The longest run of hex digits: an IPv4 address in hex takes 8.
     hex_run: usize,
