@@ -445,6 +445,35 @@ fn a_generic_ptr_is_never_advised_as_the_helo_name() {
 }
 
 #[test]
+fn a_generic_host_name_is_reported_for_its_ptr_and_its_helo() {
+    // The host name is the PTR name and the HELO name: one reading of it
+    // serves both checks.
+    let world =
+        World::with(&inventory_text().replace("mail.example.net", "dsl-10.pool.example.net"));
+    let nsd = world.serve();
+    let (_, report) = verify(&nsd, &world.inventory, &[]);
+    let ptr = finding(&report, "ptr-generic", "192.0.2.10");
+    assert_eq!(ptr["severity"], "error");
+    let message = ptr["message"].as_str().unwrap();
+    assert!(
+        message.contains("(the token `dsl` (weight 4))"),
+        "{message}"
+    );
+    let helo = finding(&report, "helo-generic", "dsl-10.pool.example.net");
+    let message = helo["message"].as_str().unwrap();
+    assert!(
+        message.contains("(the token `dsl` (weight 4))"),
+        "{message}"
+    );
+    // The other server's names are its own.
+    let generic: Vec<&str> = ids(&report)
+        .into_iter()
+        .filter(|id| id.ends_with("-generic"))
+        .collect();
+    assert_eq!(generic, ["ptr-generic", "helo-generic"], "{report:#}");
+}
+
+#[test]
 fn an_invalid_helo_is_fixed_in_the_mta_and_the_inventory() {
     let world = World::new();
     let inventory = world.inventory_with("helo: smtp.example.net", "helo: localhost.localdomain");

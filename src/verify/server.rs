@@ -2,7 +2,7 @@
 //! of each address, the RFC 2317 CNAMEs of its block, its HELO name and the
 //! SPF records of its names (`deliverability.md` §4, §5, §7).
 
-use std::cell::LazyCell;
+use std::cell::{LazyCell, OnceCell};
 use std::fmt::Display;
 use std::net::IpAddr;
 
@@ -47,7 +47,12 @@ pub(super) async fn check<L: Lookup>(
         OptionFuture::from(helo.as_deref().ok().map(|name| ctx.dns.txt(name))),
         OptionFuture::from(host_spf.map(|name| ctx.dns.txt(name))),
     );
-    let server_ctx = ServerCtx { ctx, index, server };
+    let server_ctx = ServerCtx {
+        ctx,
+        index,
+        server,
+        host_signs: OnceCell::new(),
+    };
     let mut findings = forward(&server_ctx, hostname, &host);
     for (ip, ptr) in addresses(server).zip(&ptrs) {
         findings.extend(reverse(&server_ctx, ip, ptr, &host).await);
@@ -75,9 +80,24 @@ struct ServerCtx<'c, 'a, L> {
     ctx: &'c Context<'a, L>,
     index: usize,
     server: &'c Server,
+    /// The host name as a generic name, read once: it is the PTR name of
+    /// each address and most often the HELO name too.
+    host_signs: OnceCell<generic_ptr::Signs<'c>>,
 }
 
 impl<L> ServerCtx<'_, '_, L> {
+    /// `name` (a PTR or HELO name) as a generic name; the host name's
+    /// reading is shared by the checks of the server.
+    fn generic_signs<'s>(&'s self, name: &'s str) -> generic_ptr::Signs<'s> {
+        let hostname = self.server.hostname.as_str();
+        match name.eq_ignore_ascii_case(hostname) {
+            true => *self
+                .host_signs
+                .get_or_init(|| generic_ptr::Signs::of(hostname)),
+            false => generic_ptr::Signs::of(name),
+        }
+    }
+
     fn ttl(&self) -> u32 {
         server_ttl(self.ctx.inventory, self.server)
     }
@@ -353,7 +373,12 @@ async fn reverse<L: Lookup>(
     }
     let generic: Vec<(&String, generic_ptr::GenericPtr)> = names
         .iter()
-        .filter_map(|name| generic_ptr::check(name, Some(ip)).map(|g| (name, g)))
+        .filter_map(|name| {
+            server
+                .generic_signs(name)
+                .check(Some(ip))
+                .map(|g| (name, g))
+        })
         .collect();
     if !names.iter().any(|n| n.eq_ignore_ascii_case(hostname)) {
         findings.push(
@@ -608,8 +633,9 @@ fn helo_findings<L>(
     let refused = server.refused_helo();
     let mut findings = Vec::new();
     let addresses_of_server = || addresses(server.server);
-    let generic = addresses_of_server().find_map(|ip| generic_ptr::check(&name, Some(ip)));
-    if let Some(generic) = generic.or_else(|| generic_ptr::check(&name, None)) {
+    let signs = server.generic_signs(&name);
+    let generic = addresses_of_server().find_map(|ip| signs.check(Some(ip)));
+    if let Some(generic) = generic.or_else(|| signs.check(None)) {
         findings.push(server.blame_helo(Finding::new(
             "helo-generic",
             Severity::Warning,
