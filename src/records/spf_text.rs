@@ -53,8 +53,11 @@ pub fn helo_record() -> spf::Record {
 /// by an extra network dropped), then the extra networks, then the includes.
 pub fn domain_terms(inventory: &Inventory, domain: &Domain) -> Vec<Term> {
     let servers = domain.servers.iter().map(|&i| &inventory.servers[i]);
-    let mut v4: Vec<Ipv4Net> = Vec::new();
-    let mut v6: Vec<Ipv6Net> = Vec::new();
+    let (count4, count6) = servers
+        .clone()
+        .fold((0, 0), |(v4, v6), s| (v4 + s.ipv4.len(), v6 + s.ipv6.len()));
+    let mut v4: Vec<Ipv4Net> = Vec::with_capacity(count4);
+    let mut v6: Vec<Ipv6Net> = Vec::with_capacity(count6);
     for server in servers {
         v4.extend(server.ipv4.iter().map(|&ip| Ipv4Net::from(ip)));
         v6.extend(server.ipv6.iter().map(|&ip| Ipv6Net::from(ip)));
