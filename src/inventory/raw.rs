@@ -389,11 +389,19 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
             .next_key_seed(self)
             .inspect_err(|_| self.fail(mark, None))?
         {
-            let name = key.value.as_text().map(Cow::into_owned);
             self.0.pending.borrow_mut().push(key);
-            let value = map
-                .next_value_seed(self)
-                .inspect_err(|_| self.fail(mark, Segment::Key(name.unwrap_or("?".into()))))?;
+            let value = map.next_value_seed(self).inspect_err(|_| {
+                // The key is still the last pending node: a failed value
+                // takes its own nodes away. Named only now, as the file
+                // fails: a key read costs no copy of its text.
+                let name = self
+                    .0
+                    .pending
+                    .borrow()
+                    .last()
+                    .and_then(|key| key.value.as_text().map(Cow::into_owned));
+                self.fail(mark, Segment::Key(name.unwrap_or_else(|| "?".into())));
+            })?;
             self.0.pending.borrow_mut().push(value);
         }
         let (start, len) = self.0.settle(mark);

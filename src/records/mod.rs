@@ -121,7 +121,7 @@ pub fn plan(inventory: &Inventory) -> Plan {
             Ok(records) => {
                 let ttl = domain.ttl.unwrap_or(inventory.ttl);
                 for spf in records {
-                    builder.replace_txt(spf.owner, ttl, &spf.record.to_string());
+                    builder.replace_txt(spf.owner, ttl, &spf.text);
                 }
             }
             Err(problem) => domain_diagnostics.push(Diagnostic::Spf { domain: i, problem }),
@@ -176,17 +176,42 @@ struct Builder<'a> {
 struct ServerRecords {
     /// A/AAAA and HELO TXT records, by index of their zone.
     forward: Vec<Vec<Record>>,
-    /// PTR records by reverse zone.
-    reverse: BTreeMap<ZoneKey, Vec<Record>>,
+    /// PTR records by reverse zone, the zones in the order met.
+    reverse: Vec<(ZoneKey, Vec<Record>)>,
+    /// Where each zone of `reverse` is.
+    reverse_slots: HashMap<ZoneKey, usize>,
+    /// The slot of the last PTR's zone, IPv4 and IPv6 apart: servers
+    /// listed in address order keep to one zone for long runs.
+    recent_slots: [usize; 2],
     /// Classless zones holding PTRs, each with the TTL of its first one.
     classless: Vec<(Ipv4Net, u32)>,
     /// Unpublishable HELO names, in server order.
     diagnostics: Vec<Diagnostic>,
 }
 
+impl ServerRecords {
+    /// The PTR records of the reverse zone `key`.
+    fn reverse_zone(&mut self, key: ZoneKey) -> &mut Vec<Record> {
+        let recent = &mut self.recent_slots[usize::from(key.v6)];
+        let slot = match self.reverse.get(*recent) {
+            Some((known, _)) if *known == key => *recent,
+            _ => {
+                let next = self.reverse.len();
+                let slot = *self.reverse_slots.entry(key).or_insert(next);
+                if slot == next {
+                    self.reverse.push((key, Vec::new()));
+                }
+                *recent = slot;
+                slot
+            }
+        };
+        &mut self.reverse[slot].1
+    }
+}
+
 /// A reverse zone's sort key and identity: family first, then address, then
 /// prefix length, so a /24 parent precedes its classless child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct ZoneKey {
     v6: bool,
     network: IpAddr,
@@ -225,7 +250,9 @@ impl<'a> Builder<'a> {
     fn servers(&self, range: Range<usize>) -> ServerRecords {
         let mut part = ServerRecords {
             forward: vec![Vec::new(); self.inventory.zones.len()],
-            reverse: BTreeMap::new(),
+            reverse: Vec::new(),
+            reverse_slots: HashMap::new(),
+            recent_slots: [usize::MAX; 2],
             classless: Vec::new(),
             diagnostics: Vec::new(),
         };
@@ -258,18 +285,17 @@ impl<'a> Builder<'a> {
     fn server(&self, index: usize, part: &mut ServerRecords) {
         let server = &self.inventory.servers[index];
         let ttl = server.ttl.unwrap_or(self.inventory.ttl);
-        let mut names = vec![server.hostname.clone()];
+        let mut helo_name = None;
         if let Some(helo) = &server.helo {
             match self.publishable_helo(index, helo) {
-                Ok(Some(helo)) => names.push(helo),
-                Ok(None) => {}
+                Ok(helo) => helo_name = helo,
                 Err(problem) => part.diagnostics.push(Diagnostic::UnpublishableHelo {
                     server: index,
                     problem,
                 }),
             }
         }
-        for name in &names {
+        for name in std::iter::once(&server.hostname).chain(&helo_name) {
             let zone = &mut part.forward[zone_of(&self.zone_index, name)];
             let addresses = server
                 .ipv4
@@ -386,14 +412,11 @@ impl<'a> Builder<'a> {
         let labels = self.inventory.classless_labels;
         let zone = self.reverse_zone_of(ip);
         let owner = reverse::ptr_owner(ip, zone, labels);
-        part.reverse
-            .entry(zone_key(zone, false))
-            .or_default()
-            .push(Record {
-                owner,
-                ttl,
-                data: RecordData::Ptr(hostname.to_owned()),
-            });
+        part.reverse_zone(zone_key(zone, false)).push(Record {
+            owner,
+            ttl,
+            data: RecordData::Ptr(hostname.to_owned()),
+        });
         if let (IpNet::V4(child), true) = (zone, is_classless(zone))
             && !part.classless.iter().any(|&(known, _)| known == child)
         {
@@ -604,16 +627,28 @@ fn sort_runs(
 }
 
 /// Whether a label sorts by numeric value: up to 20 digits.
-fn is_numeric_label(label: &str) -> bool {
-    !label.is_empty() && label.len() <= 20 && label.bytes().all(|b| b.is_ascii_digit())
+fn is_numeric_label(label: &[u8]) -> bool {
+    !label.is_empty() && label.len() <= 20 && label.iter().all(u8::is_ascii_digit)
+}
+
+/// `label` without its leading zeros.
+fn without_leading_zeros(label: &[u8]) -> &[u8] {
+    let zeros = label.iter().take_while(|&&b| b == b'0').count();
+    &label[zeros..]
+}
+
+/// The labels of `name` from the last to the first. Labels are short: a
+/// byte-by-byte search beats a searcher set up for each.
+fn labels_from_root(name: &[u8]) -> impl Iterator<Item = &[u8]> {
+    name.rsplit(|&b| b == b'.')
 }
 
 /// Orders two labels: numeric labels by value and before text labels, text
 /// labels by their octets.
-fn compare_labels(a: &str, b: &str) -> Ordering {
+fn compare_labels(a: &[u8], b: &[u8]) -> Ordering {
     match (is_numeric_label(a), is_numeric_label(b)) {
         (true, true) => {
-            let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+            let (a, b) = (without_leading_zeros(a), without_leading_zeros(b));
             a.len().cmp(&b.len()).then_with(|| a.cmp(b))
         }
         (true, false) => Ordering::Less,
@@ -627,26 +662,23 @@ fn compare_labels(a: &str, b: &str) -> Ordering {
 /// reverse zones); a name sorts before the names under it. The octets the
 /// two names end with alike are skipped without splitting them.
 fn compare_names(a: &str, b: &str) -> Ordering {
-    let common = a
-        .bytes()
-        .rev()
-        .zip(b.bytes().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
+    let common = common_suffix(a.as_bytes(), b.as_bytes());
     // The longest shared ending made of whole labels in both names.
     let whole =
         |name: &str| name.len() == common || name.as_bytes()[name.len() - common - 1] == b'.';
     let skip = if whole(a) && whole(b) {
         common
     } else {
-        let tail = &a[a.len() - common..];
-        tail.find('.').map_or(0, |dot| common - dot - 1)
+        let tail = &a.as_bytes()[a.len() - common..];
+        tail.iter()
+            .position(|&b| b == b'.')
+            .map_or(0, |dot| common - dot - 1)
     };
-    fn labels_before(name: &str, skip: usize) -> impl Iterator<Item = &str> {
-        let rest = &name[..name.len() - skip];
-        let rest = rest.strip_suffix('.').unwrap_or(rest);
+    fn labels_before(name: &str, skip: usize) -> impl Iterator<Item = &[u8]> {
+        let rest = &name.as_bytes()[..name.len() - skip];
+        let rest = rest.strip_suffix(b".").unwrap_or(rest);
         (!rest.is_empty())
-            .then(|| rest.rsplit('.'))
+            .then(|| labels_from_root(rest))
             .into_iter()
             .flatten()
     }
@@ -664,22 +696,45 @@ fn compare_names(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// How many octets `a` and `b` end with alike, compared eight at a time
+/// (names in one zone share most of their octets).
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let tail = |x: &[u8], y: &[u8]| {
+        x.iter()
+            .rev()
+            .zip(y.iter().rev())
+            .take_while(|(p, q)| p == q)
+            .count()
+    };
+    let (mut x, mut y) = (a.rchunks_exact(8), b.rchunks_exact(8));
+    let mut common = 0;
+    for (p, q) in x.by_ref().zip(y.by_ref()) {
+        if p != q {
+            return common + tail(p, q);
+        }
+        common += 8;
+    }
+    common + tail(x.remainder(), y.remainder())
+}
+
 /// Appends the sort key of a name to `key`: its labels from the root down,
 /// so that keys order as [`compare_names`] orders the names.
 fn push_name_key(name: &str, key: &mut Vec<u8>) {
     if name.is_empty() {
         return;
     }
-    for label in name.rsplit('.') {
+    for label in labels_from_root(name.as_bytes()) {
         if is_numeric_label(label) {
             // Without leading zeros, a longer number is a larger one.
-            let digits = label.trim_start_matches('0');
+            let digits = without_leading_zeros(label);
             key.push(0);
             key.push(digits.len() as u8);
-            key.extend_from_slice(digits.as_bytes());
+            key.extend_from_slice(digits);
         } else {
             key.push(1);
-            key.extend_from_slice(label.as_bytes());
+            key.extend_from_slice(label);
         }
         key.push(0);
     }
@@ -717,6 +772,14 @@ mod tests {
             let (za, zb) = (format!("{a}.zone.test"), format!("{b}.zone.test"));
             prop_assert_eq!(compare_names(&za, &zb), compare_names(&a, &b));
             prop_assert_eq!(compare_names("zone.test", &za), Ordering::Less);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn common_suffix_counts_the_shared_ending(a in "[ab.]{0,30}", b in "[ab.]{0,30}") {
+            let slow = a.bytes().rev().zip(b.bytes().rev()).take_while(|(x, y)| x == y).count();
+            prop_assert_eq!(common_suffix(a.as_bytes(), b.as_bytes()), slow);
         }
     }
 

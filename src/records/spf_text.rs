@@ -3,6 +3,8 @@
 //! too long (RFC 7208 §3.4). Their text is the records' canonical
 //! `Display`, split into character-strings by [`split_strings`].
 
+use std::fmt::Write as _;
+
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::diagnostic::{LookupCost, SpfProblem};
@@ -10,15 +12,18 @@ use crate::inventory::{AllPolicy, Domain, Inventory};
 use crate::names::DomainName;
 use crate::net;
 use crate::spf::limits::{LOOKUP_LIMIT, MAX_RECORD_OCTETS, MAX_STRING_OCTETS};
-use crate::spf::{self, Directive, DualCidr, Mechanism, Qualifier, Term};
+use crate::spf::{self, Directive, DualCidr, Mechanism, Qualifier, Term, TermAt};
 
-/// One SPF record to publish: its owner and the record.
+/// One SPF record to publish: its owner, the record and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpfRecord {
     /// Owner name: the domain, or `_spfN.<domain>` for a chained part.
     pub owner: DomainName,
-    /// The record; its `Display` is the text to publish.
+    /// The record.
     pub record: spf::Record,
+    /// The text to publish: the record's `Display`, written as the record
+    /// was built so that each term is formatted once.
+    pub text: String,
 }
 
 /// The terminal `all` of a policy (RFC 7208 §5.1).
@@ -48,8 +53,11 @@ pub fn helo_record() -> spf::Record {
 /// by an extra network dropped), then the extra networks, then the includes.
 pub fn domain_terms(inventory: &Inventory, domain: &Domain) -> Vec<Term> {
     let servers = domain.servers.iter().map(|&i| &inventory.servers[i]);
-    let mut v4: Vec<Ipv4Net> = Vec::new();
-    let mut v6: Vec<Ipv6Net> = Vec::new();
+    let (count4, count6) = servers
+        .clone()
+        .fold((0, 0), |(v4, v6), s| (v4 + s.ipv4.len(), v6 + s.ipv6.len()));
+    let mut v4: Vec<Ipv4Net> = Vec::with_capacity(count4);
+    let mut v6: Vec<Ipv6Net> = Vec::with_capacity(count6);
     for server in servers {
         v4.extend(server.ipv4.iter().map(|&ip| Ipv4Net::from(ip)));
         v6.extend(server.ipv6.iter().map(|&ip| Ipv6Net::from(ip)));
@@ -98,30 +106,47 @@ pub fn build(inventory: &Inventory, domain: &Domain) -> Result<Vec<SpfRecord>, S
 }
 
 fn chain(domain: &DomainName, terms: Vec<Term>, all: Term) -> Result<Vec<SpfRecord>, SpfProblem> {
-    let lens: Vec<usize> = terms.iter().map(Term::text_len).collect();
-    let all_len = all.text_len();
+    // Each term is formatted once, into one buffer: its text gives its
+    // length for the splitting, the offsets of the record and the text to
+    // publish.
+    let mut texts = String::new();
+    let mut lens = Vec::with_capacity(terms.len());
+    for term in &terms {
+        let start = texts.len();
+        write!(texts, "{term}").expect("writing to a String cannot fail");
+        lens.push(texts.len() - start);
+    }
+    let all_text = all.to_string();
     let mut terms = terms.into_iter();
     let mut rest = &lens[..];
+    let mut at = 0;
     // The length of a record of the remaining terms and `all`.
-    let mut remaining = record_len(lens.iter().copied().chain([all_len]));
+    let mut remaining = record_len(lens.iter().copied().chain([all_text.len()]));
     let mut records = Vec::new();
     let mut owner = domain.clone();
     let mut part = 0;
     loop {
         if remaining <= MAX_RECORD_OCTETS {
-            let mut last: Vec<Term> = terms.collect();
-            last.push(all);
+            let mut last = Vec::with_capacity(rest.len() + 1);
+            for (term, &len) in terms.zip(rest) {
+                last.push((term, &texts[at..at + len]));
+                at += len;
+            }
+            last.push((all, all_text.as_str()));
+            let (record, text) = assemble(last);
             records.push(SpfRecord {
                 owner,
-                record: spf::Record::new(last),
+                record,
+                text,
             });
             return Ok(records);
         }
         part += 1;
         let next = domain.prefixed(&format!("_spf{part}"));
         let link = Term::from(Directive::pass(Mechanism::include_domain(&next)));
+        let link_text = link.to_string();
         // As many terms as fit beside the link to the next part.
-        let mut length = record_len([link.text_len(), all_len]);
+        let mut length = record_len([link_text.len(), all_text.len()]);
         let taken = rest
             .iter()
             .take_while(|&&len| {
@@ -136,17 +161,45 @@ fn chain(domain: &DomainName, terms: Vec<Term>, all: Term) -> Result<Vec<SpfReco
                 link: Box::new(link),
             });
         }
-        let mut part_terms: Vec<Term> = terms.by_ref().take(taken).collect();
-        part_terms.push(link);
-        part_terms.push(all.clone());
+        let mut part_terms = Vec::with_capacity(taken + 2);
+        for (term, &len) in terms.by_ref().take(taken).zip(&rest[..taken]) {
+            part_terms.push((term, &texts[at..at + len]));
+            at += len;
+        }
+        part_terms.push((link, link_text.as_str()));
+        part_terms.push((all.clone(), all_text.as_str()));
+        let (record, text) = assemble(part_terms);
         records.push(SpfRecord {
             owner,
-            record: spf::Record::new(part_terms),
+            record,
+            text,
         });
         remaining -= rest[..taken].iter().map(|len| 1 + len).sum::<usize>();
         rest = &rest[taken..];
         owner = next;
     }
+}
+
+/// A record of terms given with their texts, and its text: what
+/// [`spf::Record::new`] and the record's `Display` give, without
+/// formatting the terms again.
+fn assemble(terms: Vec<(Term, &str)>) -> (spf::Record, String) {
+    let mut text = String::with_capacity(record_len(terms.iter().map(|(_, text)| text.len())));
+    text.push_str(spf::ast::VERSION);
+    let terms = terms
+        .into_iter()
+        .map(|(term, term_text)| {
+            text.push(' ');
+            let offset = text.len();
+            text.push_str(term_text);
+            TermAt {
+                term,
+                offset,
+                len: term_text.len(),
+            }
+        })
+        .collect();
+    (spf::Record { terms }, text)
 }
 
 /// Refuses a chain whose DNS-querying terms exceed [`LOOKUP_LIMIT`],
@@ -242,6 +295,23 @@ mod tests {
             assert_eq!(spf::parse(&record.to_string()).unwrap(), record, "{text}");
         }
         assert_eq!(helo_record().to_string(), "v=spf1 a -all");
+    }
+
+    #[test]
+    fn chained_records_carry_their_display_text_and_offsets() {
+        let pass = |mechanism| Term::from(Directive::pass(mechanism));
+        let terms: Vec<Term> = (0..60u8)
+            .map(|n| pass(Mechanism::ip4(format!("192.0.2.{n}/32").parse().unwrap())))
+            .chain([pass(Mechanism::ip6("2001:db8::/48".parse().unwrap()))])
+            .collect();
+        let domain = DomainName::from("example.com");
+        let records = chain(&domain, terms, all_term(AllPolicy::Softfail)).unwrap();
+        assert!(records.len() > 1);
+        for record in &records {
+            assert_eq!(record.text, record.record.to_string());
+            let terms: Vec<Term> = record.record.terms.iter().map(|t| t.term.clone()).collect();
+            assert_eq!(spf::Record::new(terms).terms, record.record.terms);
+        }
     }
 
     #[test]

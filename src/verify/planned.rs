@@ -10,11 +10,14 @@ use crate::inventory::{Domain, Inventory, Server};
 use crate::names::DomainName;
 use crate::records::{Diagnostic, HeloProblem, Plan, ZoneRole, spf_text};
 
+/// Addresses of one owner: IPv4, then IPv6.
+pub(super) type Families = (Vec<IpAddr>, Vec<IpAddr>);
+
 /// What the plan says DNS should hold.
 #[derive(Debug, Default)]
 pub(super) struct Planned {
     /// A and AAAA addresses by owner, IPv4 and IPv6 apart.
-    pub(super) addresses: HashMap<DomainName, (Vec<IpAddr>, Vec<IpAddr>)>,
+    pub(super) addresses: HashMap<DomainName, Families>,
     /// TXT records by owner, character-strings joined.
     pub(super) txt: HashMap<DomainName, String>,
     /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
@@ -44,36 +47,58 @@ impl Planned {
             helo_record: spf_text::helo_record().to_string(),
             ..Planned::default()
         };
+        // Sized once: a server has one owner of addresses, usually.
+        planned.addresses.reserve(inventory.servers.len());
         let mut cnames = Vec::new();
+        // The addresses of the owner of the last one: a zone's records
+        // come sorted by owner, so each owner is looked up once.
+        let mut last: Option<(&DomainName, &mut Families)> = None;
         for zone in &plan.zones {
             for record in &zone.records {
-                match (&zone.role, &record.data) {
-                    (_, RecordData::A(ip)) => planned.address(&record.owner, IpAddr::V4(*ip)),
-                    (_, RecordData::Aaaa(ip)) => planned.address(&record.owner, IpAddr::V6(*ip)),
+                let ip = match (&zone.role, &record.data) {
+                    (_, RecordData::A(ip)) => IpAddr::V4(*ip),
+                    (_, RecordData::Aaaa(ip)) => IpAddr::V6(*ip),
                     (_, RecordData::Txt(strings)) => {
-                        let text = String::from_utf8_lossy(&strings.concat()).into_owned();
+                        let text = String::from_utf8(strings.concat()).unwrap_or_else(|err| {
+                            String::from_utf8_lossy(err.as_bytes()).into_owned()
+                        });
                         planned.txt.insert(record.owner.clone(), text);
+                        continue;
                     }
                     (ZoneRole::ClasslessParent { .. }, RecordData::Cname(target)) => {
                         planned
                             .classless
                             .insert(record.owner.clone(), target.clone());
                         cnames.push((record.owner.clone(), target.clone()));
+                        continue;
                     }
-                    _ => {}
+                    _ => continue,
+                };
+                let families = match last {
+                    Some((owner, families)) if *owner == record.owner => families,
+                    _ => planned.addresses.entry(record.owner.clone()).or_default(),
+                };
+                match ip {
+                    IpAddr::V4(_) => families.0.push(ip),
+                    IpAddr::V6(_) => families.1.push(ip),
                 }
+                last = Some((&record.owner, families));
             }
         }
-        planned.servers = inventory
+        let count = inventory
             .servers
             .iter()
-            .flat_map(|s| {
+            .map(|s| s.ipv4.len() + s.ipv6.len())
+            .sum();
+        planned.servers = HashSet::with_capacity(count);
+        planned
+            .servers
+            .extend(inventory.servers.iter().flat_map(|s| {
                 s.ipv4
                     .iter()
                     .map(|&ip| IpAddr::V4(ip))
                     .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
-            })
-            .collect();
+            }));
         planned.zones = inventory.zones.clone();
         for diagnostic in &plan.diagnostics {
             match diagnostic {
@@ -96,18 +121,6 @@ impl Planned {
             planned.assign_block_cnames(inventory, cnames);
         }
         planned
-    }
-
-    fn address(&mut self, owner: &DomainName, ip: IpAddr) {
-        // The owner is copied once, for its first address.
-        let families = match self.addresses.get_mut(owner) {
-            Some(families) => families,
-            None => self.addresses.entry(owner.clone()).or_default(),
-        };
-        match ip {
-            IpAddr::V4(_) => families.0.push(ip),
-            IpAddr::V6(_) => families.1.push(ip),
-        }
     }
 
     /// Gives the CNAMEs of the addresses no server uses to the first server
