@@ -87,7 +87,12 @@ impl DomainName {
             return Err(NameError::Empty);
         }
         let literal = name.trim_start_matches('[').trim_end_matches(']');
-        if literal.parse::<IpAddr>().is_ok() {
+        // Only hex digits, dots and colons can make an address: most names
+        // are passed over without parsing.
+        let may_be_address = literal
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+        if may_be_address && literal.parse::<IpAddr>().is_ok() {
             return Err(NameError::IpLiteral(input.to_owned()));
         }
         if name.len() > 253 {
@@ -103,12 +108,15 @@ impl DomainName {
                     len: label.len(),
                 });
             }
-            let allowed = |c: char| {
-                c.is_ascii_alphanumeric()
-                    || c == '-'
-                    || (c == '_' && charset == Charset::LdhUnderscore)
+            let allowed = |b: u8| {
+                b.is_ascii_alphanumeric()
+                    || b == b'-'
+                    || (b == b'_' && charset == Charset::LdhUnderscore)
             };
-            if let Some(ch) = label.chars().find(|&c| !allowed(c)) {
+            // Octets first, the character only for the message: a
+            // non-ASCII character's first octet is never allowed.
+            if let Some(at) = label.bytes().position(|b| !allowed(b)) {
+                let ch = label[at..].chars().next().expect("a character starts there");
                 return Err(NameError::BadCharacter {
                     name: input.to_owned(),
                     ch,
