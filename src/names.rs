@@ -116,7 +116,10 @@ impl DomainName {
             // Octets first, the character only for the message: a
             // non-ASCII character's first octet is never allowed.
             if let Some(at) = label.bytes().position(|b| !allowed(b)) {
-                let ch = label[at..].chars().next().expect("a character starts there");
+                let ch = label[at..]
+                    .chars()
+                    .next()
+                    .expect("a character starts there");
                 return Err(NameError::BadCharacter {
                     name: input.to_owned(),
                     ch,

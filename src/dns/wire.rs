@@ -495,21 +495,31 @@ pub(super) fn encode_wire(text: &str) -> Result<Vec<u8>, String> {
     if trimmed.is_empty() {
         return Ok(vec![0]);
     }
+    // One octet, the text and the root label, copied at once; then the
+    // first octet and each dot become the length of the label that
+    // follows (an ip6.arpa name has 34 labels: one copy, not 34).
     let mut wire = Vec::with_capacity(trimmed.len() + 2);
-    for label in trimmed.split(|&octet| octet == b'.') {
-        if label.is_empty() {
+    wire.push(0);
+    wire.extend_from_slice(trimmed);
+    wire.push(0);
+    let mut at = 0;
+    while at < trimmed.len() + 1 {
+        let rest = &trimmed[at..];
+        let len = rest
+            .iter()
+            .position(|&octet| octet == b'.')
+            .unwrap_or(rest.len());
+        if len == 0 {
             return Err(format!("cannot query `{text}`: empty label"));
         }
-        if label.len() > MAX_LABEL {
+        if len > MAX_LABEL {
             return Err(format!(
-                "cannot query `{text}`: label of {} octets, at most {MAX_LABEL} allowed",
-                label.len()
+                "cannot query `{text}`: label of {len} octets, at most {MAX_LABEL} allowed"
             ));
         }
-        wire.push(u8::try_from(label.len()).expect("labels are at most 63 octets"));
-        wire.extend_from_slice(label);
+        wire[at] = u8::try_from(len).expect("labels are at most 63 octets");
+        at += 1 + len;
     }
-    wire.push(0);
     if wire.len() > MAX_NAME {
         return Err(format!(
             "cannot query `{text}`: name of {} octets, at most {MAX_NAME} allowed",
