@@ -14,7 +14,7 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -55,14 +55,22 @@ impl Default for Config {
         Config {
             max_lookups: LOOKUP_LIMIT,
             max_void_lookups: VOID_LIMIT,
-            default_explanation: "%{i} is not authorized to send mail for %{d} by its SPF record"
-                .to_owned(),
+            default_explanation: DEFAULT_EXPLANATION.to_owned(),
             receiver: "unknown".to_owned(),
             timestamp: None,
             timeout: None,
         }
     }
 }
+
+/// [`Config::default`]'s explanation of a fail.
+const DEFAULT_EXPLANATION: &str = "%{i} is not authorized to send mail for %{d} by its SPF record";
+
+/// [`DEFAULT_EXPLANATION`] parsed once: each fail checked with the
+/// default configuration expands it.
+static DEFAULT_EXPLANATION_SPEC: LazyLock<MacroString> = LazyLock::new(|| {
+    parse_explanation(DEFAULT_EXPLANATION).expect("the default explanation parses")
+});
 
 /// The identity to check and the client it came from (RFC 7208 §4.1).
 ///
@@ -193,20 +201,12 @@ impl RecordText {
     fn new(answer: Arc<[Txt]>, index: usize) -> Self {
         match answer[index].as_slice() {
             // ASCII, as SPF records are, is checked a word at a time.
-            [single] if single.is_ascii() || std::str::from_utf8(single).is_ok() => {
+            [single] if std::str::from_utf8(single).is_ok() => {
                 RecordText(TextRepr::Answer(answer, index))
             }
             strings => RecordText(TextRepr::Owned(Arc::from(String::from_utf8_lossy(
                 &strings.concat(),
             )))),
-        }
-    }
-
-    /// The record's octets.
-    fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            TextRepr::Answer(answer, index) => &answer[*index][0],
-            TextRepr::Owned(text) => text.as_bytes(),
         }
     }
 
@@ -266,11 +266,10 @@ impl Serialize for RecordText {
 pub struct TermText(CompactText);
 
 impl TermText {
-    /// The term `at` in `record`: only its own octets are read as text.
-    fn new(record: &[u8], at: &TermAt) -> Self {
+    /// The term `at` in `record`.
+    fn new(record: &str, at: &TermAt) -> Self {
         let term = record
             .get(at.offset..at.offset + at.len)
-            .and_then(|term| std::str::from_utf8(term).ok())
             .unwrap_or_default();
         TermText(CompactText::from(term))
     }
@@ -807,18 +806,6 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         });
     }
 
-    /// The term `at` of the record whose text the trace holds at `record_step`.
-    ///
-    /// Read from the trace rather than from a copy of the text: the copy
-    /// cost two atomic updates of its count for every record evaluated.
-    fn term_text(&self, record_step: usize, at: &TermAt) -> TermText {
-        match &self.trace.steps[record_step].event {
-            TraceEvent::Record { text } => TermText::new(text.as_bytes(), at),
-            // `check` puts the record at that step before evaluating it.
-            _ => TermText::new(b"", at),
-        }
-    }
-
     fn finish(
         &mut self,
         depth: usize,
@@ -844,14 +831,17 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
+        // The trace keeps the text, and evaluation labels its terms with
+        // slices of it: read as text once here, not once per term. (The
+        // copy shares the text: it costs two updates of a count.)
+        let shared = text.clone();
+        let text_str = shared.as_str();
         // A record from the cache was parsed from this same text, so its
-        // term offsets hold for the text the trace keeps.
+        // term offsets hold for it.
         let parsed = match self.records {
-            Some(cache) => cache.parse(&text).map(Held::Shared),
-            None => parse(&text).map(Held::Own).map_err(Box::new),
+            Some(cache) => cache.parse(text_str).map(Held::Shared),
+            None => parse(text_str).map(Held::Own).map_err(Box::new),
         };
-        // The trace keeps the text; evaluation reads its terms from there.
-        let record_step = self.trace.steps.len();
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
             Ok(record) => record,
@@ -860,7 +850,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
-        self.evaluate(&record, record_step, &domain, depth, explain)
+        self.evaluate(&record, text_str, &domain, depth, explain)
             .await
     }
 
@@ -909,7 +899,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     async fn evaluate(
         &mut self,
         record: &Record,
-        record_step: usize,
+        text: &str,
         domain: &TraceDomain,
         depth: usize,
         explain: bool,
@@ -918,7 +908,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let Term::Directive(directive) = &at.term else {
                 continue;
             };
-            let label = self.term_text(record_step, at);
+            let label = TermText::new(text, at);
             match self.mechanism(&directive.mechanism, domain, depth).await {
                 Ok((true, detail)) => {
                     self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
@@ -947,7 +937,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Some((index, spec)) = record.redirect() else {
             return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
-        let label = self.term_text(record_step, &record.terms[index]);
+        let label = TermText::new(text, &record.terms[index]);
         if let Err(reason) = self.count_lookup() {
             let detail = Detail::Aborted(reason.clone());
             self.term_step(depth, domain, label, TermOutcome::Error, detail);
@@ -1341,7 +1331,11 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             // Without macros the text is the explanation, whether it parses or not.
             return text.clone();
         }
-        match parse_explanation(text) {
+        let parsed = match text.as_str() {
+            DEFAULT_EXPLANATION => Ok(Cow::Borrowed(&*DEFAULT_EXPLANATION_SPEC)),
+            text => parse_explanation(text).map(Cow::Owned),
+        };
+        match parsed {
             Ok(spec) if !macros::uses_letter(&spec, MacroLetter::Ptr) => {
                 let env = self.env(domain, "unknown");
                 macros::expand_at_most(&spec, &env, MAX_EXPLANATION_OCTETS)
@@ -1365,7 +1359,7 @@ fn by_preference(exchanges: &[Mx]) -> impl Iterator<Item = &Mx> {
 }
 
 /// The character-strings of a TXT record joined (RFC 7208 §3.3), borrowed when there is one.
-fn joined(strings: &[Vec<u8>]) -> Cow<'_, [u8]> {
+pub(super) fn joined(strings: &[Vec<u8>]) -> Cow<'_, [u8]> {
     match strings {
         [single] => Cow::Borrowed(single),
         _ => Cow::Owned(strings.concat()),
