@@ -193,7 +193,8 @@ pub struct RecordText(TextRepr);
 enum TextRepr {
     /// Record `index` of a TXT answer, one character-string, UTF-8.
     Answer(Arc<[Txt]>, usize),
-    /// Several character-strings joined, or text that was not UTF-8, decoded lossily.
+    /// Several character-strings joined, text that was not UTF-8 (decoded
+    /// lossily), or text met before, from a [`RecordCache`].
     Owned(Arc<str>),
 }
 
@@ -208,6 +209,11 @@ impl RecordText {
                 &strings.concat(),
             )))),
         }
+    }
+
+    /// A record whose text a [`RecordCache`] kept.
+    fn shared(text: Arc<str>) -> Self {
+        RecordText(TextRepr::Owned(text))
     }
 
     /// The record as text.
@@ -626,12 +632,8 @@ async fn evaluate<L: Lookup>(
         ip,
         sender: &params.sender,
         helo: &params.helo,
-        trace: Trace {
-            // Enough for most checks (a record, a few terms, a result),
-            // and under 1 KiB, which glibc serves from its per-thread cache.
-            steps: Vec::with_capacity(6),
-            ..Trace::default()
-        },
+        // Sized once the record is known (see `check`).
+        trace: Trace::default(),
         explanation: None,
     };
     let domain = match params.domain.strip_suffix('.') {
@@ -819,8 +821,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Evaluates the record of `domain`; `explain` asks for the explanation of a fail.
     async fn check(&mut self, domain: TraceDomain, depth: usize, explain: bool) -> SpfResult {
-        let text = match self.fetch_record(&domain).await {
-            Ok(Some(text)) => text,
+        let (answer, index) = match self.fetch_record(&domain).await {
+            Ok(Some(found)) => found,
             Ok(None) => {
                 return self.finish(depth, &domain, SpfResult::None, Reason::NoRecord);
             }
@@ -831,17 +833,29 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
+        // A record met before comes from the cache with its text, already
+        // known to be UTF-8; its term offsets hold for that text.
+        let cached = self
+            .records
+            .and_then(|cache| cache.get(&joined(&answer[index])));
+        let (text, cached) = match cached {
+            Some((text, parsed)) => (RecordText::shared(text), Some(parsed)),
+            None => (RecordText::new(answer, index), None),
+        };
         // The trace keeps the text, and evaluation labels its terms with
         // slices of it: read as text once here, not once per term. (The
         // copy shares the text: it costs two updates of a count.)
         let shared = text.clone();
         let text_str = shared.as_str();
-        // A record from the cache was parsed from this same text, so its
-        // term offsets hold for it.
-        let parsed = match self.records {
-            Some(cache) => cache.parse(text_str).map(Held::Shared),
-            None => parse(text_str).map(Held::Own).map_err(Box::new),
+        let parsed = match (cached, self.records) {
+            (Some(parsed), _) => parsed.map(Held::Shared),
+            (None, Some(cache)) => cache.parse(text_str).map(Held::Shared),
+            (None, None) => parse(text_str).map(Held::Own).map_err(Box::new),
         };
+        // Room for the record, a step per term and the result, allocated
+        // once: a record of a dozen terms grew a preset size twice.
+        let terms = parsed.as_ref().map_or(0, |record| record.terms.len());
+        self.trace.steps.reserve(terms + 2);
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
             Ok(record) => record,
@@ -868,7 +882,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
-    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<RecordText>, Abort> {
+    ///
+    /// Gives the answer and the index of the record in it.
+    async fn fetch_record(
+        &mut self,
+        domain: &TraceDomain,
+    ) -> Result<Option<(Arc<[Txt]>, usize)>, Abort> {
         let answer = self.lookup.txt(domain).await.map_err(|error| {
             Abort::Temp(Reason::LookupFailed {
                 rtype: "TXT",
@@ -893,7 +912,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 count,
             }));
         }
-        Ok(found.map(|index| RecordText::new(records, index)))
+        Ok(found.map(|index| (records, index)))
     }
 
     async fn evaluate(
