@@ -850,12 +850,24 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let parsed = match (cached, self.records) {
             (Some(parsed), _) => parsed.map(Held::Shared),
             (None, Some(cache)) => cache.parse(text_str).map(Held::Shared),
-            (None, None) => parse(text_str).map(Held::Own).map_err(Box::new),
+            (None, None) => match parse(text_str) {
+                Ok(record) => Ok(Held::Own(record)),
+                Err(e) => Err(Box::new(e)),
+            },
         };
         // Room for the record, a step per term and the result, allocated
-        // once: a record of a dozen terms grew a preset size twice.
-        let terms = parsed.as_ref().map_or(0, |record| record.terms.len());
-        self.trace.steps.reserve(terms + 2);
+        // once: a record of a dozen terms grew a preset size twice. At
+        // least 6, so that short records that include others seldom grow.
+        let room = parsed.as_ref().map_or(0, |record| record.terms.len()) + 2;
+        if self.trace.steps.capacity() == 0 {
+            // A constant size is allocated inline, without the general path.
+            self.trace.steps = match room {
+                ..=6 => Vec::with_capacity(6),
+                _ => Vec::with_capacity(room),
+            };
+        } else {
+            self.trace.steps.reserve(room);
+        }
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
             Ok(record) => record,
