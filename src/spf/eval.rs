@@ -184,8 +184,9 @@ pub type TraceDomain = CompactText;
 /// (RFC 7208 §3.3).
 ///
 /// A record of a single UTF-8 string, the usual case, is shared with the
-/// answer it came in rather than copied; its octets are checked as UTF-8
-/// when read as text.
+/// answer it came in rather than copied, its octets checked as UTF-8 when
+/// read as text; one met before by a [`check_host_cached`] is shared with
+/// its [`RecordCache`].
 #[derive(Clone)]
 pub struct RecordText(TextRepr);
 
