@@ -6,7 +6,7 @@
 //! [`MacroString`]s (RFC 7208 §7.1). `Display` writes the canonical form, so
 //! that parsing what it writes gives back an equal tree.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
@@ -605,7 +605,7 @@ impl fmt::Display for Term {
 impl fmt::Display for Directive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(q) = self.qualifier {
-            write!(f, "{}", q.symbol())?;
+            f.write_char(q.symbol())?;
         }
         self.mechanism.fmt(f)
     }
@@ -640,20 +640,132 @@ impl fmt::Display for Mechanism {
                 None => Ok(()),
             },
             Mechanism::Ip4 { addr, prefix } => {
-                write!(f, ":{addr}")?;
-                match prefix {
-                    Some(p) => write!(f, "/{p}"),
-                    None => Ok(()),
-                }
+                let mut text = Ascii::default();
+                text.push(b':');
+                text.push_ip4(*addr);
+                text.push_prefix(*prefix);
+                f.write_str(text.as_str())
             }
             Mechanism::Ip6 { addr, prefix } => {
-                write!(f, ":{addr}")?;
-                match prefix {
-                    Some(p) => write!(f, "/{p}"),
-                    None => Ok(()),
-                }
+                let mut text = Ascii::default();
+                text.push(b':');
+                text.push_ip6(*addr);
+                text.push_prefix(*prefix);
+                f.write_str(text.as_str())
             }
         }
+    }
+}
+
+/// The value of an `ip4` or `ip6` term, `:address/prefix`, written on the
+/// stack and handed to the formatter at once.
+///
+/// Gives the text of `Ipv4Addr`'s and `Ipv6Addr`'s `Display` (RFC 5952
+/// for IPv6), which writes each octet or group through the formatter:
+/// records are measured and written term by term, most of them addresses.
+struct Ascii {
+    buf: [u8; Ascii::CAPACITY],
+    len: usize,
+}
+
+impl Default for Ascii {
+    fn default() -> Self {
+        Ascii {
+            buf: [0; Ascii::CAPACITY],
+            len: 0,
+        }
+    }
+}
+
+impl Ascii {
+    /// `:`, the longest IPv6 text (8 groups of 4 digits, 7 colons) and `/255`.
+    const CAPACITY: usize = 1 + 39 + 4;
+
+    fn push(&mut self, octet: u8) {
+        self.buf[self.len] = octet;
+        self.len += 1;
+    }
+
+    fn push_decimal(&mut self, n: u8) {
+        if n >= 100 {
+            self.push(b'0' + n / 100);
+        }
+        if n >= 10 {
+            self.push(b'0' + n / 10 % 10);
+        }
+        self.push(b'0' + n % 10);
+    }
+
+    /// `n` in lower-case hexadecimal without leading zeros.
+    fn push_hex(&mut self, n: u16) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut shift = 12;
+        while shift > 0 && n >> shift == 0 {
+            shift -= 4;
+        }
+        loop {
+            self.push(DIGITS[usize::from((n >> shift) & 0xf)]);
+            if shift == 0 {
+                break;
+            }
+            shift -= 4;
+        }
+    }
+
+    fn push_ip4(&mut self, addr: Ipv4Addr) {
+        for (i, octet) in addr.octets().into_iter().enumerate() {
+            if i > 0 {
+                self.push(b'.');
+            }
+            self.push_decimal(octet);
+        }
+    }
+
+    /// The longest run of two or more zero groups, the first of equals,
+    /// becomes `::`; an IPv4-mapped address ends in dotted decimal.
+    fn push_ip6(&mut self, addr: Ipv6Addr) {
+        if let Some(v4) = addr.to_ipv4_mapped() {
+            for &octet in b"::ffff:" {
+                self.push(octet);
+            }
+            return self.push_ip4(v4);
+        }
+        let groups = addr.segments();
+        let (mut start, mut len) = (0, 0);
+        let mut run = 0;
+        for (i, &group) in groups.iter().enumerate() {
+            run = if group == 0 { run + 1 } else { 0 };
+            if run > len {
+                (start, len) = (i + 1 - run, run);
+            }
+        }
+        let write = |text: &mut Self, groups: &[u16]| {
+            for (i, &group) in groups.iter().enumerate() {
+                if i > 0 {
+                    text.push(b':');
+                }
+                text.push_hex(group);
+            }
+        };
+        if len > 1 {
+            write(self, &groups[..start]);
+            self.push(b':');
+            self.push(b':');
+            write(self, &groups[start + len..]);
+        } else {
+            write(self, &groups);
+        }
+    }
+
+    fn push_prefix(&mut self, prefix: Option<u8>) {
+        if let Some(len) = prefix {
+            self.push(b'/');
+            self.push_decimal(len);
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).expect("only ASCII is pushed")
     }
 }
 
@@ -704,5 +816,87 @@ impl fmt::Display for Macro {
             f.write_str("r")?;
         }
         write!(f, "{}}}", self.delimiters)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn shown(mechanism: Mechanism) -> String {
+        mechanism.to_string()
+    }
+
+    /// Groups that are often zero, so that runs of every length and place occur.
+    fn group() -> impl Strategy<Value = u16> {
+        prop_oneof![Just(0u16), Just(0xffff), 1u16..16, any::<u16>()]
+    }
+
+    proptest! {
+        #[test]
+        fn addresses_are_written_as_std_writes_them(
+            v4 in any::<u32>(),
+            groups in prop::array::uniform8(group()),
+            prefix in proptest::option::of(any::<u8>()),
+        ) {
+            let addr = Ipv4Addr::from(v4);
+            let expected = match prefix {
+                Some(p) => format!("ip4:{addr}/{p}"),
+                None => format!("ip4:{addr}"),
+            };
+            prop_assert_eq!(shown(Mechanism::Ip4 { addr, prefix }), expected);
+            for addr in [Ipv6Addr::from(groups), addr.to_ipv6_mapped(), addr.to_ipv6_compatible()] {
+                let expected = match prefix {
+                    Some(p) => format!("ip6:{addr}/{p}"),
+                    None => format!("ip6:{addr}"),
+                };
+                prop_assert_eq!(shown(Mechanism::Ip6 { addr, prefix }), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn edge_addresses_are_written_as_std_writes_them() {
+        let v6 = [
+            "::",
+            "::1",
+            "1::",
+            "1:0:1:0:1:0:1:0",
+            "1:0:0:1:0:0:1:1",
+            "0:0:1:0:0:0:1:0",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::ffff:0:0",
+            "::ffff:255.255.255.255",
+            "::fffe:1.2.3.4",
+            "64:ff9b::192.0.2.33",
+            "2001:db8::",
+        ];
+        for text in v6 {
+            let addr: Ipv6Addr = text.parse().unwrap();
+            let mechanism = Mechanism::Ip6 {
+                addr,
+                prefix: Some(128),
+            };
+            assert_eq!(shown(mechanism), format!("ip6:{addr}/128"));
+        }
+        for addr in [
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::BROADCAST,
+            Ipv4Addr::new(10, 0, 99, 100),
+        ] {
+            let mechanism = Mechanism::Ip4 { addr, prefix: None };
+            assert_eq!(shown(mechanism), format!("ip4:{addr}"));
+        }
+        let term = Term::Directive(Directive {
+            qualifier: Some(Qualifier::SoftFail),
+            mechanism: Mechanism::Ip4 {
+                addr: Ipv4Addr::new(192, 0, 2, 1),
+                prefix: Some(24),
+            },
+        });
+        assert_eq!(term.to_string(), "~ip4:192.0.2.1/24");
+        assert_eq!(term.text_len(), "~ip4:192.0.2.1/24".len());
     }
 }

@@ -7,6 +7,8 @@
 //! itself, its trace and its limits do not change: the cache hands back
 //! what parsing the same text again would give.
 
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use foldhash::HashMap;
@@ -27,7 +29,26 @@ pub(super) type Parsed = Result<Arc<Record>, Box<ParseError>>;
 /// check that meets the record.
 #[derive(Debug, Default)]
 pub struct RecordCache {
-    parsed: Mutex<HashMap<Box<str>, Parsed>>,
+    parsed: Mutex<HashMap<Key, Parsed>>,
+}
+
+/// A record's text, found by its octets: a check that meets a record
+/// already parsed takes its text from here, without reading the octets
+/// DNS gave as UTF-8 again.
+#[derive(Debug, PartialEq, Eq)]
+struct Key(Arc<str>);
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `[u8]` hashes, for lookups by octets (`Borrow`).
+        self.0.as_bytes().hash(state);
+    }
+}
+
+impl Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 impl RecordCache {
@@ -48,18 +69,26 @@ impl RecordCache {
 
     /// `text` parsed, from the cache when it has been met before.
     pub(super) fn parse(&self, text: &str) -> Parsed {
-        if let Some(parsed) = self.lock().get(text) {
+        if let Some(parsed) = self.lock().get(text.as_bytes()) {
             return parsed.clone();
         }
         // Parsed outside the lock: a check of another thread need not wait
         // for it, and two that meet a new record at once both parse it, to
         // the same result.
         let parsed = parse(text).map(Arc::new).map_err(Box::new);
-        self.lock().insert(text.into(), parsed.clone());
+        self.lock().insert(Key(text.into()), parsed.clone());
         parsed
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Parsed>> {
+    /// The text whose octets are `octets`, and what parsing it gave, when it
+    /// has been met before.
+    pub(super) fn get(&self, octets: &[u8]) -> Option<(Arc<str>, Parsed)> {
+        let map = self.lock();
+        let (key, parsed) = map.get_key_value(octets)?;
+        Some((key.0.clone(), parsed.clone()))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Parsed>> {
         // Nothing panics while the lock is held, so a poisoned lock still
         // holds whole entries.
         self.parsed.lock().unwrap_or_else(PoisonError::into_inner)
@@ -85,6 +114,10 @@ mod tests {
         );
         cache.parse("v=spf1 -all").unwrap();
         assert_eq!(cache.len(), 2);
+        let (shared, parsed) = cache.get(text.as_bytes()).unwrap();
+        assert_eq!(&*shared, text);
+        assert!(Arc::ptr_eq(&parsed.unwrap(), &first));
+        assert!(cache.get(b"v=spf1 +all").is_none());
     }
 
     #[test]

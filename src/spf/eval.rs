@@ -14,7 +14,7 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -55,14 +55,22 @@ impl Default for Config {
         Config {
             max_lookups: LOOKUP_LIMIT,
             max_void_lookups: VOID_LIMIT,
-            default_explanation: "%{i} is not authorized to send mail for %{d} by its SPF record"
-                .to_owned(),
+            default_explanation: DEFAULT_EXPLANATION.to_owned(),
             receiver: "unknown".to_owned(),
             timestamp: None,
             timeout: None,
         }
     }
 }
+
+/// [`Config::default`]'s explanation of a fail.
+const DEFAULT_EXPLANATION: &str = "%{i} is not authorized to send mail for %{d} by its SPF record";
+
+/// [`DEFAULT_EXPLANATION`] parsed once: each fail checked with the
+/// default configuration expands it.
+static DEFAULT_EXPLANATION_SPEC: LazyLock<MacroString> = LazyLock::new(|| {
+    parse_explanation(DEFAULT_EXPLANATION).expect("the default explanation parses")
+});
 
 /// The identity to check and the client it came from (RFC 7208 §4.1).
 ///
@@ -176,8 +184,9 @@ pub type TraceDomain = CompactText;
 /// (RFC 7208 §3.3).
 ///
 /// A record of a single UTF-8 string, the usual case, is shared with the
-/// answer it came in rather than copied; its octets are checked as UTF-8
-/// when read as text.
+/// answer it came in rather than copied, its octets checked as UTF-8 when
+/// read as text; one met before by a [`check_host_cached`] is shared with
+/// its [`RecordCache`].
 #[derive(Clone)]
 pub struct RecordText(TextRepr);
 
@@ -185,7 +194,8 @@ pub struct RecordText(TextRepr);
 enum TextRepr {
     /// Record `index` of a TXT answer, one character-string, UTF-8.
     Answer(Arc<[Txt]>, usize),
-    /// Several character-strings joined, or text that was not UTF-8, decoded lossily.
+    /// Several character-strings joined, text that was not UTF-8 (decoded
+    /// lossily), or text met before, from a [`RecordCache`].
     Owned(Arc<str>),
 }
 
@@ -193,7 +203,7 @@ impl RecordText {
     fn new(answer: Arc<[Txt]>, index: usize) -> Self {
         match answer[index].as_slice() {
             // ASCII, as SPF records are, is checked a word at a time.
-            [single] if single.is_ascii() || std::str::from_utf8(single).is_ok() => {
+            [single] if std::str::from_utf8(single).is_ok() => {
                 RecordText(TextRepr::Answer(answer, index))
             }
             strings => RecordText(TextRepr::Owned(Arc::from(String::from_utf8_lossy(
@@ -202,12 +212,9 @@ impl RecordText {
         }
     }
 
-    /// The record's octets.
-    fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            TextRepr::Answer(answer, index) => &answer[*index][0],
-            TextRepr::Owned(text) => text.as_bytes(),
-        }
+    /// A record whose text a [`RecordCache`] kept.
+    fn shared(text: Arc<str>) -> Self {
+        RecordText(TextRepr::Owned(text))
     }
 
     /// The record as text.
@@ -266,11 +273,10 @@ impl Serialize for RecordText {
 pub struct TermText(CompactText);
 
 impl TermText {
-    /// The term `at` in `record`: only its own octets are read as text.
-    fn new(record: &[u8], at: &TermAt) -> Self {
+    /// The term `at` in `record`.
+    fn new(record: &str, at: &TermAt) -> Self {
         let term = record
             .get(at.offset..at.offset + at.len)
-            .and_then(|term| std::str::from_utf8(term).ok())
             .unwrap_or_default();
         TermText(CompactText::from(term))
     }
@@ -627,12 +633,8 @@ async fn evaluate<L: Lookup>(
         ip,
         sender: &params.sender,
         helo: &params.helo,
-        trace: Trace {
-            // Enough for most checks (a record, a few terms, a result),
-            // and under 1 KiB, which glibc serves from its per-thread cache.
-            steps: Vec::with_capacity(6),
-            ..Trace::default()
-        },
+        // Sized once the record is known (see `check`).
+        trace: Trace::default(),
         explanation: None,
     };
     let domain = match params.domain.strip_suffix('.') {
@@ -807,18 +809,6 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         });
     }
 
-    /// The term `at` of the record whose text the trace holds at `record_step`.
-    ///
-    /// Read from the trace rather than from a copy of the text: the copy
-    /// cost two atomic updates of its count for every record evaluated.
-    fn term_text(&self, record_step: usize, at: &TermAt) -> TermText {
-        match &self.trace.steps[record_step].event {
-            TraceEvent::Record { text } => TermText::new(text.as_bytes(), at),
-            // `check` puts the record at that step before evaluating it.
-            _ => TermText::new(b"", at),
-        }
-    }
-
     fn finish(
         &mut self,
         depth: usize,
@@ -832,8 +822,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Evaluates the record of `domain`; `explain` asks for the explanation of a fail.
     async fn check(&mut self, domain: TraceDomain, depth: usize, explain: bool) -> SpfResult {
-        let text = match self.fetch_record(&domain).await {
-            Ok(Some(text)) => text,
+        let (answer, index) = match self.fetch_record(&domain).await {
+            Ok(Some(found)) => found,
             Ok(None) => {
                 return self.finish(depth, &domain, SpfResult::None, Reason::NoRecord);
             }
@@ -844,14 +834,41 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
-        // A record from the cache was parsed from this same text, so its
-        // term offsets hold for the text the trace keeps.
-        let parsed = match self.records {
-            Some(cache) => cache.parse(&text).map(Held::Shared),
-            None => parse(&text).map(Held::Own).map_err(Box::new),
+        // A record met before comes from the cache with its text, already
+        // known to be UTF-8; its term offsets hold for that text.
+        let cached = self
+            .records
+            .and_then(|cache| cache.get(&joined(&answer[index])));
+        let (text, cached) = match cached {
+            Some((text, parsed)) => (RecordText::shared(text), Some(parsed)),
+            None => (RecordText::new(answer, index), None),
         };
-        // The trace keeps the text; evaluation reads its terms from there.
-        let record_step = self.trace.steps.len();
+        // The trace keeps the text, and evaluation labels its terms with
+        // slices of it: read as text once here, not once per term. (The
+        // copy shares the text: it costs two updates of a count.)
+        let shared = text.clone();
+        let text_str = shared.as_str();
+        let parsed = match (cached, self.records) {
+            (Some(parsed), _) => parsed.map(Held::Shared),
+            (None, Some(cache)) => cache.parse(text_str).map(Held::Shared),
+            (None, None) => match parse(text_str) {
+                Ok(record) => Ok(Held::Own(record)),
+                Err(e) => Err(Box::new(e)),
+            },
+        };
+        // Room for the record, a step per term and the result, allocated
+        // once: a record of a dozen terms grew a preset size twice. At
+        // least 6, so that short records that include others seldom grow.
+        let room = parsed.as_ref().map_or(0, |record| record.terms.len()) + 2;
+        if self.trace.steps.capacity() == 0 {
+            // A constant size is allocated inline, without the general path.
+            self.trace.steps = match room {
+                ..=6 => Vec::with_capacity(6),
+                _ => Vec::with_capacity(room),
+            };
+        } else {
+            self.trace.steps.reserve(room);
+        }
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
             Ok(record) => record,
@@ -860,7 +877,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 return self.finish(depth, &domain, SpfResult::Permerror, reason);
             }
         };
-        self.evaluate(&record, record_step, &domain, depth, explain)
+        self.evaluate(&record, text_str, &domain, depth, explain)
             .await
     }
 
@@ -878,7 +895,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
-    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<RecordText>, Abort> {
+    ///
+    /// Gives the answer and the index of the record in it.
+    async fn fetch_record(
+        &mut self,
+        domain: &TraceDomain,
+    ) -> Result<Option<(Arc<[Txt]>, usize)>, Abort> {
         let answer = self.lookup.txt(domain).await.map_err(|error| {
             Abort::Temp(Reason::LookupFailed {
                 rtype: "TXT",
@@ -903,13 +925,13 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 count,
             }));
         }
-        Ok(found.map(|index| RecordText::new(records, index)))
+        Ok(found.map(|index| (records, index)))
     }
 
     async fn evaluate(
         &mut self,
         record: &Record,
-        record_step: usize,
+        text: &str,
         domain: &TraceDomain,
         depth: usize,
         explain: bool,
@@ -918,7 +940,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let Term::Directive(directive) = &at.term else {
                 continue;
             };
-            let label = self.term_text(record_step, at);
+            let label = TermText::new(text, at);
             match self.mechanism(&directive.mechanism, domain, depth).await {
                 Ok((true, detail)) => {
                     self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
@@ -947,7 +969,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Some((index, spec)) = record.redirect() else {
             return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
-        let label = self.term_text(record_step, &record.terms[index]);
+        let label = TermText::new(text, &record.terms[index]);
         if let Err(reason) = self.count_lookup() {
             let detail = Detail::Aborted(reason.clone());
             self.term_step(depth, domain, label, TermOutcome::Error, detail);
@@ -1341,7 +1363,11 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             // Without macros the text is the explanation, whether it parses or not.
             return text.clone();
         }
-        match parse_explanation(text) {
+        let parsed = match text.as_str() {
+            DEFAULT_EXPLANATION => Ok(Cow::Borrowed(&*DEFAULT_EXPLANATION_SPEC)),
+            text => parse_explanation(text).map(Cow::Owned),
+        };
+        match parsed {
             Ok(spec) if !macros::uses_letter(&spec, MacroLetter::Ptr) => {
                 let env = self.env(domain, "unknown");
                 macros::expand_at_most(&spec, &env, MAX_EXPLANATION_OCTETS)
@@ -1365,7 +1391,7 @@ fn by_preference(exchanges: &[Mx]) -> impl Iterator<Item = &Mx> {
 }
 
 /// The character-strings of a TXT record joined (RFC 7208 §3.3), borrowed when there is one.
-fn joined(strings: &[Vec<u8>]) -> Cow<'_, [u8]> {
+pub(super) fn joined(strings: &[Vec<u8>]) -> Cow<'_, [u8]> {
     match strings {
         [single] => Cow::Borrowed(single),
         _ => Cow::Owned(strings.concat()),

@@ -8,19 +8,21 @@
 //! while linting gives a finding that says what could not be determined,
 //! never a clean result.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use super::ast::{MacroString, Mechanism, Modifier, Qualifier, Record, Term, TermAt};
+use super::cache::RecordCache;
 use super::deadline::{InFlight, PendingList, PendingQuery, Watched};
-use super::eval::dns_name_problem;
+use super::eval::{dns_name_problem, joined};
 use super::limits::{LOOKUP_LIMIT, MAX_NAMES, MAX_RECORD_OCTETS, MAX_STRING_OCTETS, VOID_LIMIT};
 use super::parse::{is_spf_record, parse};
 use crate::dns::{Answer, Lookup, LookupError};
@@ -92,7 +94,7 @@ pub fn dns_querying_terms(record: &Record) -> usize {
 /// Pass `&[text]` for a record held as one string. Include and redirect
 /// targets are not followed; the lookup count covers this record alone.
 pub fn lint_record<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> Vec<Finding> {
-    let (record, mut findings) = lint_text(strings, profile, false);
+    let (record, mut findings) = lint_text(strings, profile, false, None);
     if let Some(record) = record {
         findings.extend(lookup_count_finding(
             dns_querying_terms(&record),
@@ -110,7 +112,7 @@ pub fn lint_record<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> Vec<Find
 /// several strings, which the info `spf-split-needed` says; its fix is
 /// generic, for the caller to replace with the record's own split.
 pub fn lint_joined(text: &[u8], profile: &Profile) -> Vec<Finding> {
-    let (record, mut findings) = lint_text(&[text], profile, true);
+    let (record, mut findings) = lint_text(&[text], profile, true, None);
     if let Some(record) = record {
         findings.extend(lookup_count_finding(
             dns_querying_terms(&record),
@@ -124,12 +126,14 @@ pub fn lint_joined(text: &[u8], profile: &Profile) -> Vec<Finding> {
 /// Checks that need the text only; returns the record when it parses.
 ///
 /// `joined`: `strings` is one text to be split for publishing, not the
-/// strings as published.
+/// strings as published. `records`: where the record is parsed, when the
+/// caller evaluates it too.
 fn lint_text<S: AsRef<[u8]>>(
     strings: &[S],
     profile: &Profile,
     joined: bool,
-) -> (Option<Record>, Vec<Finding>) {
+    records: Option<&RecordCache>,
+) -> (Option<Arc<Record>>, Vec<Finding>) {
     let mut findings = Vec::new();
     for (i, s) in strings.iter().enumerate() {
         let len = s.as_ref().len();
@@ -149,10 +153,11 @@ fn lint_text<S: AsRef<[u8]>>(
             ));
         }
     }
-    let bytes: Vec<u8> = strings
-        .iter()
-        .flat_map(|s| s.as_ref().iter().copied())
-        .collect();
+    // One string, as nearly every record is, is read where it is.
+    let bytes: Cow<'_, [u8]> = match strings {
+        [one] => Cow::Borrowed(one.as_ref()),
+        _ => Cow::Owned(strings.iter().flat_map(|s| s.as_ref()).copied().collect()),
+    };
     if bytes.len() > UDP_PAYLOAD {
         findings.push(finding(
             "spf-record-too-long",
@@ -185,7 +190,11 @@ fn lint_text<S: AsRef<[u8]>>(
         ).at_column(1));
         return (None, findings);
     }
-    match parse(&text) {
+    let parsed = match records {
+        Some(cache) => cache.parse(&text),
+        None => parse(&text).map(Arc::new).map_err(Box::new),
+    };
+    match parsed {
         Ok(record) => {
             findings.extend(record_findings(&record, profile));
             (Some(record), findings)
@@ -513,16 +522,64 @@ const SPECIAL_V6: &[(&str, &str)] = &[
     ("ff00::/8", "multicast (RFC 4291)"),
 ];
 
-/// [`SPECIAL_V4`] and [`SPECIAL_V6`] parsed once: every address term of
-/// every record linted, and every address checked, is compared with them.
-/// A block of one family holds no address of the other.
-static SPECIAL: LazyLock<Vec<(IpNet, &str)>> = LazyLock::new(|| {
-    SPECIAL_V4
-        .iter()
-        .chain(SPECIAL_V6)
-        .map(|(block, what)| (block.parse().expect("the table holds valid blocks"), *what))
-        .collect()
+/// A special-purpose block with the range of addresses it holds, as
+/// integers: overlap with a term's network is two comparisons.
+struct Special {
+    block: IpNet,
+    what: &'static str,
+    first: u128,
+    last: u128,
+}
+
+/// [`SPECIAL_V4`] and [`SPECIAL_V6`] parsed once, by family: every address
+/// term of every record linted, and every address checked, is compared
+/// with them. A block of one family holds no address of the other.
+static SPECIAL: LazyLock<[Vec<Special>; 2]> = LazyLock::new(|| {
+    let table = |blocks: &[(&str, &'static str)]| -> Vec<Special> {
+        blocks
+            .iter()
+            .map(|&(block, what)| {
+                let block: IpNet = block.parse().expect("the table holds valid blocks");
+                let (first, last) = range(&block);
+                Special {
+                    block,
+                    what,
+                    first,
+                    last,
+                }
+            })
+            .collect()
+    };
+    [table(SPECIAL_V4), table(SPECIAL_V6)]
 });
+
+/// The first and last address of `net`, as integers.
+fn range(net: &IpNet) -> (u128, u128) {
+    match net {
+        IpNet::V4(n) => (
+            u32::from(n.network()).into(),
+            u32::from(n.broadcast()).into(),
+        ),
+        IpNet::V6(n) => (n.network().into(), n.broadcast().into()),
+    }
+}
+
+/// The special-purpose blocks of `ip`'s family, as integers (see [`range`]).
+fn special_of(ip: IpAddr) -> (&'static [Special], u128) {
+    match ip {
+        IpAddr::V4(v4) => (&SPECIAL[0], u32::from(v4).into()),
+        IpAddr::V6(v6) => (&SPECIAL[1], v6.into()),
+    }
+}
+
+/// The special-purpose blocks that share an address with `net`, in table order.
+fn special_overlaps(net: &IpNet) -> impl Iterator<Item = &'static Special> {
+    let (first, last) = range(net);
+    let (table, _) = special_of(net.network());
+    table
+        .iter()
+        .filter(move |s| s.first <= last && first <= s.last)
+}
 
 fn address_findings(
     term: &Term,
@@ -542,12 +599,11 @@ fn address_findings(
         // listing them would bury the one finding that matters.
         return vec![open.clone()];
     }
-    let overlaps: Vec<String> = SPECIAL
-        .iter()
-        .filter(|(block, _)| block.contains(&net.network()) || net.contains(&block.network()))
-        .map(|(block, what)| format!("{block} {what}"))
-        .collect();
-    if !overlaps.is_empty() {
+    // Text only for a term that has a finding: nearly every term has none.
+    if special_overlaps(&net).next().is_some() {
+        let overlaps: Vec<String> = special_overlaps(&net)
+            .map(|s| format!("{} {}", s.block, s.what))
+            .collect();
         out.push(
             finding(
                 "spf-private-address",
@@ -650,7 +706,19 @@ impl DomainLint {
 /// count each DNS-querying term, recurse into literal include and redirect
 /// targets, count macro targets as 1 and mark the total partial.
 pub async fn lint_domain<L: Lookup>(lookup: &L, domain: &str, profile: &Profile) -> DomainLint {
-    lint(lookup, domain, profile, None).await
+    lint(lookup, domain, profile, None, None).await
+}
+
+/// [`lint_domain`], with the records it meets parsed in `records`: a
+/// caller that then evaluates them with
+/// [`check_host_cached`](super::check_host_cached) parses each once.
+pub async fn lint_domain_cached<L: Lookup>(
+    lookup: &L,
+    domain: &str,
+    profile: &Profile,
+    records: &RecordCache,
+) -> DomainLint {
+    lint(lookup, domain, profile, None, Some(records)).await
 }
 
 /// [`lint_domain`] within `limit`: past it, what was found so far and an
@@ -664,7 +732,7 @@ pub async fn lint_domain_within<L: Lookup>(
 ) -> DomainLint {
     let in_flight = InFlight::default();
     let watched = Watched::new(lookup, &in_flight);
-    lint(&watched, domain, profile, Some((limit, &in_flight))).await
+    lint(&watched, domain, profile, Some((limit, &in_flight)), None).await
 }
 
 async fn lint<L: Lookup>(
@@ -672,11 +740,13 @@ async fn lint<L: Lookup>(
     domain: &str,
     profile: &Profile,
     limit: Option<(Duration, &InFlight)>,
+    records: Option<&RecordCache>,
 ) -> DomainLint {
     let domain = domain.strip_suffix('.').unwrap_or(domain).to_owned();
     let mut linter = Linter {
         lookup,
         profile,
+        records,
         findings: Vec::new(),
         voids: 0,
         partial: false,
@@ -768,6 +838,8 @@ type Boxed<'s> = Pin<Box<dyn Future<Output = Walk> + 's>>;
 struct Linter<'a, L> {
     lookup: &'a L,
     profile: &'a Profile,
+    /// Where records are parsed, when the caller keeps them.
+    records: Option<&'a RecordCache>,
     findings: Vec<Finding>,
     voids: usize,
     partial: bool,
@@ -838,13 +910,11 @@ impl<L: Lookup> Linter<'_, L> {
                 }
             };
             let rrs = answer.records();
-            if rrs.iter().any(|rr| is_sender_id(&rr.concat())) {
+            if rrs.iter().any(|rr| is_sender_id(&joined(rr))) {
                 self.push(&domain, sender_id_finding());
             }
-            let spf: Vec<&Vec<Vec<u8>>> = rrs
-                .iter()
-                .filter(|rr| is_spf_record(&rr.concat()))
-                .collect();
+            let spf: Vec<&Vec<Vec<u8>>> =
+                rrs.iter().filter(|rr| is_spf_record(&joined(rr))).collect();
             let strings = match spf.as_slice() {
                 [] => return Walk::Missing,
                 [one] => *one,
@@ -863,9 +933,9 @@ impl<L: Lookup> Linter<'_, L> {
                 }
             };
             if path.is_empty() {
-                self.record = Some(String::from_utf8_lossy(&strings.concat()).into_owned());
+                self.record = Some(String::from_utf8_lossy(&joined(strings)).into_owned());
             }
-            let (record, findings) = lint_text(strings, self.profile, false);
+            let (record, findings) = lint_text(strings, self.profile, false, self.records);
             for finding in findings {
                 self.push(&domain, finding);
             }
@@ -1072,7 +1142,8 @@ impl<L: Lookup> Linter<'_, L> {
 /// True when `ip` lies in a special-purpose block (private, loopback,
 /// documentation, CGNAT, … per RFC 6890) that has no place in SPF.
 pub fn is_special_purpose(ip: IpAddr) -> bool {
-    SPECIAL.iter().any(|(block, _)| block.contains(&ip))
+    let (table, ip) = special_of(ip);
+    table.iter().any(|s| s.first <= ip && ip <= s.last)
 }
 
 #[cfg(test)]
@@ -1386,6 +1457,63 @@ mod tests {
         assert!(!is_special_purpose("2a00:1450::1".parse().unwrap()));
     }
 
+    use proptest::prelude::*;
+
+    /// The blocks `net` overlaps as masks tell it, the integer ranges aside.
+    fn overlaps_by_masks(net: IpNet) -> Vec<IpNet> {
+        SPECIAL_V4
+            .iter()
+            .chain(SPECIAL_V6)
+            .map(|(block, _)| block.parse::<IpNet>().unwrap())
+            .filter(|block| block.contains(&net.network()) || net.contains(&block.network()))
+            .collect()
+    }
+
+    fn overlaps(net: IpNet) -> Vec<IpNet> {
+        special_overlaps(&net).map(|s| s.block).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn ranges_overlap_as_masks_do(
+            v4 in any::<u32>(),
+            len4 in 0u8..=32,
+            v6 in any::<u128>(),
+            len6 in 0u8..=128,
+        ) {
+            let net4 = IpNet::V4(Ipv4Net::new(v4.into(), len4).unwrap().trunc());
+            let net6 = IpNet::V6(Ipv6Net::new(v6.into(), len6).unwrap().trunc());
+            for net in [net4, net6] {
+                prop_assert_eq!(overlaps(net), overlaps_by_masks(net));
+                let ip = net.network();
+                let by_masks = !overlaps_by_masks(IpNet::from(ip)).is_empty();
+                prop_assert_eq!(is_special_purpose(ip), by_masks);
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_overlap_at_the_edges_of_each_block() {
+        for (block, _) in SPECIAL_V4.iter().chain(SPECIAL_V6) {
+            let block: IpNet = block.parse().unwrap();
+            for ip in [block.network(), block.broadcast()] {
+                for len in [0, 8, 16, 24, 32, 64, 96, 120, 128] {
+                    let Ok(net) = IpNet::new(ip, len) else {
+                        continue;
+                    };
+                    let net = net.trunc();
+                    assert_eq!(overlaps(net), overlaps_by_masks(net), "{net}");
+                }
+                let next = match ip {
+                    IpAddr::V4(v4) => IpAddr::V4(u32::from(v4).wrapping_add(1).into()),
+                    IpAddr::V6(v6) => IpAddr::V6(u128::from(v6).wrapping_add(1).into()),
+                };
+                let net = IpNet::from(next);
+                assert_eq!(overlaps(net), overlaps_by_masks(net), "{net}");
+            }
+        }
+    }
+
     #[test]
     fn dns_querying_terms_counts_one_record() {
         let count = |t: &str| dns_querying_terms(&parse(t).unwrap());
@@ -1417,6 +1545,34 @@ mod tests {
             .map(|f| (f.id, f.subject.clone()))
             .collect();
         (lint, ids)
+    }
+
+    #[test]
+    fn a_shared_cache_gives_the_same_lint_and_keeps_the_records() {
+        let mut zone = MemoryZone::default();
+        txt(
+            &mut zone,
+            "a.test",
+            "v=spf1 ip4:10.0.0.1 include:b.test -all",
+        );
+        txt(
+            &mut zone,
+            "b.test",
+            "v=spf1 ip6:2001:db8::/32 ip4:192.0.2.300 -all",
+        );
+        txt(&mut zone, "c.test", "v=spf1 a:c.test");
+        let profile = Profile { strict: true };
+        for domain in ["a.test", "b.test", "c.test", "none.test"] {
+            let records = RecordCache::new();
+            let cached = block_on(lint_domain_cached(&zone, domain, &profile, &records));
+            assert_eq!(cached, block_on(lint_domain(&zone, domain, &profile)));
+            // Again, from the cache.
+            let again = block_on(lint_domain_cached(&zone, domain, &profile, &records));
+            assert_eq!(again, cached);
+        }
+        let records = RecordCache::new();
+        block_on(lint_domain_cached(&zone, "a.test", &profile, &records));
+        assert_eq!(records.len(), 2);
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use eval::{
 };
 pub use lint::{
     DomainLint, LookupBranch, Profile, dns_querying_terms, is_special_purpose, lint_domain,
-    lint_domain_within, lint_joined, lint_record, spf_type99,
+    lint_domain_cached, lint_domain_within, lint_joined, lint_record, spf_type99,
 };
 pub use parse::{ParseError, ParseErrorKind, is_spf_record, parse, parse_explanation};
 pub use text::CompactText;

@@ -24,7 +24,10 @@ pub(super) async fn check<L: Lookup>(
     domain: &Domain,
 ) -> Vec<Finding> {
     let name = &domain.name;
-    let lint = spf::lint_domain(ctx.dns, name, &ctx.profile).await;
+    // The domain's record, and those it includes, parsed once for the lint
+    // and all the checks of its addresses.
+    let records = RecordCache::new();
+    let lint = spf::lint_domain_cached(ctx.dns, name, &ctx.profile, &records).await;
     let chain = ctx.planned.spf_chain(name);
     let ttl = domain_ttl(ctx.inventory, domain);
     // The published text of each planned part of the chain (the lint asked
@@ -138,7 +141,7 @@ pub(super) async fn check<L: Lookup>(
             }
         }
     }
-    findings.extend(authorization(ctx, domain, drifted).await);
+    findings.extend(authorization(ctx, domain, drifted, &records).await);
     findings.extend(dmarc(ctx, index, domain).await);
     findings
 }
@@ -436,23 +439,26 @@ async fn authorization<L: Lookup>(
     ctx: &Context<'_, L>,
     domain: &Domain,
     drifted: bool,
+    records: &RecordCache,
 ) -> Vec<Finding> {
     let name = &domain.name;
     let sender = format!("postmaster@{name}");
+    // One identity for every check: only the client's address and HELO
+    // name change from one to the next.
+    let mut params = CheckParams::mail_from(Ipv4Addr::UNSPECIFIED.into(), &sender, "");
     let config = Config::default();
-    // The domain's record, and those it includes, parsed once for all its checks.
-    let records = RecordCache::new();
     let mut findings = Vec::new();
     for &index in &domain.servers {
         let server = &ctx.inventory.servers[index];
+        params.helo = server.helo_name().into();
         let ips = server
             .ipv4
             .iter()
             .map(|&ip| IpAddr::V4(ip))
             .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)));
         for ip in ips {
-            let params = CheckParams::mail_from(ip, &sender, server.helo_name());
-            let evaluation = spf::check_host_cached(ctx.dns, &params, &config, &records).await;
+            params.ip = ip;
+            let evaluation = spf::check_host_cached(ctx.dns, &params, &config, records).await;
             match evaluation.result {
                 SpfResult::Pass => {}
                 SpfResult::Temperror => findings.push(Finding::undetermined(
@@ -480,9 +486,10 @@ async fn authorization<L: Lookup>(
             }
         }
     }
+    params.helo = "unknown".into();
     for ip in outsiders(ctx, domain) {
-        let params = CheckParams::mail_from(ip, &sender, "unknown");
-        let evaluation = spf::check_host_cached(ctx.dns, &params, &config, &records).await;
+        params.ip = ip;
+        let evaluation = spf::check_host_cached(ctx.dns, &params, &config, records).await;
         match evaluation.result {
             SpfResult::Pass => findings.push(
                 Finding::new(
