@@ -56,8 +56,9 @@ fn fail(error: &app::Error) -> ExitCode {
 /// jemalloc rather than glibc's malloc: a 10,000-server `verify` makes
 /// about two million allocations (YAML scalars, DNS answers, findings),
 /// and glibc's took a fifth of the run's instructions. With jemalloc the
-/// run needs 11 % fewer instructions and its peak RSS is 52 MB instead of
-/// 61 MB (callgrind and GNU time, scripts/bench-verify's inventory).
+/// run needs 11 % fewer instructions and its peak RSS is 51 MB instead of
+/// 59-61 MB (callgrind and GNU time, scripts/bench-verify's inventory).
+/// Freed pages go back to the system at once (`.cargo/config.toml`).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
