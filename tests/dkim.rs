@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 use base64::Engine as _;
 use serde_json::Value;
 
+use senderzone::dns::Txt;
 use senderzone::inventory::Inventory;
 use senderzone::records::{self, Plan, RecordData};
 use senderzone::render::{self, quote_txt};
@@ -176,7 +177,7 @@ fn plan_of(inventory: &Path) -> Plan {
 }
 
 /// The planned TXT strings at `owner`.
-fn planned(plan: &Plan, owner: &str) -> Vec<Vec<u8>> {
+fn planned(plan: &Plan, owner: &str) -> Txt {
     plan.zones
         .iter()
         .flat_map(|z| &z.records)
@@ -650,7 +651,7 @@ fn every_output_form_carries_the_same_record() {
                     let value = json(format);
                     let expect = match *format {
                         "json" => {
-                            serde_json::json!({"zone": "example.com.", "owner": format!("{owner}."), "type": "TXT", "ttl": 3600, "data": joined, "strings": strings.iter().map(|s| String::from_utf8(s.clone()).unwrap()).collect::<Vec<_>>()})
+                            serde_json::json!({"zone": "example.com.", "owner": format!("{owner}."), "type": "TXT", "ttl": 3600, "data": joined, "strings": strings.iter().map(|s| String::from_utf8(s.to_vec()).unwrap()).collect::<Vec<_>>()})
                         }
                         "cloudflare" | "cloudflare-batch" => {
                             serde_json::json!({"type": "TXT", "name": owner, "content": quoted, "ttl": 3600})

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use senderzone::dns::Txt;
 use senderzone::inventory::Inventory;
 use senderzone::records::{self, Plan, RecordData};
 
@@ -101,7 +102,7 @@ fn assert_served(server: SocketAddr, plan: &Plan, label: &str) {
         match kind.as_str() {
             "TXT" => {
                 let served = support::query_txt(server, owner);
-                let want: Vec<Vec<Vec<u8>>> = planned
+                let want: Vec<Txt> = planned
                     .iter()
                     .map(|d| match d {
                         RecordData::Txt(strings) => strings.clone(),

@@ -52,7 +52,7 @@ fn every_planned_spf_record_is_lint_clean_even_strictly() {
     let mut zone = plan.to_memory_zone();
     zone.insert(
         "_spf.vendor.example",
-        RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()]),
+        RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()].into()),
     );
     let mut owners: Vec<&str> = inventory.domains.iter().map(|d| d.name.as_str()).collect();
     owners.extend(inventory.servers.iter().map(|s| s.hostname.as_str()));
@@ -89,7 +89,7 @@ fn exactly_the_inventory_is_authorised() {
     let mut zone = plan.to_memory_zone();
     zone.insert(
         "_spf.vendor.example",
-        RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()]),
+        RecordData::Txt(vec![b"v=spf1 ip4:100.22.0.0/24 -all".to_vec()].into()),
     );
     let rt = runtime();
     let check = |ip: IpAddr, domain: &str| {

@@ -209,7 +209,7 @@ fn octodns_reads_escaped_semicolons_quotes_backslashes_and_long_txt_back() {
     let txt = |owner: &str, text: &[u8]| Record {
         owner: owner.into(),
         ttl: 300,
-        data: RecordData::Txt(split_strings(text)),
+        data: RecordData::Txt(split_strings(text).into()),
     };
     let long: Vec<u8> = (0..600).map(|i| b'a' + (i % 26) as u8).collect();
     let mut records = vec![

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use senderzone::dns::reverse_name;
+use senderzone::dns::{Txt, reverse_name};
 use senderzone::records::spf_text::split_strings;
 use senderzone::records::{Plan, Record, RecordData, ZonePlan, ZoneRole};
 use senderzone::render::{Provider, Render, Template};
@@ -50,12 +50,12 @@ fn special_plan() -> Plan {
                     record(
                         "example.test",
                         600,
-                        RecordData::Txt(split_strings(&spf600())),
+                        RecordData::Txt(split_strings(&spf600()).into()),
                     ),
                     record(
                         "_dmarc.example.test",
                         3600,
-                        RecordData::Txt(vec![DMARC.to_vec()]),
+                        RecordData::Txt(vec![DMARC.to_vec()].into()),
                     ),
                     record(
                         "mail.example.test",
@@ -75,12 +75,12 @@ fn special_plan() -> Plan {
                     record(
                         "mail.example.test",
                         300,
-                        RecordData::Txt(vec![b"v=spf1 a -all".to_vec()]),
+                        RecordData::Txt(vec![b"v=spf1 a -all".to_vec()].into()),
                     ),
                     record(
                         "ctl.example.test",
                         300,
-                        RecordData::Txt(vec![b"bell\x07 del\x7f high\xff".to_vec()]),
+                        RecordData::Txt(vec![b"bell\x07 del\x7f high\xff".to_vec()].into()),
                     ),
                 ],
             },
@@ -176,7 +176,7 @@ fn unquote(text: &str, octal: bool) -> Vec<Vec<u8>> {
     strings
 }
 
-fn txt_of<'a>(plan: &'a Plan, owner: &str) -> &'a Vec<Vec<u8>> {
+fn txt_of<'a>(plan: &'a Plan, owner: &str) -> &'a Txt {
     plan.zones
         .iter()
         .flat_map(|z| &z.records)
@@ -204,7 +204,7 @@ fn the_600_octet_spf_spans_three_strings() {
     assert_eq!(
         txt_of(&plan, "example.test")
             .iter()
-            .map(Vec::len)
+            .map(|s| s.len())
             .sum::<usize>(),
         600
     );
@@ -358,7 +358,7 @@ fn route53_change_batches() {
 fn route53_refuses_a_value_over_4000_characters() {
     let mut plan = special_plan();
     let text = vec![b'x'; 3970];
-    plan.zones[0].records[1].data = RecordData::Txt(split_strings(&text));
+    plan.zones[0].records[1].data = RecordData::Txt(split_strings(&text).into());
     // 3970 octets + 16 strings × 2 quotes + 15 spaces = 4017 characters
     let err = render_zone(Provider::Route53, &plan, 0).unwrap_err();
     assert!(
@@ -367,7 +367,7 @@ fn route53_refuses_a_value_over_4000_characters() {
     );
     assert!(err.contains("zone `example.test.`"), "{err}");
     let text = vec![b'x'; 3950];
-    plan.zones[0].records[1].data = RecordData::Txt(split_strings(&text));
+    plan.zones[0].records[1].data = RecordData::Txt(split_strings(&text).into());
     render_zone(Provider::Route53, &plan, 0).expect("3950 + 32 + 15 = 3997 fits");
 }
 
@@ -455,13 +455,14 @@ fn digitalocean_record_bodies_and_no_reverse_zones() {
     // DigitalOcean rejects a backslash and raw TXT over 509 octets.
     let err = render_zone(Provider::Digitalocean, &plan, 0).unwrap_err();
     assert!(err.contains("600 octets") && err.contains("509"), "{err}");
-    plan.zones[0].records[0].data = RecordData::Txt(split_strings(&spf600()[91..]));
+    plan.zones[0].records[0].data = RecordData::Txt(split_strings(&spf600()[91..]).into());
     let err = render_zone(Provider::Digitalocean, &plan, 0).unwrap_err();
     assert!(err.contains("`\\`"), "{err}");
-    plan.zones[0].records[1].data = RecordData::Txt(vec![b"v=DMARC1; p=reject; q=\"x\"".to_vec()]);
+    plan.zones[0].records[1].data =
+        RecordData::Txt(vec![b"v=DMARC1; p=reject; q=\"x\"".to_vec()].into());
     let err = render_zone(Provider::Digitalocean, &plan, 0).unwrap_err();
     assert!(err.contains("not UTF-8"), "{err}");
-    plan.zones[0].records[6].data = RecordData::Txt(vec![b"bell\x07 del\x7f".to_vec()]);
+    plan.zones[0].records[6].data = RecordData::Txt(vec![b"bell\x07 del\x7f".to_vec()].into());
     let bodies = render_zone(Provider::Digitalocean, &plan, 0).unwrap();
     let bodies = bodies.as_array().unwrap();
     assert_eq!(bodies.len(), plan.zones[0].records.len());

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use senderzone::dns::Txt;
 use senderzone::inventory::Inventory;
 use senderzone::records::{self, Plan, Record, RecordData, ZonePlan, ZoneRole};
 use senderzone::render::{self, Provider, Render, Template};
@@ -31,7 +32,7 @@ fn assert_served(server: &PowerDns, zones: &[ZonePlan]) {
             let owner = first.owner.as_str();
             match kind.as_ref() {
                 "TXT" => {
-                    let want: Vec<Vec<Vec<u8>>> = sorted(
+                    let want: Vec<Txt> = sorted(
                         rrset
                             .iter()
                             .map(|r| match &r.data {
@@ -176,7 +177,7 @@ fn powerdns_keeps_quotes_backslashes_semicolons_and_long_txt_byte_exact() {
     let txt = |owner: &str, strings: Vec<Vec<u8>>| Record {
         owner: owner.into(),
         ttl: 300,
-        data: RecordData::Txt(strings),
+        data: RecordData::Txt(strings.into()),
     };
     let zone = ZonePlan {
         origin: "special.test".into(),

@@ -206,8 +206,8 @@ proptest! {
         let mut zone = MemoryZone::new();
         let mut record = b"v=spf1 ".to_vec();
         record.extend_from_slice(tail.as_bytes());
-        zone.insert("example.com", RecordData::Txt(vec![record]));
-        zone.insert("bytes.example.com", RecordData::Txt(vec![bytes.clone()]));
+        zone.insert("example.com", RecordData::Txt(vec![record].into()));
+        zone.insert("bytes.example.com", RecordData::Txt(vec![bytes.clone()].into()));
         let _ = lint_record(&[bytes.as_slice()], &Profile::default());
         let config = Config::default();
         for domain in ["example.com", "bytes.example.com"] {

@@ -163,7 +163,10 @@ fn offline_notes(format: OutputFormat, plan: &Plan, inventory: &InventoryInput) 
             continue;
         };
         if !owners.iter().any(|(owner, _)| *owner == record.owner) {
-            owners.push((&record.owner, strings.first().map_or(&[], Vec::as_slice)));
+            owners.push((
+                &record.owner,
+                strings.first().map_or(&[], |first| &first[..]),
+            ));
         }
     }
     for (owner, first) in owners {

@@ -210,7 +210,7 @@ mod tests {
         zone.insert("b.example.org", RecordData::Cname("A.example.org.".into()));
         zone.insert(
             "a.example.org",
-            RecordData::Txt(vec![b"v=spf1 -all".to_vec()]),
+            RecordData::Txt(vec![b"v=spf1 -all".to_vec()].into()),
         );
         zone.insert(
             "loop.example.org",
@@ -239,7 +239,7 @@ mod tests {
         zone.insert("example.org", spf.clone());
         zone.insert(
             "example.org",
-            RecordData::Txt(vec![b"v=spf1 -all".to_vec()]),
+            RecordData::Txt(vec![b"v=spf1 -all".to_vec()].into()),
         );
         zone.insert("example.org", RecordData::A(Ipv4Addr::new(192, 0, 2, 2)));
         zone.insert(
@@ -309,7 +309,7 @@ mod tests {
         let mut zone = MemoryZone::new();
         zone.insert(
             "t.example.net",
-            RecordData::Txt(vec![b"v=spf1 -all".to_vec()]),
+            RecordData::Txt(vec![b"v=spf1 -all".to_vec()].into()),
         );
         zone.insert_timeout("t.example.net");
         zone.insert_timeout("all.example.net");

@@ -72,7 +72,7 @@ mod tests {
         let txt = RData::TXT(TXT::new(vec!["v=spf1 ".into(), "-all".into()]));
         assert_eq!(
             record_data(&txt),
-            RecordData::Txt(vec![b"v=spf1 ".to_vec(), b"-all".to_vec()])
+            RecordData::Txt(vec![b"v=spf1 ".to_vec(), b"-all".to_vec()].into())
         );
         let a = RData::A(A(Ipv4Addr::new(192, 0, 2, 1)));
         assert_eq!(record_data(&a), RecordData::A(Ipv4Addr::new(192, 0, 2, 1)));

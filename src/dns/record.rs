@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::Deref;
+use std::sync::Arc;
 
 use hickory_proto::rr::RecordType;
 
@@ -81,7 +83,52 @@ impl fmt::Display for Mx {
 }
 
 /// One TXT record: its character-strings as sent, not joined (RFC 1035 §3.3.14).
-pub type Txt = Vec<Vec<u8>>;
+///
+/// The strings are shared, not owned: a clone copies a pointer. Every
+/// [`Lookup::txt`](super::Lookup::txt) hands out the records of a memoised
+/// answer, and SPF evaluation asks a domain's TXT once per address checked.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Txt(Arc<[Box<[u8]>]>);
+
+impl Deref for Txt {
+    type Target = [Box<[u8]>];
+
+    fn deref(&self) -> &[Box<[u8]>] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Txt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl PartialEq<Vec<Vec<u8>>> for Txt {
+    fn eq(&self, strings: &Vec<Vec<u8>>) -> bool {
+        self.iter()
+            .map(|s| &s[..])
+            .eq(strings.iter().map(Vec::as_slice))
+    }
+}
+
+impl PartialEq<Txt> for Vec<Vec<u8>> {
+    fn eq(&self, record: &Txt) -> bool {
+        record == self
+    }
+}
+
+impl From<Vec<Vec<u8>>> for Txt {
+    fn from(strings: Vec<Vec<u8>>) -> Self {
+        strings.into_iter().collect()
+    }
+}
+
+impl<S: Into<Box<[u8]>>> FromIterator<S> for Txt {
+    fn from_iter<I: IntoIterator<Item = S>>(strings: I) -> Self {
+        Txt(strings.into_iter().map(Into::into).collect())
+    }
+}
 
 /// RR type number of NS, kept as [`RecordData::Other`] (RFC 1035 §3.2.2).
 pub(crate) const TYPE_NS: u16 = 2;

@@ -254,7 +254,7 @@ fn record_data(
                 strings.push(string.to_vec());
                 rest = &tail[string.len()..];
             }
-            RecordData::Txt(strings)
+            RecordData::Txt(strings.into())
         }
         other => {
             // Packets are at most 64 KiB, so every offset fits.

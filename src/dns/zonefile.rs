@@ -591,7 +591,7 @@ mod tests {
         assert_eq!(entries[0].owner, "example.com");
         assert_eq!(
             entries[0].data,
-            RecordData::Txt(vec![b"v=spf1 ip4:192.0.2.1 ".to_vec(), b"-all".to_vec()])
+            RecordData::Txt(vec![b"v=spf1 ip4:192.0.2.1 ".to_vec(), b"-all".to_vec()].into())
         );
         assert_eq!(entries[1].ttl, 300);
         assert_eq!(entries[2].owner, "mail.example.com");
@@ -657,7 +657,7 @@ mod tests {
         );
         assert_eq!(
             entries[0].data,
-            RecordData::Txt(vec![b"a\"b\\cA\xff".to_vec(), b"plain".to_vec()])
+            RecordData::Txt(vec![b"a\"b\\cA\xff".to_vec(), b"plain".to_vec()].into())
         );
         assert_eq!(entries[0].ttl, 5400);
         assert!(matches!(

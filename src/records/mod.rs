@@ -239,9 +239,9 @@ impl<'a> Builder<'a> {
             txt: HashMap::new(),
             reverse: BTreeMap::new(),
             delegated: HashSet::new(),
-            helo_txt: RecordData::Txt(spf_text::split_strings(
-                helo_record().to_string().as_bytes(),
-            )),
+            helo_txt: RecordData::Txt(
+                spf_text::split_strings(helo_record().to_string().as_bytes()).into(),
+            ),
             helo_values: helo_values(inventory),
         }
     }
@@ -393,7 +393,7 @@ impl<'a> Builder<'a> {
         let record = Record {
             owner: owner.clone(),
             ttl,
-            data: RecordData::Txt(strings),
+            data: RecordData::Txt(strings.into()),
         };
         self.txt.insert(owner, record);
     }

@@ -14,17 +14,21 @@ pub struct Zone;
 
 /// Writes TXT character-strings as quoted zone-file text: `"` and `\`
 /// escaped, octets outside printable ASCII as decimal `\DDD` (RFC 1035 §5.1).
-pub fn quote_txt(strings: &[Vec<u8>]) -> Vec<String> {
+pub fn quote_txt(strings: &[impl AsRef<[u8]>]) -> Vec<String> {
     quote_strings(strings, push_decimal_escape)
 }
 
 /// Quotes each character-string, escaping `"` and `\` with a backslash and
 /// writing octets outside printable ASCII with `escape_octet` (decimal for
 /// zone files, octal for Route 53).
-pub fn quote_strings(strings: &[Vec<u8>], escape_octet: impl Fn(&mut String, u8)) -> Vec<String> {
+pub fn quote_strings(
+    strings: &[impl AsRef<[u8]>],
+    escape_octet: impl Fn(&mut String, u8),
+) -> Vec<String> {
     strings
         .iter()
         .map(|string| {
+            let string = string.as_ref();
             let mut quoted = String::with_capacity(string.len() + 2);
             push_quoted(&mut quoted, string, &escape_octet);
             quoted

@@ -192,20 +192,18 @@ pub struct RecordText(TextRepr);
 
 #[derive(Clone)]
 enum TextRepr {
-    /// Record `index` of a TXT answer, one character-string, UTF-8.
-    Answer(Arc<[Txt]>, usize),
+    /// A TXT record of one character-string, UTF-8.
+    Answer(Txt),
     /// Several character-strings joined, text that was not UTF-8 (decoded
     /// lossily), or text met before, from a [`RecordCache`].
     Owned(Arc<str>),
 }
 
 impl RecordText {
-    fn new(answer: Arc<[Txt]>, index: usize) -> Self {
-        match answer[index].as_slice() {
+    fn new(record: Txt) -> Self {
+        match &record[..] {
             // ASCII, as SPF records are, is checked a word at a time.
-            [single] if std::str::from_utf8(single).is_ok() => {
-                RecordText(TextRepr::Answer(answer, index))
-            }
+            [single] if std::str::from_utf8(single).is_ok() => RecordText(TextRepr::Answer(record)),
             strings => RecordText(TextRepr::Owned(Arc::from(String::from_utf8_lossy(
                 &strings.concat(),
             )))),
@@ -222,9 +220,7 @@ impl RecordText {
         match &self.0 {
             // `RecordText::new` shares only a string it found to be UTF-8,
             // so this never gives the empty default.
-            TextRepr::Answer(answer, index) => {
-                std::str::from_utf8(&answer[*index][0]).unwrap_or_default()
-            }
+            TextRepr::Answer(record) => std::str::from_utf8(&record[0]).unwrap_or_default(),
             TextRepr::Owned(text) => text,
         }
     }
@@ -822,7 +818,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Evaluates the record of `domain`; `explain` asks for the explanation of a fail.
     async fn check(&mut self, domain: TraceDomain, depth: usize, explain: bool) -> SpfResult {
-        let (answer, index) = match self.fetch_record(&domain).await {
+        let record = match self.fetch_record(&domain).await {
             Ok(Some(found)) => found,
             Ok(None) => {
                 return self.finish(depth, &domain, SpfResult::None, Reason::NoRecord);
@@ -836,12 +832,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         };
         // A record met before comes from the cache with its text, already
         // known to be UTF-8; its term offsets hold for that text.
-        let cached = self
-            .records
-            .and_then(|cache| cache.get(&joined(&answer[index])));
+        let cached = self.records.and_then(|cache| cache.get(&joined(&record)));
         let (text, cached) = match cached {
             Some((text, parsed)) => (RecordText::shared(text), Some(parsed)),
-            None => (RecordText::new(answer, index), None),
+            None => (RecordText::new(record), None),
         };
         // The trace keeps the text, and evaluation labels its terms with
         // slices of it: read as text once here, not once per term. (The
@@ -896,11 +890,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
     ///
-    /// Gives the answer and the index of the record in it.
-    async fn fetch_record(
-        &mut self,
-        domain: &TraceDomain,
-    ) -> Result<Option<(Arc<[Txt]>, usize)>, Abort> {
+    /// Gives the record, shared with the answer.
+    async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<Txt>, Abort> {
         let answer = self.lookup.txt(domain).await.map_err(|error| {
             Abort::Temp(Reason::LookupFailed {
                 rtype: "TXT",
@@ -913,10 +904,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         };
         let mut found = None;
         let mut count = 0;
-        for (index, strings) in records.iter().enumerate() {
-            if is_spf_record(&joined(strings)) {
+        for record in records.iter() {
+            if is_spf_record(&joined(record)) {
                 count += 1;
-                found.get_or_insert(index);
+                found.get_or_insert(record);
             }
         }
         if count > 1 {
@@ -925,7 +916,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 count,
             }));
         }
-        Ok(found.map(|index| (records, index)))
+        Ok(found.cloned())
     }
 
     async fn evaluate(
@@ -1391,7 +1382,7 @@ fn by_preference(exchanges: &[Mx]) -> impl Iterator<Item = &Mx> {
 }
 
 /// The character-strings of a TXT record joined (RFC 7208 §3.3), borrowed when there is one.
-pub(super) fn joined(strings: &[Vec<u8>]) -> Cow<'_, [u8]> {
+pub(super) fn joined(strings: &[Box<[u8]>]) -> Cow<'_, [u8]> {
     match strings {
         [single] => Cow::Borrowed(single),
         _ => Cow::Owned(strings.concat()),
@@ -1633,7 +1624,10 @@ mod tests {
     fn zone(records: &[(&str, &str)]) -> MemoryZone {
         let mut zone = MemoryZone::new();
         for (owner, text) in records {
-            zone.insert(owner, RecordData::Txt(vec![text.as_bytes().to_vec()]));
+            zone.insert(
+                owner,
+                RecordData::Txt(vec![text.as_bytes().to_vec()].into()),
+            );
         }
         zone
     }
@@ -1736,7 +1730,7 @@ mod tests {
         let mut z = zone(&[("d.example", "v=spf1 -all exp=why.example")]);
         z.insert(
             "why.example",
-            RecordData::Txt(vec![b"%{s}".repeat(200), b"%{s}".repeat(200)]),
+            RecordData::Txt(vec![b"%{s}".repeat(200), b"%{s}".repeat(200)].into()),
         );
         let e = check(&z, "192.0.2.5", "someone@d.example");
         assert_eq!(
@@ -1751,7 +1745,7 @@ mod tests {
         let mut z = zone(&[("d.example", "v=spf1 -all exp=why.example")]);
         z.insert(
             "why.example",
-            RecordData::Txt(vec![vec![b'x'; 250], vec![b'y'; 249]]),
+            RecordData::Txt(vec![vec![b'x'; 250], vec![b'y'; 249]].into()),
         );
         let e = check(&z, "192.0.2.5", "someone@d.example");
         assert_eq!(e.explanation.map(|x| x.len()), Some(MAX_EXPLANATION_OCTETS));
@@ -1998,11 +1992,11 @@ mod tests {
         let mut z = zone(&[("one.example", "v=spf1 -all")]);
         z.insert(
             "split.example",
-            RecordData::Txt(vec![b"v=spf1 ".to_vec(), b"-all".to_vec()]),
+            RecordData::Txt(vec![b"v=spf1 ".to_vec(), b"-all".to_vec()].into()),
         );
         z.insert(
             "latin.example",
-            RecordData::Txt(vec![b"v=spf1 -all caf\xe9".to_vec()]),
+            RecordData::Txt(vec![b"v=spf1 -all caf\xe9".to_vec()].into()),
         );
         for (sender, want) in [
             ("x@one.example", "v=spf1 -all"),

@@ -25,7 +25,7 @@ use super::deadline::{InFlight, PendingList, PendingQuery, Watched};
 use super::eval::{dns_name_problem, joined};
 use super::limits::{LOOKUP_LIMIT, MAX_NAMES, MAX_RECORD_OCTETS, MAX_STRING_OCTETS, VOID_LIMIT};
 use super::parse::{is_spf_record, parse};
-use crate::dns::{Answer, Lookup, LookupError};
+use crate::dns::{Answer, Lookup, LookupError, Txt};
 use crate::finding::{Finding, SPF_DNS_ERROR, Severity};
 
 /// Counts from here up to the limit are "near the limit".
@@ -913,8 +913,7 @@ impl<L: Lookup> Linter<'_, L> {
             if rrs.iter().any(|rr| is_sender_id(&joined(rr))) {
                 self.push(&domain, sender_id_finding());
             }
-            let spf: Vec<&Vec<Vec<u8>>> =
-                rrs.iter().filter(|rr| is_spf_record(&joined(rr))).collect();
+            let spf: Vec<&Txt> = rrs.iter().filter(|rr| is_spf_record(&joined(rr))).collect();
             let strings = match spf.as_slice() {
                 [] => return Walk::Missing,
                 [one] => *one,
@@ -1534,7 +1533,10 @@ mod tests {
     }
 
     fn txt(zone: &mut MemoryZone, owner: &str, text: &str) {
-        zone.insert(owner, RecordData::Txt(vec![text.as_bytes().to_vec()]));
+        zone.insert(
+            owner,
+            RecordData::Txt(vec![text.as_bytes().to_vec()].into()),
+        );
     }
 
     fn domain_ids(zone: &MemoryZone, domain: &str) -> (DomainLint, Vec<(&'static str, String)>) {

@@ -335,7 +335,7 @@ mod tests {
     use crate::sync::{Note, ReadMethod, RrType, Rrset, RrsetKey};
 
     fn txt(text: &str) -> RecordData {
-        RecordData::Txt(vec![text.as_bytes().to_vec()])
+        RecordData::Txt(vec![text.as_bytes().to_vec()].into())
     }
 
     fn sample() -> SyncPlan {

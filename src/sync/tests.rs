@@ -6,7 +6,7 @@ use super::*;
 use crate::records::ZoneRole;
 
 fn txt(text: &str) -> RecordData {
-    RecordData::Txt(vec![text.as_bytes().to_vec()])
+    RecordData::Txt(vec![text.as_bytes().to_vec()].into())
 }
 
 fn a(last: u8) -> RecordData {

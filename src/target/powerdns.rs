@@ -413,14 +413,14 @@ mod tests {
     use crate::sync::{Action, Edit, Reason};
 
     fn txt(text: &str) -> RecordData {
-        RecordData::Txt(vec![text.as_bytes().to_vec()])
+        RecordData::Txt(vec![text.as_bytes().to_vec()].into())
     }
 
     #[test]
     fn content_is_decoded_as_zone_syntax() {
         assert_eq!(
             parse_content(RrType::Txt, r#""a \"q\" b\\c \065" "part2""#).unwrap(),
-            RecordData::Txt(vec![b"a \"q\" b\\c A".to_vec(), b"part2".to_vec()])
+            RecordData::Txt(vec![b"a \"q\" b\\c A".to_vec(), b"part2".to_vec()].into())
         );
         assert_eq!(
             parse_content(RrType::Ptr, "mail.example.com.").unwrap(),

@@ -563,7 +563,7 @@ mod tests {
     }
 
     fn txt(text: &str) -> RecordData {
-        RecordData::Txt(vec![text.as_bytes().to_vec()])
+        RecordData::Txt(vec![text.as_bytes().to_vec()].into())
     }
 
     fn edit(action: Action, ttl: u32, text: &str) -> Edit {

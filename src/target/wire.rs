@@ -593,7 +593,7 @@ pub fn rdata(data: &RecordData) -> Result<RData, String> {
         RecordData::Cname(target) => RData::CNAME(CNAME(parse_name(target)?)),
         RecordData::Ptr(target) => RData::PTR(PTR(parse_name(target)?)),
         RecordData::Txt(strings) => {
-            RData::TXT(TXT::from_bytes(strings.iter().map(Vec::as_slice).collect()))
+            RData::TXT(TXT::from_bytes(strings.iter().map(|s| &s[..]).collect()))
         }
         other => {
             return Err(format!(
@@ -655,7 +655,7 @@ mod tests {
             RecordData::Aaaa("2001:db8::1".parse().unwrap()),
             RecordData::Ptr("mail.example.com".to_owned()),
             RecordData::Cname("65.64/26.100.51.198.in-addr.arpa".to_owned()),
-            RecordData::Txt(vec![vec![b'a'; 255], b"tail \"q\" \\".to_vec()]),
+            RecordData::Txt(vec![vec![b'a'; 255], b"tail \"q\" \\".to_vec()].into()),
         ] {
             assert_eq!(record_data(&rdata(&data).unwrap()), Some(data));
         }

@@ -362,7 +362,7 @@ domains:
                     *z = planned_without("5.100.51.198.in-addr.arpa", |_| false);
                     z.insert(
                         "5.100.51.198.in-addr.arpa",
-                        RecordData::Txt(vec![b"no ptr".to_vec()]),
+                        RecordData::Txt(vec![b"no ptr".to_vec()].into()),
                     );
                 }),
             ),
@@ -398,7 +398,7 @@ domains:
             *z = planned_without("5.100.51.198.in-addr.arpa", |_| false);
             z.insert(
                 "5.100.51.198.in-addr.arpa",
-                RecordData::Txt(vec![b"x".to_vec()]),
+                RecordData::Txt(vec![b"x".to_vec()].into()),
             );
         });
         let missing = report

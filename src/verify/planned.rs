@@ -201,7 +201,7 @@ pub(super) fn txt_line(owner: &str, ttl: u32, text: &str) -> String {
     line(
         owner,
         ttl,
-        &RecordData::Txt(spf_text::split_strings(text.as_bytes())),
+        &RecordData::Txt(spf_text::split_strings(text.as_bytes()).into()),
     )
 }
 

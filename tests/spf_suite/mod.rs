@@ -93,9 +93,9 @@ fn build_zone(zonedata: &Value) -> (MemoryZone, Vec<String>) {
                         rtype: 99,
                         rdata: strings(value).concat(),
                     },
-                    "SPF" => RecordData::Txt(strings(value)),
+                    "SPF" => RecordData::Txt(strings(value).into()),
                     "TXT" if text(value) == "NONE" => continue,
-                    "TXT" => RecordData::Txt(strings(value)),
+                    "TXT" => RecordData::Txt(strings(value).into()),
                     "A" => RecordData::A(text(value).parse().expect("A")),
                     "AAAA" => RecordData::Aaaa(text(value).parse().expect("AAAA")),
                     "MX" => {
