@@ -53,6 +53,16 @@ impl<T> Answer<T> {
         }
     }
 
+    /// Each record mapped by `f`, the same void otherwise; one allocation,
+    /// as the number of records is known.
+    pub fn map<U>(&self, f: impl FnMut(&T) -> U) -> Answer<U> {
+        match self {
+            Answer::Records(records) => Answer::Records(records.iter().map(f).collect()),
+            Answer::NoData => Answer::NoData,
+            Answer::NxDomain => Answer::NxDomain,
+        }
+    }
+
     /// Keeps the records `pick` finds a `U` in, cloned, the same void
     /// otherwise: as [`filter_map`](Answer::filter_map) for data held in
     /// the records, in one allocation rather than two.

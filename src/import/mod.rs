@@ -532,11 +532,8 @@ async fn read_hosts<L: Lookup>(lookup: &L, facts: &mut Facts) {
         let mut host = HostFacts::default();
         let mut voids = Vec::new();
         for (kind, result) in [
-            ("A", a.map(|a| a.filter_map(|ip| Some(IpAddr::V4(*ip))))),
-            (
-                "AAAA",
-                aaaa.map(|a| a.filter_map(|ip| Some(IpAddr::V6(*ip)))),
-            ),
+            ("A", a.map(|a| a.map(|&ip| IpAddr::V4(ip)))),
+            ("AAAA", aaaa.map(|a| a.map(|&ip| IpAddr::V6(ip)))),
         ] {
             match result {
                 Err(err) => facts.unread.push(format!("{name} {kind}: {err}")),

@@ -217,7 +217,7 @@ fn forward<L>(server: &ServerCtx<'_, '_, L>, owner: &str, published: &Addresses)
 }
 
 fn map_ips<T: Copy + Into<IpAddr>>(result: LookupResult<T>) -> LookupResult<IpAddr> {
-    result.map(|answer| answer.filter_map(|record| Some((*record).into())))
+    result.map(|answer| answer.map(|&record| record.into()))
 }
 
 fn list<T: Display>(items: impl IntoIterator<Item = T>) -> String {
