@@ -10,6 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use hickory_proto::rr::RecordType;
+use tokio::time::Instant;
 
 use super::record::{Mx, RecordData, TYPE_NS, TYPE_SOA, Txt, reverse_name};
 
@@ -148,6 +149,26 @@ pub trait Lookup {
         name: &str,
         rtype: RecordType,
     ) -> impl Future<Output = LookupResult<RecordData>>;
+
+    /// [`query`](Lookup::query), answered by `deadline`: when there is no
+    /// answer then, the result is [`LookupError::Timeout`].
+    ///
+    /// By default the query runs under a timer of its own. An
+    /// implementation that keeps time itself (the stub client's reader
+    /// expires its tries) or needs none (zone files) answers without one:
+    /// a run asks tens of thousands of queries, each timer a cost.
+    fn query_by(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        deadline: Instant,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        async move {
+            tokio::time::timeout_at(deadline, self.query(name, rtype))
+                .await
+                .unwrap_or(Err(LookupError::Timeout))
+        }
+    }
 
     /// TXT records at `name`.
     fn txt(&self, name: &str) -> impl Future<Output = LookupResult<Txt>> {

@@ -4,10 +4,12 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use hickory_proto::rr::RecordType;
+use tokio::time::Instant;
 
 use super::lookup::{Answer, Lookup, LookupError, LookupResult};
 use super::memory::MAX_CNAME_CHAIN;
@@ -166,8 +168,13 @@ impl DnsSource {
         }
     }
 
-    /// Asks the network, counting what comes back.
-    async fn ask_network(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+    /// Asks the network, counting what comes back; by `deadline`, when given.
+    async fn ask_network(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        deadline: Option<Instant>,
+    ) -> LookupResult<RecordData> {
         let usage = &self.usage;
         let result = match &self.network {
             Network::Offline => {
@@ -177,7 +184,10 @@ impl DnsSource {
             // be part of every query's future, whichever source answers.
             Network::Resolver(resolver) => {
                 usage.asked.set(usage.asked.get() + 1);
-                let result = Box::pin(resolver.query(name, rtype)).await;
+                let result = match deadline {
+                    Some(deadline) => Box::pin(resolver.query_by(name, rtype, deadline)).await,
+                    None => Box::pin(resolver.query(name, rtype)).await,
+                };
                 if !matches!(result, Err(LookupError::Timeout)) {
                     usage.answered.set(usage.answered.get() + 1);
                 }
@@ -185,7 +195,7 @@ impl DnsSource {
             }
             Network::Servers(stub) => {
                 usage.asked.set(usage.asked.get() + 1);
-                stub.query(name, rtype).await
+                stub.lookup(name, rtype, deadline).await
             }
         };
         if let Err(LookupError::Refused(_)) = result {
@@ -218,9 +228,38 @@ pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
 }
 
 impl Lookup for DnsSource {
-    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+    // Not async: the future is `answer`'s, without one more layer to poll.
+    fn query(
+        &self,
+        name: &str,
+        rtype: RecordType,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        self.answer(name, rtype, None)
+    }
+
+    /// Zone files answer at once, with no timer; the stub client keeps the
+    /// deadline with the timers it has (see [`StubLookup`]).
+    fn query_by(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        deadline: Instant,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        self.answer(name, rtype, Some(deadline))
+    }
+}
+
+impl DnsSource {
+    /// The files' answer for the names of their zones, the network's for
+    /// the rest; by `deadline`, when given.
+    async fn answer(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        deadline: Option<Instant>,
+    ) -> LookupResult<RecordData> {
         let Some(files) = self.files.as_ref().filter(|files| files.holds(name)) else {
-            return self.ask_network(name, rtype).await;
+            return self.ask_network(name, rtype, deadline).await;
         };
         let answer = files.zone.query(name, rtype).await;
         if rtype == RecordType::CNAME || !matches!(answer, Ok(Answer::NoData | Answer::NxDomain)) {
@@ -238,7 +277,7 @@ impl Lookup for DnsSource {
                 break;
             };
             if !files.holds(target) {
-                return self.ask_network(target, rtype).await;
+                return self.ask_network(target, rtype, deadline).await;
             }
             owner = Cow::Owned(target.clone());
         }

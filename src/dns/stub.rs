@@ -28,7 +28,9 @@
 //! response to the try it answers and wakes that try's task, and expires
 //! the tries whose time is up with one timer for the socket. A try costs
 //! no channel and no timer of its own: it waits in its entry in the
-//! socket's table. A `StubLookup` may be used from one runtime after
+//! socket's table. A run's deadline ([`Lookup::query_by`]) is kept the
+//! same way: a try expires at the timeout or at the deadline, whichever
+//! comes first, and no try is sent after the deadline. A `StubLookup` may be used from one runtime after
 //! another: sockets whose runtime is gone are bound anew.
 
 use std::borrow::Cow;
@@ -144,6 +146,7 @@ impl StubLookup {
         name: &str,
         wire: Vec<u8>,
         rtype: RecordType,
+        deadline: Option<Instant>,
     ) -> LookupResult<RecordData> {
         let start = name.strip_suffix('.').unwrap_or(name);
         // The name asked, then the targets of the CNAMEs followed, in wire
@@ -153,7 +156,9 @@ impl StubLookup {
         let mut shown = Cow::Borrowed(start);
         loop {
             let asked = chain.len() - 1;
-            let (packet, response) = self.exchange(&shown, &chain[asked], rtype).await?;
+            let (packet, response) = self
+                .exchange(&shown, &chain[asked], rtype, deadline)
+                .await?;
             let referral = is_referral(&response);
             let mut answers = response.answers;
             loop {
@@ -218,9 +223,16 @@ impl StubLookup {
     }
 
     /// The CNAME at `name` (text, and wire form) itself, not followed.
-    async fn alias(&self, name: &str, wire: &[u8]) -> LookupResult<RecordData> {
+    async fn alias(
+        &self,
+        name: &str,
+        wire: &[u8],
+        deadline: Option<Instant>,
+    ) -> LookupResult<RecordData> {
         let shown = name.strip_suffix('.').unwrap_or(name);
-        let (packet, response) = self.exchange(shown, wire, RecordType::CNAME).await?;
+        let (packet, response) = self
+            .exchange(shown, wire, RecordType::CNAME, deadline)
+            .await?;
         if response.rcode == ResponseCode::NXDomain {
             return Ok(Answer::NxDomain);
         }
@@ -241,7 +253,8 @@ impl StubLookup {
 
     /// One question to the servers in turn, until one gives a NOERROR or
     /// NXDOMAIN response: that response as received and as read, or why
-    /// there is none.
+    /// there is none. When `deadline` passes first, the result is
+    /// [`LookupError::Timeout`].
     ///
     /// `name` is the wire form of the name asked, `shown` its text for messages.
     async fn exchange(
@@ -249,6 +262,7 @@ impl StubLookup {
         shown: &str,
         name: &[u8],
         rtype: RecordType,
+        deadline: Option<Instant>,
     ) -> Result<(Vec<u8>, Response), LookupError> {
         let fail = |cause: String| LookupError::Failed(format!("`{shown}` {rtype}: {cause}"));
         if self.servers.is_empty() {
@@ -260,7 +274,7 @@ impl StubLookup {
         for _ in 0..=self.settings.attempts {
             for turn in 0..self.servers.len() {
                 let index = (first + turn) % self.servers.len();
-                match self.ask(index, &mut query, rtype).await {
+                match self.ask(index, &mut query, rtype, deadline).await {
                     Ok((packet, response)) => match response.rcode {
                         ResponseCode::NoError | ResponseCode::NXDomain => {
                             self.preferred.store(index, Ordering::Relaxed);
@@ -276,6 +290,7 @@ impl StubLookup {
                         }
                     },
                     Err(Try::Timeout) => {}
+                    Err(Try::Late) => return Err(LookupError::Timeout),
                     Err(Try::Failed(cause)) => failure = fail(cause),
                 }
             }
@@ -283,21 +298,23 @@ impl StubLookup {
         Err(failure)
     }
 
-    /// One try at one server: over UDP, and over TCP when the answer is truncated.
+    /// One try at one server: over UDP, and over TCP when the answer is
+    /// truncated; each by `deadline`.
     async fn ask(
         &self,
         index: usize,
         query: &mut WireQuery,
         rtype: RecordType,
+        deadline: Option<Instant>,
     ) -> Result<(Vec<u8>, Response), Try> {
-        let udp = self.udp(index, query).await?;
+        let udp = self.udp(index, query, deadline).await?;
         self.responses.fetch_add(1, Ordering::Relaxed);
         let response = decode(&udp, rtype).map_err(Try::Failed)?;
         if !response.truncated {
             return Ok((udp, response));
         }
         // Boxed: rare, and its state would make every query's future larger.
-        let tcp = Box::pin(self.tcp(self.servers[index], query)).await?;
+        let tcp = Box::pin(self.tcp(self.servers[index], query, deadline)).await?;
         let response = decode(&tcp, rtype).map_err(Try::Failed)?;
         if response.truncated {
             return Err(Try::Failed("answer truncated over TCP too".to_owned()));
@@ -305,13 +322,31 @@ impl StubLookup {
         Ok((tcp, response))
     }
 
+    /// When a try that starts now expires: after the timeout, or at the
+    /// run's `deadline` when that comes first; [`Try::Late`] once the
+    /// deadline has passed, so that no try is sent after it.
+    fn expiry(&self, deadline: Option<Instant>) -> Result<Instant, Try> {
+        let now = Instant::now();
+        let expires = now + self.settings.timeout;
+        match deadline {
+            Some(deadline) if deadline <= now => Err(Try::Late),
+            Some(deadline) => Ok(expires.min(deadline)),
+            None => Ok(expires),
+        }
+    }
+
     /// Sends `query` with a fresh ID over a pooled socket and waits for
     /// the matching response, or for the socket's reader to expire the try.
-    async fn udp(&self, index: usize, query: &mut WireQuery) -> Result<Vec<u8>, Try> {
+    async fn udp(
+        &self,
+        index: usize,
+        query: &mut WireQuery,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>, Try> {
         let server = self.servers[index];
+        let expires = self.expiry(deadline)?;
         let channel = self.pool.channel(index, server).map_err(network)?;
-        let deadline = Instant::now() + self.settings.timeout;
-        let id = channel.register(server, query.question(), deadline, &self.pool.ids);
+        let id = channel.register(server, query.question(), expires, &self.pool.ids);
         // Dropped on every way out (answer, timeout, error, cancellation),
         // so that a late response finds no taker.
         let _pending = Pending {
@@ -320,12 +355,20 @@ impl StubLookup {
         };
         query.set_id(id);
         channel.socket.send(&query.bytes).await.map_err(network)?;
-        poll_fn(|cx| channel.poll_response(id, cx)).await
+        poll_fn(|cx| channel.poll_response(id, cx))
+            .await
+            .map_err(late(expires, deadline))
     }
 
     /// Asks `query` again over a fresh TCP connection (RFC 7766 §5, §8:
     /// each message behind a two-octet length).
-    async fn tcp(&self, server: SocketAddr, query: &WireQuery) -> Result<Vec<u8>, Try> {
+    async fn tcp(
+        &self,
+        server: SocketAddr,
+        query: &WireQuery,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>, Try> {
+        let expires = self.expiry(deadline)?;
         let exchange = async {
             let mut stream = TcpStream::connect(server).await?;
             let length = u16::try_from(query.bytes.len()).expect("a query fits in 64 KiB");
@@ -339,9 +382,9 @@ impl StubLookup {
             stream.read_exact(&mut response).await?;
             Ok::<_, io::Error>(response)
         };
-        let response = tokio::time::timeout(self.settings.timeout, exchange)
+        let response = tokio::time::timeout_at(expires, exchange)
             .await
-            .map_err(|_| Try::Timeout)?
+            .map_err(|_| late(expires, deadline)(Try::Timeout))?
             .map_err(network)?;
         match matches_query(query.id(), query.question(), &response) {
             true => Ok(response),
@@ -352,13 +395,41 @@ impl StubLookup {
     }
 }
 
-impl Lookup for StubLookup {
-    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+impl StubLookup {
+    /// [`Lookup::query`], by `deadline` when given.
+    pub(super) async fn lookup(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        deadline: Option<Instant>,
+    ) -> LookupResult<RecordData> {
         let wire = encode_wire(name).map_err(LookupError::Failed)?;
         match rtype {
-            RecordType::CNAME => self.alias(name, &wire).await,
-            _ => self.follow(name, wire, rtype).await,
+            RecordType::CNAME => self.alias(name, &wire, deadline).await,
+            _ => self.follow(name, wire, rtype, deadline).await,
         }
+    }
+}
+
+impl Lookup for StubLookup {
+    // Not async: the future is `lookup`'s, without one more layer to poll.
+    fn query(
+        &self,
+        name: &str,
+        rtype: RecordType,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        self.lookup(name, rtype, None)
+    }
+
+    /// No timer of its own: each try expires by the deadline, with the
+    /// socket's one timer, and none is sent after it.
+    fn query_by(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        deadline: Instant,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        self.lookup(name, rtype, Some(deadline))
     }
 }
 
@@ -377,8 +448,20 @@ fn is_referral(response: &Response) -> bool {
 enum Try {
     /// Nothing came back in time.
     Timeout,
+    /// The run's deadline has passed: no other try.
+    Late,
     /// Something came back, or could not be sent: the cause, for a message.
     Failed(String),
+}
+
+/// A try that timed out at the run's `deadline` itself, its `expires`,
+/// is [`Try::Late`]: else the timer of a socket that fired a moment early
+/// would let the next try go out.
+fn late(expires: Instant, deadline: Option<Instant>) -> impl Fn(Try) -> Try {
+    move |outcome| match outcome {
+        Try::Timeout if deadline == Some(expires) => Try::Late,
+        outcome => outcome,
+    }
 }
 
 fn network(error: io::Error) -> Try {
@@ -473,16 +556,20 @@ struct Channel {
 struct Flight {
     /// By query ID.
     waiters: HashMap<u16, Waiter, foldhash::fast::RandomState>,
-    /// When each try expires, in the order the tries were sent: all tries
-    /// of one [`StubLookup`] have the same timeout, so this is also the
-    /// order in which they expire. Entries of tries that ended otherwise
-    /// are skipped when they reach the front.
+    /// When each try expires, earliest first. All tries of one
+    /// [`StubLookup`] have the same timeout, and a run's deadline is the
+    /// same for all its tries, so a try expires after those sent before
+    /// it and goes at the back; one with an earlier deadline (another run
+    /// sharing the lookup) goes in its place. Entries of tries that ended
+    /// otherwise are skipped when they reach the front.
     deadlines: VecDeque<Deadline>,
     /// Tells the tries that reuse an ID apart.
     serial: u64,
-    /// The reader, while it waits with no deadline to keep: a try entered
-    /// then wakes it to keep the try's.
+    /// The reader's waker, once it has run.
     reader: Option<Waker>,
+    /// The deadline the reader keeps, if any: a try entered that expires
+    /// earlier wakes it to keep the try's.
+    timer: Option<Instant>,
 }
 
 /// When the try with `id` and `serial` expires.
@@ -531,13 +618,23 @@ impl Channel {
                 break id;
             }
         };
-        flight.deadlines.push_back(Deadline {
+        let entry = Deadline {
             at: deadline,
             id,
             serial,
-        });
-        if let Some(reader) = flight.reader.take() {
-            reader.wake();
+        };
+        let deadlines = &mut flight.deadlines;
+        if deadlines.back().is_some_and(|last| last.at > deadline) {
+            let place = deadlines.partition_point(|entry| entry.at <= deadline);
+            deadlines.insert(place, entry);
+        } else {
+            deadlines.push_back(entry);
+        }
+        if flight.timer.is_none_or(|timer| deadline < timer) {
+            flight.timer = Some(deadline);
+            if let Some(reader) = &flight.reader {
+                reader.wake_by_ref();
+            }
         }
         id
     }
@@ -595,7 +692,8 @@ impl Channel {
                 && let State::Waiting(waker) = &mut waiter.state
             {
                 if front.at > now {
-                    flight.reader = None;
+                    flight.timer = Some(front.at);
+                    keep(&mut flight.reader, reader);
                     return Some(front.at);
                 }
                 if let Some(waker) = waker.take() {
@@ -605,7 +703,8 @@ impl Channel {
             }
             flight.deadlines.pop_front();
         }
-        flight.reader = Some(reader.clone());
+        flight.timer = None;
+        keep(&mut flight.reader, reader);
         None
     }
 
@@ -648,6 +747,14 @@ impl Channel {
                 return Poll::Pending;
             }
         }
+    }
+}
+
+/// Keeps `waker` in `slot`, without a clone when it is the one there.
+fn keep(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(kept) => kept.clone_from(waker),
+        None => *slot = Some(waker.clone()),
     }
 }
 
@@ -723,4 +830,76 @@ impl Ids {
 /// between statements.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_silent_server_ends_at_the_deadline_and_gets_no_try_after_it() {
+        let silent = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        silent.set_nonblocking(true).unwrap();
+        let settings = ResolverSettings {
+            timeout: Duration::from_secs(30),
+            attempts: 2,
+        };
+        let stub = StubLookup::from_nameservers(&[silent.local_addr().unwrap()], settings);
+        let started = std::time::Instant::now();
+        runtime().block_on(async {
+            let deadline = Instant::now() + Duration::from_millis(100);
+            // Two runs with different deadlines share the sockets: the
+            // earlier deadline is kept although its try was sent later, on
+            // a socket (the pool's first, again) with a later one waiting.
+            let late = Instant::now() + Duration::from_secs(2);
+            let names: Vec<String> = (0..POOL_SIZE).map(|i| format!("{i}.example.com")).collect();
+            let (later, earlier) = tokio::join!(
+                futures_util::future::join_all(names.iter().map(|name| stub.query_by(
+                    name,
+                    RecordType::A,
+                    late
+                ))),
+                async {
+                    tokio::task::yield_now().await;
+                    let result = stub
+                        .query_by("b.example.com", RecordType::A, deadline)
+                        .await;
+                    (result, started.elapsed())
+                },
+            );
+            assert_eq!(earlier.0, Err(LookupError::Timeout));
+            assert!(earlier.1 < Duration::from_secs(1), "{:?}", earlier.1);
+            assert!(
+                later
+                    .iter()
+                    .all(|later| *later == Err(LookupError::Timeout))
+            );
+        });
+        let mut buffer = [0; 512];
+        let mut received = 0;
+        while silent.recv(&mut buffer).is_ok() {
+            received += 1;
+        }
+        assert_eq!(received, POOL_SIZE + 1, "one try for each query");
+        runtime().block_on(async {
+            let passed = Instant::now();
+            assert_eq!(
+                stub.query_by("c.example.com", RecordType::A, passed).await,
+                Err(LookupError::Timeout)
+            );
+        });
+        assert!(
+            silent.recv(&mut buffer).is_err(),
+            "no try after the deadline"
+        );
+    }
 }
