@@ -353,16 +353,19 @@ mod tests {
         }
     }
 
+    /// `inner` shared with four queries in flight and ten seconds to answer.
+    fn four_in_flight<'a>(
+        inner: &'a Counting,
+        progress: &'a Progress,
+    ) -> SharedLookup<'a, Counting> {
+        SharedLookup::new(inner, 4, Instant::now() + Duration::from_secs(10), progress)
+    }
+
     #[test]
     fn concurrent_duplicates_are_asked_once() {
         let inner = counting(Duration::from_millis(20));
         let progress = Progress::default();
-        let shared = SharedLookup::new(
-            &inner,
-            4,
-            Instant::now() + Duration::from_secs(10),
-            &progress,
-        );
+        let shared = four_in_flight(&inner, &progress);
         runtime().block_on(async {
             let (one, two, three) = tokio::join!(
                 shared.a("mail.example.com"),
@@ -398,12 +401,7 @@ mod tests {
 
         let inner = counting(Duration::from_millis(20));
         let progress = Progress::default();
-        let shared = SharedLookup::new(
-            &inner,
-            4,
-            Instant::now() + Duration::from_secs(10),
-            &progress,
-        );
+        let shared = four_in_flight(&inner, &progress);
         runtime().block_on(async {
             let first_flag = Arc::new(Flag::default());
             let second_flag = Arc::new(Flag::default());
