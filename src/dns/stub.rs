@@ -30,8 +30,9 @@
 //! no channel and no timer of its own: it waits in its entry in the
 //! socket's table. A run's deadline ([`Lookup::query_by`]) is kept the
 //! same way: a try expires at the timeout or at the deadline, whichever
-//! comes first, and no try is sent after the deadline. A `StubLookup` may be used from one runtime after
-//! another: sockets whose runtime is gone are bound anew.
+//! comes first, and no try is sent after the deadline. A `StubLookup` may
+//! be used from one runtime after another: sockets whose runtime is gone
+//! are bound anew.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;

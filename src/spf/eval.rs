@@ -111,7 +111,8 @@ impl CheckParams {
         }
     }
 
-    /// The HELO identity: `<domain>` is the HELO name, the sender `postmaster@<helo>` (RFC 7208 §2.3).
+    /// The HELO identity: `<domain>` is the HELO name, the sender
+    /// `postmaster@<helo>` (RFC 7208 §2.3).
     pub fn helo(ip: IpAddr, helo: &str) -> Self {
         let helo = CompactText::from(helo);
         CheckParams {
