@@ -156,6 +156,24 @@ fn messages_say_what_is_accepted() {
             "  - nmae: example.com",
             &["unknown field `nmae`", "did you mean `name`?"],
         ),
+        (
+            "    servers: [mail.example.com]",
+            "    servers: [mail.example.com]\n    ip4: [{network: 32.0.0.0/3, broad: 'yes'}]",
+            &[
+                ":9:40:",
+                "`domains[0].ip4[0].broad`",
+                "where `true` or `false` is expected",
+            ],
+        ),
+        (
+            "    servers: [mail.example.com]",
+            "    servers: [mail.example.com]\n    dkim: [{selector: s1, retired: 1}]",
+            &[
+                ":9:36:",
+                "`domains[0].dkim[0].retired`",
+                "where `true` or `false` is expected",
+            ],
+        ),
     ];
     for (from, to, needles) in cases {
         assert!(BASE.contains(from), "case does not apply: {from}");

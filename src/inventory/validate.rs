@@ -470,6 +470,29 @@ impl<'n, 'a> Checker<'n, 'a> {
         text
     }
 
+    /// An optional `true`/`false` at `path`: false when absent; anything
+    /// else is an error that says what is accepted (and reads as false).
+    fn flag(&mut self, node: Option<&Node<'_>>, path: &KeyPath<'_>) -> bool {
+        match node {
+            None => false,
+            Some(Node {
+                value: Value::Bool(b),
+                ..
+            }) => *b,
+            Some(node) => {
+                self.error(
+                    path,
+                    node.at,
+                    format!(
+                        "found {} where `true` or `false` is expected",
+                        found(&node.value)
+                    ),
+                );
+                false
+            }
+        }
+    }
+
     /// A key every such mapping needs.
     fn required(
         &mut self,
@@ -1508,24 +1531,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 None
             }
         };
-        let retired = match given(retired) {
-            None => false,
-            Some(Node {
-                value: Value::Bool(b),
-                ..
-            }) => *b,
-            Some(node) => {
-                self.error(
-                    &path.key("retired"),
-                    node.at,
-                    format!(
-                        "found {} where `true` or `false` is expected",
-                        found(&node.value)
-                    ),
-                );
-                false
-            }
-        };
+        let retired = self.flag(given(retired), &path.key("retired"));
         let key = match (given(public_key), given(private_key)) {
             (Some(_), Some(second)) => {
                 self.error(
@@ -1801,24 +1807,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         let [network, broad] = self.mapping(item, path, NETWORK_KEYS, what, &mut unknown)?;
         let text = self.required(network, item, path, "network", what)?;
         let at = given(network).map_or(item.at, |n| n.at);
-        let broad = match given(broad) {
-            None => false,
-            Some(Node {
-                value: Value::Bool(b),
-                ..
-            }) => *b,
-            Some(node) => {
-                self.error(
-                    &path.key("broad"),
-                    node.at,
-                    format!(
-                        "found {} where `true` or `false` is expected",
-                        found(&node.value)
-                    ),
-                );
-                false
-            }
-        };
+        let broad = self.flag(given(broad), &path.key("broad"));
         Some((text, at, broad))
     }
 
