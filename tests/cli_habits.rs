@@ -3,31 +3,16 @@
 //! `-q` prints results only and `-v` the traces. Offline; `verify` answers
 //! from zone files.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use crate::support::{BIN, stderr, stdout};
+use crate::support::{BIN, output_with_stdin, stderr, stdout};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/inventory.yaml");
 
 /// Runs the binary with `args` in `dir`, `stdin` fed to it.
 fn run_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    output_with_stdin(Command::new(BIN).args(args).current_dir(dir), Some(stdin))
 }
 
 /// A zone for [`INVENTORY`] whose SPF record leaves out the second server.

@@ -10,11 +10,11 @@
 //! of the test servers written `[PORT]`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use snapbox::{Assert, Data, IntoData};
 
-use crate::support::{self, BIN};
+use crate::support::{self, BIN, output_with_stdin};
 
 /// The snapshot file `name` under `tests/snapshots/`.
 fn snapshot(name: &str) -> PathBuf {
@@ -34,30 +34,14 @@ fn assert_snapshot(name: &str, actual: String) {
 /// Runs the binary with `args` in `dir`, as on a 100-column terminal
 /// without colour, stdin `stdin` (or none).
 fn senderzone(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("COLUMNS", "100")
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    if let Some(text) = stdin {
-        use std::io::Write as _;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    child.wait_with_output().unwrap()
+    output_with_stdin(
+        Command::new(BIN)
+            .args(args)
+            .current_dir(dir)
+            .env("COLUMNS", "100")
+            .env("NO_COLOR", "1"),
+        stdin,
+    )
 }
 
 /// A run as a reader sees it: the command, its exit status, then stdout

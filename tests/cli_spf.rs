@@ -2,10 +2,9 @@
 //! zone file (offline) and against the same zone served by a real NSD on
 //! loopback, which must agree; every exit code.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::support::{self, BIN, run, text};
+use crate::support::{self, BIN, output_with_stdin, run, text};
 
 const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spf-world.zone");
 
@@ -590,20 +589,7 @@ fn records_are_read_from_standard_input() {
         if json {
             args.extend(["--format", "json"]);
         }
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        output_with_stdin(Command::new(BIN).args(&args), Some(input))
     };
     let input = "v=spf1 -all\n\n\"v=spf1 \" \"+all\"\n";
     let output = check(input, false);

@@ -6,14 +6,13 @@
 //! read the text report (`-q`, `-v`, the progress bar) and what
 //! `verify --dnsbl` makes of it.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{self, BIN};
+use crate::support::{self, BIN, output_with_stdin};
 
 pub(crate) const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dnsbl");
 pub(crate) const ZONES: &[&str] = &[
@@ -357,24 +356,7 @@ fn dnsbl_with(server: &str, zones: &[&str], args: &[&str], stdin: Option<&str>) 
     for zone in zones {
         command.args(["--list", zone]);
     }
-    command
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command.stdin(match stdin {
-        Some(_) => Stdio::piped(),
-        None => Stdio::null(),
-    });
-    let mut child = command.spawn().unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    child.wait_with_output().unwrap()
+    output_with_stdin(command.args(args), stdin)
 }
 
 /// The targets of a JSON report, in order.

@@ -36,9 +36,10 @@ mod server;
 mod tools;
 
 use std::collections::HashSet;
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -57,6 +58,30 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_senderzone");
 /// Runs [`BIN`] with `args` to completion, no stdin.
 pub fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
+}
+
+/// Runs `command` to completion with `stdin` fed to it (none when `None`),
+/// its stdout and stderr captured.
+pub fn output_with_stdin(command: &mut Command, stdin: Option<&str>) -> Output {
+    command
+        .stdin(match stdin {
+            Some(_) => Stdio::piped(),
+            None => Stdio::null(),
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let name = command.get_program().to_string_lossy().into_owned();
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `{name}`: {e}"));
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        pipe.write_all(input.as_bytes())
+            .unwrap_or_else(|e| panic!("cannot write to `{name}`: {e}"));
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot wait for `{name}`: {e}"))
 }
 
 /// A run's stdout, lossily decoded.

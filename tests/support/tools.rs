@@ -1,8 +1,7 @@
 //! Finding and running the external tools, loudly.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// Each tool the harness runs and the Debian package that provides it.
 const PACKAGES: &[(&str, &str)] = &[
@@ -46,27 +45,7 @@ pub fn tool(name: &str) -> PathBuf {
 
 /// Runs a tool to completion, feeding `stdin` if given.
 pub fn run(name: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut command = Command::new(tool(name));
-    command
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run `{name}`: {e}"));
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("piped stdin");
-        pipe.write_all(input.as_bytes())
-            .unwrap_or_else(|e| panic!("cannot write to `{name}`: {e}"));
-    }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("cannot wait for `{name}`: {e}"))
+    super::output_with_stdin(Command::new(tool(name)).args(args), stdin)
 }
 
 /// A tool's stdout and stderr as one text, for error messages.
