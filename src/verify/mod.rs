@@ -134,7 +134,8 @@ pub async fn run<L: Lookup>(
 ) -> Report {
     let deadline = tokio::time::Instant::now() + options.deadline;
     let planned = Planned::new(plan, inventory);
-    let shared = SharedLookup::new(dns, options.concurrency, deadline, progress);
+    let shared = SharedLookup::new(dns, options.concurrency, deadline, progress)
+        .expecting(8 * (inventory.servers.len() + inventory.domains.len()));
     let mut findings = Vec::new();
     let mut servers = Vec::new();
     if let Some(port) = options.authoritative {
@@ -145,7 +146,8 @@ pub async fn run<L: Lookup>(
     let direct = authoritative::Fallback::new(&servers, dns);
     let checks = match &direct {
         Some(direct) => {
-            let shared = SharedLookup::new(direct, options.concurrency, deadline, progress);
+            let shared = SharedLookup::new(direct, options.concurrency, deadline, progress)
+                .expecting(8 * (inventory.servers.len() + inventory.domains.len()));
             let findings = checks(&shared, inventory, &planned, options, progress).await;
             if options.leave_answers {
                 std::mem::forget(shared);
