@@ -96,7 +96,8 @@ pub(super) async fn check<L: Lookup>(
     }
     let mut drifted = false;
     for (part, ((owner, planned), published)) in chain.iter().zip(&published).enumerate() {
-        let record = txt_line(owner, ttl, planned);
+        // Written only for a finding: most parts are as planned.
+        let record = || txt_line(owner, ttl, planned);
         match published {
             Some(published) if published != planned => {
                 drifted = true;
@@ -109,7 +110,7 @@ pub(super) async fn check<L: Lookup>(
                         PUBLISH,
                     )
                     .values(*planned, published.clone())
-                    .publish(vec![record]),
+                    .publish(vec![record()]),
                 );
             }
             Some(_) => {}
@@ -135,7 +136,7 @@ pub(super) async fn check<L: Lookup>(
                             PUBLISH,
                         )
                         .values(*planned, describe_void(&answer, owner))
-                        .publish(vec![record]),
+                        .publish(vec![record()]),
                     ),
                 }
             }
