@@ -157,7 +157,7 @@ impl<L> ServerCtx<'_, '_, L> {
 }
 
 /// Whether `planned` is the record `generate` plans for a server name.
-fn is_helo_record(plan: &Planned, planned: Option<&String>) -> bool {
+fn is_helo_record(plan: &Planned, planned: Option<&Cow<'_, str>>) -> bool {
     planned.is_some_and(|text| *text == plan.helo_record)
 }
 
