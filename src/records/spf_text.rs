@@ -3,8 +3,6 @@
 //! too long (RFC 7208 §3.4). Their text is the records' canonical
 //! `Display`, split into character-strings by [`split_strings`].
 
-use std::fmt::Write as _;
-
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::diagnostic::{LookupCost, SpfProblem};
@@ -109,11 +107,13 @@ fn chain(domain: &DomainName, terms: Vec<Term>, all: Term) -> Result<Vec<SpfReco
     // Each term is formatted once, into one buffer: its text gives its
     // length for the splitting, the offsets of the record and the text to
     // publish.
-    let mut texts = String::new();
+    // Sized for the usual terms, addresses of up to 32 octets, so that
+    // it seldom grows.
+    let mut texts = String::with_capacity(32 * terms.len());
     let mut lens = Vec::with_capacity(terms.len());
     for term in &terms {
         let start = texts.len();
-        write!(texts, "{term}").expect("writing to a String cannot fail");
+        term.write_to(&mut texts);
         lens.push(texts.len() - start);
     }
     let all_text = all.to_string();
@@ -285,11 +285,21 @@ mod tests {
                 pass(Mechanism::include_domain("_spf.example.com")),
                 "include:_spf.example.com",
             ),
+            (
+                Term::from(Directive {
+                    qualifier: Some(Qualifier::SoftFail),
+                    mechanism: Mechanism::ip6("2001:db8::/32".parse().unwrap()),
+                }),
+                "~ip6:2001:db8::/32",
+            ),
             (all_term(AllPolicy::Fail), "-all"),
             (all_term(AllPolicy::Softfail), "~all"),
         ];
         for (term, text) in cases {
             assert_eq!(term.to_string(), text);
+            let mut written = "x".to_owned();
+            term.write_to(&mut written);
+            assert_eq!(written, format!("x{text}"));
             assert_eq!(term.text_len(), text.len(), "{text}");
             let record = spf::Record::new(vec![term.clone()]);
             assert_eq!(spf::parse(&record.to_string()).unwrap(), record, "{text}");

@@ -639,21 +639,49 @@ impl fmt::Display for Mechanism {
                 Some(d) => write!(f, ":{d}"),
                 None => Ok(()),
             },
-            Mechanism::Ip4 { addr, prefix } => {
-                let mut text = Ascii::default();
-                text.push(b':');
-                text.push_ip4(*addr);
-                text.push_prefix(*prefix);
-                f.write_str(text.as_str())
-            }
-            Mechanism::Ip6 { addr, prefix } => {
-                let mut text = Ascii::default();
-                text.push(b':');
-                text.push_ip6(*addr);
-                text.push_prefix(*prefix);
-                f.write_str(text.as_str())
+            Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
+                f.write_str(self.network_value().unwrap_or_default().as_str())
             }
         }
+    }
+}
+
+impl Mechanism {
+    /// The value of an `ip4` or `ip6` mechanism as `Display` writes it.
+    fn network_value(&self) -> Option<Ascii> {
+        let mut text = Ascii::default();
+        text.push(b':');
+        match self {
+            Mechanism::Ip4 { addr, prefix } => {
+                text.push_ip4(*addr);
+                text.push_prefix(*prefix);
+            }
+            Mechanism::Ip6 { addr, prefix } => {
+                text.push_ip6(*addr);
+                text.push_prefix(*prefix);
+            }
+            _ => return None,
+        }
+        Some(text)
+    }
+}
+
+impl Term {
+    /// Appends the term's `Display` text to `out`; an `ip4` or `ip6`
+    /// directive, as most terms `generate` writes are, without a pass
+    /// through the formatter.
+    pub fn write_to(&self, out: &mut String) {
+        if let Term::Directive(directive) = self
+            && let Some(value) = directive.mechanism.network_value()
+        {
+            if let Some(q) = directive.qualifier {
+                out.push(q.symbol());
+            }
+            out.push_str(directive.mechanism.name());
+            out.push_str(value.as_str());
+            return;
+        }
+        write!(out, "{self}").expect("writing to a String cannot fail");
     }
 }
 

@@ -29,7 +29,16 @@ pub(super) type Parsed = Result<Arc<Record>, Box<ParseError>>;
 /// check that meets the record.
 #[derive(Debug, Default)]
 pub struct RecordCache {
-    parsed: Mutex<HashMap<Key, Parsed>>,
+    parsed: Mutex<Entries>,
+}
+
+/// The records parsed, and the one met last: checks of one domain meet
+/// its record again and again, told by comparing its octets rather than
+/// hashing them.
+#[derive(Debug, Default)]
+struct Entries {
+    by_text: HashMap<Key, Parsed>,
+    last: Option<(Arc<str>, Parsed)>,
 }
 
 /// A record's text, found by its octets: a check that meets a record
@@ -59,36 +68,43 @@ impl RecordCache {
 
     /// Distinct record texts parsed so far.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().by_text.len()
     }
 
     /// True when no record has been parsed yet.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().by_text.is_empty()
     }
 
     /// `text` parsed, from the cache when it has been met before.
     pub(super) fn parse(&self, text: &str) -> Parsed {
-        if let Some(parsed) = self.lock().get(text.as_bytes()) {
+        if let Some(parsed) = self.lock().by_text.get(text.as_bytes()) {
             return parsed.clone();
         }
         // Parsed outside the lock: a check of another thread need not wait
         // for it, and two that meet a new record at once both parse it, to
         // the same result.
         let parsed = parse(text).map(Arc::new).map_err(Box::new);
-        self.lock().insert(Key(text.into()), parsed.clone());
+        self.lock().by_text.insert(Key(text.into()), parsed.clone());
         parsed
     }
 
     /// The text whose octets are `octets`, and what parsing it gave, when it
     /// has been met before.
     pub(super) fn get(&self, octets: &[u8]) -> Option<(Arc<str>, Parsed)> {
-        let map = self.lock();
-        let (key, parsed) = map.get_key_value(octets)?;
-        Some((key.0.clone(), parsed.clone()))
+        let mut entries = self.lock();
+        if let Some((text, parsed)) = &entries.last
+            && text.as_bytes() == octets
+        {
+            return Some((text.clone(), parsed.clone()));
+        }
+        let (key, parsed) = entries.by_text.get_key_value(octets)?;
+        let found = (key.0.clone(), parsed.clone());
+        entries.last = Some(found.clone());
+        Some(found)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Parsed>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // Nothing panics while the lock is held, so a poisoned lock still
         // holds whole entries.
         self.parsed.lock().unwrap_or_else(PoisonError::into_inner)

@@ -22,7 +22,6 @@ use crate::dns::shared::{Progress, SharedLookup};
 use crate::dns::stub::StubLookup;
 use crate::dns::{Answer, Lookup, LookupError, LookupResult, RecordData};
 use crate::finding::{Finding, Severity};
-use crate::names::DomainName;
 use crate::records::Plan;
 
 /// Asks `first`, and `then` when `first` gives no answer: the
@@ -54,7 +53,7 @@ struct Server {
 pub(super) async fn survey<L: Lookup>(
     dns: &L,
     plan: &Plan,
-    planned: &Planned,
+    planned: &Planned<'_>,
     port: u16,
     deadline: Instant,
     progress: &Progress,
@@ -230,17 +229,14 @@ fn lame(origin: &str, who: &str, why: &str) -> Finding {
 async fn compare_answers(
     origin: &str,
     servers: &[&Server],
-    planned: &Planned,
+    planned: &Planned<'_>,
     shared: &HashMap<SocketAddr, SharedLookup<'_, StubLookup>>,
 ) -> Vec<Finding> {
     if servers.len() < 2 {
         return Vec::new();
     }
     let mut owners: BTreeSet<&str> = planned
-        .addresses
-        .keys()
-        .chain(planned.txt.keys())
-        .map(DomainName::as_str)
+        .owners()
         .filter(|owner| in_zone(owner, origin))
         .collect();
     // A name in a zone nested below this one belongs to that zone.

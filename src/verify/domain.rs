@@ -96,7 +96,8 @@ pub(super) async fn check<L: Lookup>(
     }
     let mut drifted = false;
     for (part, ((owner, planned), published)) in chain.iter().zip(&published).enumerate() {
-        let record = txt_line(owner, ttl, planned);
+        // Written only for a finding: most parts are as planned.
+        let record = || txt_line(owner, ttl, planned);
         match published {
             Some(published) if published != planned => {
                 drifted = true;
@@ -109,7 +110,7 @@ pub(super) async fn check<L: Lookup>(
                         PUBLISH,
                     )
                     .values(*planned, published.clone())
-                    .publish(vec![record]),
+                    .publish(vec![record()]),
                 );
             }
             Some(_) => {}
@@ -135,7 +136,7 @@ pub(super) async fn check<L: Lookup>(
                             PUBLISH,
                         )
                         .values(*planned, describe_void(&answer, owner))
-                        .publish(vec![record]),
+                        .publish(vec![record()]),
                     ),
                 }
             }
@@ -446,7 +447,12 @@ async fn authorization<L: Lookup>(
     // One identity for every check: only the client's address and HELO
     // name change from one to the next.
     let mut params = CheckParams::mail_from(Ipv4Addr::UNSPECIFIED.into(), &sender, "");
-    let config = Config::default();
+    // No finding shows the explanation of a fail: the default one is left
+    // empty rather than expanded for each (RFC 7208 §6.2).
+    let config = Config {
+        default_explanation: String::new(),
+        ..Config::default()
+    };
     let mut findings = Vec::new();
     for &index in &domain.servers {
         let server = &ctx.inventory.servers[index];
@@ -518,12 +524,29 @@ async fn authorization<L: Lookup>(
     findings
 }
 
+/// The IPv4 networks [`outsiders`] picks from (RFC 5737).
+const OUTSIDE_V4: [[u8; 3]; 3] = [[192, 0, 2], [198, 51, 100], [203, 0, 113]];
+
+/// The first 112 bits of the IPv6 addresses [`outsiders`] picks from (RFC 3849).
+const OUTSIDE_V6: [u16; 7] = [0x2001, 0xdb8, 0xffff, 0, 0, 0, 0];
+
+/// Whether [`outsiders`] may pick `ip`.
+pub(super) fn may_be_outsider(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            OUTSIDE_V4.contains(&[a, b, c])
+        }
+        IpAddr::V6(v6) => v6.segments()[..7] == OUTSIDE_V6,
+    }
+}
+
 /// One IPv4 and one IPv6 documentation address (RFC 5737, RFC 3849) that
 /// no server of the inventory has and the domain's own networks do not
 /// hold: no correct record lets them pass.
 fn outsiders<L>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<IpAddr> {
     let taken = |ip: IpAddr| {
-        ctx.planned.servers.contains(&ip)
+        ctx.planned.taken_outsiders.contains(&ip)
             || domain
                 .ip4
                 .iter()
@@ -533,7 +556,7 @@ fn outsiders<L>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<IpAddr> {
                 .iter()
                 .any(|net| matches!(ip, IpAddr::V6(v6) if net.contains(&v6)))
     };
-    let v4 = [[192, 0, 2], [198, 51, 100], [203, 0, 113]]
+    let v4 = OUTSIDE_V4
         .iter()
         .flat_map(|&[a, b, c]| {
             (1..=254u8)
@@ -543,7 +566,10 @@ fn outsiders<L>(ctx: &Context<'_, L>, domain: &Domain) -> Vec<IpAddr> {
         .find(|&ip| !taken(ip));
     let v6 = (1..=0xffffu16)
         .rev()
-        .map(|n| IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0xffff, 0, 0, 0, 0, n)))
+        .map(|n| {
+            let [a, b, c, d, e, f, g] = OUTSIDE_V6;
+            IpAddr::V6(Ipv6Addr::new(a, b, c, d, e, f, g, n))
+        })
         .find(|&ip| !taken(ip));
     v4.into_iter().chain(v6).collect()
 }

@@ -106,7 +106,7 @@ impl Default for Options {
 struct Context<'a, L> {
     dns: &'a L,
     inventory: &'a Inventory,
-    planned: &'a Planned,
+    planned: &'a Planned<'a>,
     profile: Profile,
 }
 
@@ -183,7 +183,7 @@ pub async fn run<L: Lookup>(
 async fn checks<L: Lookup>(
     dns: &SharedLookup<'_, L>,
     inventory: &Inventory,
-    planned: &Planned,
+    planned: &Planned<'_>,
     options: &Options,
     progress: &Progress,
 ) -> Vec<Finding> {

@@ -1,7 +1,9 @@
 //! What the plan says DNS should hold, indexed for the checks, and the
 //! planned records as zone-file lines for the fixes.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
+use std::ops::Range;
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 
@@ -10,20 +12,21 @@ use crate::inventory::{Domain, Inventory, Server};
 use crate::names::DomainName;
 use crate::records::{Diagnostic, HeloProblem, Plan, ZoneRole, spf_text};
 
-/// Addresses of one owner: IPv4, then IPv6.
-pub(super) type Families = (Vec<IpAddr>, Vec<IpAddr>);
-
-/// What the plan says DNS should hold.
+/// What the plan says DNS should hold, its names borrowed from the plan.
 #[derive(Debug, Default)]
-pub(super) struct Planned {
-    /// A and AAAA addresses by owner, IPv4 and IPv6 apart.
-    pub(super) addresses: HashMap<DomainName, Families>,
+pub(super) struct Planned<'p> {
+    /// Where the A and AAAA addresses of each owner are in `ips`: its
+    /// IPv4 addresses, then its IPv6 ones, from the middle on.
+    addresses: HashMap<&'p str, (Range<usize>, usize)>,
+    /// The planned addresses, owner by owner: one list, not two per owner.
+    ips: Vec<IpAddr>,
     /// TXT records by owner, character-strings joined.
-    pub(super) txt: HashMap<DomainName, String>,
+    pub(super) txt: HashMap<&'p str, Cow<'p, str>>,
     /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
     pub(super) classless: HashMap<DomainName, String>,
-    /// Every server address of the inventory.
-    pub(super) servers: HashSet<IpAddr>,
+    /// The server addresses of the inventory that
+    /// [`outsiders`](super::domain) may pick, which it must not.
+    pub(super) taken_outsiders: Vec<IpAddr>,
     /// The forward zones of the inventory.
     pub(super) zones: Vec<DomainName>,
     /// Why `generate` refuses a server's `helo:`, by server index: the
@@ -41,8 +44,8 @@ pub(super) struct Planned {
     pub(super) helo_record: String,
 }
 
-impl Planned {
-    pub(super) fn new(plan: &Plan, inventory: &Inventory) -> Self {
+impl<'p> Planned<'p> {
+    pub(super) fn new(plan: &'p Plan, inventory: &Inventory) -> Self {
         let mut planned = Planned {
             helo_record: spf_text::helo_record().to_string(),
             ..Planned::default()
@@ -50,19 +53,26 @@ impl Planned {
         // Sized once: a server has one owner of addresses, usually.
         planned.addresses.reserve(inventory.servers.len());
         let mut cnames = Vec::new();
-        // The addresses of the owner of the last one: a zone's records
-        // come sorted by owner, so each owner is looked up once.
-        let mut last: Option<(&DomainName, &mut Families)> = None;
+        let mut six = Vec::new();
         for zone in &plan.zones {
-            for record in &zone.records {
+            // A zone's records come sorted by owner, then type: each
+            // owner's A and AAAA records are one run.
+            let mut records = zone.records.iter().peekable();
+            while let Some(record) = records.next() {
                 let ip = match (&zone.role, &record.data) {
                     (_, RecordData::A(ip)) => IpAddr::V4(*ip),
                     (_, RecordData::Aaaa(ip)) => IpAddr::V6(*ip),
                     (_, RecordData::Txt(strings)) => {
-                        let text = String::from_utf8(strings.concat()).unwrap_or_else(|err| {
-                            String::from_utf8_lossy(err.as_bytes()).into_owned()
-                        });
-                        planned.txt.insert(record.owner.clone(), text);
+                        let text = match &strings[..] {
+                            // Checked as UTF-8 the quick way, as planned
+                            // text always is.
+                            [single] => std::str::from_utf8(single)
+                                .map_or_else(|_| String::from_utf8_lossy(single), Cow::Borrowed),
+                            strings => {
+                                Cow::Owned(String::from_utf8_lossy(&strings.concat()).into_owned())
+                            }
+                        };
+                        planned.txt.insert(record.owner.as_str(), text);
                         continue;
                     }
                     (ZoneRole::ClasslessParent { .. }, RecordData::Cname(target)) => {
@@ -74,31 +84,42 @@ impl Planned {
                     }
                     _ => continue,
                 };
-                let families = match last {
-                    Some((owner, families)) if *owner == record.owner => families,
-                    _ => planned.addresses.entry(record.owner.clone()).or_default(),
+                // IPv4 first, as `addresses` gives them.
+                let start = planned.ips.len();
+                six.clear();
+                let mut push = |ip: IpAddr| match ip {
+                    IpAddr::V4(_) => planned.ips.push(ip),
+                    IpAddr::V6(_) => six.push(ip),
                 };
-                match ip {
-                    IpAddr::V4(_) => families.0.push(ip),
-                    IpAddr::V6(_) => families.1.push(ip),
+                push(ip);
+                while let Some(next) = records.next_if(|next| {
+                    next.owner == record.owner
+                        && matches!(next.data, RecordData::A(_) | RecordData::Aaaa(_))
+                }) {
+                    match next.data {
+                        RecordData::A(ip) => push(IpAddr::V4(ip)),
+                        RecordData::Aaaa(ip) => push(IpAddr::V6(ip)),
+                        _ => {}
+                    }
                 }
-                last = Some((&record.owner, families));
+                let middle = planned.ips.len();
+                planned.ips.extend_from_slice(&six);
+                planned
+                    .addresses
+                    .insert(record.owner.as_str(), (start..planned.ips.len(), middle));
             }
         }
-        let count = inventory
+        planned.taken_outsiders = inventory
             .servers
             .iter()
-            .map(|s| s.ipv4.len() + s.ipv6.len())
-            .sum();
-        planned.servers = HashSet::with_capacity(count);
-        planned
-            .servers
-            .extend(inventory.servers.iter().flat_map(|s| {
+            .flat_map(|s| {
                 s.ipv4
                     .iter()
                     .map(|&ip| IpAddr::V4(ip))
                     .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
-            }));
+            })
+            .filter(|&ip| super::domain::may_be_outsider(ip))
+            .collect();
         planned.zones = inventory.zones.clone();
         for diagnostic in &plan.diagnostics {
             match diagnostic {
@@ -155,7 +176,15 @@ impl Planned {
     pub(super) fn addresses(&self, owner: &str) -> (&[IpAddr], &[IpAddr]) {
         self.addresses
             .get(owner)
-            .map_or((&[], &[]), |(v4, v6)| (v4, v6))
+            .map_or((&[], &[]), |(run, middle)| {
+                let (v4, v6) = self.ips[run.clone()].split_at(middle - run.start);
+                (v4, v6)
+            })
+    }
+
+    /// The owners of planned addresses or TXT records.
+    pub(super) fn owners(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.addresses.keys().chain(self.txt.keys()).copied()
     }
 
     /// The planned SPF records of `domain`, top first, then its chained
@@ -163,12 +192,12 @@ impl Planned {
     pub(super) fn spf_chain<'a>(&'a self, domain: &'a str) -> Vec<(String, &'a str)> {
         let mut chain = Vec::new();
         if let Some(text) = self.txt.get(domain) {
-            chain.push((domain.to_owned(), text.as_str()));
+            chain.push((domain.to_owned(), &**text));
         }
         for part in 1.. {
             let owner = format!("_spf{part}.{domain}");
             match self.txt.get(owner.as_str()) {
-                Some(text) => chain.push((owner, text.as_str())),
+                Some(text) => chain.push((owner, &**text)),
                 None => break,
             }
         }

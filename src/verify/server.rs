@@ -2,6 +2,7 @@
 //! of each address, the RFC 2317 CNAMEs of its block, its HELO name and the
 //! SPF records of its names (`deliverability.md` §4, §5, §7).
 
+use std::borrow::Cow;
 use std::cell::{LazyCell, OnceCell};
 use std::fmt::Display;
 use std::net::IpAddr;
@@ -34,17 +35,21 @@ pub(super) async fn check<L: Lookup>(
     server: &Server,
 ) -> Vec<Finding> {
     let hostname = server.hostname.as_str();
-    let helo = helo_name(server.helo_name());
-    let own_helo = helo.as_deref().ok().filter(|name| *name != hostname);
+    let helo = server_helo(server);
+    let helo = helo
+        .as_deref()
+        .map(DomainName::as_str)
+        .map_err(String::as_str);
+    let own_helo = helo.ok().filter(|name| *name != hostname);
     // The host name's own SPF record, when HELO does not already ask it.
-    let host_spf = (helo.as_deref().ok() != Some(hostname)
+    let host_spf = (helo.ok() != Some(hostname)
         && is_helo_record(ctx.planned, ctx.planned.txt.get(hostname)))
     .then_some(hostname);
     let (host, ptrs, helo_addresses, helo_txt, host_txt) = tokio::join!(
         Addresses::of(ctx, hostname),
         join_all(addresses(server).map(|ip| ctx.dns.ptr(ip))),
         OptionFuture::from(own_helo.map(|name| Addresses::of(ctx, name))),
-        OptionFuture::from(helo.as_deref().ok().map(|name| ctx.dns.txt(name))),
+        OptionFuture::from(helo.ok().map(|name| ctx.dns.txt(name))),
         OptionFuture::from(host_spf.map(|name| ctx.dns.txt(name))),
     );
     let server_ctx = ServerCtx {
@@ -152,7 +157,7 @@ impl<L> ServerCtx<'_, '_, L> {
 }
 
 /// Whether `planned` is the record `generate` plans for a server name.
-fn is_helo_record(plan: &Planned, planned: Option<&String>) -> bool {
+fn is_helo_record(plan: &Planned, planned: Option<&Cow<'_, str>>) -> bool {
     planned.is_some_and(|text| *text == plan.helo_record)
 }
 
@@ -248,7 +253,15 @@ fn compare(
             return;
         }
     };
-    let published = sorted_set(answer.records());
+    // The usual case, DNS as planned: the same addresses, in any order,
+    // checked without building the sets.
+    let records = answer.records();
+    if records.iter().all(|ip| planned.contains(ip))
+        && planned.iter().all(|ip| records.contains(ip))
+    {
+        return;
+    }
+    let published = sorted_set(records);
     let wanted = sorted_set(planned);
     let lines = |ips: &mut dyn Iterator<Item = &IpAddr>| -> Vec<String> {
         ips.map(|&ip| address_line(owner, ttl, ip)).collect()
@@ -572,10 +585,22 @@ async fn block_cnames<L: Lookup>(
 /// knows (rspamd `checks_hello`, `deliverability.md` §7 H1).
 const LOCAL_HELO_SUFFIXES: &[&str] = &["home", "intra", "priv"];
 
-/// Why `helo` is no name receivers accept, if it is not (RFC 5321
-/// §2.3.5, §4.1.4; `deliverability.md` §7 H1).
+/// The HELO name of `server` as it is checked and looked up, or why
+/// receivers refuse it (see [`helo_name`]).
+///
+/// Without `helo:` it is the host name, which the inventory read as a
+/// public host name ([`DomainName::host`]): it is taken as it is, with
+/// only [`LOCAL_HELO_SUFFIXES`] left to check, not read again.
+fn server_helo(server: &Server) -> Result<Cow<'_, DomainName>, String> {
+    match &server.helo {
+        Some(raw) => helo_name(raw).map(Cow::Owned),
+        None => local_suffix(&server.hostname, &server.hostname)
+            .map(|()| Cow::Borrowed(&server.hostname)),
+    }
+}
+
 /// The HELO name `raw` as it is checked and looked up, or why receivers
-/// refuse it.
+/// refuse it (RFC 5321 §2.3.5, §4.1.4; `deliverability.md` §7 H1).
 fn helo_name(raw: &str) -> Result<DomainName, String> {
     let bare = raw.trim().trim_start_matches('[').trim_end_matches(']');
     let bare = bare.strip_prefix("IPv6:").unwrap_or(bare);
@@ -585,11 +610,18 @@ fn helo_name(raw: &str) -> Result<DomainName, String> {
         ));
     }
     let name = DomainName::host(raw).map_err(|error| error.to_string())?;
+    local_suffix(raw, &name)?;
+    Ok(name)
+}
+
+/// Why `name`, given as `raw`, is refused for a suffix of
+/// [`LOCAL_HELO_SUFFIXES`], if it is.
+fn local_suffix(raw: &str, name: &DomainName) -> Result<(), String> {
     match LOCAL_HELO_SUFFIXES.iter().find(|suffix| name.is_in(suffix)) {
         Some(suffix) => Err(format!(
             "`{raw}` is under `{suffix}`, a private-network suffix"
         )),
-        None => Ok(name),
+        None => Ok(()),
     }
 }
 
@@ -607,7 +639,7 @@ fn mta_settings(name: &str) -> String {
 /// RFC 7208 §2.3).
 fn helo_findings<L>(
     server: &ServerCtx<'_, '_, L>,
-    helo: Result<(DomainName, &Addresses, LookupResult<Txt>), String>,
+    helo: Result<(&str, &Addresses, LookupResult<Txt>), &str>,
     ptrs: &[LookupResult<String>],
 ) -> Vec<Finding> {
     let raw = server.server.helo_name();
@@ -633,13 +665,13 @@ fn helo_findings<L>(
     let refused = server.refused_helo();
     let mut findings = Vec::new();
     let addresses_of_server = || addresses(server.server);
-    let signs = server.generic_signs(&name);
+    let signs = server.generic_signs(name);
     let generic = addresses_of_server().find_map(|ip| signs.check(Some(ip)));
     if let Some(generic) = generic.or_else(|| signs.check(None)) {
         findings.push(server.blame_helo(Finding::new(
             "helo-generic",
             Severity::Warning,
-            &name,
+            name,
             format!(
                 "the HELO name looks generic or dynamic ({generic}); spam filters score such names as end-user hosts"
             ),
@@ -648,7 +680,7 @@ fn helo_findings<L>(
     }
     if name != hostname {
         // A HELO name of its own is published too: compare it with the plan.
-        findings.extend(forward(server, &name, published));
+        findings.extend(forward(server, name, published));
     }
     // The planned address records of the HELO name, or what to change first.
     let helo_fix = |records: Vec<String>| match &refused {
@@ -660,17 +692,17 @@ fn helo_findings<L>(
         (Ok(a), Ok(aaaa)) if a.is_void() && aaaa.is_void() => {
             let (fix, records) = helo_fix(
                 addresses_of_server()
-                    .map(|ip| address_line(&name, ttl, ip))
+                    .map(|ip| address_line(name, ttl, ip))
                     .collect(),
             );
             let finding = Finding::new(
                 "helo-unresolvable",
                 Severity::Error,
-                &name,
+                name,
                 "the HELO name has no A or AAAA record",
                 fix,
             )
-            .values(list(addresses_of_server()), describe_void(a, &name))
+            .values(list(addresses_of_server()), describe_void(a, name))
             .publish(records);
             findings.push(match refused {
                 Some(_) => server.blame_helo(finding),
@@ -681,16 +713,16 @@ fn helo_findings<L>(
             for ip in addresses_of_server() {
                 match published.family(ip) {
                     Err(error) => findings.push(Finding::undetermined(
-                        &name,
+                        name,
                         &format!("whether the HELO name resolves to {ip}"),
                         error,
                     )),
                     Ok(answer) if !answer.records().contains(&ip) => {
-                        let (fix, records) = helo_fix(vec![address_line(&name, ttl, ip)]);
+                        let (fix, records) = helo_fix(vec![address_line(name, ttl, ip)]);
                         let finding = Finding::new(
                             "helo-ip-mismatch",
                             Severity::Error,
-                            &name,
+                            name,
                             "the HELO name does not resolve to an address of the server",
                             fix,
                         )
@@ -710,16 +742,16 @@ fn helo_findings<L>(
         // PTR failures are reported by the PTR checks of the same address.
         if let Ok(Answer::Records(ptrs)) = ptr
             && !ptrs.is_empty()
-            && !ptrs.iter().any(|p| p.eq_ignore_ascii_case(&name))
+            && !ptrs.iter().any(|p| p.eq_ignore_ascii_case(name))
         {
-            findings.push(helo_ptr_mismatch(server, &name, ip, ptrs));
+            findings.push(helo_ptr_mismatch(server, name, ip, ptrs));
         }
     }
     // A name that is also a domain has the domain's record: its checks
     // compare it.
-    let planned = server.ctx.planned.txt.get(&name);
+    let planned = server.ctx.planned.txt.get(name);
     if planned.is_none() || is_helo_record(server.ctx.planned, planned) {
-        findings.extend(name_spf(server, &name, &txt, NameRole::Helo));
+        findings.extend(name_spf(server, name, &txt, NameRole::Helo));
     }
     findings
 }
@@ -804,6 +836,9 @@ fn name_spf<L>(
         Ok(answer) => answer,
     };
     let record = &server.ctx.planned.helo_record;
+    if is_only_spf(answer, record) {
+        return Vec::new();
+    }
     let published: Vec<String> = answer
         .records()
         .iter()
@@ -864,6 +899,19 @@ fn name_spf<L>(
         Some(_) => server.blame_helo(finding),
         None => finding,
     }]
+}
+
+/// Whether the one SPF record of `answer` is `record`, octet for octet: the
+/// usual case, told without copying the records.
+fn is_only_spf(answer: &Answer<Txt>, record: &str) -> bool {
+    let mut spf = answer.records().iter().filter_map(|strings| {
+        let text: Cow<'_, [u8]> = match &strings[..] {
+            [single] => Cow::Borrowed(single),
+            strings => Cow::Owned(strings.concat()),
+        };
+        crate::spf::is_spf_record(&text).then_some(text)
+    });
+    matches!((spf.next(), spf.next()), (Some(text), None) if *text == *record.as_bytes())
 }
 
 #[cfg(test)]
