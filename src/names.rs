@@ -83,62 +83,8 @@ impl DomainName {
     /// name and puts it in the form: lower case, one trailing dot dropped.
     pub fn new(input: &str, charset: Charset) -> Result<DomainName, NameError> {
         let name = normal_form(input);
-        if name.is_empty() {
-            return Err(NameError::Empty);
-        }
-        let literal = name.trim_start_matches('[').trim_end_matches(']');
-        // Only hex digits, dots and colons can make an address: most names
-        // are passed over without parsing.
-        let may_be_address = literal
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
-        if may_be_address && literal.parse::<IpAddr>().is_ok() {
-            return Err(NameError::IpLiteral(input.to_owned()));
-        }
-        if name.len() > 253 {
-            return Err(NameError::TooLong(name.len()));
-        }
-        for label in name.split('.') {
-            if label.is_empty() {
-                return Err(NameError::EmptyLabel(input.to_owned()));
-            }
-            if label.len() > 63 {
-                return Err(NameError::LabelTooLong {
-                    label: label.to_owned(),
-                    len: label.len(),
-                });
-            }
-            let allowed = |b: u8| {
-                b.is_ascii_alphanumeric()
-                    || b == b'-'
-                    || (b == b'_' && charset == Charset::LdhUnderscore)
-            };
-            // Octets first, the character only for the message: a
-            // non-ASCII character's first octet is never allowed.
-            if let Some(at) = label.bytes().position(|b| !allowed(b)) {
-                let ch = label[at..]
-                    .chars()
-                    .next()
-                    .expect("a character starts there");
-                return Err(NameError::BadCharacter {
-                    name: input.to_owned(),
-                    ch,
-                    underscore: match charset {
-                        Charset::Ldh => "",
-                        Charset::LdhUnderscore => " (and `_`)",
-                    },
-                });
-            }
-            if label.starts_with('-') || label.ends_with('-') {
-                return Err(NameError::HyphenEdge(label.to_owned()));
-            }
-        }
-        let top = name.rsplit('.').next().unwrap_or_default();
-        if !name.contains('.') {
-            return Err(NameError::SingleLabel(input.to_owned()));
-        }
-        if top.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(NameError::NumericTld(input.to_owned()));
+        if !well_formed(&name, charset) {
+            check_name(input, &name, charset)?;
         }
         Ok(DomainName(name.into_owned()))
     }
@@ -351,6 +297,99 @@ fn has_ascii_uppercase(bytes: &[u8]) -> bool {
     found || words.remainder().iter().any(u8::is_ascii_uppercase)
 }
 
+/// The checks of [`DomainName::new`] one by one, to say which one `name`
+/// (`input` in the form) fails.
+fn check_name(input: &str, name: &str, charset: Charset) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let literal = name.trim_start_matches('[').trim_end_matches(']');
+    // Only hex digits, dots and colons can make an address: most names
+    // are passed over without parsing.
+    let may_be_address = literal
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+    if may_be_address && literal.parse::<IpAddr>().is_ok() {
+        return Err(NameError::IpLiteral(input.to_owned()));
+    }
+    if name.len() > 253 {
+        return Err(NameError::TooLong(name.len()));
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err(NameError::EmptyLabel(input.to_owned()));
+        }
+        if label.len() > 63 {
+            return Err(NameError::LabelTooLong {
+                label: label.to_owned(),
+                len: label.len(),
+            });
+        }
+        let allowed = |b: u8| {
+            b.is_ascii_alphanumeric()
+                || b == b'-'
+                || (b == b'_' && charset == Charset::LdhUnderscore)
+        };
+        // Octets first, the character only for the message: a
+        // non-ASCII character's first octet is never allowed.
+        if let Some(at) = label.bytes().position(|b| !allowed(b)) {
+            let ch = label[at..]
+                .chars()
+                .next()
+                .expect("a character starts there");
+            return Err(NameError::BadCharacter {
+                name: input.to_owned(),
+                ch,
+                underscore: match charset {
+                    Charset::Ldh => "",
+                    Charset::LdhUnderscore => " (and `_`)",
+                },
+            });
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(NameError::HyphenEdge(label.to_owned()));
+        }
+    }
+    let top = name.rsplit('.').next().unwrap_or_default();
+    if !name.contains('.') {
+        return Err(NameError::SingleLabel(input.to_owned()));
+    }
+    if top.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(NameError::NumericTld(input.to_owned()));
+    }
+    Ok(())
+}
+
+/// True when `name` (in the form) passes [`check_name`], found in one pass
+/// over its octets. An IP address never passes: its last label is
+/// numeric, or it holds `:` or `[`.
+fn well_formed(name: &str, charset: Charset) -> bool {
+    let bytes = name.as_bytes();
+    let label_ok = |label: &[u8]| {
+        !label.is_empty() && label.len() <= 63 && label[0] != b'-' && label[label.len() - 1] != b'-'
+    };
+    if bytes.is_empty() || bytes.len() > 253 {
+        return false;
+    }
+    let underscore = charset == Charset::LdhUnderscore;
+    let (mut start, mut dots, mut numeric) = (0, 0, true);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'.' => {
+                if !label_ok(&bytes[start..i]) {
+                    return false;
+                }
+                (start, dots, numeric) = (i + 1, dots + 1, true);
+            }
+            b'0'..=b'9' => {}
+            b'a'..=b'z' | b'A'..=b'Z' | b'-' => numeric = false,
+            b'_' if underscore => numeric = false,
+            _ => return false,
+        }
+    }
+    dots > 0 && !numeric && label_ok(&bytes[start..])
+}
+
 /// Top-level and second-level suffixes reserved for private networks.
 const LOCAL_SUFFIXES: &[(&str, &str)] = &[
     ("localhost", "a loopback name (RFC 6761 §6.3)"),
@@ -374,6 +413,17 @@ const LOCAL_SUFFIXES: &[(&str, &str)] = &[
 /// Checks that a host name in the form of a [`DomainName`] can be used on the public internet as
 /// a HELO name, a PTR target and an A/AAAA owner.
 pub fn check_public_hostname(name: &str) -> Result<(), NameError> {
+    // Every reserved suffix ends in a reserved top-level label.
+    let top = match name.bytes().rposition(|b| b == b'.') {
+        Some(dot) => &name[dot + 1..],
+        None => name,
+    };
+    let reserved_top = LOCAL_SUFFIXES
+        .iter()
+        .any(|(suffix, _)| is_in_zone(suffix, top));
+    if !reserved_top && !name.starts_with("localhost") {
+        return Ok(());
+    }
     for (suffix, why) in LOCAL_SUFFIXES {
         if is_in_zone(name, suffix) {
             return Err(NameError::NotPublic {
@@ -572,6 +622,43 @@ mod tests {
                 .to_string()
                 .contains("at most 253")
         );
+    }
+
+    proptest::proptest! {
+        /// The one-pass check accepts exactly the names the detailed
+        /// checks accept.
+        #[test]
+        fn the_quick_check_agrees_with_the_detailed_one(
+            name in "([a-c0-9_:\\[\\]é-]{0,5}[.]?){0,5}|[0-9a-f.:]{0,20}|[a-z]{60,66}[.][a-z]{1,3}",
+        ) {
+            for charset in [Charset::Ldh, Charset::LdhUnderscore] {
+                proptest::prop_assert_eq!(
+                    well_formed(&name, charset),
+                    check_name(&name, &name, charset).is_ok(),
+                    "{:?} {:?}", name, charset
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_reserved_suffixes_are_refused_as_local() {
+        for name in [
+            "printer.home.arpa",
+            "localhost",
+            "localhost.example.com",
+            "a.b.lan",
+        ] {
+            assert!(check_public_hostname(name).is_err(), "{name}");
+        }
+        for name in [
+            "mail.arpa",
+            "localhostx.example",
+            "mail.example.com",
+            "lan.example",
+        ] {
+            assert!(check_public_hostname(name).is_ok(), "{name}");
+        }
     }
 
     #[test]

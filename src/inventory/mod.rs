@@ -11,6 +11,7 @@
 //! nesting ([`MAX_DEPTH`]) and what its aliases repeat
 //! ([`MAX_ALIAS_VALUES`]) are checked before the YAML is read.
 
+mod address;
 pub mod dkim;
 mod dmarc;
 mod guard;

@@ -16,7 +16,6 @@ use std::sync::{Arc, OnceLock};
 use foldhash::{HashMap, HashMapExt, HashSet};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::guard;
 use super::raw::{self, Node, Tree, Value};
 use super::span::{At, Lines, Position, SpanIndex};
 use super::suggest::closest;
@@ -25,6 +24,7 @@ use super::{
     DkimKey, DkimSelector, Dmarc, DmarcPolicy, Domain, Inventory, InventoryError, Loaded, Location,
     MAX_REPORTED, Problem, Server, dkim,
 };
+use super::{address, guard};
 use crate::mailauth::dkim::key::{self as key_file, MAX_KEY_FILE_BYTES, Role};
 use crate::mailauth::dkim::{
     KeyType, MAX_RSA_BITS, MIN_RSA_BITS, RECOMMENDED_RSA_BITS, is_selector,
@@ -910,9 +910,9 @@ impl<'n, 'a> Checker<'n, 'a> {
         owners: &mut HashMap<IpAddr, AddressSlot>,
     ) -> Option<IpAddr> {
         let text = text.trim();
-        let ip = match text.parse::<IpAddr>() {
-            Ok(ip) => ip,
-            Err(_) if text.contains('/') => {
+        let ip = match address::parse(text) {
+            Some(ip) => ip,
+            None if text.contains('/') => {
                 self.error(
                     path,
                     at,
@@ -923,7 +923,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 );
                 return None;
             }
-            Err(_) => {
+            None => {
                 self.error(
                     path,
                     at,
