@@ -302,7 +302,7 @@ impl StubLookup {
     /// is asked in turn (an RFC 2317 CNAME into another zone).
     ///
     /// Its future is the one a query costs, boxed by
-    /// [`SharedLookup`](super::SharedLookup) for each query (about 0.5 KiB):
+    /// [`SharedLookup`](super::shared::SharedLookup) for each query (about 0.5 KiB):
     /// each layer is a function that returns an `async move` block, as an
     /// `async fn` would keep its arguments twice (rust-lang/rust#62958),
     /// and state that need not live across a wait (the name, the rare
