@@ -34,7 +34,6 @@
 //! be used from one runtime after another: sockets whose runtime is gone
 //! are bound anew.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::collections::hash_map::{Entry, HashMap, RandomState};
 use std::fmt;
@@ -58,8 +57,8 @@ use super::lookup::{Answer, Lookup, LookupError, LookupResult};
 use super::record::RecordData;
 use super::settings::ResolverSettings;
 use super::wire::{
-    AnswerData, Response, WireQuery, decode, display_wire, encode_query, encode_wire,
-    matches_query, rcode_name,
+    Response, WireQuery, decode, display_wire, encode_query, encode_query_wire, matches_query,
+    rcode_name,
 };
 
 /// CNAME hops followed from the queried name before giving up: real
@@ -135,192 +134,113 @@ impl StubLookup {
         self.responses.load(Ordering::Relaxed)
     }
 
-    /// Asks for `rtype` at `name` (text, and wire form) and keeps the
-    /// records of that type on its CNAME chain (RFC 1034 §3.6.2).
-    ///
-    /// The chain is followed through the answer section; when it ends in a
-    /// CNAME whose target has no records there, and the server did not say
-    /// why with an SOA in the authority section (RFC 2308 §2.2), the target
-    /// is asked in turn (an RFC 2317 CNAME into another zone).
-    async fn follow(
-        &self,
-        name: &str,
-        wire: Vec<u8>,
-        rtype: RecordType,
-        deadline: Option<Instant>,
-    ) -> LookupResult<RecordData> {
-        let start = name.strip_suffix('.').unwrap_or(name);
-        // The name asked, then the targets of the CNAMEs followed, in wire
-        // form; a response's question matches the name asked (see
-        // `matches_query`).
-        let mut chain: Vec<Vec<u8>> = vec![wire];
-        let mut shown = Cow::Borrowed(start);
-        loop {
-            let asked = chain.len() - 1;
-            let (packet, response) = self
-                .exchange(&shown, &chain[asked], rtype, deadline)
-                .await?;
-            let referral = is_referral(&response);
-            let mut answers = response.answers;
-            loop {
-                let last = chain.last().expect("the chain holds the name asked");
-                let Some(target) = answers.iter_mut().find_map(|record| {
-                    let owned = record.owned_by(&packet, last);
-                    match &mut record.data {
-                        AnswerData::Alias(target) if owned => Some(target),
-                        _ => None,
-                    }
-                }) else {
-                    break;
-                };
-                if chain.iter().any(|name| name.eq_ignore_ascii_case(target)) {
-                    return Err(LookupError::Failed(format!(
-                        "`{start}` {rtype}: CNAME loop at `{}`",
-                        display_wire(target)
-                    )));
-                }
-                if chain.len() > MAX_CNAME_HOPS {
-                    return Err(LookupError::Failed(format!(
-                        "`{start}` {rtype}: CNAME chain longer than {MAX_CNAME_HOPS} hops"
-                    )));
-                }
-                chain.push(std::mem::take(target));
-            }
-            // Drained, not collected in place: an in-place collect
-            // reallocates the answers' buffer to the records' size, which
-            // cost more than a fresh one (62,000 reallocations a run).
-            let records: Vec<RecordData> = answers
-                .drain(..)
-                .filter_map(|record| match record.data {
-                    AnswerData::Record(data)
-                        if chain[asked..]
-                            .iter()
-                            .any(|name| record.owned_by(&packet, name)) =>
-                    {
-                        Some(data)
-                    }
-                    _ => None,
-                })
-                .collect();
-            if !records.is_empty() {
-                return Ok(Answer::Records(records.into()));
-            }
-            if response.rcode == ResponseCode::NXDomain {
-                return Ok(Answer::NxDomain);
-            }
-            let followed = chain.len() - 1 > asked;
-            if !followed && referral {
-                return Err(LookupError::Refused(format!(
-                    "`{shown}` {rtype}: server answered with a referral, without recursion (RA clear): it does not resolve names outside its own zones"
-                )));
-            }
-            if !followed || response.negative {
-                return Ok(Answer::NoData);
-            }
-            shown = Cow::Owned(display_wire(
-                chain.last().expect("the chain is never empty"),
-            ));
-        }
-    }
-
-    /// The CNAME at `name` (text, and wire form) itself, not followed.
-    async fn alias(
-        &self,
-        name: &str,
-        wire: &[u8],
-        deadline: Option<Instant>,
-    ) -> LookupResult<RecordData> {
-        let shown = name.strip_suffix('.').unwrap_or(name);
-        let (packet, response) = self
-            .exchange(shown, wire, RecordType::CNAME, deadline)
-            .await?;
-        if response.rcode == ResponseCode::NXDomain {
-            return Ok(Answer::NxDomain);
-        }
-        let mut answers = response.answers;
-        let targets: Vec<RecordData> = answers
-            .drain(..)
-            .filter_map(|record| match record.data {
-                AnswerData::Record(data) if record.owned_by(&packet, wire) => Some(data),
-                _ => None,
-            })
-            .collect();
-        Ok(if targets.is_empty() {
-            Answer::NoData
-        } else {
-            Answer::Records(targets.into())
-        })
-    }
-
     /// One question to the servers in turn, until one gives a NOERROR or
     /// NXDOMAIN response: that response as received and as read, or why
     /// there is none. When `deadline` passes first, the result is
     /// [`LookupError::Timeout`].
-    ///
-    /// `name` is the wire form of the name asked, `shown` its text for messages.
-    async fn exchange(
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice (rust-lang/rust#62958)"
+    )]
+    fn exchange(
         &self,
-        shown: &str,
-        name: &[u8],
+        query: &mut WireQuery,
         rtype: RecordType,
         deadline: Option<Instant>,
-    ) -> Result<(Vec<u8>, Response), LookupError> {
-        let fail = |cause: String| LookupError::Failed(format!("`{shown}` {rtype}: {cause}"));
-        if self.servers.is_empty() {
-            return Err(fail("no name server to ask".to_owned()));
-        }
-        let mut query = encode_query(name, rtype);
-        let mut failure = LookupError::Timeout;
-        let first = self.preferred.load(Ordering::Relaxed);
-        for _ in 0..=self.settings.attempts {
-            for turn in 0..self.servers.len() {
-                let index = (first + turn) % self.servers.len();
-                match self.ask(index, &mut query, rtype, deadline).await {
-                    Ok((packet, response)) => match response.rcode {
-                        ResponseCode::NoError | ResponseCode::NXDomain => {
-                            self.preferred.store(index, Ordering::Relaxed);
-                            return Ok((packet, response));
-                        }
-                        ResponseCode::Refused => {
-                            failure = LookupError::Refused(format!(
-                                "`{shown}` {rtype}: server answered REFUSED"
-                            ));
-                        }
-                        code => {
-                            failure = fail(format!("server answered {}", rcode_name(code)));
-                        }
-                    },
-                    Err(Try::Timeout) => {}
-                    Err(Try::Late) => return Err(LookupError::Timeout),
-                    Err(Try::Failed(cause)) => failure = fail(cause),
+    ) -> impl Future<Output = Result<(Vec<u8>, Response), LookupError>> {
+        async move {
+            if self.servers.is_empty() {
+                return Err(failed(query, rtype, "no name server to ask"));
+            }
+            let mut failure = LookupError::Timeout;
+            let first = self.preferred.load(Ordering::Relaxed);
+            for _ in 0..=self.settings.attempts {
+                for turn in 0..self.servers.len() {
+                    let index = (first + turn) % self.servers.len();
+                    match self.ask(index, query, rtype, deadline).await {
+                        Ok((packet, response)) => match response.rcode {
+                            ResponseCode::NoError | ResponseCode::NXDomain => {
+                                self.preferred.store(index, Ordering::Relaxed);
+                                return Ok((packet, response));
+                            }
+                            ResponseCode::Refused => {
+                                failure = LookupError::Refused(format!(
+                                    "`{}` {rtype}: server answered REFUSED",
+                                    display_wire(query.name())
+                                ));
+                            }
+                            code => {
+                                let cause = format!("server answered {}", rcode_name(code));
+                                failure = failed(query, rtype, &cause);
+                            }
+                        },
+                        Err(Try::Timeout) => {}
+                        Err(Try::Late) => return Err(LookupError::Timeout),
+                        Err(Try::Failed(cause)) => failure = failed(query, rtype, &cause),
+                    }
                 }
             }
+            Err(failure)
         }
-        Err(failure)
     }
 
-    /// One try at one server: over UDP, and over TCP when the answer is
-    /// truncated; each by `deadline`.
-    async fn ask(
+    /// One try at one server, by `deadline`: `query` with a fresh ID over
+    /// a pooled UDP socket, waiting for the matching response or for the
+    /// socket's reader to expire the try; over TCP when the answer is
+    /// truncated.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice (rust-lang/rust#62958)"
+    )]
+    fn ask(
         &self,
         index: usize,
         query: &mut WireQuery,
         rtype: RecordType,
         deadline: Option<Instant>,
-    ) -> Result<(Vec<u8>, Response), Try> {
-        let udp = self.udp(index, query, deadline).await?;
-        self.responses.fetch_add(1, Ordering::Relaxed);
-        let response = decode(&udp, rtype).map_err(Try::Failed)?;
-        if !response.truncated {
-            return Ok((udp, response));
+    ) -> impl Future<Output = Result<(Vec<u8>, Response), Try>> {
+        async move {
+            let udp = {
+                let server = self.servers[index];
+                let expires = self.expiry(deadline)?;
+                let channel = self.pool.channel(index, server).map_err(network)?;
+                let id = channel.register(server, query, expires, &self.pool.ids);
+                // Dropped on every way out (answer, timeout, error,
+                // cancellation), so that a late response finds no taker.
+                let _pending = Pending {
+                    channel: &channel,
+                    id,
+                };
+                match channel.socket.try_send(query.bytes()) {
+                    // Boxed: rare (a socket not yet seen writable, or its
+                    // buffer full), and the send future inline would make
+                    // every query's future larger.
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        Box::pin(channel.socket.send(query.bytes()))
+                            .await
+                            .map_err(network)?;
+                    }
+                    sent => {
+                        sent.map_err(network)?;
+                    }
+                }
+                poll_fn(|cx| channel.poll_response(id, cx))
+                    .await
+                    .map_err(late(expires, deadline))?
+            };
+            self.responses.fetch_add(1, Ordering::Relaxed);
+            let response = decode(&udp, rtype).map_err(Try::Failed)?;
+            if !response.truncated {
+                return Ok((udp, response));
+            }
+            // Boxed: rare, and its state would make every query's future larger.
+            let tcp = Box::pin(self.tcp(self.servers[index], query, deadline)).await?;
+            let response = decode(&tcp, rtype).map_err(Try::Failed)?;
+            if response.truncated {
+                return Err(Try::Failed("answer truncated over TCP too".to_owned()));
+            }
+            Ok((tcp, response))
         }
-        // Boxed: rare, and its state would make every query's future larger.
-        let tcp = Box::pin(self.tcp(self.servers[index], query, deadline)).await?;
-        let response = decode(&tcp, rtype).map_err(Try::Failed)?;
-        if response.truncated {
-            return Err(Try::Failed("answer truncated over TCP too".to_owned()));
-        }
-        Ok((tcp, response))
     }
 
     /// When a try that starts now expires: after the timeout, or at the
@@ -336,31 +256,6 @@ impl StubLookup {
         }
     }
 
-    /// Sends `query` with a fresh ID over a pooled socket and waits for
-    /// the matching response, or for the socket's reader to expire the try.
-    async fn udp(
-        &self,
-        index: usize,
-        query: &mut WireQuery,
-        deadline: Option<Instant>,
-    ) -> Result<Vec<u8>, Try> {
-        let server = self.servers[index];
-        let expires = self.expiry(deadline)?;
-        let channel = self.pool.channel(index, server).map_err(network)?;
-        let id = channel.register(server, query.question(), expires, &self.pool.ids);
-        // Dropped on every way out (answer, timeout, error, cancellation),
-        // so that a late response finds no taker.
-        let _pending = Pending {
-            channel: &channel,
-            id,
-        };
-        query.set_id(id);
-        channel.socket.send(&query.bytes).await.map_err(network)?;
-        poll_fn(|cx| channel.poll_response(id, cx))
-            .await
-            .map_err(late(expires, deadline))
-    }
-
     /// Asks `query` again over a fresh TCP connection (RFC 7766 §5, §8:
     /// each message behind a two-octet length).
     async fn tcp(
@@ -372,10 +267,10 @@ impl StubLookup {
         let expires = self.expiry(deadline)?;
         let exchange = async {
             let mut stream = TcpStream::connect(server).await?;
-            let length = u16::try_from(query.bytes.len()).expect("a query fits in 64 KiB");
-            let mut framed = Vec::with_capacity(query.bytes.len() + 2);
+            let length = u16::try_from(query.bytes().len()).expect("a query fits in 64 KiB");
+            let mut framed = Vec::with_capacity(query.bytes().len() + 2);
             framed.extend_from_slice(&length.to_be_bytes());
-            framed.extend_from_slice(&query.bytes);
+            framed.extend_from_slice(query.bytes());
             stream.write_all(&framed).await?;
             let mut length = [0; 2];
             stream.read_exact(&mut length).await?;
@@ -397,17 +292,99 @@ impl StubLookup {
 }
 
 impl StubLookup {
-    /// [`Lookup::query`], by `deadline` when given.
-    pub(super) async fn lookup(
+    /// [`Lookup::query`], by `deadline` when given: the records of `rtype`
+    /// at `name` on its CNAME chain (RFC 1034 §3.6.2); for a CNAME query,
+    /// the CNAME at `name` itself, not followed.
+    ///
+    /// The chain is followed through the answer section; when it ends in a
+    /// CNAME whose target has no records there, and the server did not say
+    /// why with an SOA in the authority section (RFC 2308 §2.2), the target
+    /// is asked in turn (an RFC 2317 CNAME into another zone).
+    ///
+    /// Its future is the one a query costs, boxed by
+    /// [`SharedLookup`](super::shared::SharedLookup) for each query (about 0.5 KiB):
+    /// each layer is a function that returns an `async move` block, as an
+    /// `async fn` would keep its arguments twice (rust-lang/rust#62958),
+    /// and state that need not live across a wait (the name, the rare
+    /// sends and TCP) is not kept in it.
+    pub(super) fn lookup(
         &self,
         name: &str,
         rtype: RecordType,
         deadline: Option<Instant>,
-    ) -> LookupResult<RecordData> {
-        let wire = encode_wire(name).map_err(LookupError::Failed)?;
-        match rtype {
-            RecordType::CNAME => self.alias(name, &wire, deadline).await,
-            _ => self.follow(name, wire, rtype, deadline).await,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        // Encoded before the future is made, and used in place there.
+        let mut first = encode_query(name, rtype);
+        async move {
+            let first = match &mut first {
+                Ok(query) => query,
+                Err(error) => return Err(LookupError::Failed(std::mem::take(error))),
+            };
+            // The chain: the name of `first`, then the targets of the CNAMEs
+            // followed, in wire form, each asked by the query in `hop` in
+            // turn. A response's question matches the name asked (see
+            // `matches_query`).
+            let mut targets: Vec<Vec<u8>> = Vec::new();
+            let mut hop: Option<WireQuery> = None;
+            loop {
+                let asked = targets.len();
+                let query = hop.as_mut().unwrap_or(&mut *first);
+                let (packet, response) = self.exchange(query, rtype, deadline).await?;
+                if rtype == RecordType::CNAME {
+                    return Ok(alias(&packet, response, first.name()));
+                }
+                let referral = is_referral(&response);
+                while let Some(alias) = response.aliases.iter().find(|alias| {
+                    alias.owned_by(&packet, targets.last().map_or(first.name(), Vec::as_slice))
+                }) {
+                    let target = &alias.data;
+                    let start = || display_wire(first.name());
+                    if chain(first, &targets).any(|name| name.eq_ignore_ascii_case(target)) {
+                        return Err(LookupError::Failed(format!(
+                            "`{}` {rtype}: CNAME loop at `{}`",
+                            start(),
+                            display_wire(target)
+                        )));
+                    }
+                    if targets.len() >= MAX_CNAME_HOPS {
+                        return Err(LookupError::Failed(format!(
+                            "`{}` {rtype}: CNAME chain longer than {MAX_CNAME_HOPS} hops",
+                            start()
+                        )));
+                    }
+                    targets.push(target.clone());
+                }
+                let mut answers = response.answers;
+                answers.retain(|record| {
+                    chain(first, &targets)
+                        .skip(asked)
+                        .any(|name| record.owned_by(&packet, name))
+                });
+                if !answers.is_empty() {
+                    // A vector's iterator has its length known ahead: the
+                    // shared slice is allocated at its size at once.
+                    return Ok(Answer::Records(
+                        answers.into_iter().map(|record| record.data).collect(),
+                    ));
+                }
+                if response.rcode == ResponseCode::NXDomain {
+                    return Ok(Answer::NxDomain);
+                }
+                let followed = targets.len() > asked;
+                if !followed && referral {
+                    let shown = display_wire(targets.last().map_or(first.name(), Vec::as_slice));
+                    return Err(LookupError::Refused(format!(
+                        "`{shown}` {rtype}: server answered with a referral, without recursion (RA clear): it does not resolve names outside its own zones"
+                    )));
+                }
+                if !followed || response.negative {
+                    return Ok(Answer::NoData);
+                }
+                hop = Some(encode_query_wire(
+                    targets.last().expect("a CNAME was followed"),
+                    rtype,
+                ));
+            }
         }
     }
 }
@@ -434,12 +411,38 @@ impl Lookup for StubLookup {
     }
 }
 
+/// The answer to a CNAME query of `name` (wire form) from `response`: the
+/// CNAME at `name` itself, not followed.
+fn alias(packet: &[u8], response: Response, name: &[u8]) -> Answer<RecordData> {
+    if response.rcode == ResponseCode::NXDomain {
+        return Answer::NxDomain;
+    }
+    let mut targets = response.answers;
+    targets.retain(|record| record.owned_by(packet, name));
+    match targets.is_empty() {
+        true => Answer::NoData,
+        false => Answer::Records(targets.into_iter().map(|record| record.data).collect()),
+    }
+}
+
+/// [`LookupError::Failed`] for a query of `rtype` with `query`'s name, and why.
+fn failed(query: &WireQuery, rtype: RecordType, cause: &str) -> LookupError {
+    LookupError::Failed(format!("`{}` {rtype}: {cause}", display_wire(query.name())))
+}
+
+/// The names of a CNAME chain in wire form: the name of the `first` query,
+/// then the `targets` of the CNAMEs followed.
+fn chain<'a>(first: &'a WireQuery, targets: &'a [Vec<u8>]) -> impl Iterator<Item = &'a [u8]> {
+    std::iter::once(first.name()).chain(targets.iter().map(Vec::as_slice))
+}
+
 /// True for a NOERROR response without answer records from a server that
 /// is no authority for the name and does not recurse: a referral (RFC
 /// 1034 §4.3.1), which says nothing about whether the name has records.
 fn is_referral(response: &Response) -> bool {
     response.rcode == ResponseCode::NoError
         && response.answers.is_empty()
+        && response.aliases.is_empty()
         && !response.negative
         && !response.authoritative
         && !response.recursion_available
@@ -583,7 +586,8 @@ struct Deadline {
 /// A query in flight, waiting for its response.
 struct Waiter {
     server: SocketAddr,
-    question: Vec<u8>,
+    /// Shared with the try, not copied: its question is matched.
+    query: WireQuery,
     serial: u64,
     state: State,
 }
@@ -601,18 +605,26 @@ enum State {
 }
 
 impl Channel {
-    /// Enters a query to `server` that expires at `deadline`, under a
-    /// random ID not in flight on this socket, and returns the ID.
-    fn register(&self, server: SocketAddr, question: &[u8], deadline: Instant, ids: &Ids) -> u16 {
+    /// Enters `query` to `server` that expires at `deadline`, under a
+    /// random ID not in flight on this socket: sets the ID in `query` and
+    /// returns it.
+    fn register(
+        &self,
+        server: SocketAddr,
+        query: &mut WireQuery,
+        deadline: Instant,
+        ids: &Ids,
+    ) -> u16 {
         let mut flight = lock(&self.flight);
         let serial = flight.serial;
         flight.serial += 1;
         let id = loop {
             if let Entry::Vacant(entry) = flight.waiters.entry(ids.next()) {
                 let id = *entry.key();
+                query.set_id(id);
                 entry.insert(Waiter {
                     server,
-                    question: question.to_vec(),
+                    query: query.clone(),
                     serial,
                     state: State::Waiting(None),
                 });
@@ -672,7 +684,7 @@ impl Channel {
         if let Some(waiter) = flight.waiters.get_mut(&id)
             && let State::Waiting(waker) = &mut waiter.state
             && waiter.server == from
-            && matches_query(id, &waiter.question, packet)
+            && matches_query(id, waiter.query.question(), packet)
         {
             let waker = waker.take();
             waiter.state = State::Answered(packet.to_vec());
