@@ -142,7 +142,7 @@ impl MemoryZone {
 
     /// Answers a query for `rtype` at `name`, following CNAMEs unless
     /// `rtype` is CNAME.
-    fn answer(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
+    pub(super) fn answer(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
         let mut owner = normal_form(name);
         for _ in 0..MAX_CNAME_CHAIN {
             let Some(node) = self.nodes.get(owner.as_ref()) else {

@@ -167,46 +167,6 @@ impl DnsSource {
             refused_names: usage.refused_names.borrow().clone(),
         }
     }
-
-    /// Asks the network, counting what comes back; by `deadline`, when given.
-    async fn ask_network(
-        &self,
-        name: &str,
-        rtype: RecordType,
-        deadline: Option<Instant>,
-    ) -> LookupResult<RecordData> {
-        let usage = &self.usage;
-        let result = match &self.network {
-            Network::Offline => {
-                return Err(LookupError::Offline(normal_form(name).into_owned()));
-            }
-            // Boxed: hickory's query state is large, and unboxed it would
-            // be part of every query's future, whichever source answers.
-            Network::Resolver(resolver) => {
-                usage.asked.set(usage.asked.get() + 1);
-                let result = match deadline {
-                    Some(deadline) => Box::pin(resolver.query_by(name, rtype, deadline)).await,
-                    None => Box::pin(resolver.query(name, rtype)).await,
-                };
-                if !matches!(result, Err(LookupError::Timeout)) {
-                    usage.answered.set(usage.answered.get() + 1);
-                }
-                result
-            }
-            Network::Servers(stub) => {
-                usage.asked.set(usage.asked.get() + 1);
-                stub.lookup(name, rtype, deadline).await
-            }
-        };
-        if let Err(LookupError::Refused(_)) = result {
-            usage.refused.set(usage.refused.get() + 1);
-            let mut names = usage.refused_names.borrow_mut();
-            if names.len() < REFUSED_SHOWN {
-                names.push(normal_form(name).into_owned());
-            }
-        }
-        result
-    }
 }
 
 /// The name servers of the system configuration (`/etc/resolv.conf`);
@@ -251,53 +211,93 @@ impl Lookup for DnsSource {
 
 impl DnsSource {
     /// The files' answer for the names of their zones, the network's for
-    /// the rest; by `deadline`, when given.
-    async fn answer(
+    /// the rest; by `deadline`, when given. The network's answers are
+    /// counted as they come back.
+    ///
+    /// One future around the network's: each layer would hold the
+    /// arguments again and move the network's future into its own.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice (rust-lang/rust#62958)"
+    )]
+    fn answer(
         &self,
         name: &str,
         rtype: RecordType,
         deadline: Option<Instant>,
-    ) -> LookupResult<RecordData> {
-        // Apart: a chain of the files' CNAMEs keeps state across its
-        // queries, which would else be part of every query's future
-        // (1,168 octets, 1,024 without).
-        match self.files.as_ref().filter(|files| files.holds(name)) {
-            None => self.ask_network(name, rtype, deadline).await,
-            Some(files) => self.files_answer(files, name, rtype, deadline).await,
-        }
-    }
-
-    /// The answer of `files`, which hold `name`'s zone.
-    async fn files_answer(
-        &self,
-        files: &ZoneFiles,
-        name: &str,
-        rtype: RecordType,
-        deadline: Option<Instant>,
-    ) -> LookupResult<RecordData> {
-        let answer = files.zone.query(name, rtype).await;
-        if rtype == RecordType::CNAME || !matches!(answer, Ok(Answer::NoData | Answer::NxDomain)) {
-            return answer;
-        }
-        // A CNAME chain of the files that leaves their zones goes on at
-        // its target, which the network answers (RFC 1034 §3.6.2); boxed,
-        // so that the network's future is not part of this one.
-        let mut owner = Cow::Borrowed(name);
-        for _ in 0..MAX_CNAME_CHAIN {
-            let Ok(Answer::Records(targets)) = files.zone.query(&owner, RecordType::CNAME).await
-            else {
-                break;
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        async move {
+            let asked = match self.files.as_ref().filter(|files| files.holds(name)) {
+                None => Cow::Borrowed(name),
+                Some(files) => match files_answer(files, name, rtype) {
+                    Ok(answer) => return answer,
+                    Err(outside) => Cow::Owned(outside),
+                },
             };
-            let Some(RecordData::Cname(target)) = targets.first() else {
-                break;
+            let usage = &self.usage;
+            let result = match &self.network {
+                Network::Offline => {
+                    return Err(LookupError::Offline(normal_form(&asked).into_owned()));
+                }
+                // Boxed: hickory's query state is large, and unboxed it
+                // would be part of every query's future, whichever source
+                // answers.
+                Network::Resolver(resolver) => {
+                    usage.asked.set(usage.asked.get() + 1);
+                    let result = match deadline {
+                        Some(deadline) => {
+                            Box::pin(resolver.query_by(&asked, rtype, deadline)).await
+                        }
+                        None => Box::pin(resolver.query(&asked, rtype)).await,
+                    };
+                    if !matches!(result, Err(LookupError::Timeout)) {
+                        usage.answered.set(usage.answered.get() + 1);
+                    }
+                    result
+                }
+                Network::Servers(stub) => {
+                    usage.asked.set(usage.asked.get() + 1);
+                    stub.lookup(&asked, rtype, deadline).await
+                }
             };
-            if !files.holds(target) {
-                return Box::pin(self.ask_network(target, rtype, deadline)).await;
+            if let Err(LookupError::Refused(_)) = result {
+                usage.refused.set(usage.refused.get() + 1);
+                let mut names = usage.refused_names.borrow_mut();
+                if names.len() < REFUSED_SHOWN {
+                    names.push(normal_form(&asked).into_owned());
+                }
             }
-            owner = Cow::Owned(target.clone());
+            result
         }
-        answer
     }
+}
+
+/// The answer of `files`, which hold `name`'s zone; or, when a CNAME chain
+/// of theirs leaves their zones, the target outside, whose answer is the
+/// network's (RFC 1034 §3.6.2).
+fn files_answer(
+    files: &ZoneFiles,
+    name: &str,
+    rtype: RecordType,
+) -> Result<LookupResult<RecordData>, String> {
+    let answer = files.zone.answer(name, rtype);
+    if rtype == RecordType::CNAME || !matches!(answer, Ok(Answer::NoData | Answer::NxDomain)) {
+        return Ok(answer);
+    }
+    let mut owner = Cow::Borrowed(name);
+    for _ in 0..MAX_CNAME_CHAIN {
+        let Ok(Answer::Records(targets)) = files.zone.answer(&owner, RecordType::CNAME) else {
+            break;
+        };
+        let Some(RecordData::Cname(target)) = targets.first() else {
+            break;
+        };
+        if !files.holds(target) {
+            return Err(target.clone());
+        }
+        owner = Cow::Owned(target.clone());
+    }
+    Ok(answer)
 }
 
 #[cfg(test)]

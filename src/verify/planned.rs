@@ -42,6 +42,29 @@ pub(super) struct Planned<'p> {
     /// The SPF record planned for every server name, as text: written
     /// once, not once per server.
     pub(super) helo_record: String,
+    /// What the plan holds for each server's host name, by server index:
+    /// looked up in one pass here, not by each server's check.
+    hosts: Vec<HostPlan>,
+}
+
+/// What the plan holds for a server's host name.
+#[derive(Debug)]
+struct HostPlan {
+    /// Where its addresses are in `ips`, as in `addresses`.
+    addresses: (Range<usize>, usize),
+    /// Its TXT record.
+    txt: PlannedTxt,
+}
+
+/// The TXT record planned at a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PlannedTxt {
+    /// None.
+    Absent,
+    /// The SPF record `generate` plans for a server name.
+    HeloRecord,
+    /// Another: a domain's.
+    Other,
 }
 
 impl<'p> Planned<'p> {
@@ -109,6 +132,17 @@ impl<'p> Planned<'p> {
                     .insert(record.owner.as_str(), (start..planned.ips.len(), middle));
             }
         }
+        planned.hosts = inventory
+            .servers
+            .iter()
+            .map(|server| {
+                let name = server.hostname.as_str();
+                HostPlan {
+                    addresses: planned.addresses.get(name).cloned().unwrap_or((0..0, 0)),
+                    txt: planned.txt_at(name),
+                }
+            })
+            .collect();
         planned.taken_outsiders = inventory
             .servers
             .iter()
@@ -176,10 +210,31 @@ impl<'p> Planned<'p> {
     pub(super) fn addresses(&self, owner: &str) -> (&[IpAddr], &[IpAddr]) {
         self.addresses
             .get(owner)
-            .map_or((&[], &[]), |(run, middle)| {
-                let (v4, v6) = self.ips[run.clone()].split_at(middle - run.start);
-                (v4, v6)
-            })
+            .map_or((&[], &[]), |at| self.split(at))
+    }
+
+    /// The planned IPv4 and IPv6 addresses of `servers[index]`'s host name.
+    pub(super) fn host_addresses(&self, index: usize) -> (&[IpAddr], &[IpAddr]) {
+        self.split(&self.hosts[index].addresses)
+    }
+
+    /// The addresses at `run` in `ips`: IPv4, then IPv6 from `middle`.
+    fn split(&self, (run, middle): &(Range<usize>, usize)) -> (&[IpAddr], &[IpAddr]) {
+        self.ips[run.clone()].split_at(middle - run.start)
+    }
+
+    /// The TXT record planned at `name`.
+    pub(super) fn txt_at(&self, name: &str) -> PlannedTxt {
+        match self.txt.get(name) {
+            None => PlannedTxt::Absent,
+            Some(text) if *text == self.helo_record => PlannedTxt::HeloRecord,
+            Some(_) => PlannedTxt::Other,
+        }
+    }
+
+    /// The TXT record planned at `servers[index]`'s host name.
+    pub(super) fn host_txt(&self, index: usize) -> PlannedTxt {
+        self.hosts[index].txt
     }
 
     /// The owners of planned addresses or TXT records.

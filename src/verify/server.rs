@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use futures_util::future::{OptionFuture, join_all};
 
-use super::planned::{Planned, address_line, line, server_ttl, txt_line};
+use super::planned::{PlannedTxt, address_line, line, server_ttl, txt_line};
 use super::{Context, describe_void};
 use crate::dns::{Answer, Lookup, LookupResult, RecordData, Txt, reverse_name};
 use crate::finding::{Finding, Severity};
@@ -43,8 +43,8 @@ pub(super) async fn check<L: Lookup>(
     let own_helo = helo.ok().filter(|name| *name != hostname);
     // The host name's own SPF record, when HELO does not already ask it.
     let host_spf = (helo.ok() != Some(hostname)
-        && is_helo_record(ctx.planned, ctx.planned.txt.get(hostname)))
-    .then_some(hostname);
+        && ctx.planned.host_txt(index) == PlannedTxt::HeloRecord)
+        .then_some(hostname);
     let (host, ptrs, helo_addresses, helo_txt, host_txt) = tokio::join!(
         Addresses::of(ctx, hostname),
         join_all(addresses(server).map(|ip| ctx.dns.ptr(ip))),
@@ -58,7 +58,12 @@ pub(super) async fn check<L: Lookup>(
         server,
         host_signs: OnceCell::new(),
     };
-    let mut findings = forward(&server_ctx, hostname, &host);
+    let mut findings = forward(
+        &server_ctx,
+        hostname,
+        ctx.planned.host_addresses(index),
+        &host,
+    );
     for (ip, ptr) in addresses(server).zip(&ptrs) {
         findings.extend(reverse(&server_ctx, ip, ptr, &host).await);
     }
@@ -156,11 +161,6 @@ impl<L> ServerCtx<'_, '_, L> {
     }
 }
 
-/// Whether `planned` is the record `generate` plans for a server name.
-fn is_helo_record(plan: &Planned, planned: Option<&Cow<'_, str>>) -> bool {
-    planned.is_some_and(|text| *text == plan.helo_record)
-}
-
 /// The A and AAAA answers of one name, as addresses.
 struct Addresses {
     v4: LookupResult<IpAddr>,
@@ -195,11 +195,15 @@ fn addresses(server: &Server) -> impl Iterator<Item = IpAddr> + '_ {
         .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
 }
 
-/// A/AAAA of `owner`, as `published`, against the plan: `a-missing`,
-/// `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`, `a-extra` (RFC 1035
-/// §3.4.1, RFC 3596).
-fn forward<L>(server: &ServerCtx<'_, '_, L>, owner: &str, published: &Addresses) -> Vec<Finding> {
-    let (planned4, planned6) = server.ctx.planned.addresses(owner);
+/// A/AAAA of `owner`, as `published`, against its planned IPv4 and IPv6
+/// addresses: `a-missing`, `a-mismatch`, `aaaa-missing`, `aaaa-mismatch`,
+/// `a-extra` (RFC 1035 §3.4.1, RFC 3596).
+fn forward<L>(
+    server: &ServerCtx<'_, '_, L>,
+    owner: &str,
+    (planned4, planned6): (&[IpAddr], &[IpAddr]),
+    published: &Addresses,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let ttl = server.ttl();
     compare(
@@ -680,7 +684,8 @@ fn helo_findings<L>(
     }
     if name != hostname {
         // A HELO name of its own is published too: compare it with the plan.
-        findings.extend(forward(server, name, published));
+        let planned = server.ctx.planned.addresses(name);
+        findings.extend(forward(server, name, planned, published));
     }
     // The planned address records of the HELO name, or what to change first.
     let helo_fix = |records: Vec<String>| match &refused {
@@ -749,8 +754,11 @@ fn helo_findings<L>(
     }
     // A name that is also a domain has the domain's record: its checks
     // compare it.
-    let planned = server.ctx.planned.txt.get(name);
-    if planned.is_none() || is_helo_record(server.ctx.planned, planned) {
+    let planned = match name == hostname {
+        true => server.ctx.planned.host_txt(server.index),
+        false => server.ctx.planned.txt_at(name),
+    };
+    if planned != PlannedTxt::Other {
         findings.extend(name_spf(server, name, &txt, NameRole::Helo));
     }
     findings
