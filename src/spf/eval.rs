@@ -961,7 +961,14 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let Term::Directive(directive) = &at.term else {
                 continue;
             };
-            match self.mechanism(&directive.mechanism, domain, depth).await {
+            let found = match &directive.mechanism {
+                // Answered here, without the future of a DNS-querying term.
+                Mechanism::All => Ok((true, Detail::All)),
+                Mechanism::Ip4 { addr, prefix } => self.ip4(*addr, *prefix),
+                Mechanism::Ip6 { addr, prefix } => self.ip6(*addr, *prefix),
+                mechanism => self.mechanism(mechanism, domain, depth).await,
+            };
+            match found {
                 Ok((true, detail)) => {
                     self.term_step(depth, domain, (text, at), TermOutcome::Match, detail);
                     let qualifier = directive.effective_qualifier();
@@ -1015,6 +1022,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Records the term at `term.1` of the record text `term.0`, labelled
     /// only when steps are recorded.
+    #[inline]
     fn term_step(
         &mut self,
         depth: usize,
@@ -1096,32 +1104,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         }
         match mechanism {
             Mechanism::All => Ok((true, Detail::All)),
-            Mechanism::Ip4 { addr, prefix } => {
-                let net = Ipv4Net::new(*addr, prefix.unwrap_or(32))
-                    .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
-                let hit = matches!(self.ip, IpAddr::V4(ip) if net.contains(&ip));
-                let network = IpNet::V4(net);
-                Ok((
-                    hit,
-                    Detail::Network {
-                        client: self.ip,
-                        network,
-                    },
-                ))
-            }
-            Mechanism::Ip6 { addr, prefix } => {
-                let net = Ipv6Net::new(*addr, prefix.unwrap_or(128))
-                    .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
-                let hit = matches!(self.ip, IpAddr::V6(ip) if net.contains(&ip));
-                let network = IpNet::V6(net);
-                Ok((
-                    hit,
-                    Detail::Network {
-                        client: self.ip,
-                        network,
-                    },
-                ))
-            }
+            Mechanism::Ip4 { addr, prefix } => self.ip4(*addr, *prefix),
+            Mechanism::Ip6 { addr, prefix } => self.ip6(*addr, *prefix),
             Mechanism::A { cidr, .. } => {
                 let addrs = self.addresses(&target, true).await?;
                 let hit = addrs.iter().any(|a| self.in_prefix(a, cidr.ip4, cidr.ip6));
@@ -1164,6 +1148,26 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 }
             }
         }
+    }
+
+    /// `ip4` (RFC 7208 §5.6): is the client in the network?
+    fn ip4(&self, addr: Ipv4Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
+        let net = Ipv4Net::new(addr, prefix.unwrap_or(32))
+            .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
+        let hit = matches!(self.ip, IpAddr::V4(ip) if net.contains(&ip));
+        let network = IpNet::V4(net);
+        let client = self.ip;
+        Ok((hit, Detail::Network { client, network }))
+    }
+
+    /// `ip6` (RFC 7208 §5.6): is the client in the network?
+    fn ip6(&self, addr: Ipv6Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
+        let net = Ipv6Net::new(addr, prefix.unwrap_or(128))
+            .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
+        let hit = matches!(self.ip, IpAddr::V6(ip) if net.contains(&ip));
+        let network = IpNet::V6(net);
+        let client = self.ip;
+        Ok((hit, Detail::Network { client, network }))
     }
 
     /// A or AAAA records of `name` for the client's family; `count` makes a void answer count.
