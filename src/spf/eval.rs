@@ -823,6 +823,8 @@ struct Evaluator<'a, L> {
 }
 
 impl<'a, L: Lookup> Evaluator<'a, L> {
+    /// Records a step, when steps are recorded.
+    #[inline]
     fn step(&mut self, depth: usize, domain: &TraceDomain, event: TraceEvent) {
         if self.tracing {
             self.trace.steps.push(TraceStep {
@@ -970,12 +972,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             };
             match found {
                 Ok((true, detail)) => {
-                    self.term_step(depth, domain, (text, at), TermOutcome::Match, detail);
                     let qualifier = directive.effective_qualifier();
                     let result = SpfResult::from(qualifier);
                     if self.tracing {
-                        let reason = Reason::Matched(TermText::new(text, at));
-                        self.finish(depth, domain, result, reason);
+                        let label = TermText::new(text, at);
+                        self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
+                        self.finish(depth, domain, result, Reason::Matched(label));
                     }
                     if qualifier == Qualifier::Fail && explain {
                         self.explanation = Some(self.explain(record, domain, depth).await);
@@ -983,7 +985,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                     return result;
                 }
                 Ok((false, detail)) => {
-                    self.term_step(depth, domain, (text, at), TermOutcome::NoMatch, detail);
+                    if self.tracing {
+                        let label = TermText::new(text, at);
+                        self.term_step(depth, domain, label, TermOutcome::NoMatch, detail);
+                    }
                 }
                 Err(abort) => {
                     let (result, reason) = match abort {
@@ -991,7 +996,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                         Abort::Perm(reason) => (SpfResult::Permerror, reason),
                     };
                     let detail = Detail::Aborted(reason.clone());
-                    self.term_step(depth, domain, (text, at), TermOutcome::Error, detail);
+                    let label = TermText::new(text, at);
+                    self.term_step(depth, domain, label, TermOutcome::Error, detail);
                     return self.finish(depth, domain, result, reason);
                 }
             }
@@ -999,7 +1005,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         let Some((index, spec)) = record.redirect() else {
             return self.finish(depth, domain, SpfResult::Neutral, Reason::NoMatch);
         };
-        let label = (text, &record.terms[index]);
+        let label = TermText::new(text, &record.terms[index]);
         if let Err(reason) = self.count_lookup() {
             let detail = Detail::Aborted(reason.clone());
             self.term_step(depth, domain, label, TermOutcome::Error, detail);
@@ -1020,22 +1026,17 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         result
     }
 
-    /// Records the term at `term.1` of the record text `term.0`, labelled
-    /// only when steps are recorded.
     #[inline]
     fn term_step(
         &mut self,
         depth: usize,
         domain: &TraceDomain,
-        term: (&str, &TermAt),
+        term: TermText,
         outcome: TermOutcome,
         detail: Detail,
     ) {
-        if !self.tracing {
-            return;
-        }
         let event = TraceEvent::Term {
-            term: TermText::new(term.0, term.1),
+            term,
             outcome,
             detail,
         };
@@ -1151,6 +1152,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// `ip4` (RFC 7208 §5.6): is the client in the network?
+    #[inline]
     fn ip4(&self, addr: Ipv4Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
         let net = Ipv4Net::new(addr, prefix.unwrap_or(32))
             .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
@@ -1161,6 +1163,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
     }
 
     /// `ip6` (RFC 7208 §5.6): is the client in the network?
+    #[inline]
     fn ip6(&self, addr: Ipv6Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
         let net = Ipv6Net::new(addr, prefix.unwrap_or(128))
             .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
