@@ -4,14 +4,15 @@
 //! lookup limit 10, void limit 2, default explanation `DEFAULT`,
 //! explanations compared case-insensitively on `fail`. Each case is run
 //! again through `check_host_cached`, with one cache for the whole suite,
-//! and must give the same evaluation, trace and all. Prints
+//! and must give the same evaluation, trace and all, and through
+//! `check_host_result`, which must give the same result. Prints
 //! `SPF conformance: N/203 passed (P preferred, A alternative)`.
 
 use crate::spf_suite::{SUITE_CASES, Scenario, Verdict, judge, load_suite, suite_config};
 use senderzone::finding::Severity;
 use senderzone::spf::{
-    Profile, RecordCache, SpfResult, TraceEvent, check_host, check_host_cached, lint_domain,
-    lint_record,
+    Profile, RecordCache, SpfResult, TraceEvent, check_host, check_host_cached, check_host_result,
+    lint_domain, lint_record,
 };
 
 #[tokio::test]
@@ -30,6 +31,13 @@ async fn rfc7208_suite() {
             if cached != evaluation {
                 failures.push(format!(
                     "{}: check_host_cached differs:\n{cached}\ncheck_host:\n{evaluation}",
+                    case.name
+                ));
+            }
+            let result = check_host_result(&zone, &case.params, &config, &records).await;
+            if result != evaluation.result {
+                failures.push(format!(
+                    "{}: check_host_result gives {result}:\n{evaluation}",
                     case.name
                 ));
             }

@@ -575,7 +575,7 @@ pub async fn check_host<L: Lookup>(
     params: &CheckParams,
     config: &Config,
 ) -> Evaluation {
-    limited(lookup, params, config, None).await
+    limited(lookup, params, config, None, true).await
 }
 
 /// [`check_host`], with the records it meets parsed once in `records`
@@ -590,34 +590,55 @@ pub async fn check_host_cached<L: Lookup>(
     config: &Config,
     records: &RecordCache,
 ) -> Evaluation {
-    limited(lookup, params, config, Some(records)).await
+    limited(lookup, params, config, Some(records), true).await
 }
 
-/// [`evaluate`] within [`Config::timeout`], when there is one.
+/// The result [`check_host_cached`] gives, without its trace or explanation.
+///
+/// For a caller that looks at most results only to find them as expected:
+/// recording the steps was most of the work. Through a memoising
+/// [`Lookup`], a [`check_host_cached`] afterwards, for the trace, asks
+/// nothing new.
+pub async fn check_host_result<L: Lookup>(
+    lookup: &L,
+    params: &CheckParams,
+    config: &Config,
+    records: &RecordCache,
+) -> SpfResult {
+    limited(lookup, params, config, Some(records), false)
+        .await
+        .result
+}
+
+/// [`evaluate`] within [`Config::timeout`], when there is one; `tracing`
+/// records the trace and the explanation of a fail.
 async fn limited<L: Lookup>(
     lookup: &L,
     params: &CheckParams,
     config: &Config,
     records: Option<&RecordCache>,
+    tracing: bool,
 ) -> Evaluation {
     match config.timeout {
-        None => evaluate(lookup, params, config, records, None).await,
+        None => evaluate(lookup, params, config, records, None, tracing).await,
         Some(limit) => {
             let in_flight = InFlight::default();
             let watched = Watched::new(lookup, &in_flight);
-            evaluate(&watched, params, config, records, Some((limit, &in_flight))).await
+            let limit = Some((limit, &in_flight));
+            evaluate(&watched, params, config, records, limit, tracing).await
         }
     }
 }
 
 /// [`check_host`], cut off after `limit` when there is one, with the queries
-/// in flight then.
+/// in flight then; without `tracing`, the trace holds only the counts.
 async fn evaluate<L: Lookup>(
     lookup: &L,
     params: &CheckParams,
     config: &Config,
     records: Option<&RecordCache>,
     limit: Option<(Duration, &InFlight)>,
+    tracing: bool,
 ) -> Evaluation {
     let ip = match params.ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
@@ -632,6 +653,7 @@ async fn evaluate<L: Lookup>(
         helo: &params.helo,
         // Sized once the record is known (see `check`).
         trace: Trace::default(),
+        tracing,
         explanation: None,
     };
     let domain = match params.domain.strip_suffix('.') {
@@ -642,7 +664,7 @@ async fn evaluate<L: Lookup>(
         let reason = Reason::NotFqdn(domain.clone());
         evaluator.finish(0, &domain, SpfResult::None, reason)
     } else if let Some((limit, in_flight)) = limit {
-        let check = evaluator.check(domain.clone(), 0, true);
+        let check = evaluator.check(domain.clone(), 0, tracing);
         match tokio::time::timeout(limit, check).await {
             Ok(result) => result,
             Err(_) => {
@@ -654,7 +676,8 @@ async fn evaluate<L: Lookup>(
             }
         }
     } else {
-        evaluator.check(domain, 0, true).await
+        // A result alone needs no explanation.
+        evaluator.check(domain, 0, tracing).await
     };
     Evaluation {
         result,
@@ -789,6 +812,8 @@ struct Evaluator<'a, L> {
     sender: &'a str,
     helo: &'a str,
     trace: Trace,
+    /// Whether steps are recorded in `trace` (its counts always are).
+    tracing: bool,
     /// The explanation of a fail, set where the failing term matched.
     ///
     /// Kept here rather than returned with each result: only the checked
@@ -798,12 +823,16 @@ struct Evaluator<'a, L> {
 }
 
 impl<'a, L: Lookup> Evaluator<'a, L> {
+    /// Records a step, when steps are recorded.
+    #[inline]
     fn step(&mut self, depth: usize, domain: &TraceDomain, event: TraceEvent) {
-        self.trace.steps.push(TraceStep {
-            depth,
-            domain: domain.clone(),
-            event,
-        });
+        if self.tracing {
+            self.trace.steps.push(TraceStep {
+                depth,
+                domain: domain.clone(),
+                event,
+            });
+        }
     }
 
     fn finish(
@@ -855,7 +884,9 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         // once: a record of a dozen terms grew a preset size twice. At
         // least 6, so that short records that include others seldom grow.
         let room = parsed.as_ref().map_or(0, |record| record.terms.len()) + 2;
-        if self.trace.steps.capacity() == 0 {
+        if !self.tracing {
+            // No steps: no room.
+        } else if self.trace.steps.capacity() == 0 {
             // A constant size is allocated inline, without the general path.
             self.trace.steps = match room {
                 ..=6 => Vec::with_capacity(6),
@@ -932,20 +963,32 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             let Term::Directive(directive) = &at.term else {
                 continue;
             };
-            let label = TermText::new(text, at);
-            match self.mechanism(&directive.mechanism, domain, depth).await {
+            let found = match &directive.mechanism {
+                // Answered here, without the future of a DNS-querying term.
+                Mechanism::All => Ok((true, Detail::All)),
+                Mechanism::Ip4 { addr, prefix } => self.ip4(*addr, *prefix),
+                Mechanism::Ip6 { addr, prefix } => self.ip6(*addr, *prefix),
+                mechanism => self.mechanism(mechanism, domain, depth).await,
+            };
+            match found {
                 Ok((true, detail)) => {
-                    self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
                     let qualifier = directive.effective_qualifier();
                     let result = SpfResult::from(qualifier);
-                    let result = self.finish(depth, domain, result, Reason::Matched(label));
+                    if self.tracing {
+                        let label = TermText::new(text, at);
+                        self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
+                        self.finish(depth, domain, result, Reason::Matched(label));
+                    }
                     if qualifier == Qualifier::Fail && explain {
                         self.explanation = Some(self.explain(record, domain, depth).await);
                     }
                     return result;
                 }
                 Ok((false, detail)) => {
-                    self.term_step(depth, domain, label, TermOutcome::NoMatch, detail);
+                    if self.tracing {
+                        let label = TermText::new(text, at);
+                        self.term_step(depth, domain, label, TermOutcome::NoMatch, detail);
+                    }
                 }
                 Err(abort) => {
                     let (result, reason) = match abort {
@@ -953,6 +996,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                         Abort::Perm(reason) => (SpfResult::Permerror, reason),
                     };
                     let detail = Detail::Aborted(reason.clone());
+                    let label = TermText::new(text, at);
                     self.term_step(depth, domain, label, TermOutcome::Error, detail);
                     return self.finish(depth, domain, result, reason);
                 }
@@ -982,6 +1026,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         result
     }
 
+    #[inline]
     fn term_step(
         &mut self,
         depth: usize,
@@ -1060,32 +1105,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         }
         match mechanism {
             Mechanism::All => Ok((true, Detail::All)),
-            Mechanism::Ip4 { addr, prefix } => {
-                let net = Ipv4Net::new(*addr, prefix.unwrap_or(32))
-                    .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
-                let hit = matches!(self.ip, IpAddr::V4(ip) if net.contains(&ip));
-                let network = IpNet::V4(net);
-                Ok((
-                    hit,
-                    Detail::Network {
-                        client: self.ip,
-                        network,
-                    },
-                ))
-            }
-            Mechanism::Ip6 { addr, prefix } => {
-                let net = Ipv6Net::new(*addr, prefix.unwrap_or(128))
-                    .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
-                let hit = matches!(self.ip, IpAddr::V6(ip) if net.contains(&ip));
-                let network = IpNet::V6(net);
-                Ok((
-                    hit,
-                    Detail::Network {
-                        client: self.ip,
-                        network,
-                    },
-                ))
-            }
+            Mechanism::Ip4 { addr, prefix } => self.ip4(*addr, *prefix),
+            Mechanism::Ip6 { addr, prefix } => self.ip6(*addr, *prefix),
             Mechanism::A { cidr, .. } => {
                 let addrs = self.addresses(&target, true).await?;
                 let hit = addrs.iter().any(|a| self.in_prefix(a, cidr.ip4, cidr.ip6));
@@ -1128,6 +1149,28 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                 }
             }
         }
+    }
+
+    /// `ip4` (RFC 7208 §5.6): is the client in the network?
+    #[inline]
+    fn ip4(&self, addr: Ipv4Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
+        let net = Ipv4Net::new(addr, prefix.unwrap_or(32))
+            .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
+        let hit = matches!(self.ip, IpAddr::V4(ip) if net.contains(&ip));
+        let network = IpNet::V4(net);
+        let client = self.ip;
+        Ok((hit, Detail::Network { client, network }))
+    }
+
+    /// `ip6` (RFC 7208 §5.6): is the client in the network?
+    #[inline]
+    fn ip6(&self, addr: Ipv6Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
+        let net = Ipv6Net::new(addr, prefix.unwrap_or(128))
+            .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
+        let hit = matches!(self.ip, IpAddr::V6(ip) if net.contains(&ip));
+        let network = IpNet::V6(net);
+        let client = self.ip;
+        Ok((hit, Detail::Network { client, network }))
     }
 
     /// A or AAAA records of `name` for the client's family; `count` makes a void answer count.
@@ -1892,6 +1935,8 @@ mod tests {
             let params = CheckParams::mail_from(ip.parse().unwrap(), sender, "helo.example.org");
             let cached = block_on(check_host_cached(&z, &params, &config, &records));
             assert_eq!(cached, check(&z, ip, sender), "{ip} {sender}");
+            let result = block_on(check_host_result(&z, &params, &config, &records));
+            assert_eq!(result, cached.result, "{ip} {sender}");
         }
         // top, child and broken: the explanation is not an SPF record.
         assert_eq!(records.len(), 3);

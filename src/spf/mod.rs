@@ -5,7 +5,8 @@
 //! [`check_host`] evaluates a record set through a [`crate::dns::Lookup`]
 //! and returns an [`Evaluation`] with a trace; [`check_host_cached`] does
 //! the same for many checks that share their records' parsing through a
-//! [`RecordCache`].
+//! [`RecordCache`], and [`check_host_result`] gives its result alone,
+//! recording no trace.
 
 pub mod ast;
 mod cache;
@@ -26,7 +27,7 @@ pub use deadline::{DEFAULT_CHECK_TIMEOUT, PendingQuery};
 pub use eval::{
     Addresses, CheckParams, Config, Detail, Evaluation, ExplanationSource, NoExplanation, Reason,
     RecordText, TermOutcome, TermText, Trace, TraceDomain, TraceEvent, TraceStep, check_host,
-    check_host_cached,
+    check_host_cached, check_host_result,
 };
 pub use lint::{
     DomainLint, LookupBranch, Profile, dns_querying_terms, is_special_purpose, lint_domain,

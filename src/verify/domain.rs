@@ -464,6 +464,11 @@ async fn authorization<L: Lookup>(
             .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)));
         for ip in ips {
             params.ip = ip;
+            // The result alone first: the trace is evaluated again, from
+            // the run's memo of answers, only for a finding.
+            if spf::check_host_result(ctx.dns, &params, &config, records).await == SpfResult::Pass {
+                continue;
+            }
             let evaluation = spf::check_host_cached(ctx.dns, &params, &config, records).await;
             match evaluation.result {
                 SpfResult::Pass => {}
@@ -495,6 +500,10 @@ async fn authorization<L: Lookup>(
     params.helo = "unknown".into();
     for ip in outsiders(ctx, domain) {
         params.ip = ip;
+        let result = spf::check_host_result(ctx.dns, &params, &config, records).await;
+        if !matches!(result, SpfResult::Pass | SpfResult::Temperror) {
+            continue;
+        }
         let evaluation = spf::check_host_cached(ctx.dns, &params, &config, records).await;
         match evaluation.result {
             SpfResult::Pass => findings.push(
