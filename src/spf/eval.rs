@@ -883,17 +883,18 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         // Room for the record, a step per term and the result, allocated
         // once: a record of a dozen terms grew a preset size twice. At
         // least 6, so that short records that include others seldom grow.
-        let room = parsed.as_ref().map_or(0, |record| record.terms.len()) + 2;
-        if !self.tracing {
-            // No steps: no room.
-        } else if self.trace.steps.capacity() == 0 {
-            // A constant size is allocated inline, without the general path.
-            self.trace.steps = match room {
-                ..=6 => Vec::with_capacity(6),
-                _ => Vec::with_capacity(room),
-            };
-        } else {
-            self.trace.steps.reserve(room);
+        // Without tracing there are no steps, so no room.
+        if self.tracing {
+            let room = parsed.as_ref().map_or(0, |record| record.terms.len()) + 2;
+            if self.trace.steps.capacity() == 0 {
+                // A constant size is allocated inline, without the general path.
+                self.trace.steps = match room {
+                    ..=6 => Vec::with_capacity(6),
+                    _ => Vec::with_capacity(room),
+                };
+            } else {
+                self.trace.steps.reserve(room);
+            }
         }
         self.step(depth, &domain, TraceEvent::Record { text });
         let record = match parsed {
