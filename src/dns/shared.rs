@@ -380,83 +380,103 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
 }
 
 impl<L: Lookup> Lookup for SharedLookup<'_, L> {
-    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
-        let found = self.memos.borrow_mut().find(&normal_form(name), rtype);
-        let at = match found {
-            Ok(result) => return result,
-            Err((at, true)) => at,
-            // Another caller drives the query: waits for its result, or
-            // to drive it in turn.
-            Err((at, false)) => {
-                let mut place = None;
-                let answered =
-                    poll_fn(
-                        move |cx| match &mut self.memos.borrow_mut().queries[at].state {
-                            State::Answered(result) => Poll::Ready(Some(result.clone())),
-                            State::Asked { driven, .. } if !*driven => {
-                                *driven = true;
-                                Poll::Ready(None)
-                            }
-                            State::Asked { waiters, .. } => {
-                                match place.and_then(|at: usize| waiters.get_mut(at)) {
-                                    Some(waker) => waker.clone_from(cx.waker()),
-                                    None => {
-                                        place = Some(waiters.len());
-                                        waiters.push(cx.waker().clone());
-                                    }
-                                }
-                                Poll::Pending
-                            }
-                        },
-                    )
-                    .await;
-                if let Some(result) = answered {
-                    return result;
+    /// Its future is part of every lookup's through `SharedLookup`: a
+    /// function returning an `async move` block, as an `async fn` would
+    /// keep its arguments twice (rust-lang/rust#62958).
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice (rust-lang/rust#62958)"
+    )]
+    fn query(
+        &self,
+        name: &str,
+        rtype: RecordType,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        async move {
+            // In a block of its own, so that the borrow ends here and what
+            // was found is not kept in the future.
+            let (at, drives) = {
+                let found = self.memos.borrow_mut().find(&normal_form(name), rtype);
+                match found {
+                    Ok(result) => return result,
+                    Err(place) => place,
                 }
-                at
+            };
+            let at = match drives {
+                true => at,
+                // Another caller drives the query: waits for its result, or
+                // to drive it in turn.
+                false => {
+                    let mut place = None;
+                    let answered =
+                        poll_fn(
+                            move |cx| match &mut self.memos.borrow_mut().queries[at].state {
+                                State::Answered(result) => Poll::Ready(Some(result.clone())),
+                                State::Asked { driven, .. } if !*driven => {
+                                    *driven = true;
+                                    Poll::Ready(None)
+                                }
+                                State::Asked { waiters, .. } => {
+                                    match place.and_then(|at: usize| waiters.get_mut(at)) {
+                                        Some(waker) => waker.clone_from(cx.waker()),
+                                        None => {
+                                            place = Some(waiters.len());
+                                            waiters.push(cx.waker().clone());
+                                        }
+                                    }
+                                    Poll::Pending
+                                }
+                            },
+                        )
+                        .await;
+                    if let Some(result) = answered {
+                        return result;
+                    }
+                    at
+                }
+            };
+            let driver = Driver {
+                memos: &self.memos,
+                at,
+            };
+            let progress = self.progress;
+            progress.queries_sent.set(progress.queries_sent.get() + 1);
+            let (permit, waited) = match self.permits.try_take() {
+                Some(permit) => (permit, false),
+                None => (self.permits.take().await, true),
+            };
+            let result = match self.deadline {
+                // The queries that held the permits ended by the deadline (see
+                // `Lookup::query_by`): one that gets its permit after it is
+                // not sent.
+                Some(deadline) if waited && Instant::now() >= deadline => Err(LookupError::Timeout),
+                // Boxed: the query's state (over 500 octets through the source
+                // and the stub) then lives once per query in flight instead of
+                // inside every caller's future; a server's check joins six
+                // lookups, and moving its 9 KiB future into place cost more
+                // than this allocation (callgrind, scripts/bench-verify
+                // inventory). `Box::write` into a box allocated first saves a
+                // copy that `Box::pin` made (9M instructions a run). Allocated
+                // once the permit is in hand, so that only the queries in
+                // flight hold one, not those in line.
+                _ => Box::into_pin(Box::write(Box::new_uninit(), self.ask(name, rtype))).await,
+            };
+            drop(permit);
+            progress
+                .queries_answered
+                .set(progress.queries_answered.get() + 1);
+            let asked = std::mem::replace(
+                &mut self.memos.borrow_mut().queries[at].state,
+                State::Answered(result.clone()),
+            );
+            drop(driver);
+            if let State::Asked { waiters, .. } = asked {
+                for waiter in waiters {
+                    waiter.wake();
+                }
             }
-        };
-        let driver = Driver {
-            memos: &self.memos,
-            at,
-        };
-        let progress = self.progress;
-        progress.queries_sent.set(progress.queries_sent.get() + 1);
-        let (permit, waited) = match self.permits.try_take() {
-            Some(permit) => (permit, false),
-            None => (self.permits.take().await, true),
-        };
-        let result = match self.deadline {
-            // The queries that held the permits ended by the deadline (see
-            // `Lookup::query_by`): one that gets its permit after it is
-            // not sent.
-            Some(deadline) if waited && Instant::now() >= deadline => Err(LookupError::Timeout),
-            // Boxed: the query's state (over 500 octets through the source
-            // and the stub) then lives once per query in flight instead of
-            // inside every caller's future; a server's check joins six
-            // lookups, and moving its 9 KiB future into place cost more
-            // than this allocation (callgrind, scripts/bench-verify
-            // inventory). `Box::write` into a box allocated first saves a
-            // copy that `Box::pin` made (9M instructions a run). Allocated
-            // once the permit is in hand, so that only the queries in
-            // flight hold one, not those in line.
-            _ => Box::into_pin(Box::write(Box::new_uninit(), self.ask(name, rtype))).await,
-        };
-        drop(permit);
-        progress
-            .queries_answered
-            .set(progress.queries_answered.get() + 1);
-        let asked = std::mem::replace(
-            &mut self.memos.borrow_mut().queries[at].state,
-            State::Answered(result.clone()),
-        );
-        drop(driver);
-        if let State::Asked { waiters, .. } = asked {
-            for waiter in waiters {
-                waiter.wake();
-            }
+            result
         }
-        result
     }
 }
 
