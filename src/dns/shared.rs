@@ -102,19 +102,32 @@ pub struct SharedLookup<'a, L> {
 /// module's own instructions in a run of 62,000 queries, now 77M).
 #[derive(Default)]
 struct Memos {
-    index: HashTable<usize>,
+    /// Indexes into `queries`: a run asks fewer than 2^32 distinct
+    /// queries (each holds 64 octets here), and half-size slots keep more
+    /// of the table in cache.
+    index: HashTable<u32>,
     queries: Vec<Memo>,
     names: String,
     hasher: RandomState,
 }
 
-/// One query of a run, its name in [`normal_form`] (RFC 4343).
+/// One query of a run, its name in [`normal_form`] (RFC 4343): 64
+/// octets, so that a query found in the table costs one cache line, and
+/// the name another.
 struct Memo {
     hash: u64,
+    /// Where the name starts in [`Memos::names`].
+    start: usize,
+    /// The name's length.
+    len: u32,
     rtype: RecordType,
-    /// Where the name is in [`Memos::names`].
-    name: (usize, usize),
     state: State,
+}
+
+impl Memo {
+    fn name<'a>(&self, names: &'a str) -> &'a str {
+        &names[self.start..][..self.len as usize]
+    }
 }
 
 /// A query in flight or answered.
@@ -147,29 +160,33 @@ impl Memos {
             names,
             ..
         } = self;
-        let same = |&at: &usize| {
-            let memo: &Memo = &queries[at];
-            memo.hash == hash && memo.rtype == rtype && names[memo.name.0..memo.name.1] == *name
+        let same = |&at: &u32| {
+            let memo: &Memo = &queries[at as usize];
+            memo.hash == hash && memo.rtype == rtype && memo.name(names) == name
         };
-        match index.entry(hash, same, |&at| queries[at].hash) {
-            Entry::Occupied(found) => match &queries[*found.get()].state {
-                State::Answered(result) => Ok(result.clone()),
-                State::Asked { .. } => Err((*found.get(), false)),
-            },
+        match index.entry(hash, same, |&at| queries[at as usize].hash) {
+            Entry::Occupied(found) => {
+                let at = *found.get() as usize;
+                match &queries[at].state {
+                    State::Answered(result) => Ok(result.clone()),
+                    State::Asked { .. } => Err((at, false)),
+                }
+            }
             Entry::Vacant(place) => {
                 let at = queries.len();
                 let start = names.len();
                 names.push_str(name);
                 queries.push(Memo {
                     hash,
+                    start,
+                    len: u32::try_from(name.len()).expect("a query name fits in memory"),
                     rtype,
-                    name: (start, names.len()),
                     state: State::Asked {
                         driven: true,
                         waiters: Vec::new(),
                     },
                 });
-                place.insert(at);
+                place.insert(u32::try_from(at).expect("fewer than 2^32 queries in a run"));
                 Err((at, true))
             }
         }
@@ -334,7 +351,7 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
                 names,
                 ..
             } = &mut *memos;
-            index.reserve(queries, |&at| memo[at].hash);
+            index.reserve(queries, |&at| memo[at as usize].hash);
             memo.reserve(queries);
             names.reserve(queries.saturating_mul(NAME_OCTETS));
         }
@@ -347,98 +364,119 @@ impl<'a, L: Lookup> SharedLookup<'a, L> {
         self.permits.free.get() > 0
     }
 
-    /// Asks `inner`, once a permit is free, within the deadline.
-    ///
-    /// A query that waits for a permit is a [`LookupError::Timeout`] when
-    /// it gets one after the deadline, and is not sent: the queries that
-    /// hold the permits end by the deadline (see [`Lookup::query_by`]), so
-    /// it gets one then.
+    /// Asks `inner`, within the deadline.
     #[expect(
         clippy::manual_async_fn,
         reason = "an `async fn` keeps its arguments twice (rust-lang/rust#62958)"
     )]
     fn ask(&self, name: &str, rtype: RecordType) -> impl Future<Output = LookupResult<RecordData>> {
         async move {
-            let progress = self.progress;
-            progress.queries_sent.set(progress.queries_sent.get() + 1);
-            let (_permit, waited) = match self.permits.try_take() {
-                Some(permit) => (permit, false),
-                None => (self.permits.take().await, true),
-            };
-            let result = match self.deadline {
-                Some(deadline) if waited && Instant::now() >= deadline => Err(LookupError::Timeout),
+            match self.deadline {
                 Some(deadline) => self.inner.query_by(name, rtype, deadline).await,
                 None => self.inner.query(name, rtype).await,
-            };
-            progress
-                .queries_answered
-                .set(progress.queries_answered.get() + 1);
-            result
+            }
         }
     }
 }
 
 impl<L: Lookup> Lookup for SharedLookup<'_, L> {
-    async fn query(&self, name: &str, rtype: RecordType) -> LookupResult<RecordData> {
-        let found = self.memos.borrow_mut().find(&normal_form(name), rtype);
-        let at = match found {
-            Ok(result) => return result,
-            Err((at, true)) => at,
-            // Another caller drives the query: waits for its result, or
-            // to drive it in turn.
-            Err((at, false)) => {
-                let mut place = None;
-                let answered =
-                    poll_fn(
-                        move |cx| match &mut self.memos.borrow_mut().queries[at].state {
-                            State::Answered(result) => Poll::Ready(Some(result.clone())),
-                            State::Asked { driven, .. } if !*driven => {
-                                *driven = true;
-                                Poll::Ready(None)
-                            }
-                            State::Asked { waiters, .. } => {
-                                match place.and_then(|at: usize| waiters.get_mut(at)) {
-                                    Some(waker) => waker.clone_from(cx.waker()),
-                                    None => {
-                                        place = Some(waiters.len());
-                                        waiters.push(cx.waker().clone());
-                                    }
-                                }
-                                Poll::Pending
-                            }
-                        },
-                    )
-                    .await;
-                if let Some(result) = answered {
-                    return result;
+    /// Its future is part of every lookup's through `SharedLookup`: a
+    /// function returning an `async move` block, as an `async fn` would
+    /// keep its arguments twice (rust-lang/rust#62958).
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice (rust-lang/rust#62958)"
+    )]
+    fn query(
+        &self,
+        name: &str,
+        rtype: RecordType,
+    ) -> impl Future<Output = LookupResult<RecordData>> {
+        async move {
+            // In a block of its own, so that the borrow ends here and what
+            // was found is not kept in the future.
+            let (at, drives) = {
+                let found = self.memos.borrow_mut().find(&normal_form(name), rtype);
+                match found {
+                    Ok(result) => return result,
+                    Err(place) => place,
                 }
-                at
+            };
+            let at = match drives {
+                true => at,
+                // Another caller drives the query: waits for its result, or
+                // to drive it in turn.
+                false => {
+                    let mut place = None;
+                    let answered =
+                        poll_fn(
+                            move |cx| match &mut self.memos.borrow_mut().queries[at].state {
+                                State::Answered(result) => Poll::Ready(Some(result.clone())),
+                                State::Asked { driven, .. } if !*driven => {
+                                    *driven = true;
+                                    Poll::Ready(None)
+                                }
+                                State::Asked { waiters, .. } => {
+                                    match place.and_then(|at: usize| waiters.get_mut(at)) {
+                                        Some(waker) => waker.clone_from(cx.waker()),
+                                        None => {
+                                            place = Some(waiters.len());
+                                            waiters.push(cx.waker().clone());
+                                        }
+                                    }
+                                    Poll::Pending
+                                }
+                            },
+                        )
+                        .await;
+                    if let Some(result) = answered {
+                        return result;
+                    }
+                    at
+                }
+            };
+            let driver = Driver {
+                memos: &self.memos,
+                at,
+            };
+            let progress = self.progress;
+            progress.queries_sent.set(progress.queries_sent.get() + 1);
+            let (permit, waited) = match self.permits.try_take() {
+                Some(permit) => (permit, false),
+                None => (self.permits.take().await, true),
+            };
+            let result = match self.deadline {
+                // The queries that held the permits ended by the deadline (see
+                // `Lookup::query_by`): one that gets its permit after it is
+                // not sent.
+                Some(deadline) if waited && Instant::now() >= deadline => Err(LookupError::Timeout),
+                // Boxed: the query's state (over 500 octets through the source
+                // and the stub) then lives once per query in flight instead of
+                // inside every caller's future; a server's check joins six
+                // lookups, and moving its 9 KiB future into place cost more
+                // than this allocation (callgrind, scripts/bench-verify
+                // inventory). `Box::write` into a box allocated first saves a
+                // copy that `Box::pin` made (9M instructions a run). Allocated
+                // once the permit is in hand, so that only the queries in
+                // flight hold one, not those in line.
+                _ => Box::into_pin(Box::write(Box::new_uninit(), self.ask(name, rtype))).await,
+            };
+            drop(permit);
+            progress
+                .queries_answered
+                .set(progress.queries_answered.get() + 1);
+            let asked = std::mem::replace(
+                &mut self.memos.borrow_mut().queries[at].state,
+                State::Answered(result.clone()),
+            );
+            drop(driver);
+            if let State::Asked { waiters, .. } = asked {
+                for waiter in waiters {
+                    waiter.wake();
+                }
             }
-        };
-        let driver = Driver {
-            memos: &self.memos,
-            at,
-        };
-        // Boxed: the query's state (over 500 octets through the source and the
-        // stub) then lives once per distinct query instead of inside every
-        // caller's future; a server's check joins six lookups, and moving
-        // its 9 KiB future into place cost more than this allocation
-        // (callgrind, scripts/bench-verify inventory). Written into a box
-        // allocated first, the future is built in place: `Box::pin` built
-        // it on the stack and copied it (9M instructions a run, 2.5–3 % of
-        // the samples).
-        let result = Box::into_pin(Box::write(Box::new_uninit(), self.ask(name, rtype))).await;
-        let asked = std::mem::replace(
-            &mut self.memos.borrow_mut().queries[at].state,
-            State::Answered(result.clone()),
-        );
-        drop(driver);
-        if let State::Asked { waiters, .. } = asked {
-            for waiter in waiters {
-                waiter.wake();
-            }
+            result
         }
-        result
     }
 }
 
