@@ -8,6 +8,7 @@ use std::fmt::Display;
 use std::net::IpAddr;
 
 use futures_util::future::{OptionFuture, join_all};
+use hickory_proto::rr::RecordType;
 
 use super::planned::{PlannedTxt, address_line, line, server_ttl, txt_line};
 use super::{Context, describe_void};
@@ -29,6 +30,10 @@ const PUBLISH: &str = "publish the planned record";
 /// announces another. The checks then read these answers; only a PTR name
 /// other than the server's own, a missing PTR in a classless reverse
 /// zone, or the CNAMEs of a classless block need lookups of their own.
+///
+/// Answers are read where DNS gave them (the run's memo holds them), with
+/// [`Lookup::query`]: the typed accessors would copy each into a list of
+/// its type first, an allocation per answer and one per PTR name.
 pub(super) async fn check<L: Lookup>(
     ctx: &Context<'_, L>,
     index: usize,
@@ -47,10 +52,10 @@ pub(super) async fn check<L: Lookup>(
         .then_some(hostname);
     let (host, ptrs, helo_addresses, helo_txt, host_txt) = tokio::join!(
         Addresses::of(ctx, hostname),
-        join_all(addresses(server).map(|ip| ctx.dns.ptr(ip))),
+        join_all(addresses(server).map(|ip| ptr(ctx, ip))),
         OptionFuture::from(own_helo.map(|name| Addresses::of(ctx, name))),
-        OptionFuture::from(helo.ok().map(|name| ctx.dns.txt(name))),
-        OptionFuture::from(host_spf.map(|name| ctx.dns.txt(name))),
+        OptionFuture::from(helo.ok().map(|name| ctx.dns.query(name, RecordType::TXT))),
+        OptionFuture::from(host_spf.map(|name| ctx.dns.query(name, RecordType::TXT))),
     );
     let server_ctx = ServerCtx {
         ctx,
@@ -161,24 +166,55 @@ impl<L> ServerCtx<'_, '_, L> {
     }
 }
 
-/// The A and AAAA answers of one name, as addresses.
+/// The PTR answer of `ip` (read with [`ptr_names`]).
+async fn ptr<L: Lookup>(ctx: &Context<'_, L>, ip: IpAddr) -> LookupResult<RecordData> {
+    ctx.dns.query(&reverse_name(ip), RecordType::PTR).await
+}
+
+/// The addresses of an A or AAAA answer, which holds records of its type
+/// only ([`Lookup::query`]).
+fn ips(answer: &Answer<RecordData>) -> impl Iterator<Item = IpAddr> + Clone + '_ {
+    answer.records().iter().filter_map(|data| match data {
+        RecordData::A(ip) => Some(IpAddr::V4(*ip)),
+        RecordData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+        _ => None,
+    })
+}
+
+/// The names of a PTR answer.
+fn ptr_names(answer: &Answer<RecordData>) -> impl Iterator<Item = &str> + Clone + '_ {
+    answer.records().iter().filter_map(|data| match data {
+        RecordData::Ptr(name) => Some(name.as_str()),
+        _ => None,
+    })
+}
+
+/// The records of a TXT answer.
+fn txts(answer: &Answer<RecordData>) -> impl Iterator<Item = &Txt> + '_ {
+    answer.records().iter().filter_map(|data| match data {
+        RecordData::Txt(strings) => Some(strings),
+        _ => None,
+    })
+}
+
+/// The A and AAAA answers of one name (read with [`ips`]).
 struct Addresses {
-    v4: LookupResult<IpAddr>,
-    v6: LookupResult<IpAddr>,
+    v4: LookupResult<RecordData>,
+    v6: LookupResult<RecordData>,
 }
 
 impl Addresses {
     /// Asks for the A and AAAA records of `name` at once.
     async fn of<L: Lookup>(ctx: &Context<'_, L>, name: &str) -> Self {
-        let (a, aaaa) = tokio::join!(ctx.dns.a(name), ctx.dns.aaaa(name));
-        Addresses {
-            v4: map_ips(a),
-            v6: map_ips(aaaa),
-        }
+        let (v4, v6) = tokio::join!(
+            ctx.dns.query(name, RecordType::A),
+            ctx.dns.query(name, RecordType::AAAA)
+        );
+        Addresses { v4, v6 }
     }
 
     /// The answer in the family of `ip`.
-    fn family(&self, ip: IpAddr) -> &LookupResult<IpAddr> {
+    fn family(&self, ip: IpAddr) -> &LookupResult<RecordData> {
         match ip {
             IpAddr::V4(_) => &self.v4,
             IpAddr::V6(_) => &self.v6,
@@ -225,10 +261,6 @@ fn forward<L>(
     findings
 }
 
-fn map_ips<T: Copy + Into<IpAddr>>(result: LookupResult<T>) -> LookupResult<IpAddr> {
-    result.map(|answer| answer.map(|&record| record.into()))
-}
-
 fn list<T: Display>(items: impl IntoIterator<Item = T>) -> String {
     let shown: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
     if shown.is_empty() {
@@ -243,7 +275,7 @@ fn compare(
     rtype: &str,
     (missing_id, mismatch_id): (&'static str, &'static str),
     planned: &[IpAddr],
-    published: &LookupResult<IpAddr>,
+    published: &LookupResult<RecordData>,
     findings: &mut Vec<Finding>,
 ) {
     let answer = match published {
@@ -259,14 +291,14 @@ fn compare(
     };
     // The usual case, DNS as planned: the same addresses, in any order,
     // checked without building the sets.
-    let records = answer.records();
-    if records.iter().all(|ip| planned.contains(ip))
-        && planned.iter().all(|ip| records.contains(ip))
+    let records = ips(answer);
+    if records.clone().all(|ip| planned.contains(&ip))
+        && planned.iter().all(|&ip| records.clone().any(|r| r == ip))
     {
         return;
     }
     let published = sorted_set(records);
-    let wanted = sorted_set(planned);
+    let wanted = sorted_set(planned.iter().copied());
     let lines = |ips: &mut dyn Iterator<Item = &IpAddr>| -> Vec<String> {
         ips.map(|&ip| address_line(owner, ttl, ip)).collect()
     };
@@ -318,8 +350,8 @@ fn compare(
 
 /// `ips` in order, each once: a set of the few addresses of one name,
 /// without a tree's allocations.
-fn sorted_set(ips: &[IpAddr]) -> Vec<IpAddr> {
-    let mut set = ips.to_vec();
+fn sorted_set(ips: impl Iterator<Item = IpAddr>) -> Vec<IpAddr> {
+    let mut set: Vec<IpAddr> = ips.collect();
     set.sort_unstable();
     set.dedup();
     set
@@ -335,11 +367,12 @@ async fn addresses_of<L: Lookup>(
     ctx: &Context<'_, L>,
     name: &str,
     ip: IpAddr,
-) -> LookupResult<IpAddr> {
-    match ip {
-        IpAddr::V4(_) => map_ips(ctx.dns.a(name).await),
-        IpAddr::V6(_) => map_ips(ctx.dns.aaaa(name).await),
-    }
+) -> LookupResult<RecordData> {
+    let rtype = match ip {
+        IpAddr::V4(_) => RecordType::A,
+        IpAddr::V6(_) => RecordType::AAAA,
+    };
+    ctx.dns.query(name, rtype).await
 }
 
 /// The PTR of `ip`, `ptr`, and FCrDNS: `ptr-missing`, `ptr-multiple`,
@@ -351,7 +384,7 @@ async fn addresses_of<L: Lookup>(
 async fn reverse<L: Lookup>(
     server: &ServerCtx<'_, '_, L>,
     ip: IpAddr,
-    ptr: &LookupResult<String>,
+    ptr: &LookupResult<RecordData>,
     host: &Addresses,
 ) -> Vec<Finding> {
     let ctx = server.ctx;
@@ -369,27 +402,28 @@ async fn reverse<L: Lookup>(
             )];
         }
     };
-    let names = match answer {
-        Answer::Records(names) if !names.is_empty() => names,
-        void => return vec![missing_ptr(server, ip, void).await],
-    };
-    let shown = || list(names.iter().map(|n| format!("{n}.")));
+    let names = ptr_names(answer);
+    if names.clone().next().is_none() {
+        return vec![missing_ptr(server, ip, answer).await];
+    }
+    let shown = || list(names.clone().map(|n| format!("{n}.")));
     let mut findings = Vec::new();
-    if names.len() > 1 {
+    let count = names.clone().count();
+    if count > 1 {
         findings.push(
             Finding::new(
                 "ptr-multiple",
                 Severity::Warning,
                 subject.as_str(),
-                format!("{} PTR records; receivers may pick any", names.len()),
+                format!("{count} PTR records; receivers may pick any"),
                 "keep only the planned record",
             )
             .values(format!("{hostname}."), shown())
             .publish(vec![server.ptr_line(ip)]),
         );
     }
-    let generic: Vec<(&String, generic_ptr::GenericPtr)> = names
-        .iter()
+    let generic: Vec<(&str, generic_ptr::GenericPtr)> = names
+        .clone()
         .filter_map(|name| {
             server
                 .generic_signs(name)
@@ -397,7 +431,7 @@ async fn reverse<L: Lookup>(
                 .map(|g| (name, g))
         })
         .collect();
-    if !names.iter().any(|n| n.eq_ignore_ascii_case(hostname)) {
+    if !names.clone().any(|n| n.eq_ignore_ascii_case(hostname)) {
         findings.push(
             Finding::new(
                 "ptr-mismatch",
@@ -432,7 +466,7 @@ async fn reverse<L: Lookup>(
     let mut confirmed = false;
     let mut seen = Vec::new();
     let mut errors = Vec::new();
-    for name in names.iter() {
+    for name in names.clone() {
         let looked_up;
         let forward = match name.eq_ignore_ascii_case(hostname) {
             true => host.family(ip),
@@ -442,12 +476,12 @@ async fn reverse<L: Lookup>(
             }
         };
         match forward {
-            Ok(answer) if answer.records().contains(&ip) => confirmed = true,
+            Ok(answer) if ips(answer).any(|found| found == ip) => confirmed = true,
             Ok(answer) => seen.push(format!(
                 "`{name}` → {}",
-                match answer.records() {
-                    [] => describe_void(answer, name),
-                    records => list(records),
+                match ips(answer).next() {
+                    None => describe_void(answer, name),
+                    Some(_) => list(ips(answer)),
                 }
             )),
             Err(error) => errors.push((name, error.clone())),
@@ -464,7 +498,7 @@ async fn reverse<L: Lookup>(
             // The host name is the PTR name to confirm: publishing an
             // address at any other (generic or foreign) name would work
             // against the PTR findings.
-            let names_host = names.iter().any(|n| n.eq_ignore_ascii_case(hostname));
+            let names_host = names.clone().any(|n| n.eq_ignore_ascii_case(hostname));
             let (fix, record) = match names_host {
                 true => (PUBLISH, address_line(hostname, server.ttl(), ip)),
                 false => (
@@ -493,7 +527,7 @@ async fn reverse<L: Lookup>(
 async fn missing_ptr<L: Lookup>(
     server: &ServerCtx<'_, '_, L>,
     ip: IpAddr,
-    void: &Answer<String>,
+    void: &Answer<RecordData>,
 ) -> Finding {
     let subject = ip.to_string();
     let owner = reverse_name(ip);
@@ -643,8 +677,8 @@ fn mta_settings(name: &str) -> String {
 /// RFC 7208 §2.3).
 fn helo_findings<L>(
     server: &ServerCtx<'_, '_, L>,
-    helo: Result<(&str, &Addresses, LookupResult<Txt>), &str>,
-    ptrs: &[LookupResult<String>],
+    helo: Result<(&str, &Addresses, LookupResult<RecordData>), &str>,
+    ptrs: &[LookupResult<RecordData>],
 ) -> Vec<Finding> {
     let raw = server.server.helo_name();
     let hostname = server.server.hostname.as_str();
@@ -722,7 +756,7 @@ fn helo_findings<L>(
                         &format!("whether the HELO name resolves to {ip}"),
                         error,
                     )),
-                    Ok(answer) if !answer.records().contains(&ip) => {
+                    Ok(answer) if !ips(answer).any(|found| found == ip) => {
                         let (fix, records) = helo_fix(vec![address_line(name, ttl, ip)]);
                         let finding = Finding::new(
                             "helo-ip-mismatch",
@@ -731,7 +765,7 @@ fn helo_findings<L>(
                             "the HELO name does not resolve to an address of the server",
                             fix,
                         )
-                        .values(ip.to_string(), list(answer.records()))
+                        .values(ip.to_string(), list(ips(answer)))
                         .publish(records);
                         findings.push(match refused {
                             Some(_) => server.blame_helo(finding),
@@ -745,11 +779,13 @@ fn helo_findings<L>(
     }
     for (ip, ptr) in addresses_of_server().zip(ptrs) {
         // PTR failures are reported by the PTR checks of the same address.
-        if let Ok(Answer::Records(ptrs)) = ptr
-            && !ptrs.is_empty()
-            && !ptrs.iter().any(|p| p.eq_ignore_ascii_case(name))
+        if let Ok(answer) = ptr
+            && let mut names = ptr_names(answer)
+            && names.clone().next().is_some()
+            && !names.any(|p| p.eq_ignore_ascii_case(name))
         {
-            findings.push(helo_ptr_mismatch(server, name, ip, ptrs));
+            let ptrs: Vec<&str> = ptr_names(answer).collect();
+            findings.push(helo_ptr_mismatch(server, name, ip, &ptrs));
         }
     }
     // A name that is also a domain has the domain's record: its checks
@@ -771,7 +807,7 @@ fn helo_ptr_mismatch<L>(
     server: &ServerCtx<'_, '_, L>,
     name: &str,
     ip: IpAddr,
-    ptrs: &[String],
+    ptrs: &[&str],
 ) -> Finding {
     let hostname = server.server.hostname.as_str();
     let names_host = ptrs.iter().any(|p| p.eq_ignore_ascii_case(hostname));
@@ -834,7 +870,7 @@ enum NameRole {
 fn name_spf<L>(
     server: &ServerCtx<'_, '_, L>,
     name: &str,
-    txt: &LookupResult<Txt>,
+    txt: &LookupResult<RecordData>,
     role: NameRole,
 ) -> Vec<Finding> {
     let answer = match txt {
@@ -847,9 +883,7 @@ fn name_spf<L>(
     if is_only_spf(answer, record) {
         return Vec::new();
     }
-    let published: Vec<String> = answer
-        .records()
-        .iter()
+    let published: Vec<String> = txts(answer)
         .map(|strings| strings.concat())
         .filter(|text| crate::spf::is_spf_record(text))
         .map(|text| String::from_utf8_lossy(&text).into_owned())
@@ -911,8 +945,8 @@ fn name_spf<L>(
 
 /// Whether the one SPF record of `answer` is `record`, octet for octet: the
 /// usual case, told without copying the records.
-fn is_only_spf(answer: &Answer<Txt>, record: &str) -> bool {
-    let mut spf = answer.records().iter().filter_map(|strings| {
+fn is_only_spf(answer: &Answer<RecordData>, record: &str) -> bool {
+    let mut spf = txts(answer).filter_map(|strings| {
         let text: Cow<'_, [u8]> = match &strings[..] {
             [single] => Cow::Borrowed(single),
             strings => Cow::Owned(strings.concat()),
