@@ -17,6 +17,7 @@ use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use hickory_proto::rr::RecordType;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Serialize, Serializer};
 
@@ -29,7 +30,7 @@ use super::limits::{LOOKUP_LIMIT, MAX_EXPLANATION_OCTETS, MAX_NAMES, VOID_LIMIT}
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation, parse_term};
 use super::text::CompactText;
-use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, RecordData, Txt};
 
 /// Limits and local values for [`check_host`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -923,9 +924,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
     ///
-    /// Gives the record, shared with the answer.
+    /// Gives the record, shared with the answer. The answer is read as
+    /// [`Lookup::query`] gives it: [`Lookup::txt`] would copy it into a
+    /// list of its own first, for each check of a domain.
     async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<Txt>, Abort> {
-        let answer = self.lookup.txt(domain).await.map_err(|error| {
+        let answer = self.lookup.query(domain, RecordType::TXT).await;
+        let answer = answer.map_err(|error| {
             Abort::Temp(Reason::LookupFailed {
                 rtype: "TXT",
                 name: Some(domain.clone()),
@@ -937,7 +941,11 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         };
         let mut found = None;
         let mut count = 0;
-        for record in records.iter() {
+        let texts = records.iter().filter_map(|data| match data {
+            RecordData::Txt(strings) => Some(strings),
+            _ => None,
+        });
+        for record in texts {
             if is_spf_record(&joined(record)) {
                 count += 1;
                 found.get_or_insert(record);
