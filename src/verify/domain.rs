@@ -96,6 +96,7 @@ pub(super) async fn check<L: Lookup>(
     }
     let mut drifted = false;
     for (part, ((owner, planned), published)) in chain.iter().zip(&published).enumerate() {
+        let owner: &str = owner;
         // Written only for a finding: most parts are as planned.
         let record = || txt_line(owner, ttl, planned);
         match published {
@@ -121,7 +122,7 @@ pub(super) async fn check<L: Lookup>(
                 let answer = ctx.dns.txt(owner).await;
                 match answer {
                     Err(error) => findings.push(Finding::undetermined(
-                        owner.as_str(),
+                        owner,
                         "the chained SPF record",
                         error,
                     )),
