@@ -105,7 +105,7 @@ impl<L> ServerCtx<'_, '_, L> {
     /// reading is shared by the checks of the server.
     fn generic_signs<'s>(&'s self, name: &'s str) -> generic_ptr::Signs<'s> {
         let hostname = self.server.hostname.as_str();
-        match name.eq_ignore_ascii_case(hostname) {
+        match same_name(name, hostname) {
             true => *self
                 .host_signs
                 .get_or_init(|| generic_ptr::Signs::of(hostname)),
@@ -179,6 +179,14 @@ fn ips(answer: &Answer<RecordData>) -> impl Iterator<Item = IpAddr> + Clone + '_
         RecordData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
         _ => None,
     })
+}
+
+/// Whether two names are the same, without regard to case (RFC 4343).
+///
+/// DNS nearly always gives a server's names as the inventory writes them:
+/// a plain comparison, quicker than one that folds case, tells them first.
+fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.eq_ignore_ascii_case(b)
 }
 
 /// The names of a PTR answer.
@@ -431,7 +439,7 @@ async fn reverse<L: Lookup>(
                 .map(|g| (name, g))
         })
         .collect();
-    if !names.clone().any(|n| n.eq_ignore_ascii_case(hostname)) {
+    if !names.clone().any(|n| same_name(n, hostname)) {
         findings.push(
             Finding::new(
                 "ptr-mismatch",
@@ -468,7 +476,7 @@ async fn reverse<L: Lookup>(
     let mut errors = Vec::new();
     for name in names.clone() {
         let looked_up;
-        let forward = match name.eq_ignore_ascii_case(hostname) {
+        let forward = match same_name(name, hostname) {
             true => host.family(ip),
             false => {
                 looked_up = addresses_of(ctx, name, ip).await;
@@ -782,7 +790,7 @@ fn helo_findings<L>(
         if let Ok(answer) = ptr
             && let mut names = ptr_names(answer)
             && names.clone().next().is_some()
-            && !names.any(|p| p.eq_ignore_ascii_case(name))
+            && !names.any(|p| same_name(p, name))
         {
             let ptrs: Vec<&str> = ptr_names(answer).collect();
             findings.push(helo_ptr_mismatch(server, name, ip, &ptrs));
