@@ -76,8 +76,12 @@ impl<'p> Planned<'p> {
             helo_record: spf_text::helo_record().to_string(),
             ..Planned::default()
         };
-        // Sized once: a server has one owner of addresses, usually.
+        // Sized once: a server has one owner of addresses, usually, and
+        // one of TXT records (its SPF record) as a domain has.
         planned.addresses.reserve(inventory.servers.len());
+        planned
+            .txt
+            .reserve(inventory.servers.len() + inventory.domains.len());
         let mut cnames = Vec::new();
         let mut six = Vec::new();
         for zone in &plan.zones {
