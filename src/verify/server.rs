@@ -7,7 +7,7 @@ use std::cell::{LazyCell, OnceCell};
 use std::fmt::Display;
 use std::net::IpAddr;
 
-use futures_util::future::{OptionFuture, join_all};
+use futures_util::future::join_all;
 use hickory_proto::rr::RecordType;
 
 use super::planned::{PlannedTxt, address_line, line, server_ttl, txt_line};
@@ -33,7 +33,9 @@ const PUBLISH: &str = "publish the planned record";
 ///
 /// Answers are read where DNS gave them (the run's memo holds them), with
 /// [`Lookup::query`]: the typed accessors would copy each into a list of
-/// its type first, an allocation per answer and one per PTR name.
+/// its type first, an allocation per answer and one per PTR name. The
+/// queries are one future each, all of one type, joined in one: nested
+/// joins of futures of each kind cost more to poll than the checks.
 pub(super) async fn check<L: Lookup>(
     ctx: &Context<'_, L>,
     index: usize,
@@ -50,13 +52,32 @@ pub(super) async fn check<L: Lookup>(
     let host_spf = (helo.ok() != Some(hostname)
         && ctx.planned.host_txt(index) == PlannedTxt::HeloRecord)
         .then_some(hostname);
-    let (host, ptrs, helo_addresses, helo_txt, host_txt) = tokio::join!(
-        Addresses::of(ctx, hostname),
-        join_all(addresses(server).map(|ip| ptr(ctx, ip))),
-        OptionFuture::from(own_helo.map(|name| Addresses::of(ctx, name))),
-        OptionFuture::from(helo.ok().map(|name| ctx.dns.query(name, RecordType::TXT))),
-        OptionFuture::from(host_spf.map(|name| ctx.dns.query(name, RecordType::TXT))),
+    let reverse_names: Vec<DomainName> = addresses(server).map(reverse_name).collect();
+    let mut asks = Vec::with_capacity(reverse_names.len() + 6);
+    asks.extend([(hostname, RecordType::A), (hostname, RecordType::AAAA)]);
+    asks.extend(
+        reverse_names
+            .iter()
+            .map(|owner| (owner.as_str(), RecordType::PTR)),
     );
+    if let Some(name) = own_helo {
+        asks.extend([(name, RecordType::A), (name, RecordType::AAAA)]);
+    }
+    asks.extend(helo.ok().map(|name| (name, RecordType::TXT)));
+    asks.extend(host_spf.map(|name| (name, RecordType::TXT)));
+    let answers = join_all(asks.iter().map(|&(name, rtype)| ctx.dns.query(name, rtype))).await;
+    // The answers in the order asked.
+    let (host, rest) = answers.split_at(2);
+    let host = Addresses::of(host);
+    let (ptrs, mut rest) = rest.split_at(reverse_names.len());
+    let helo_addresses = own_helo.map(|_| {
+        let (pair, after) = rest.split_at(2);
+        rest = after;
+        Addresses::of(pair)
+    });
+    let mut texts = rest.iter();
+    let helo_txt = helo.ok().and_then(|_| texts.next());
+    let host_txt = host_spf.and_then(|_| texts.next());
     let server_ctx = ServerCtx {
         ctx,
         index,
@@ -67,25 +88,25 @@ pub(super) async fn check<L: Lookup>(
         &server_ctx,
         hostname,
         ctx.planned.host_addresses(index),
-        &host,
+        host,
     );
-    for (ip, ptr) in addresses(server).zip(&ptrs) {
-        findings.extend(reverse(&server_ctx, ip, ptr, &host).await);
+    for (ip, ptr) in addresses(server).zip(ptrs) {
+        findings.extend(reverse(&server_ctx, ip, ptr, host).await);
     }
     if let Some(cnames) = ctx.planned.block_cnames.get(&index) {
         findings.extend(block_cnames(&server_ctx, cnames).await);
     }
     let helo = helo.map(|name| {
-        let addresses = helo_addresses.as_ref().unwrap_or(&host);
+        let addresses = helo_addresses.unwrap_or(host);
         (
             name,
             addresses,
             helo_txt.expect("asked for every valid HELO name"),
         )
     });
-    findings.extend(helo_findings(&server_ctx, helo, &ptrs));
+    findings.extend(helo_findings(&server_ctx, helo, ptrs));
     if let (Some(name), Some(txt)) = (host_spf, host_txt) {
-        findings.extend(name_spf(&server_ctx, name, &txt, NameRole::Host));
+        findings.extend(name_spf(&server_ctx, name, txt, NameRole::Host));
     }
     findings
 }
@@ -166,11 +187,6 @@ impl<L> ServerCtx<'_, '_, L> {
     }
 }
 
-/// The PTR answer of `ip` (read with [`ptr_names`]).
-async fn ptr<L: Lookup>(ctx: &Context<'_, L>, ip: IpAddr) -> LookupResult<RecordData> {
-    ctx.dns.query(&reverse_name(ip), RecordType::PTR).await
-}
-
 /// The addresses of an A or AAAA answer, which holds records of its type
 /// only ([`Lookup::query`]).
 fn ips(answer: &Answer<RecordData>) -> impl Iterator<Item = IpAddr> + Clone + '_ {
@@ -206,26 +222,26 @@ fn txts(answer: &Answer<RecordData>) -> impl Iterator<Item = &Txt> + '_ {
 }
 
 /// The A and AAAA answers of one name (read with [`ips`]).
-struct Addresses {
-    v4: LookupResult<RecordData>,
-    v6: LookupResult<RecordData>,
+#[derive(Clone, Copy)]
+struct Addresses<'r> {
+    v4: &'r LookupResult<RecordData>,
+    v6: &'r LookupResult<RecordData>,
 }
 
-impl Addresses {
-    /// Asks for the A and AAAA records of `name` at once.
-    async fn of<L: Lookup>(ctx: &Context<'_, L>, name: &str) -> Self {
-        let (v4, v6) = tokio::join!(
-            ctx.dns.query(name, RecordType::A),
-            ctx.dns.query(name, RecordType::AAAA)
-        );
-        Addresses { v4, v6 }
+impl<'r> Addresses<'r> {
+    /// The answers to the A and AAAA queries of a name, in that order.
+    fn of(pair: &'r [LookupResult<RecordData>]) -> Self {
+        Addresses {
+            v4: &pair[0],
+            v6: &pair[1],
+        }
     }
 
     /// The answer in the family of `ip`.
-    fn family(&self, ip: IpAddr) -> &LookupResult<RecordData> {
+    fn family(&self, ip: IpAddr) -> &'r LookupResult<RecordData> {
         match ip {
-            IpAddr::V4(_) => &self.v4,
-            IpAddr::V6(_) => &self.v6,
+            IpAddr::V4(_) => self.v4,
+            IpAddr::V6(_) => self.v6,
         }
     }
 }
@@ -246,7 +262,7 @@ fn forward<L>(
     server: &ServerCtx<'_, '_, L>,
     owner: &str,
     (planned4, planned6): (&[IpAddr], &[IpAddr]),
-    published: &Addresses,
+    published: Addresses<'_>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let ttl = server.ttl();
@@ -255,7 +271,7 @@ fn forward<L>(
         "A",
         ("a-missing", "a-mismatch"),
         planned4,
-        &published.v4,
+        published.v4,
         &mut findings,
     );
     compare(
@@ -263,7 +279,7 @@ fn forward<L>(
         "AAAA",
         ("aaaa-missing", "aaaa-mismatch"),
         planned6,
-        &published.v6,
+        published.v6,
         &mut findings,
     );
     findings
@@ -393,7 +409,7 @@ async fn reverse<L: Lookup>(
     server: &ServerCtx<'_, '_, L>,
     ip: IpAddr,
     ptr: &LookupResult<RecordData>,
-    host: &Addresses,
+    host: Addresses<'_>,
 ) -> Vec<Finding> {
     let ctx = server.ctx;
     let hostname = server.server.hostname.as_str();
@@ -685,7 +701,7 @@ fn mta_settings(name: &str) -> String {
 /// RFC 7208 §2.3).
 fn helo_findings<L>(
     server: &ServerCtx<'_, '_, L>,
-    helo: Result<(&str, &Addresses, LookupResult<RecordData>), &str>,
+    helo: Result<(&str, Addresses<'_>, &LookupResult<RecordData>), &str>,
     ptrs: &[LookupResult<RecordData>],
 ) -> Vec<Finding> {
     let raw = server.server.helo_name();
@@ -735,7 +751,7 @@ fn helo_findings<L>(
         None => (PUBLISH.to_owned(), records),
     };
     let ttl = server.ttl();
-    match (&published.v4, &published.v6) {
+    match (published.v4, published.v6) {
         (Ok(a), Ok(aaaa)) if a.is_void() && aaaa.is_void() => {
             let (fix, records) = helo_fix(
                 addresses_of_server()
@@ -803,7 +819,7 @@ fn helo_findings<L>(
         false => server.ctx.planned.txt_at(name),
     };
     if planned != PlannedTxt::Other {
-        findings.extend(name_spf(server, name, &txt, NameRole::Helo));
+        findings.extend(name_spf(server, name, txt, NameRole::Helo));
     }
     findings
 }
