@@ -17,6 +17,7 @@ use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use hickory_proto::rr::RecordType;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Serialize, Serializer};
 
@@ -29,7 +30,7 @@ use super::limits::{LOOKUP_LIMIT, MAX_EXPLANATION_OCTETS, MAX_NAMES, VOID_LIMIT}
 use super::macros::{self, MacroEnv};
 use super::parse::{ParseError, is_spf_record, parse, parse_explanation, parse_term};
 use super::text::CompactText;
-use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, Txt};
+use crate::dns::{Answer, Lookup, LookupError, LookupResult, Mx, RecordData, Txt};
 
 /// Limits and local values for [`check_host`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -803,6 +804,34 @@ impl Deref for Held {
 
 type Boxed<'s> = Pin<Box<dyn Future<Output = SpfResult> + 's>>;
 
+/// What a term's test found, for the trace. A term answered without DNS
+/// (`all`, `ip4`, `ip6`) keeps its network alone: its [`Detail`] is
+/// written only when the trace records it, not built and dropped for
+/// each term of each check.
+enum Seen {
+    /// `all` (no network), or the network of `ip4` or `ip6`.
+    Local(Option<IpNet>),
+    /// The detail of a DNS-querying term.
+    Queried(Detail),
+}
+
+impl Seen {
+    /// An `ip4` or `ip6` outcome, its network kept.
+    #[inline]
+    fn local((hit, network): (bool, IpNet)) -> (bool, Seen) {
+        (hit, Seen::Local(Some(network)))
+    }
+
+    /// The detail for the trace; `client` is the address checked.
+    fn detail(self, client: IpAddr) -> Detail {
+        match self {
+            Seen::Local(None) => Detail::All,
+            Seen::Local(Some(network)) => Detail::Network { client, network },
+            Seen::Queried(detail) => detail,
+        }
+    }
+}
+
 struct Evaluator<'a, L> {
     lookup: &'a L,
     config: &'a Config,
@@ -923,9 +952,12 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
 
     /// Fetches the single `v=spf1` TXT record of `domain` (RFC 7208 §4.4, §4.5).
     ///
-    /// Gives the record, shared with the answer.
+    /// Gives the record, shared with the answer. The answer is read as
+    /// [`Lookup::query`] gives it: [`Lookup::txt`] would copy it into a
+    /// list of its own first, for each check of a domain.
     async fn fetch_record(&mut self, domain: &TraceDomain) -> Result<Option<Txt>, Abort> {
-        let answer = self.lookup.txt(domain).await.map_err(|error| {
+        let answer = self.lookup.query(domain, RecordType::TXT).await;
+        let answer = answer.map_err(|error| {
             Abort::Temp(Reason::LookupFailed {
                 rtype: "TXT",
                 name: Some(domain.clone()),
@@ -937,7 +969,11 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         };
         let mut found = None;
         let mut count = 0;
-        for record in records.iter() {
+        let texts = records.iter().filter_map(|data| match data {
+            RecordData::Txt(strings) => Some(strings),
+            _ => None,
+        });
+        for record in texts {
             if is_spf_record(&joined(record)) {
                 count += 1;
                 found.get_or_insert(record);
@@ -966,17 +1002,21 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             };
             let found = match &directive.mechanism {
                 // Answered here, without the future of a DNS-querying term.
-                Mechanism::All => Ok((true, Detail::All)),
-                Mechanism::Ip4 { addr, prefix } => self.ip4(*addr, *prefix),
-                Mechanism::Ip6 { addr, prefix } => self.ip6(*addr, *prefix),
-                mechanism => self.mechanism(mechanism, domain, depth).await,
+                Mechanism::All => Ok((true, Seen::Local(None))),
+                Mechanism::Ip4 { addr, prefix } => self.ip4(*addr, *prefix).map(Seen::local),
+                Mechanism::Ip6 { addr, prefix } => self.ip6(*addr, *prefix).map(Seen::local),
+                mechanism => self
+                    .mechanism(mechanism, domain, depth)
+                    .await
+                    .map(|(hit, detail)| (hit, Seen::Queried(detail))),
             };
             match found {
-                Ok((true, detail)) => {
+                Ok((true, seen)) => {
                     let qualifier = directive.effective_qualifier();
                     let result = SpfResult::from(qualifier);
                     if self.tracing {
                         let label = TermText::new(text, at);
+                        let detail = seen.detail(self.ip);
                         self.term_step(depth, domain, label.clone(), TermOutcome::Match, detail);
                         self.finish(depth, domain, result, Reason::Matched(label));
                     }
@@ -985,9 +1025,10 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
                     }
                     return result;
                 }
-                Ok((false, detail)) => {
+                Ok((false, seen)) => {
                     if self.tracing {
                         let label = TermText::new(text, at);
+                        let detail = seen.detail(self.ip);
                         self.term_step(depth, domain, label, TermOutcome::NoMatch, detail);
                     }
                 }
@@ -1106,8 +1147,14 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         }
         match mechanism {
             Mechanism::All => Ok((true, Detail::All)),
-            Mechanism::Ip4 { addr, prefix } => self.ip4(*addr, *prefix),
-            Mechanism::Ip6 { addr, prefix } => self.ip6(*addr, *prefix),
+            Mechanism::Ip4 { addr, prefix } => {
+                let (hit, seen) = self.ip4(*addr, *prefix).map(Seen::local)?;
+                Ok((hit, seen.detail(self.ip)))
+            }
+            Mechanism::Ip6 { addr, prefix } => {
+                let (hit, seen) = self.ip6(*addr, *prefix).map(Seen::local)?;
+                Ok((hit, seen.detail(self.ip)))
+            }
             Mechanism::A { cidr, .. } => {
                 let addrs = self.addresses(&target, true).await?;
                 let hit = addrs.iter().any(|a| self.in_prefix(a, cidr.ip4, cidr.ip6));
@@ -1152,26 +1199,29 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         }
     }
 
-    /// `ip4` (RFC 7208 §5.6): is the client in the network?
+    /// `ip4` (RFC 7208 §5.6): is the client in the network? And the network.
+    ///
+    /// The client is in it when the network's leading bits are its own:
+    /// told with one mask, not by the network's bounds as `Ipv4Net::contains` does.
     #[inline]
-    fn ip4(&self, addr: Ipv4Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
+    fn ip4(&self, addr: Ipv4Addr, prefix: Option<u8>) -> Result<(bool, IpNet), Abort> {
         let net = Ipv4Net::new(addr, prefix.unwrap_or(32))
             .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
-        let hit = matches!(self.ip, IpAddr::V4(ip) if net.contains(&ip));
-        let network = IpNet::V4(net);
-        let client = self.ip;
-        Ok((hit, Detail::Network { client, network }))
+        let mask = u32::from(net.netmask());
+        let hit =
+            matches!(self.ip, IpAddr::V4(ip) if (u32::from(ip) ^ u32::from(addr)) & mask == 0);
+        Ok((hit, IpNet::V4(net)))
     }
 
-    /// `ip6` (RFC 7208 §5.6): is the client in the network?
+    /// `ip6` (RFC 7208 §5.6): is the client in the network? And the network.
     #[inline]
-    fn ip6(&self, addr: Ipv6Addr, prefix: Option<u8>) -> Result<(bool, Detail), Abort> {
+    fn ip6(&self, addr: Ipv6Addr, prefix: Option<u8>) -> Result<(bool, IpNet), Abort> {
         let net = Ipv6Net::new(addr, prefix.unwrap_or(128))
             .map_err(|e| Abort::Perm(Reason::BadNetwork(e.to_string())))?;
-        let hit = matches!(self.ip, IpAddr::V6(ip) if net.contains(&ip));
-        let network = IpNet::V6(net);
-        let client = self.ip;
-        Ok((hit, Detail::Network { client, network }))
+        let mask = u128::from(net.netmask());
+        let hit =
+            matches!(self.ip, IpAddr::V6(ip) if (u128::from(ip) ^ u128::from(addr)) & mask == 0);
+        Ok((hit, IpNet::V6(net)))
     }
 
     /// A or AAAA records of `name` for the client's family; `count` makes a void answer count.

@@ -99,7 +99,7 @@ pub fn lint_record<S: AsRef<[u8]>>(strings: &[S], profile: &Profile) -> Vec<Find
         findings.extend(lookup_count_finding(
             dns_querying_terms(&record),
             false,
-            "this record alone (include targets not followed)".to_owned(),
+            || "this record alone (include targets not followed)".to_owned(),
         ));
     }
     findings
@@ -117,7 +117,7 @@ pub fn lint_joined(text: &[u8], profile: &Profile) -> Vec<Finding> {
         findings.extend(lookup_count_finding(
             dns_querying_terms(&record),
             false,
-            "this record alone (include targets not followed)".to_owned(),
+            || "this record alone (include targets not followed)".to_owned(),
         ));
     }
     findings
@@ -180,7 +180,7 @@ fn lint_text<S: AsRef<[u8]>>(
         findings.push(sender_id_finding());
         return (None, findings);
     }
-    let text = String::from_utf8_lossy(&bytes);
+    let text = lossy(&bytes);
     if !is_spf_record(&bytes) {
         findings.push(finding(
             "spf-syntax",
@@ -209,6 +209,12 @@ fn lint_text<S: AsRef<[u8]>>(
             (None, findings)
         }
     }
+}
+
+/// `bytes` as text, replacement characters for what is not UTF-8: read
+/// the quick way when it all is, as records nearly always are.
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
 
 fn is_sender_id(text: &[u8]) -> bool {
@@ -635,9 +641,16 @@ fn timed_out(limit: Duration, pending: &[PendingQuery]) -> Finding {
     )
 }
 
-fn lookup_count_finding(total: usize, partial: bool, detail: String) -> Option<Finding> {
+/// The finding on a worst case of `total` DNS-querying terms, if any;
+/// `detail` says where they are, written only for a finding.
+fn lookup_count_finding(
+    total: usize,
+    partial: bool,
+    detail: impl FnOnce() -> String,
+) -> Option<Finding> {
     let at_least = if partial { "at least " } else { "" };
     if total > LOOKUP_LIMIT {
+        let detail = detail();
         Some(finding(
             "spf-too-many-lookups",
             Severity::Error,
@@ -647,6 +660,7 @@ fn lookup_count_finding(total: usize, partial: bool, detail: String) -> Option<F
             "receivers return permerror for clients matched late: replace includes by ip4:/ip6: blocks or split the record",
         ))
     } else if total >= NEAR_LIMIT {
+        let detail = detail();
         Some(finding(
             "spf-near-lookup-limit",
             Severity::Warning,
@@ -753,8 +767,8 @@ async fn lint<L: Lookup>(
         record: None,
         walked: 0,
     };
-    let mut detail = String::new();
     let (mut own_lookups, mut branches) = (0, Vec::new());
+    let mut counted = false;
     let walked = match limit {
         None => Some(linter.walk(domain.clone(), Vec::new()).await),
         Some((limit, in_flight)) => {
@@ -768,10 +782,9 @@ async fn lint<L: Lookup>(
         }
     };
     let total = match walked.unwrap_or(Walk::Unknown) {
-        Walk::Counted(own, counted) => {
-            detail = format!("{own} in `{domain}` itself");
-            for (term, lookups) in counted {
-                detail.push_str(&format!(", {lookups} through `{term}`"));
+        Walk::Counted(own, terms) => {
+            counted = true;
+            for (term, lookups) in terms {
                 branches.push(LookupBranch { term, lookups });
             }
             own_lookups = own;
@@ -794,6 +807,19 @@ async fn lint<L: Lookup>(
             linter.partial = true;
             0
         }
+    };
+    // Where the terms are, for a finding only: most records are well
+    // under the limit.
+    let detail = || {
+        let mut detail = String::new();
+        if counted {
+            detail = format!("{own_lookups} in `{domain}` itself");
+            for branch in &branches {
+                let (lookups, term) = (branch.lookups, &branch.term);
+                detail.push_str(&format!(", {lookups} through `{term}`"));
+            }
+        }
+        detail
     };
     if let Some(f) = lookup_count_finding(total, linter.partial, detail) {
         linter.push(&domain, f);
@@ -932,7 +958,7 @@ impl<L: Lookup> Linter<'_, L> {
                 }
             };
             if path.is_empty() {
-                self.record = Some(String::from_utf8_lossy(&joined(strings)).into_owned());
+                self.record = Some(lossy(&joined(strings)).into_owned());
             }
             let (record, findings) = lint_text(strings, self.profile, false, self.records);
             for finding in findings {

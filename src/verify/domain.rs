@@ -15,7 +15,9 @@ use crate::dns::{Answer, Lookup, Txt};
 use crate::finding::{Cause, DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
 use crate::inventory::Domain;
 use crate::mailauth;
-use crate::spf::{self, CheckParams, Config, Evaluation, RecordCache, SpfResult, TraceEvent};
+use crate::spf::{
+    self, CheckParams, CompactText, Config, Evaluation, RecordCache, SpfResult, TraceEvent,
+};
 
 /// Every finding about `domains[index]`, `domain`.
 pub(super) async fn check<L: Lookup>(
@@ -96,6 +98,7 @@ pub(super) async fn check<L: Lookup>(
     }
     let mut drifted = false;
     for (part, ((owner, planned), published)) in chain.iter().zip(&published).enumerate() {
+        let owner: &str = owner;
         // Written only for a finding: most parts are as planned.
         let record = || txt_line(owner, ttl, planned);
         match published {
@@ -121,7 +124,7 @@ pub(super) async fn check<L: Lookup>(
                 let answer = ctx.dns.txt(owner).await;
                 match answer {
                     Err(error) => findings.push(Finding::undetermined(
-                        owner.as_str(),
+                        owner,
                         "the chained SPF record",
                         error,
                     )),
@@ -443,10 +446,14 @@ async fn authorization<L: Lookup>(
     records: &RecordCache,
 ) -> Vec<Finding> {
     let name = &domain.name;
-    let sender = format!("postmaster@{name}");
-    // One identity for every check: only the client's address and HELO
-    // name change from one to the next.
-    let mut params = CheckParams::mail_from(Ipv4Addr::UNSPECIFIED.into(), &sender, "");
+    // One identity for every check, `postmaster@<domain>` (RFC 7208 §4.3):
+    // only the client's address and HELO name change from one to the next.
+    let mut params = CheckParams {
+        ip: Ipv4Addr::UNSPECIFIED.into(),
+        domain: name.as_str().into(),
+        sender: CompactText::concat(&["postmaster@", name]),
+        helo: CompactText::default(),
+    };
     // No finding shows the explanation of a fail: the default one is left
     // empty rather than expanded for each (RFC 7208 §6.2).
     let config = Config {

@@ -22,6 +22,9 @@ pub(super) struct Planned<'p> {
     ips: Vec<IpAddr>,
     /// TXT records by owner, character-strings joined.
     pub(super) txt: HashMap<&'p str, Cow<'p, str>>,
+    /// Whether an owner of `txt` may be a chained `_spfN` part: most plans
+    /// have none, and their domains' chains need no look for one.
+    chained: bool,
     /// RFC 2317 CNAMEs of classless parents: standard reverse owner → target.
     pub(super) classless: HashMap<DomainName, String>,
     /// The server addresses of the inventory that
@@ -73,8 +76,12 @@ impl<'p> Planned<'p> {
             helo_record: spf_text::helo_record().to_string(),
             ..Planned::default()
         };
-        // Sized once: a server has one owner of addresses, usually.
+        // Sized once: a server has one owner of addresses, usually, and
+        // one of TXT records (its SPF record) as a domain has.
         planned.addresses.reserve(inventory.servers.len());
+        planned
+            .txt
+            .reserve(inventory.servers.len() + inventory.domains.len());
         let mut cnames = Vec::new();
         let mut six = Vec::new();
         for zone in &plan.zones {
@@ -95,6 +102,7 @@ impl<'p> Planned<'p> {
                                 Cow::Owned(String::from_utf8_lossy(&strings.concat()).into_owned())
                             }
                         };
+                        planned.chained |= record.owner.starts_with("_spf");
                         planned.txt.insert(record.owner.as_str(), text);
                         continue;
                     }
@@ -244,15 +252,15 @@ impl<'p> Planned<'p> {
 
     /// The planned SPF records of `domain`, top first, then its chained
     /// `_spfN` parts: (owner, text).
-    pub(super) fn spf_chain<'a>(&'a self, domain: &'a str) -> Vec<(String, &'a str)> {
+    pub(super) fn spf_chain<'a>(&'a self, domain: &'a str) -> Vec<(Cow<'a, str>, &'a str)> {
         let mut chain = Vec::new();
         if let Some(text) = self.txt.get(domain) {
-            chain.push((domain.to_owned(), &**text));
+            chain.push((Cow::Borrowed(domain), &**text));
         }
-        for part in 1.. {
+        for part in (1..).take_while(|_| self.chained) {
             let owner = format!("_spf{part}.{domain}");
             match self.txt.get(owner.as_str()) {
-                Some(text) => chain.push((owner, &**text)),
+                Some(text) => chain.push((Cow::Owned(owner), &**text)),
                 None => break,
             }
         }

@@ -7,7 +7,8 @@ use std::cell::{LazyCell, OnceCell};
 use std::fmt::Display;
 use std::net::IpAddr;
 
-use futures_util::future::{OptionFuture, join_all};
+use futures_util::future::join_all;
+use hickory_proto::rr::RecordType;
 
 use super::planned::{PlannedTxt, address_line, line, server_ttl, txt_line};
 use super::{Context, describe_void};
@@ -29,6 +30,12 @@ const PUBLISH: &str = "publish the planned record";
 /// announces another. The checks then read these answers; only a PTR name
 /// other than the server's own, a missing PTR in a classless reverse
 /// zone, or the CNAMEs of a classless block need lookups of their own.
+///
+/// Answers are read where DNS gave them (the run's memo holds them), with
+/// [`Lookup::query`]: the typed accessors would copy each into a list of
+/// its type first, an allocation per answer and one per PTR name. The
+/// queries are one future each, all of one type, joined in one: nested
+/// joins of futures of each kind cost more to poll than the checks.
 pub(super) async fn check<L: Lookup>(
     ctx: &Context<'_, L>,
     index: usize,
@@ -45,13 +52,32 @@ pub(super) async fn check<L: Lookup>(
     let host_spf = (helo.ok() != Some(hostname)
         && ctx.planned.host_txt(index) == PlannedTxt::HeloRecord)
         .then_some(hostname);
-    let (host, ptrs, helo_addresses, helo_txt, host_txt) = tokio::join!(
-        Addresses::of(ctx, hostname),
-        join_all(addresses(server).map(|ip| ctx.dns.ptr(ip))),
-        OptionFuture::from(own_helo.map(|name| Addresses::of(ctx, name))),
-        OptionFuture::from(helo.ok().map(|name| ctx.dns.txt(name))),
-        OptionFuture::from(host_spf.map(|name| ctx.dns.txt(name))),
+    let reverse_names: Vec<DomainName> = addresses(server).map(reverse_name).collect();
+    let mut asks = Vec::with_capacity(reverse_names.len() + 6);
+    asks.extend([(hostname, RecordType::A), (hostname, RecordType::AAAA)]);
+    asks.extend(
+        reverse_names
+            .iter()
+            .map(|owner| (owner.as_str(), RecordType::PTR)),
     );
+    if let Some(name) = own_helo {
+        asks.extend([(name, RecordType::A), (name, RecordType::AAAA)]);
+    }
+    asks.extend(helo.ok().map(|name| (name, RecordType::TXT)));
+    asks.extend(host_spf.map(|name| (name, RecordType::TXT)));
+    let answers = join_all(asks.iter().map(|&(name, rtype)| ctx.dns.query(name, rtype))).await;
+    // The answers in the order asked.
+    let (host, rest) = answers.split_at(2);
+    let host = Addresses::of(host);
+    let (ptrs, mut rest) = rest.split_at(reverse_names.len());
+    let helo_addresses = own_helo.map(|_| {
+        let (pair, after) = rest.split_at(2);
+        rest = after;
+        Addresses::of(pair)
+    });
+    let mut texts = rest.iter();
+    let helo_txt = helo.ok().and_then(|_| texts.next());
+    let host_txt = host_spf.and_then(|_| texts.next());
     let server_ctx = ServerCtx {
         ctx,
         index,
@@ -62,25 +88,25 @@ pub(super) async fn check<L: Lookup>(
         &server_ctx,
         hostname,
         ctx.planned.host_addresses(index),
-        &host,
+        host,
     );
-    for (ip, ptr) in addresses(server).zip(&ptrs) {
-        findings.extend(reverse(&server_ctx, ip, ptr, &host).await);
+    for (ip, ptr) in addresses(server).zip(ptrs) {
+        findings.extend(reverse(&server_ctx, ip, ptr, host).await);
     }
     if let Some(cnames) = ctx.planned.block_cnames.get(&index) {
         findings.extend(block_cnames(&server_ctx, cnames).await);
     }
     let helo = helo.map(|name| {
-        let addresses = helo_addresses.as_ref().unwrap_or(&host);
+        let addresses = helo_addresses.unwrap_or(host);
         (
             name,
             addresses,
             helo_txt.expect("asked for every valid HELO name"),
         )
     });
-    findings.extend(helo_findings(&server_ctx, helo, &ptrs));
+    findings.extend(helo_findings(&server_ctx, helo, ptrs));
     if let (Some(name), Some(txt)) = (host_spf, host_txt) {
-        findings.extend(name_spf(&server_ctx, name, &txt, NameRole::Host));
+        findings.extend(name_spf(&server_ctx, name, txt, NameRole::Host));
     }
     findings
 }
@@ -100,7 +126,7 @@ impl<L> ServerCtx<'_, '_, L> {
     /// reading is shared by the checks of the server.
     fn generic_signs<'s>(&'s self, name: &'s str) -> generic_ptr::Signs<'s> {
         let hostname = self.server.hostname.as_str();
-        match name.eq_ignore_ascii_case(hostname) {
+        match same_name(name, hostname) {
             true => *self
                 .host_signs
                 .get_or_init(|| generic_ptr::Signs::of(hostname)),
@@ -161,27 +187,61 @@ impl<L> ServerCtx<'_, '_, L> {
     }
 }
 
-/// The A and AAAA answers of one name, as addresses.
-struct Addresses {
-    v4: LookupResult<IpAddr>,
-    v6: LookupResult<IpAddr>,
+/// The addresses of an A or AAAA answer, which holds records of its type
+/// only ([`Lookup::query`]).
+fn ips(answer: &Answer<RecordData>) -> impl Iterator<Item = IpAddr> + Clone + '_ {
+    answer.records().iter().filter_map(|data| match data {
+        RecordData::A(ip) => Some(IpAddr::V4(*ip)),
+        RecordData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+        _ => None,
+    })
 }
 
-impl Addresses {
-    /// Asks for the A and AAAA records of `name` at once.
-    async fn of<L: Lookup>(ctx: &Context<'_, L>, name: &str) -> Self {
-        let (a, aaaa) = tokio::join!(ctx.dns.a(name), ctx.dns.aaaa(name));
+/// Whether two names are the same, without regard to case (RFC 4343).
+///
+/// DNS nearly always gives a server's names as the inventory writes them:
+/// a plain comparison, quicker than one that folds case, tells them first.
+fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.eq_ignore_ascii_case(b)
+}
+
+/// The names of a PTR answer.
+fn ptr_names(answer: &Answer<RecordData>) -> impl Iterator<Item = &str> + Clone + '_ {
+    answer.records().iter().filter_map(|data| match data {
+        RecordData::Ptr(name) => Some(name.as_str()),
+        _ => None,
+    })
+}
+
+/// The records of a TXT answer.
+fn txts(answer: &Answer<RecordData>) -> impl Iterator<Item = &Txt> + '_ {
+    answer.records().iter().filter_map(|data| match data {
+        RecordData::Txt(strings) => Some(strings),
+        _ => None,
+    })
+}
+
+/// The A and AAAA answers of one name (read with [`ips`]).
+#[derive(Clone, Copy)]
+struct Addresses<'r> {
+    v4: &'r LookupResult<RecordData>,
+    v6: &'r LookupResult<RecordData>,
+}
+
+impl<'r> Addresses<'r> {
+    /// The answers to the A and AAAA queries of a name, in that order.
+    fn of(pair: &'r [LookupResult<RecordData>]) -> Self {
         Addresses {
-            v4: map_ips(a),
-            v6: map_ips(aaaa),
+            v4: &pair[0],
+            v6: &pair[1],
         }
     }
 
     /// The answer in the family of `ip`.
-    fn family(&self, ip: IpAddr) -> &LookupResult<IpAddr> {
+    fn family(&self, ip: IpAddr) -> &'r LookupResult<RecordData> {
         match ip {
-            IpAddr::V4(_) => &self.v4,
-            IpAddr::V6(_) => &self.v6,
+            IpAddr::V4(_) => self.v4,
+            IpAddr::V6(_) => self.v6,
         }
     }
 }
@@ -202,7 +262,7 @@ fn forward<L>(
     server: &ServerCtx<'_, '_, L>,
     owner: &str,
     (planned4, planned6): (&[IpAddr], &[IpAddr]),
-    published: &Addresses,
+    published: Addresses<'_>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let ttl = server.ttl();
@@ -211,7 +271,7 @@ fn forward<L>(
         "A",
         ("a-missing", "a-mismatch"),
         planned4,
-        &published.v4,
+        published.v4,
         &mut findings,
     );
     compare(
@@ -219,14 +279,10 @@ fn forward<L>(
         "AAAA",
         ("aaaa-missing", "aaaa-mismatch"),
         planned6,
-        &published.v6,
+        published.v6,
         &mut findings,
     );
     findings
-}
-
-fn map_ips<T: Copy + Into<IpAddr>>(result: LookupResult<T>) -> LookupResult<IpAddr> {
-    result.map(|answer| answer.map(|&record| record.into()))
 }
 
 fn list<T: Display>(items: impl IntoIterator<Item = T>) -> String {
@@ -243,7 +299,7 @@ fn compare(
     rtype: &str,
     (missing_id, mismatch_id): (&'static str, &'static str),
     planned: &[IpAddr],
-    published: &LookupResult<IpAddr>,
+    published: &LookupResult<RecordData>,
     findings: &mut Vec<Finding>,
 ) {
     let answer = match published {
@@ -259,14 +315,14 @@ fn compare(
     };
     // The usual case, DNS as planned: the same addresses, in any order,
     // checked without building the sets.
-    let records = answer.records();
-    if records.iter().all(|ip| planned.contains(ip))
-        && planned.iter().all(|ip| records.contains(ip))
+    let records = ips(answer);
+    if records.clone().all(|ip| planned.contains(&ip))
+        && planned.iter().all(|&ip| records.clone().any(|r| r == ip))
     {
         return;
     }
     let published = sorted_set(records);
-    let wanted = sorted_set(planned);
+    let wanted = sorted_set(planned.iter().copied());
     let lines = |ips: &mut dyn Iterator<Item = &IpAddr>| -> Vec<String> {
         ips.map(|&ip| address_line(owner, ttl, ip)).collect()
     };
@@ -318,8 +374,8 @@ fn compare(
 
 /// `ips` in order, each once: a set of the few addresses of one name,
 /// without a tree's allocations.
-fn sorted_set(ips: &[IpAddr]) -> Vec<IpAddr> {
-    let mut set = ips.to_vec();
+fn sorted_set(ips: impl Iterator<Item = IpAddr>) -> Vec<IpAddr> {
+    let mut set: Vec<IpAddr> = ips.collect();
     set.sort_unstable();
     set.dedup();
     set
@@ -335,11 +391,12 @@ async fn addresses_of<L: Lookup>(
     ctx: &Context<'_, L>,
     name: &str,
     ip: IpAddr,
-) -> LookupResult<IpAddr> {
-    match ip {
-        IpAddr::V4(_) => map_ips(ctx.dns.a(name).await),
-        IpAddr::V6(_) => map_ips(ctx.dns.aaaa(name).await),
-    }
+) -> LookupResult<RecordData> {
+    let rtype = match ip {
+        IpAddr::V4(_) => RecordType::A,
+        IpAddr::V6(_) => RecordType::AAAA,
+    };
+    ctx.dns.query(name, rtype).await
 }
 
 /// The PTR of `ip`, `ptr`, and FCrDNS: `ptr-missing`, `ptr-multiple`,
@@ -351,8 +408,8 @@ async fn addresses_of<L: Lookup>(
 async fn reverse<L: Lookup>(
     server: &ServerCtx<'_, '_, L>,
     ip: IpAddr,
-    ptr: &LookupResult<String>,
-    host: &Addresses,
+    ptr: &LookupResult<RecordData>,
+    host: Addresses<'_>,
 ) -> Vec<Finding> {
     let ctx = server.ctx;
     let hostname = server.server.hostname.as_str();
@@ -369,27 +426,28 @@ async fn reverse<L: Lookup>(
             )];
         }
     };
-    let names = match answer {
-        Answer::Records(names) if !names.is_empty() => names,
-        void => return vec![missing_ptr(server, ip, void).await],
-    };
-    let shown = || list(names.iter().map(|n| format!("{n}.")));
+    let names = ptr_names(answer);
+    if names.clone().next().is_none() {
+        return vec![missing_ptr(server, ip, answer).await];
+    }
+    let shown = || list(names.clone().map(|n| format!("{n}.")));
     let mut findings = Vec::new();
-    if names.len() > 1 {
+    let count = names.clone().count();
+    if count > 1 {
         findings.push(
             Finding::new(
                 "ptr-multiple",
                 Severity::Warning,
                 subject.as_str(),
-                format!("{} PTR records; receivers may pick any", names.len()),
+                format!("{count} PTR records; receivers may pick any"),
                 "keep only the planned record",
             )
             .values(format!("{hostname}."), shown())
             .publish(vec![server.ptr_line(ip)]),
         );
     }
-    let generic: Vec<(&String, generic_ptr::GenericPtr)> = names
-        .iter()
+    let generic: Vec<(&str, generic_ptr::GenericPtr)> = names
+        .clone()
         .filter_map(|name| {
             server
                 .generic_signs(name)
@@ -397,7 +455,7 @@ async fn reverse<L: Lookup>(
                 .map(|g| (name, g))
         })
         .collect();
-    if !names.iter().any(|n| n.eq_ignore_ascii_case(hostname)) {
+    if !names.clone().any(|n| same_name(n, hostname)) {
         findings.push(
             Finding::new(
                 "ptr-mismatch",
@@ -432,9 +490,9 @@ async fn reverse<L: Lookup>(
     let mut confirmed = false;
     let mut seen = Vec::new();
     let mut errors = Vec::new();
-    for name in names.iter() {
+    for name in names.clone() {
         let looked_up;
-        let forward = match name.eq_ignore_ascii_case(hostname) {
+        let forward = match same_name(name, hostname) {
             true => host.family(ip),
             false => {
                 looked_up = addresses_of(ctx, name, ip).await;
@@ -442,12 +500,12 @@ async fn reverse<L: Lookup>(
             }
         };
         match forward {
-            Ok(answer) if answer.records().contains(&ip) => confirmed = true,
+            Ok(answer) if ips(answer).any(|found| found == ip) => confirmed = true,
             Ok(answer) => seen.push(format!(
                 "`{name}` → {}",
-                match answer.records() {
-                    [] => describe_void(answer, name),
-                    records => list(records),
+                match ips(answer).next() {
+                    None => describe_void(answer, name),
+                    Some(_) => list(ips(answer)),
                 }
             )),
             Err(error) => errors.push((name, error.clone())),
@@ -464,7 +522,7 @@ async fn reverse<L: Lookup>(
             // The host name is the PTR name to confirm: publishing an
             // address at any other (generic or foreign) name would work
             // against the PTR findings.
-            let names_host = names.iter().any(|n| n.eq_ignore_ascii_case(hostname));
+            let names_host = names.clone().any(|n| n.eq_ignore_ascii_case(hostname));
             let (fix, record) = match names_host {
                 true => (PUBLISH, address_line(hostname, server.ttl(), ip)),
                 false => (
@@ -493,7 +551,7 @@ async fn reverse<L: Lookup>(
 async fn missing_ptr<L: Lookup>(
     server: &ServerCtx<'_, '_, L>,
     ip: IpAddr,
-    void: &Answer<String>,
+    void: &Answer<RecordData>,
 ) -> Finding {
     let subject = ip.to_string();
     let owner = reverse_name(ip);
@@ -643,8 +701,8 @@ fn mta_settings(name: &str) -> String {
 /// RFC 7208 §2.3).
 fn helo_findings<L>(
     server: &ServerCtx<'_, '_, L>,
-    helo: Result<(&str, &Addresses, LookupResult<Txt>), &str>,
-    ptrs: &[LookupResult<String>],
+    helo: Result<(&str, Addresses<'_>, &LookupResult<RecordData>), &str>,
+    ptrs: &[LookupResult<RecordData>],
 ) -> Vec<Finding> {
     let raw = server.server.helo_name();
     let hostname = server.server.hostname.as_str();
@@ -693,7 +751,7 @@ fn helo_findings<L>(
         None => (PUBLISH.to_owned(), records),
     };
     let ttl = server.ttl();
-    match (&published.v4, &published.v6) {
+    match (published.v4, published.v6) {
         (Ok(a), Ok(aaaa)) if a.is_void() && aaaa.is_void() => {
             let (fix, records) = helo_fix(
                 addresses_of_server()
@@ -722,7 +780,7 @@ fn helo_findings<L>(
                         &format!("whether the HELO name resolves to {ip}"),
                         error,
                     )),
-                    Ok(answer) if !answer.records().contains(&ip) => {
+                    Ok(answer) if !ips(answer).any(|found| found == ip) => {
                         let (fix, records) = helo_fix(vec![address_line(name, ttl, ip)]);
                         let finding = Finding::new(
                             "helo-ip-mismatch",
@@ -731,7 +789,7 @@ fn helo_findings<L>(
                             "the HELO name does not resolve to an address of the server",
                             fix,
                         )
-                        .values(ip.to_string(), list(answer.records()))
+                        .values(ip.to_string(), list(ips(answer)))
                         .publish(records);
                         findings.push(match refused {
                             Some(_) => server.blame_helo(finding),
@@ -745,11 +803,13 @@ fn helo_findings<L>(
     }
     for (ip, ptr) in addresses_of_server().zip(ptrs) {
         // PTR failures are reported by the PTR checks of the same address.
-        if let Ok(Answer::Records(ptrs)) = ptr
-            && !ptrs.is_empty()
-            && !ptrs.iter().any(|p| p.eq_ignore_ascii_case(name))
+        if let Ok(answer) = ptr
+            && let mut names = ptr_names(answer)
+            && names.clone().next().is_some()
+            && !names.any(|p| same_name(p, name))
         {
-            findings.push(helo_ptr_mismatch(server, name, ip, ptrs));
+            let ptrs: Vec<&str> = ptr_names(answer).collect();
+            findings.push(helo_ptr_mismatch(server, name, ip, &ptrs));
         }
     }
     // A name that is also a domain has the domain's record: its checks
@@ -759,7 +819,7 @@ fn helo_findings<L>(
         false => server.ctx.planned.txt_at(name),
     };
     if planned != PlannedTxt::Other {
-        findings.extend(name_spf(server, name, &txt, NameRole::Helo));
+        findings.extend(name_spf(server, name, txt, NameRole::Helo));
     }
     findings
 }
@@ -771,7 +831,7 @@ fn helo_ptr_mismatch<L>(
     server: &ServerCtx<'_, '_, L>,
     name: &str,
     ip: IpAddr,
-    ptrs: &[String],
+    ptrs: &[&str],
 ) -> Finding {
     let hostname = server.server.hostname.as_str();
     let names_host = ptrs.iter().any(|p| p.eq_ignore_ascii_case(hostname));
@@ -834,7 +894,7 @@ enum NameRole {
 fn name_spf<L>(
     server: &ServerCtx<'_, '_, L>,
     name: &str,
-    txt: &LookupResult<Txt>,
+    txt: &LookupResult<RecordData>,
     role: NameRole,
 ) -> Vec<Finding> {
     let answer = match txt {
@@ -847,9 +907,7 @@ fn name_spf<L>(
     if is_only_spf(answer, record) {
         return Vec::new();
     }
-    let published: Vec<String> = answer
-        .records()
-        .iter()
+    let published: Vec<String> = txts(answer)
         .map(|strings| strings.concat())
         .filter(|text| crate::spf::is_spf_record(text))
         .map(|text| String::from_utf8_lossy(&text).into_owned())
@@ -911,8 +969,8 @@ fn name_spf<L>(
 
 /// Whether the one SPF record of `answer` is `record`, octet for octet: the
 /// usual case, told without copying the records.
-fn is_only_spf(answer: &Answer<Txt>, record: &str) -> bool {
-    let mut spf = answer.records().iter().filter_map(|strings| {
+fn is_only_spf(answer: &Answer<RecordData>, record: &str) -> bool {
+    let mut spf = txts(answer).filter_map(|strings| {
         let text: Cow<'_, [u8]> = match &strings[..] {
             [single] => Cow::Borrowed(single),
             strings => Cow::Owned(strings.concat()),
