@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::collections::hash_map::Entry;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -858,6 +859,10 @@ impl<'n, 'a> Checker<'n, 'a> {
                 let items = self
                     .list(given(field), &key, family.address_list())
                     .unwrap_or(&[]);
+                match family {
+                    Family::V4 => v4.reserve_exact(items.len()),
+                    Family::V6 => v6.reserve_exact(items.len()),
+                }
                 let what = family.address();
                 for (j, item) in items.iter().enumerate() {
                     let item_path = key.index(j);
@@ -941,17 +946,22 @@ impl<'n, 'a> Checker<'n, 'a> {
             self.error(path, at, family.wrong_family_message(text));
             return None;
         }
-        if let Some((server, key, index)) = owners.get(&ip) {
-            self.error(
-                path,
-                at,
-                format!(
-                    "{ip} is already listed at `servers[{server}].{key}[{index}]`; one address has one PTR, so it can belong to one server only"
-                ),
-            );
-            return None;
+        match owners.entry(ip) {
+            Entry::Occupied(first) => {
+                let (server, key, index) = first.get();
+                self.error(
+                    path,
+                    at,
+                    format!(
+                        "{ip} is already listed at `servers[{server}].{key}[{index}]`; one address has one PTR, so it can belong to one server only"
+                    ),
+                );
+                return None;
+            }
+            Entry::Vacant(slot_of) => {
+                slot_of.insert(slot);
+            }
         }
-        owners.insert(ip, slot);
         if let Some(block) = net::special_purpose_address(ip) {
             self.warn_special(path, at, &IpNet::from(ip), block);
         }

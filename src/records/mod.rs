@@ -143,6 +143,7 @@ pub fn plan(inventory: &Inventory) -> Plan {
         |range| range.len(),
         |range| builder.servers(range),
     );
+    builder.reserve_forward(&parts);
     let mut diagnostics = Vec::new();
     for part in parts {
         builder.absorb(part, &mut diagnostics);
@@ -248,28 +249,56 @@ impl<'a> Builder<'a> {
 
     /// Plans A/AAAA, HELO TXT and PTR records for the servers in `range`.
     fn servers(&self, range: Range<usize>) -> ServerRecords {
+        // Each server's zone first, to size the zones' records once: a
+        // server has an A/AAAA record per address and a HELO TXT record.
+        let servers = &self.inventory.servers[range.clone()];
+        let zones: Vec<usize> = servers
+            .iter()
+            .map(|server| zone_of(&self.zone_index, &server.hostname))
+            .collect();
+        let mut forward = vec![Vec::new(); self.inventory.zones.len()];
+        let mut sizes = vec![0; forward.len()];
+        for (server, &zone) in servers.iter().zip(&zones) {
+            sizes[zone] += server.ipv4.len() + server.ipv6.len() + 1;
+        }
+        for (records, size) in forward.iter_mut().zip(sizes) {
+            records.reserve_exact(size);
+        }
         let mut part = ServerRecords {
-            forward: vec![Vec::new(); self.inventory.zones.len()],
+            forward,
             reverse: Vec::new(),
             reverse_slots: HashMap::new(),
             recent_slots: [usize::MAX; 2],
             classless: Vec::new(),
             diagnostics: Vec::new(),
         };
-        for index in range {
-            self.server(index, &mut part);
+        for (index, zone) in range.zip(zones) {
+            self.server(index, zone, &mut part);
         }
         part
+    }
+
+    /// Sizes each forward zone for the records of every part and the TXT
+    /// records, before [`Builder::absorb`] and [`Builder::finish`] add them.
+    fn reserve_forward(&mut self, parts: &[ServerRecords]) {
+        let mut sizes = vec![0; self.forward.len()];
+        for part in parts {
+            for (size, records) in sizes.iter_mut().zip(&part.forward) {
+                *size += records.len();
+            }
+        }
+        for owner in self.txt.keys() {
+            sizes[zone_of(&self.zone_index, owner)] += 1;
+        }
+        for (records, size) in self.forward.iter_mut().zip(sizes) {
+            records.reserve_exact(size.saturating_sub(records.len()));
+        }
     }
 
     /// Adds the records of a run of servers, after those of earlier runs.
     fn absorb(&mut self, part: ServerRecords, diagnostics: &mut Vec<Diagnostic>) {
         for (zone, mut records) in self.forward.iter_mut().zip(part.forward) {
-            if zone.is_empty() {
-                *zone = records;
-            } else {
-                zone.append(&mut records);
-            }
+            zone.append(&mut records);
         }
         for (key, mut records) in part.reverse {
             self.reverse.entry(key).or_default().append(&mut records);
@@ -282,7 +311,8 @@ impl<'a> Builder<'a> {
         diagnostics.extend(part.diagnostics);
     }
 
-    fn server(&self, index: usize, part: &mut ServerRecords) {
+    /// The records of server `index`, whose host name is in zone `zone`.
+    fn server(&self, index: usize, zone: usize, part: &mut ServerRecords) {
         let server = &self.inventory.servers[index];
         let ttl = server.ttl.unwrap_or(self.inventory.ttl);
         let mut helo_name = None;
@@ -295,8 +325,13 @@ impl<'a> Builder<'a> {
                 }),
             }
         }
-        for name in std::iter::once(&server.hostname).chain(&helo_name) {
-            let zone = &mut part.forward[zone_of(&self.zone_index, name)];
+        let helo_zone = helo_name
+            .as_ref()
+            .map(|name| zone_of(&self.zone_index, name));
+        let names =
+            std::iter::once((&server.hostname, zone)).chain(helo_name.iter().zip(helo_zone));
+        for (name, zone) in names {
+            let zone = &mut part.forward[zone];
             let addresses = server
                 .ipv4
                 .iter()
@@ -513,6 +548,12 @@ fn helo_values(inventory: &Inventory) -> HashMap<DomainName, (usize, usize)> {
 
 /// Index of the longest declared zone containing `owner`.
 fn zone_of(zone_index: &HashMap<&str, usize>, owner: &str) -> usize {
+    // Validation placed every owner in a zone: with one zone, it is that.
+    if zone_index.len() == 1
+        && let Some(&zone) = zone_index.values().next()
+    {
+        return zone;
+    }
     names::suffixes(owner)
         .find_map(|suffix| zone_index.get(suffix).copied())
         .expect("validation placed every owner in a zone")
@@ -608,6 +649,7 @@ fn sort_runs(
             .then(a.1.cmp(&b.1))
     });
     let mut slots: Vec<Option<Record>> = std::mem::take(records).into_iter().map(Some).collect();
+    records.reserve_exact(slots.len());
     let mut sorted: Vec<Range<usize>> = Vec::with_capacity(runs.len());
     for (position, &(_, run)) in order.iter().enumerate() {
         let start = records.len();
