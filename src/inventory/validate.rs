@@ -970,7 +970,7 @@ impl<'n, 'a> Checker<'n, 'a> {
 
     fn domains(&mut self, raw: &'n [Node<'a>], servers: &[CheckedServer]) -> Vec<Domain> {
         let mut domains = Vec::with_capacity(raw.len());
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.len());
         let by_hostname: HashMap<&str, usize> = servers
             .iter()
             .enumerate()
