@@ -71,6 +71,10 @@ const DKIM_KEYS: [&str; 7] = [
 const DMARC_KEYS: [&str; 6] = ["policy", "subdomain_policy", "rua", "ruf", "adkim", "aspf"];
 const NETWORK_KEYS: [&str; 2] = ["network", "broad"];
 
+/// Up to how many declared zones a name is compared with each of them
+/// rather than looked up by its suffixes.
+const FEW_ZONES: usize = 8;
+
 /// How many hostnames a "did you mean" compares an unknown server with.
 const MAX_SUGGESTION_CANDIDATES: usize = 1_000;
 
@@ -1872,8 +1876,23 @@ impl<'n, 'a> Checker<'n, 'a> {
     /// Every owner in a declared zone; every address in a declared reverse
     /// zone; at most one SPF record per owner. Located by key path.
     fn placement(&mut self, inventory: &Inventory) {
-        let zones: HashSet<&str> = inventory.zones.iter().map(DomainName::as_str).collect();
-        let in_some_zone = |name: &str| names::suffixes(name).any(|s| zones.contains(s));
+        // A few zones are compared with each name; many are looked up by
+        // each of its suffixes.
+        let few = inventory.zones.len() <= FEW_ZONES;
+        let zones: HashSet<&str> = match few {
+            true => HashSet::default(),
+            false => inventory.zones.iter().map(DomainName::as_str).collect(),
+        };
+        let in_some_zone = |name: &str| {
+            if few {
+                inventory
+                    .zones
+                    .iter()
+                    .any(|zone| names::is_in_zone(name, zone))
+            } else {
+                names::suffixes(name).any(|s| zones.contains(s))
+            }
+        };
         let outside = |name: &str| {
             format!(
                 "`{name}` is outside every declared zone; accepted: a name under one of `zones` ({}), or add its zone to `zones`",

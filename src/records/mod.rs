@@ -601,6 +601,9 @@ fn sort_records(records: &mut Vec<Record>, origin: &str) {
     if !in_order {
         runs = sort_runs(records, runs, origin);
     }
+    // Records of different runs have different owners: only two neighbours
+    // in one run can be duplicates.
+    let mut duplicates = false;
     for run in runs {
         let owner = &mut records[run];
         if owner.len() > 1 {
@@ -610,9 +613,14 @@ fn sort_records(records: &mut Vec<Record>, origin: &str) {
                     // Names and text only when two of a kind meet (rare).
                     .then_with(|| a.data.to_string().cmp(&b.data.to_string()))
             });
+            duplicates |= owner
+                .windows(2)
+                .any(|pair| pair[0].ttl == pair[1].ttl && pair[0].data == pair[1].data);
         }
     }
-    records.dedup();
+    if duplicates {
+        records.dedup();
+    }
 }
 
 /// Moves the runs of `records` into owner order, runs of one owner joined
