@@ -587,7 +587,8 @@ fn sort_zones(zones: &mut [ZonePlan]) {
 /// of the owner relative to the zone, whose first eight octets decide
 /// most comparisons.
 fn sort_records(records: &mut Vec<Record>, origin: &str) {
-    let mut runs: Vec<Range<usize>> = Vec::new();
+    // At most one run per record; reverse zones have about that many.
+    let mut runs: Vec<Range<usize>> = Vec::with_capacity(records.len());
     for (i, record) in records.iter().enumerate() {
         match runs.last_mut() {
             Some(run) if records[run.start].owner == record.owner => run.end = i + 1,
