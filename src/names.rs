@@ -82,7 +82,11 @@ impl DomainName {
     /// Checks that `input` is a syntactically valid fully qualified domain
     /// name and puts it in the form: lower case, one trailing dot dropped.
     pub fn new(input: &str, charset: Charset) -> Result<DomainName, NameError> {
-        let name = normal_form(input);
+        DomainName::checked(input, normal_form(input), charset)
+    }
+
+    /// [`DomainName::new`] for `name`, `input` already in the form.
+    fn checked(input: &str, name: Cow<'_, str>, charset: Charset) -> Result<DomainName, NameError> {
         if !well_formed(&name, charset) {
             check_name(input, &name, charset)?;
         }
@@ -95,8 +99,9 @@ impl DomainName {
     /// ([`check_public_hostname`]).
     pub fn host(input: &str) -> Result<DomainName, NameError> {
         // Local names first: `localhost` deserves a better reason than "single label".
-        check_public_hostname(&normal_form(input))?;
-        DomainName::new(input, Charset::Ldh)
+        let name = normal_form(input);
+        check_public_hostname(&name)?;
+        DomainName::checked(input, name, Charset::Ldh)
     }
 
     /// `text` taken as a name without a check: one trailing dot dropped and

@@ -1,6 +1,6 @@
 //! Address facts shared by the inventory checks, the planner and lint.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -119,22 +119,112 @@ pub fn special_purpose_address(ip: IpAddr) -> Option<&'static SpecialBlock> {
 }
 
 /// The smallest exact set of IPv4 networks covering `nets`: contained
-/// networks dropped, adjacent ones merged, nothing widened.
+/// networks dropped, adjacent ones merged, nothing widened; in address
+/// order, as `Ipv4Net::aggregate` gives them, without its copies of the
+/// list (every domain's SPF record aggregates its servers' addresses).
 pub fn aggregate_v4(nets: &[Ipv4Net]) -> Vec<Ipv4Net> {
-    Ipv4Net::aggregate(&nets.to_vec())
+    let ranges = nets.iter().map(|n| {
+        let (first, last) = (u32::from(n.network()), u32::from(n.broadcast()));
+        (u128::from(first), u128::from(last))
+    });
+    let mut out = Vec::new();
+    aggregate(ranges.collect(), 32, |start, len| {
+        let start = u32::try_from(start).expect("IPv4 ranges stay within 32 bits");
+        out.push(Ipv4Net::new(Ipv4Addr::from(start), len).expect("a prefix of at most 32 bits"));
+    });
+    out
 }
 
 /// [`aggregate_v4`] for IPv6.
 pub fn aggregate_v6(nets: &[Ipv6Net]) -> Vec<Ipv6Net> {
-    Ipv6Net::aggregate(&nets.to_vec())
+    let ranges = nets
+        .iter()
+        .map(|n| (u128::from(n.network()), u128::from(n.broadcast())));
+    let mut out = Vec::new();
+    aggregate(ranges.collect(), 128, |start, len| {
+        out.push(Ipv6Net::new(Ipv6Addr::from(start), len).expect("a prefix of at most 128 bits"));
+    });
+    out
+}
+
+/// Merges the inclusive address `ranges` of a `bits`-bit family where they
+/// overlap or touch, and gives each merged range as its largest aligned
+/// blocks, in address order: `emit(start, prefix length)`.
+fn aggregate(mut ranges: Vec<(u128, u128)>, bits: u32, mut emit: impl FnMut(u128, u8)) {
+    ranges.sort_unstable();
+    let mut ranges = ranges.into_iter();
+    let Some((mut start, mut end)) = ranges.next() else {
+        return;
+    };
+    for (next, last) in ranges {
+        if next <= end.saturating_add(1) {
+            end = end.max(last);
+        } else {
+            blocks(start, end, bits, &mut emit);
+            (start, end) = (next, last);
+        }
+    }
+    blocks(start, end, bits, &mut emit);
+}
+
+/// The inclusive range `start..=end` as its largest aligned blocks.
+fn blocks(mut start: u128, end: u128, bits: u32, emit: &mut impl FnMut(u128, u8)) {
+    loop {
+        // The largest block aligned at `start` that ends by `end`.
+        let fits = (end - start).checked_add(1).map_or(128, u128::ilog2);
+        let size = fits.min(start.trailing_zeros()).min(bits);
+        emit(start, (bits - size) as u8);
+        let last = start + u128::MAX.checked_shr(128 - size).unwrap_or(0);
+        if last >= end {
+            return;
+        }
+        start = last + 1;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn net(text: &str) -> IpNet {
         text.parse().unwrap()
+    }
+
+    /// An address near the bottom or the top of the space, where
+    /// networks touch and saturate, or anywhere.
+    fn near_ends<T: Copy>(n: T, max_minus: impl Fn(T) -> T, place: u8, anywhere: T) -> T {
+        match place {
+            0 => n,
+            1 => max_minus(n),
+            _ => anywhere,
+        }
+    }
+
+    proptest! {
+        /// The same networks, in the same order, as ipnet's aggregation.
+        #[test]
+        fn aggregation_agrees_with_ipnet(
+            v4 in proptest::collection::vec((0u32..64, 0u8..=32, 0u8..3, any::<u32>()), 0..12),
+            v6 in proptest::collection::vec((0u128..64, 0u8..=128, 0u8..3, any::<u128>()), 0..12),
+        ) {
+            let v4: Vec<Ipv4Net> = v4
+                .into_iter()
+                .map(|(n, len, place, any)| {
+                    let addr = near_ends(n, |n| u32::MAX - n, place, any);
+                    Ipv4Net::new(Ipv4Addr::from(addr), len).unwrap()
+                })
+                .collect();
+            let v6: Vec<Ipv6Net> = v6
+                .into_iter()
+                .map(|(n, len, place, any)| {
+                    let addr = near_ends(n, |n| u128::MAX - n, place, any);
+                    Ipv6Net::new(Ipv6Addr::from(addr), len).unwrap()
+                })
+                .collect();
+            prop_assert_eq!(aggregate_v4(&v4), Ipv4Net::aggregate(&v4));
+            prop_assert_eq!(aggregate_v6(&v6), Ipv6Net::aggregate(&v6));
+        }
     }
 
     #[test]

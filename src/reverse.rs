@@ -6,9 +6,9 @@
 //! the planner, which places each PTR in its zone and names the zones
 //! (`records::reverse`).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 /// Why a network cannot be a reverse zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -55,10 +55,17 @@ pub fn check_zone_prefix(net: IpNet) -> Result<(), ZonePrefixError> {
 /// The default reverse zone of an address when none is declared: its /24
 /// for IPv4, its /48 for IPv6.
 pub fn default_zone(ip: IpAddr) -> IpNet {
-    let len = if ip.is_ipv4() { 24 } else { 48 };
-    IpNet::new(ip, len)
-        .expect("24 and 48 are valid prefix lengths")
-        .trunc()
+    // The network bits kept by masking: every PTR of a plan passes here.
+    match ip {
+        IpAddr::V4(v4) => {
+            let network = Ipv4Addr::from(u32::from(v4) & !0xff);
+            IpNet::V4(Ipv4Net::new(network, 24).expect("24 is a valid prefix length"))
+        }
+        IpAddr::V6(v6) => {
+            let network = Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 48));
+            IpNet::V6(Ipv6Net::new(network, 48).expect("48 is a valid prefix length"))
+        }
+    }
 }
 
 /// True for an IPv4 zone longer than /24, which needs RFC 2317 delegation.
@@ -110,6 +117,16 @@ mod tests {
         );
         assert!(check_zone_prefix(net("2001:db8::/48")).is_ok());
         assert!(check_zone_prefix(net("::/0")).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn default_zones_are_the_truncated_networks(v4: u32, v6: u128) {
+            for ip in [IpAddr::from(Ipv4Addr::from(v4)), IpAddr::from(Ipv6Addr::from(v6))] {
+                let len = if ip.is_ipv4() { 24 } else { 48 };
+                proptest::prop_assert_eq!(default_zone(ip), IpNet::new(ip, len).unwrap().trunc());
+            }
+        }
     }
 
     #[test]

@@ -130,7 +130,8 @@ impl<'t> Lexer<'t> {
         self.column += 1;
     }
 
-    /// One ASCII character forward.
+    /// One ASCII character forward (the text is UTF-8: no part of a
+    /// character follows it).
     fn advance_ascii(&mut self) {
         self.i += 1;
         self.column += 1;
@@ -248,7 +249,7 @@ impl<'t> Lexer<'t> {
                         return Err(Verdict::TooDeep(self.i));
                     }
                     self.key_allowed = true;
-                    self.advance();
+                    self.advance_ascii();
                 }
                 b']' | b'}' => {
                     if self.flow == 0 {
@@ -257,14 +258,14 @@ impl<'t> Lexer<'t> {
                     }
                     self.flow -= 1;
                     self.key_allowed = false;
-                    self.advance();
+                    self.advance_ascii();
                 }
                 b',' => {
                     if self.flow == 0 {
                         return Ok(());
                     }
                     self.key_allowed = true;
-                    self.advance();
+                    self.advance_ascii();
                 }
                 b'-' if blank_next => {
                     if self.flow > 0 {
@@ -273,7 +274,7 @@ impl<'t> Lexer<'t> {
                     self.roll(self.column, self.i)?;
                     self.key = None;
                     self.key_allowed = true;
-                    self.advance();
+                    self.advance_ascii();
                 }
                 b'?' if self.flow > 0 || blank_next => return Err(Verdict::Unsure),
                 b':' if self.flow > 0 || blank_next => {
@@ -284,7 +285,7 @@ impl<'t> Lexer<'t> {
                         self.roll(column, offset)?;
                         self.key_allowed = true;
                     }
-                    self.advance();
+                    self.advance_ascii();
                 }
                 b'*' | b'&' | b'!' | b'%' => return Err(Verdict::Unsure),
                 b'|' | b'>' if self.flow == 0 => return Err(Verdict::Unsure),
@@ -355,7 +356,7 @@ impl<'t> Lexer<'t> {
 
     /// libyaml's `yaml_parser_scan_flow_scalar`.
     fn quoted(&mut self, quote: u8) -> Step {
-        self.advance();
+        self.advance_ascii();
         loop {
             self.skip_run(&QUOTED_RUN);
             if self.document_marker().is_some() {
@@ -367,11 +368,11 @@ impl<'t> Lexer<'t> {
             };
             match byte {
                 b'\'' if quote == b'\'' && self.byte(self.i + 1) == Some(b'\'') => {
-                    self.advance();
-                    self.advance();
+                    self.advance_ascii();
+                    self.advance_ascii();
                 }
                 _ if byte == quote => {
-                    self.advance();
+                    self.advance_ascii();
                     return Ok(());
                 }
                 b'\\' if quote == b'"' => {
@@ -429,8 +430,13 @@ impl<'t> Lexer<'t> {
             while let Some(byte) = self.byte(self.i) {
                 match byte {
                     b' ' => {
-                        self.i += 1;
-                        self.column += 1;
+                        // The run at once: a space is never unusual.
+                        let spaces = self.bytes[self.i..]
+                            .iter()
+                            .take_while(|&&b| b == b' ')
+                            .count();
+                        self.i += spaces;
+                        self.column += spaces;
                     }
                     b'\t' => return Err(Verdict::Unsure),
                     b'\n' | b'\r' => {

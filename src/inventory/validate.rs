@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::collections::hash_map::Entry;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -69,6 +70,10 @@ const DKIM_KEYS: [&str; 7] = [
 ];
 const DMARC_KEYS: [&str; 6] = ["policy", "subdomain_policy", "rua", "ruf", "adkim", "aspf"];
 const NETWORK_KEYS: [&str; 2] = ["network", "broad"];
+
+/// Up to how many declared zones a name is compared with each of them
+/// rather than looked up by its suffixes.
+const FEW_ZONES: usize = 8;
 
 /// How many hostnames a "did you mean" compares an unknown server with.
 const MAX_SUGGESTION_CANDIDATES: usize = 1_000;
@@ -858,6 +863,10 @@ impl<'n, 'a> Checker<'n, 'a> {
                 let items = self
                     .list(given(field), &key, family.address_list())
                     .unwrap_or(&[]);
+                match family {
+                    Family::V4 => v4.reserve_exact(items.len()),
+                    Family::V6 => v6.reserve_exact(items.len()),
+                }
                 let what = family.address();
                 for (j, item) in items.iter().enumerate() {
                     let item_path = key.index(j);
@@ -941,17 +950,22 @@ impl<'n, 'a> Checker<'n, 'a> {
             self.error(path, at, family.wrong_family_message(text));
             return None;
         }
-        if let Some((server, key, index)) = owners.get(&ip) {
-            self.error(
-                path,
-                at,
-                format!(
-                    "{ip} is already listed at `servers[{server}].{key}[{index}]`; one address has one PTR, so it can belong to one server only"
-                ),
-            );
-            return None;
+        match owners.entry(ip) {
+            Entry::Occupied(first) => {
+                let (server, key, index) = first.get();
+                self.error(
+                    path,
+                    at,
+                    format!(
+                        "{ip} is already listed at `servers[{server}].{key}[{index}]`; one address has one PTR, so it can belong to one server only"
+                    ),
+                );
+                return None;
+            }
+            Entry::Vacant(slot_of) => {
+                slot_of.insert(slot);
+            }
         }
-        owners.insert(ip, slot);
         if let Some(block) = net::special_purpose_address(ip) {
             self.warn_special(path, at, &IpNet::from(ip), block);
         }
@@ -960,7 +974,7 @@ impl<'n, 'a> Checker<'n, 'a> {
 
     fn domains(&mut self, raw: &'n [Node<'a>], servers: &[CheckedServer]) -> Vec<Domain> {
         let mut domains = Vec::with_capacity(raw.len());
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.len());
         let by_hostname: HashMap<&str, usize> = servers
             .iter()
             .enumerate()
@@ -1862,8 +1876,23 @@ impl<'n, 'a> Checker<'n, 'a> {
     /// Every owner in a declared zone; every address in a declared reverse
     /// zone; at most one SPF record per owner. Located by key path.
     fn placement(&mut self, inventory: &Inventory) {
-        let zones: HashSet<&str> = inventory.zones.iter().map(DomainName::as_str).collect();
-        let in_some_zone = |name: &str| names::suffixes(name).any(|s| zones.contains(s));
+        // A few zones are compared with each name; many are looked up by
+        // each of its suffixes.
+        let few = inventory.zones.len() <= FEW_ZONES;
+        let zones: HashSet<&str> = match few {
+            true => HashSet::default(),
+            false => inventory.zones.iter().map(DomainName::as_str).collect(),
+        };
+        let in_some_zone = |name: &str| {
+            if few {
+                inventory
+                    .zones
+                    .iter()
+                    .any(|zone| names::is_in_zone(name, zone))
+            } else {
+                names::suffixes(name).any(|s| zones.contains(s))
+            }
+        };
         let outside = |name: &str| {
             format!(
                 "`{name}` is outside every declared zone; accepted: a name under one of `zones` ({}), or add its zone to `zones`",

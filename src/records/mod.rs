@@ -143,6 +143,7 @@ pub fn plan(inventory: &Inventory) -> Plan {
         |range| range.len(),
         |range| builder.servers(range),
     );
+    builder.reserve_forward(&parts);
     let mut diagnostics = Vec::new();
     for part in parts {
         builder.absorb(part, &mut diagnostics);
@@ -160,8 +161,9 @@ struct Builder<'a> {
     /// The one TXT record of each owner of domain records: SPF (RFC 7208
     /// §3.2), DMARC and DKIM keys.
     txt: HashMap<DomainName, Record>,
-    /// Reverse records by zone network.
-    reverse: BTreeMap<ZoneKey, Vec<Record>>,
+    /// Reverse records by zone network, with the addresses of their PTRs
+    /// when those came in ascending order.
+    reverse: BTreeMap<ZoneKey, (Vec<Record>, Ascending)>,
     /// Classless reverse zones whose parent CNAMEs are planned.
     delegated: HashSet<Ipv4Net>,
     /// The TXT data of a HELO name's SPF record, the same for every server.
@@ -176,8 +178,9 @@ struct Builder<'a> {
 struct ServerRecords {
     /// A/AAAA and HELO TXT records, by index of their zone.
     forward: Vec<Vec<Record>>,
-    /// PTR records by reverse zone, the zones in the order met.
-    reverse: Vec<(ZoneKey, Vec<Record>)>,
+    /// PTR records by reverse zone, the zones in the order met, with
+    /// their addresses when those came in ascending order.
+    reverse: Vec<(ZoneKey, Vec<Record>, Ascending)>,
     /// Where each zone of `reverse` is.
     reverse_slots: HashMap<ZoneKey, usize>,
     /// The slot of the last PTR's zone, IPv4 and IPv6 apart: servers
@@ -190,22 +193,39 @@ struct ServerRecords {
 }
 
 impl ServerRecords {
-    /// The PTR records of the reverse zone `key`.
-    fn reverse_zone(&mut self, key: ZoneKey) -> &mut Vec<Record> {
+    /// The PTR records of the reverse zone `key`, and their order.
+    fn reverse_zone(&mut self, key: ZoneKey) -> (&mut Vec<Record>, &mut Ascending) {
         let recent = &mut self.recent_slots[usize::from(key.v6)];
         let slot = match self.reverse.get(*recent) {
-            Some((known, _)) if *known == key => *recent,
+            Some((known, _, _)) if *known == key => *recent,
             _ => {
                 let next = self.reverse.len();
                 let slot = *self.reverse_slots.entry(key).or_insert(next);
                 if slot == next {
-                    self.reverse.push((key, Vec::new()));
+                    self.reverse.push((key, Vec::new(), None));
                 }
                 *recent = slot;
                 slot
             }
         };
-        &mut self.reverse[slot].1
+        let (_, records, ascending) = &mut self.reverse[slot];
+        (records, ascending)
+    }
+}
+
+/// The first and last address of a reverse zone's PTR records (as numbers:
+/// one zone holds one family) when every address came after the one
+/// before: their owners then come in the order [`sort_records`] gives,
+/// since reverse names compared label by label from the root, numbers by
+/// value and hex digits before letters, order as their addresses do
+/// (RFC 1035 §3.5, RFC 3596 §2.5, RFC 2317 §4).
+type Ascending = Option<(u128, u128)>;
+
+/// The order of `earlier` records followed by `later` ones.
+fn ascending(earlier: Ascending, later: Ascending) -> Ascending {
+    match (earlier, later) {
+        (Some((first, last)), Some((next, end))) if last < next => Some((first, end)),
+        _ => None,
     }
 }
 
@@ -248,31 +268,64 @@ impl<'a> Builder<'a> {
 
     /// Plans A/AAAA, HELO TXT and PTR records for the servers in `range`.
     fn servers(&self, range: Range<usize>) -> ServerRecords {
+        // Each server's zone first, to size the zones' records once: a
+        // server has an A/AAAA record per address and a HELO TXT record.
+        let servers = &self.inventory.servers[range.clone()];
+        let zones: Vec<usize> = servers
+            .iter()
+            .map(|server| zone_of(&self.zone_index, &server.hostname))
+            .collect();
+        let mut forward = vec![Vec::new(); self.inventory.zones.len()];
+        let mut sizes = vec![0; forward.len()];
+        for (server, &zone) in servers.iter().zip(&zones) {
+            sizes[zone] += server.ipv4.len() + server.ipv6.len() + 1;
+        }
+        for (records, size) in forward.iter_mut().zip(sizes) {
+            records.reserve_exact(size);
+        }
         let mut part = ServerRecords {
-            forward: vec![Vec::new(); self.inventory.zones.len()],
+            forward,
             reverse: Vec::new(),
             reverse_slots: HashMap::new(),
             recent_slots: [usize::MAX; 2],
             classless: Vec::new(),
             diagnostics: Vec::new(),
         };
-        for index in range {
-            self.server(index, &mut part);
+        for (index, zone) in range.zip(zones) {
+            self.server(index, zone, &mut part);
         }
         part
+    }
+
+    /// Sizes each forward zone for the records of every part and the TXT
+    /// records, before [`Builder::absorb`] and [`Builder::finish`] add them.
+    fn reserve_forward(&mut self, parts: &[ServerRecords]) {
+        let mut sizes = vec![0; self.forward.len()];
+        for part in parts {
+            for (size, records) in sizes.iter_mut().zip(&part.forward) {
+                *size += records.len();
+            }
+        }
+        for owner in self.txt.keys() {
+            sizes[zone_of(&self.zone_index, owner)] += 1;
+        }
+        for (records, size) in self.forward.iter_mut().zip(sizes) {
+            records.reserve_exact(size.saturating_sub(records.len()));
+        }
     }
 
     /// Adds the records of a run of servers, after those of earlier runs.
     fn absorb(&mut self, part: ServerRecords, diagnostics: &mut Vec<Diagnostic>) {
         for (zone, mut records) in self.forward.iter_mut().zip(part.forward) {
-            if zone.is_empty() {
-                *zone = records;
-            } else {
-                zone.append(&mut records);
-            }
+            zone.append(&mut records);
         }
-        for (key, mut records) in part.reverse {
-            self.reverse.entry(key).or_default().append(&mut records);
+        for (key, mut records, order) in part.reverse {
+            let (zone, zone_order) = self.reverse.entry(key).or_default();
+            *zone_order = match zone.is_empty() {
+                true => order,
+                false => ascending(*zone_order, order),
+            };
+            zone.append(&mut records);
         }
         for (child, ttl) in part.classless {
             if self.delegated.insert(child) {
@@ -282,7 +335,8 @@ impl<'a> Builder<'a> {
         diagnostics.extend(part.diagnostics);
     }
 
-    fn server(&self, index: usize, part: &mut ServerRecords) {
+    /// The records of server `index`, whose host name is in zone `zone`.
+    fn server(&self, index: usize, zone: usize, part: &mut ServerRecords) {
         let server = &self.inventory.servers[index];
         let ttl = server.ttl.unwrap_or(self.inventory.ttl);
         let mut helo_name = None;
@@ -295,8 +349,13 @@ impl<'a> Builder<'a> {
                 }),
             }
         }
-        for name in std::iter::once(&server.hostname).chain(&helo_name) {
-            let zone = &mut part.forward[zone_of(&self.zone_index, name)];
+        let helo_zone = helo_name
+            .as_ref()
+            .map(|name| zone_of(&self.zone_index, name));
+        let names =
+            std::iter::once((&server.hostname, zone)).chain(helo_name.iter().zip(helo_zone));
+        for (name, zone) in names {
+            let zone = &mut part.forward[zone];
             let addresses = server
                 .ipv4
                 .iter()
@@ -412,7 +471,17 @@ impl<'a> Builder<'a> {
         let labels = self.inventory.classless_labels;
         let zone = self.reverse_zone_of(ip);
         let owner = reverse::ptr_owner(ip, zone, labels);
-        part.reverse_zone(zone_key(zone, false)).push(Record {
+        let (records, order) = part.reverse_zone(zone_key(zone, false));
+        let number = match ip {
+            IpAddr::V4(v4) => u128::from(u32::from(v4)),
+            IpAddr::V6(v6) => u128::from(v6),
+        };
+        match order {
+            _ if records.is_empty() => *order = Some((number, number)),
+            Some((_, last)) if *last < number => *last = number,
+            _ => *order = None,
+        }
+        records.push(Record {
             owner,
             ttl,
             data: RecordData::Ptr(hostname.to_owned()),
@@ -430,7 +499,8 @@ impl<'a> Builder<'a> {
         let parent = classless_parent(child);
         let declared_parent = self.inventory.reverse_zones.contains(&IpNet::V4(parent));
         let key = zone_key(IpNet::V4(parent), !declared_parent);
-        let records = self.reverse.entry(key).or_default();
+        let (records, order) = self.reverse.entry(key).or_default();
+        *order = None;
         let labels = self.inventory.classless_labels;
         for ip in ipnet::Ipv4AddrRange::new(child.network(), child.broadcast()) {
             records.push(Record {
@@ -447,19 +517,23 @@ impl<'a> Builder<'a> {
         for record in self.txt.into_values() {
             self.forward[zone_of(&self.zone_index, &record.owner)].push(record);
         }
-        let mut zones: Vec<ZonePlan> = self
+        // Each zone with whether its records are known to be in order.
+        let mut zones: Vec<(ZonePlan, bool)> = self
             .forward
             .into_iter()
             .zip(&self.inventory.zones)
             .filter(|(records, _)| !records.is_empty())
-            .map(|(records, origin)| ZonePlan {
-                origin: origin.clone(),
-                role: ZoneRole::Forward,
-                records,
+            .map(|(records, origin)| {
+                let zone = ZonePlan {
+                    origin: origin.clone(),
+                    role: ZoneRole::Forward,
+                    records,
+                };
+                (zone, false)
             })
             .collect();
         let labels = self.inventory.classless_labels;
-        for (key, records) in self.reverse {
+        for (key, (records, order)) in self.reverse {
             let net = key.net();
             let role = if key.parent_of_classless
                 || records
@@ -479,18 +553,19 @@ impl<'a> Builder<'a> {
             } else {
                 ZoneRole::Reverse
             };
-            zones.push(ZonePlan {
+            let zone = ZonePlan {
                 origin: reverse::zone_name(net, labels),
                 role,
                 records,
-            });
+            };
+            zones.push((zone, order.is_some()));
         }
         // Stable: the parents keep their address order among themselves.
-        zones.sort_by_key(|zone| matches!(zone.role, ZoneRole::ClasslessParent { .. }));
+        zones.sort_by_key(|(zone, _)| matches!(zone.role, ZoneRole::ClasslessParent { .. }));
         sort_zones(&mut zones);
         Plan {
             default_ttl: self.inventory.ttl,
-            zones,
+            zones: zones.into_iter().map(|(zone, _)| zone).collect(),
             diagnostics,
         }
     }
@@ -513,6 +588,12 @@ fn helo_values(inventory: &Inventory) -> HashMap<DomainName, (usize, usize)> {
 
 /// Index of the longest declared zone containing `owner`.
 fn zone_of(zone_index: &HashMap<&str, usize>, owner: &str) -> usize {
+    // Validation placed every owner in a zone: with one zone, it is that.
+    if zone_index.len() == 1
+        && let Some(&zone) = zone_index.values().next()
+    {
+        return zone;
+    }
     names::suffixes(owner)
         .find_map(|suffix| zone_index.get(suffix).copied())
         .expect("validation placed every owner in a zone")
@@ -528,13 +609,24 @@ fn zone_key(net: IpNet, parent_of_classless: bool) -> ZoneKey {
 }
 
 /// Sorts every zone's records, the zones spread over the available cores
-/// (large inventories spend most of their planning time here).
-fn sort_zones(zones: &mut [ZonePlan]) {
+/// (large inventories spend most of their planning time here); those of
+/// zones marked in order, PTRs in ascending address order, are only
+/// checked in debug builds.
+fn sort_zones(zones: &mut [(ZonePlan, bool)]) {
     crate::parallel::map_balanced(
-        zones.iter_mut().collect(),
-        |zone| zone.records.len(),
-        |zone| sort_records(&mut zone.records, &zone.origin),
+        zones.iter_mut().filter(|(_, in_order)| !in_order).collect(),
+        |(zone, _)| zone.records.len(),
+        |(zone, _)| sort_records(&mut zone.records, &zone.origin),
     );
+    for (zone, _) in zones.iter().filter(|(_, in_order)| *in_order) {
+        debug_assert!(
+            zone.records
+                .windows(2)
+                .all(|pair| compare_names(&pair[0].owner, &pair[1].owner) == Ordering::Less),
+            "the PTRs of {} are out of order",
+            zone.origin
+        );
+    }
 }
 
 /// Orders the records of the zone `origin` by owner (see [`compare_names`]),
@@ -546,7 +638,8 @@ fn sort_zones(zones: &mut [ZonePlan]) {
 /// of the owner relative to the zone, whose first eight octets decide
 /// most comparisons.
 fn sort_records(records: &mut Vec<Record>, origin: &str) {
-    let mut runs: Vec<Range<usize>> = Vec::new();
+    // At most one run per record; reverse zones have about that many.
+    let mut runs: Vec<Range<usize>> = Vec::with_capacity(records.len());
     for (i, record) in records.iter().enumerate() {
         match runs.last_mut() {
             Some(run) if records[run.start].owner == record.owner => run.end = i + 1,
@@ -560,6 +653,9 @@ fn sort_records(records: &mut Vec<Record>, origin: &str) {
     if !in_order {
         runs = sort_runs(records, runs, origin);
     }
+    // Records of different runs have different owners: only two neighbours
+    // in one run can be duplicates.
+    let mut duplicates = false;
     for run in runs {
         let owner = &mut records[run];
         if owner.len() > 1 {
@@ -569,9 +665,14 @@ fn sort_records(records: &mut Vec<Record>, origin: &str) {
                     // Names and text only when two of a kind meet (rare).
                     .then_with(|| a.data.to_string().cmp(&b.data.to_string()))
             });
+            duplicates |= owner
+                .windows(2)
+                .any(|pair| pair[0].ttl == pair[1].ttl && pair[0].data == pair[1].data);
         }
     }
-    records.dedup();
+    if duplicates {
+        records.dedup();
+    }
 }
 
 /// Moves the runs of `records` into owner order, runs of one owner joined
@@ -608,6 +709,7 @@ fn sort_runs(
             .then(a.1.cmp(&b.1))
     });
     let mut slots: Vec<Option<Record>> = std::mem::take(records).into_iter().map(Some).collect();
+    records.reserve_exact(slots.len());
     let mut sorted: Vec<Range<usize>> = Vec::with_capacity(runs.len());
     for (position, &(_, run)) in order.iter().enumerate() {
         let start = records.len();
