@@ -57,8 +57,8 @@ use super::lookup::{Answer, Lookup, LookupError, LookupResult};
 use super::record::RecordData;
 use super::settings::ResolverSettings;
 use super::wire::{
-    Response, WireQuery, decode, display_wire, encode_query, encode_query_wire, matches_query,
-    rcode_name,
+    AnswerRecord, Response, WireQuery, decode, display_wire, encode_query, encode_query_wire,
+    matches_query, rcode_name,
 };
 
 /// CNAME hops followed from the queried name before giving up: real
@@ -229,13 +229,13 @@ impl StubLookup {
                     .map_err(late(expires, deadline))?
             };
             self.responses.fetch_add(1, Ordering::Relaxed);
-            let response = decode(&udp, rtype).map_err(Try::Failed)?;
+            let response = decode(&udp, rtype, Some(query.question())).map_err(Try::Failed)?;
             if !response.truncated {
                 return Ok((udp, response));
             }
             // Boxed: rare, and its state would make every query's future larger.
             let tcp = Box::pin(self.tcp(self.servers[index], query, deadline)).await?;
-            let response = decode(&tcp, rtype).map_err(Try::Failed)?;
+            let response = decode(&tcp, rtype, Some(query.question())).map_err(Try::Failed)?;
             if response.truncated {
                 return Err(Try::Failed("answer truncated over TCP too".to_owned()));
             }
@@ -355,11 +355,17 @@ impl StubLookup {
                     targets.push(target.clone());
                 }
                 let mut answers = response.answers;
-                answers.retain(|record| {
-                    chain(first, &targets)
+                // The records of the names asked in this hop; nearly always
+                // all of them, owned by the one name asked.
+                let owned = |record: &AnswerRecord<RecordData>| match targets.len() {
+                    0 => record.owned_by(&packet, first.name()),
+                    _ => chain(first, &targets)
                         .skip(asked)
-                        .any(|name| record.owned_by(&packet, name))
-                });
+                        .any(|name| record.owned_by(&packet, name)),
+                };
+                if !answers.iter().all(owned) {
+                    answers.retain(owned);
+                }
                 if !answers.is_empty() {
                     // A vector's iterator has its length known ahead: the
                     // shared slice is allocated at its size at once.
