@@ -48,7 +48,7 @@ use std::task::{Context, Poll, Waker, ready};
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, Sleep};
@@ -687,9 +687,9 @@ impl Channel {
         id
     }
 
-    /// The outcome of the try with `id` once there is one; until then the
-    /// task of `cx` is woken when it comes.
-    /// Once there is one, the try is taken out of the table.
+    /// The outcome of the try with `id` once there is one, the try then
+    /// taken out of the table; until then the task of `cx` is woken when
+    /// it comes.
     fn poll_response(&self, id: u16, cx: &mut Context<'_>) -> Poll<Result<Vec<u8>, Try>> {
         let mut flight = lock(&self.flight);
         let Entry::Occupied(mut entry) = flight.waiters.entry(id) else {
@@ -762,17 +762,25 @@ impl Channel {
         mut timer: Pin<&mut Sleep>,
     ) -> Poll<()> {
         loop {
+            // Read while there is something to read, then wait to be woken
+            // when there is more: `try_recv_from` costs no waker and no
+            // cooperative budget per datagram, as `poll_recv_from` would.
             loop {
-                let mut datagram = ReadBuf::new(buffer);
-                match self.socket.poll_recv_from(cx, &mut datagram) {
-                    Poll::Ready(Ok(from)) => self.dispatch(datagram.filled(), from),
+                match self.socket.try_recv_from(buffer) {
+                    Ok((len, from)) => self.dispatch(&buffer[..len], from),
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        match self.socket.poll_recv_ready(cx) {
+                            // Readable again since: read on.
+                            Poll::Ready(Ok(())) => {}
+                            Poll::Ready(Err(_)) => return Poll::Ready(()),
+                            Poll::Pending => break,
+                        }
+                    }
                     // An ICMP port unreachable for an earlier query (RFC
                     // 1122 §4.1.3.3): the queries in flight time out, the
                     // socket stays.
-                    Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::ConnectionRefused => {
-                    }
-                    Poll::Ready(Err(_)) => return Poll::Ready(()),
-                    Poll::Pending => break,
+                    Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {}
+                    Err(_) => return Poll::Ready(()),
                 }
             }
             // A deadline the timer has reported passed counts as passed,
