@@ -44,11 +44,11 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Waker, ready};
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, Sleep};
@@ -57,8 +57,8 @@ use super::lookup::{Answer, Lookup, LookupError, LookupResult};
 use super::record::RecordData;
 use super::settings::ResolverSettings;
 use super::wire::{
-    Response, WireQuery, decode, display_wire, encode_query, encode_query_wire, matches_query,
-    rcode_name,
+    AnswerRecord, Response, WireQuery, decode, display_wire, encode_query, encode_query_wire,
+    matches_query, rcode_name,
 };
 
 /// CNAME hops followed from the queried name before giving up: real
@@ -204,38 +204,63 @@ impl StubLookup {
                 let server = self.servers[index];
                 let expires = self.expiry(deadline)?;
                 let channel = self.pool.channel(index, server).map_err(network)?;
-                let id = channel.register(server, query, expires, &self.pool.ids);
                 // Dropped on every way out (answer, timeout, error,
                 // cancellation), so that a late response finds no taker.
-                let _pending = Pending {
+                let mut pending = Pending {
                     channel: &channel,
-                    id,
+                    id: None,
                 };
-                match channel.socket.try_send(query.bytes()) {
-                    // Boxed: rare (a socket not yet seen writable, or its
-                    // buffer full), and the send future inline would make
-                    // every query's future larger.
-                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                // Entered with the waker of its first poll and sent there:
+                // the response or the expiry wakes that waker, so the
+                // first poll ends without looking at the table again.
+                let outcome = poll_fn(|cx| match pending.id {
+                    None => {
+                        let ids = &self.pool.ids;
+                        let id = channel.register(server, query, expires, ids, cx.waker());
+                        pending.id = Some(id);
+                        match channel.socket.try_send(query.bytes()) {
+                            Ok(_) => Poll::Pending,
+                            // Sent below, once the socket is writable.
+                            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                                Poll::Ready(Err(id))
+                            }
+                            Err(error) => Poll::Ready(Ok(Err(network(error)))),
+                        }
+                    }
+                    Some(id) => {
+                        let outcome = ready!(channel.poll_response(id, cx));
+                        // Taken out of the table with its outcome.
+                        pending.id = None;
+                        Poll::Ready(Ok(outcome))
+                    }
+                })
+                .await;
+                let outcome = match outcome {
+                    Ok(outcome) => outcome,
+                    // Rare: a socket not yet seen writable, or its buffer
+                    // full. Boxed, as the send future inline would make
+                    // every query's future larger; a future, not
+                    // `poll_send`, as that wakes only the last of the
+                    // tries that wait to send on the socket.
+                    Err(id) => {
                         Box::pin(channel.socket.send(query.bytes()))
                             .await
                             .map_err(network)?;
+                        let outcome = poll_fn(|cx| channel.poll_response(id, cx)).await;
+                        pending.id = None;
+                        outcome
                     }
-                    sent => {
-                        sent.map_err(network)?;
-                    }
-                }
-                poll_fn(|cx| channel.poll_response(id, cx))
-                    .await
-                    .map_err(late(expires, deadline))?
+                };
+                outcome.map_err(late(expires, deadline))?
             };
             self.responses.fetch_add(1, Ordering::Relaxed);
-            let response = decode(&udp, rtype).map_err(Try::Failed)?;
+            let response = decode(&udp, rtype, Some(query.question())).map_err(Try::Failed)?;
             if !response.truncated {
                 return Ok((udp, response));
             }
             // Boxed: rare, and its state would make every query's future larger.
             let tcp = Box::pin(self.tcp(self.servers[index], query, deadline)).await?;
-            let response = decode(&tcp, rtype).map_err(Try::Failed)?;
+            let response = decode(&tcp, rtype, Some(query.question())).map_err(Try::Failed)?;
             if response.truncated {
                 return Err(Try::Failed("answer truncated over TCP too".to_owned()));
             }
@@ -355,11 +380,17 @@ impl StubLookup {
                     targets.push(target.clone());
                 }
                 let mut answers = response.answers;
-                answers.retain(|record| {
-                    chain(first, &targets)
+                // The records of the names asked in this hop; nearly always
+                // all of them, owned by the one name asked.
+                let owned = |record: &AnswerRecord<RecordData>| match targets.len() {
+                    0 => record.owned_by(&packet, first.name()),
+                    _ => chain(first, &targets)
                         .skip(asked)
-                        .any(|name| record.owned_by(&packet, name))
-                });
+                        .any(|name| record.owned_by(&packet, name)),
+                };
+                if !answers.iter().all(owned) {
+                    answers.retain(owned);
+                }
                 if !answers.is_empty() {
                     // A vector's iterator has its length known ahead: the
                     // shared slice is allocated at its size at once.
@@ -569,6 +600,8 @@ struct Flight {
     deadlines: VecDeque<Deadline>,
     /// Tells the tries that reuse an ID apart.
     serial: u64,
+    /// The random IDs drawn for this socket and not yet used.
+    ids: IdStream,
     /// The reader's waker, once it has run.
     reader: Option<Waker>,
     /// The deadline the reader keeps, if any: a try entered that expires
@@ -594,7 +627,7 @@ struct Waiter {
 
 /// Where a try stands.
 enum State {
-    /// No response yet; the waker of the try's task once it has waited.
+    /// No response yet; the waker of the try's task, until it is woken.
     Waiting(Option<Waker>),
     /// The matching response.
     Answered(Vec<u8>),
@@ -605,28 +638,30 @@ enum State {
 }
 
 impl Channel {
-    /// Enters `query` to `server` that expires at `deadline`, under a
-    /// random ID not in flight on this socket: sets the ID in `query` and
-    /// returns it.
+    /// Enters `query` to `server` that expires at `deadline`, its task
+    /// woken by `waker`, under a random ID not in flight on this socket:
+    /// sets the ID in `query` and returns it.
     fn register(
         &self,
         server: SocketAddr,
         query: &mut WireQuery,
         deadline: Instant,
         ids: &Ids,
+        waker: &Waker,
     ) -> u16 {
         let mut flight = lock(&self.flight);
+        let flight = &mut *flight;
         let serial = flight.serial;
         flight.serial += 1;
         let id = loop {
-            if let Entry::Vacant(entry) = flight.waiters.entry(ids.next()) {
+            if let Entry::Vacant(entry) = flight.waiters.entry(flight.ids.next(ids)) {
                 let id = *entry.key();
                 query.set_id(id);
                 entry.insert(Waiter {
                     server,
                     query: query.clone(),
                     serial,
-                    state: State::Waiting(None),
+                    state: State::Waiting(Some(waker.clone())),
                 });
                 break id;
             }
@@ -652,22 +687,19 @@ impl Channel {
         id
     }
 
-    /// The outcome of the try with `id` once there is one; until then the
-    /// task of `cx` is woken when it comes.
+    /// The outcome of the try with `id` once there is one, the try then
+    /// taken out of the table; until then the task of `cx` is woken when
+    /// it comes.
     fn poll_response(&self, id: u16, cx: &mut Context<'_>) -> Poll<Result<Vec<u8>, Try>> {
         let mut flight = lock(&self.flight);
-        let Some(waiter) = flight.waiters.get_mut(&id) else {
+        let Entry::Occupied(mut entry) = flight.waiters.entry(id) else {
             return Poll::Ready(Err(closed()));
         };
-        if let State::Waiting(waker) = &mut waiter.state {
-            match waker {
-                Some(waker) => waker.clone_from(cx.waker()),
-                None => *waker = Some(cx.waker().clone()),
-            }
+        if let State::Waiting(waker) = &mut entry.get_mut().state {
+            keep(waker, cx.waker());
             return Poll::Pending;
         }
-        let waiter = flight.waiters.remove(&id).expect("the try is in flight");
-        Poll::Ready(match waiter.state {
+        Poll::Ready(match entry.remove().state {
             State::Answered(packet) => Ok(packet),
             State::Expired => Err(Try::Timeout),
             State::Waiting(_) | State::Closed => Err(closed()),
@@ -730,17 +762,25 @@ impl Channel {
         mut timer: Pin<&mut Sleep>,
     ) -> Poll<()> {
         loop {
+            // Read while there is something to read, then wait to be woken
+            // when there is more: `try_recv_from` costs no waker and no
+            // cooperative budget per datagram, as `poll_recv_from` would.
             loop {
-                let mut datagram = ReadBuf::new(buffer);
-                match self.socket.poll_recv_from(cx, &mut datagram) {
-                    Poll::Ready(Ok(from)) => self.dispatch(datagram.filled(), from),
+                match self.socket.try_recv_from(buffer) {
+                    Ok((len, from)) => self.dispatch(&buffer[..len], from),
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        match self.socket.poll_recv_ready(cx) {
+                            // Readable again since: read on.
+                            Poll::Ready(Ok(())) => {}
+                            Poll::Ready(Err(_)) => return Poll::Ready(()),
+                            Poll::Pending => break,
+                        }
+                    }
                     // An ICMP port unreachable for an earlier query (RFC
                     // 1122 §4.1.3.3): the queries in flight time out, the
                     // socket stays.
-                    Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::ConnectionRefused => {
-                    }
-                    Poll::Ready(Err(_)) => return Poll::Ready(()),
-                    Poll::Pending => break,
+                    Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {}
+                    Err(_) => return Poll::Ready(()),
                 }
             }
             // A deadline the timer has reported passed counts as passed,
@@ -778,12 +818,15 @@ fn closed() -> Try {
 /// Removes a query from its socket when its try ends.
 struct Pending<'a> {
     channel: &'a Channel,
-    id: u16,
+    /// The query's ID while it is in the socket's table.
+    id: Option<u16>,
 }
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        lock(&self.channel.flight).waiters.remove(&self.id);
+        if let Some(id) = self.id {
+            lock(&self.channel.flight).waiters.remove(&id);
+        }
     }
 }
 
@@ -817,7 +860,15 @@ async fn read(alive: Alive) {
 }
 
 /// Query IDs that an off-path attacker cannot predict (RFC 5452 §4.3):
-/// SipHash under a random key of the lookup, over a counter.
+/// SipHash, a keyed pseudorandom function, under a random key of the
+/// lookup (std's `RandomState`, seeded from the operating system), over
+/// a counter.
+///
+/// Each output of the PRF is 64 bits that cannot be told from random
+/// without the key, so its four 16-bit quarters are four IDs as good as
+/// four outputs: knowing some of them says nothing of the others, nor of
+/// any other output. Each socket takes the quarters of one output in
+/// turn ([`IdStream`]), one hash for four queries.
 struct Ids {
     key: RandomState,
     counter: AtomicU64,
@@ -831,11 +882,34 @@ impl Ids {
         }
     }
 
-    fn next(&self) -> u16 {
+    /// The next output: 64 bits, four IDs.
+    fn next(&self) -> u64 {
         let mut hasher = self.key.build_hasher();
         hasher.write_u64(self.counter.fetch_add(1, Ordering::Relaxed));
-        // Truncation intended: any 16 bits of the hash are as good.
-        hasher.finish() as u16
+        hasher.finish()
+    }
+}
+
+/// The IDs of one output of [`Ids`] not yet used, kept by one socket.
+#[derive(Default)]
+struct IdStream {
+    /// The unused quarters, in the low bits.
+    bits: u64,
+    /// How many quarters are left.
+    left: u8,
+}
+
+impl IdStream {
+    fn next(&mut self, ids: &Ids) -> u16 {
+        if self.left == 0 {
+            self.bits = ids.next();
+            self.left = 4;
+        }
+        // Truncation intended: the low quarter.
+        let id = self.bits as u16;
+        self.bits >>= 16;
+        self.left -= 1;
+        id
     }
 }
 
@@ -856,6 +930,43 @@ mod tests {
             .enable_all()
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn queries_sent_at_once_on_fresh_sockets_are_each_answered_in_time() {
+        // Answers every query with NXDOMAIN: the query itself, QR and
+        // RCODE 3 set, its OPT record echoed.
+        let server = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let address = server.local_addr().unwrap();
+        let queries = 8 * POOL_SIZE;
+        let responder = std::thread::spawn(move || {
+            let mut buffer = [0; 512];
+            for _ in 0..queries {
+                let (len, from) = server.recv_from(&mut buffer).unwrap();
+                buffer[2] |= 0x80;
+                buffer[3] = 0x83;
+                server.send_to(&buffer[..len], from).unwrap();
+            }
+        });
+        let settings = ResolverSettings {
+            timeout: Duration::from_secs(5),
+            attempts: 0,
+        };
+        let stub = StubLookup::from_nameservers(&[address], settings);
+        let started = std::time::Instant::now();
+        // Sockets not yet seen writable: a try that cannot be sent at once
+        // waits its turn, and each is woken when its answer comes.
+        let names: Vec<String> = (0..queries).map(|i| format!("{i}.example.com")).collect();
+        let answers = runtime().block_on(futures_util::future::join_all(
+            names.iter().map(|name| stub.query(name, RecordType::A)),
+        ));
+        assert!(answers.iter().all(|answer| *answer == Ok(Answer::NxDomain)));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        responder.join().unwrap();
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl<T> AnswerRecord<T> {
         }
         if packet
             .get(at..at + name.len())
-            .is_some_and(|octets| octets.eq_ignore_ascii_case(name))
+            .is_some_and(|octets| same_name(octets, name))
         {
             return true;
         }
@@ -108,8 +108,44 @@ impl<T> AnswerRecord<T> {
     }
 }
 
+/// True when the names (or questions) `a` and `b`, in uncompressed wire
+/// form, are the same without regard to ASCII case (RFC 4343 §3): octet
+/// for octet first, as servers echo a name in the case it was asked.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    same_octets(a, b) || a.eq_ignore_ascii_case(b)
+}
+
+/// `a == b`, eight octets at a time: names are short, and a call to
+/// `memcmp` cost more than the comparison itself.
+fn same_octets(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |octets: &[u8], at: usize| {
+        u64::from_ne_bytes(octets[at..at + 8].try_into().expect("eight octets"))
+    };
+    // The last eight octets overlap the words before when the length is
+    // not a multiple of eight.
+    let last = a.len() - 8;
+    let mut at = 0;
+    while at < last {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, last) == word(b, last)
+}
+
 /// Reads a response to a query for `rtype` (RFC 1035 §4.1); the error is
 /// the cause, for a message.
+///
+/// `question`, when given, is the question section of the query: a first
+/// question that repeats it octet for octet, as a response to it does,
+/// is passed over without reading its labels again.
 ///
 /// Every section is checked for its framing (names, record headers and
 /// lengths within the packet, compression pointers pointing back, RFC
@@ -119,14 +155,19 @@ impl<T> AnswerRecord<T> {
 /// dynamic updates), so is an OPT record outside the additional section
 /// or twice in it (RFC 6891 §6.1.1).
 ///
-pub(super) fn decode(packet: &[u8], rtype: RecordType) -> Result<Response, String> {
-    decode_sections(packet, u16::from(rtype)).map_err(|cause| format!("malformed answer: {cause}"))
+pub(super) fn decode(
+    packet: &[u8],
+    rtype: RecordType,
+    question: Option<&[u8]>,
+) -> Result<Response, String> {
+    decode_sections(packet, u16::from(rtype), question)
+        .map_err(|cause| format!("malformed answer: {cause}"))
 }
 
 /// Why a packet could not be read, for a message.
 type Malformed = std::borrow::Cow<'static, str>;
 
-fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
+fn decode_sections(packet: &[u8], asked: u16, query: Option<&[u8]>) -> Result<Response, Malformed> {
     let header = packet
         .get(..HEADER_LEN)
         .ok_or(Malformed::from("shorter than a header"))?;
@@ -147,7 +188,18 @@ fn decode_sections(packet: &[u8], asked: u16) -> Result<Response, Malformed> {
     // full: answer owners point there nearly always.
     let mut question_whole = false;
     for question in 0..count(4) {
-        let (end, whole) = skip_name(packet, at)?;
+        // A name of ours, written out in full: what `skip_name` would find.
+        let (end, whole) = match query {
+            Some(query)
+                if question == 0
+                    && packet
+                        .get(at..at + query.len())
+                        .is_some_and(|echoed| same_octets(echoed, query)) =>
+            {
+                (at + query.len() - 4, true)
+            }
+            _ => skip_name(packet, at)?,
+        };
         question_whole |= question == 0 && whole;
         at = end + 4;
         if at > packet.len() {
@@ -538,7 +590,7 @@ pub(super) fn matches_query(id: u16, question: &[u8], packet: &[u8]) -> bool {
         1 if echoed.len() < question.len() => true,
         1 => {
             let (name, class_type) = question.split_at(question.len() - 4);
-            echoed[..name.len()].eq_ignore_ascii_case(name)
+            same_name(&echoed[..name.len()], name)
                 && echoed[name.len()..question.len()] == *class_type
         }
         _ => false,
@@ -687,6 +739,22 @@ mod tests {
     }
 
     #[test]
+    fn names_compare_octet_for_octet_then_without_case() {
+        let name = b"\x04mail\x07example\x03com\x00";
+        for len in 0..name.len() {
+            let (a, b) = (&name[..len], &mut name[..len].to_vec());
+            assert!(same_octets(a, b));
+            for at in 0..len {
+                b[at] ^= 0x20;
+                assert!(!same_octets(a, b), "{len} {at}");
+                assert_eq!(same_name(a, b), a.eq_ignore_ascii_case(b));
+                b[at] ^= 0x20;
+            }
+            assert!(!same_octets(a, &name[..len + 1]));
+        }
+    }
+
+    #[test]
     fn rcodes_have_their_mnemonics() {
         assert_eq!(rcode_name(ResponseCode::ServFail), "SERVFAIL");
         assert_eq!(rcode_name(ResponseCode::Refused), "REFUSED");
@@ -793,7 +861,7 @@ mod tests {
 
     /// The records `decode` reads from `packet` for `rtype`.
     fn read(packet: &[u8], rtype: RecordType) -> Result<Vec<RecordData>, String> {
-        Ok(decode(packet, rtype)?
+        Ok(decode(packet, rtype, None)?
             .answers
             .into_iter()
             .map(|record| record.data)
@@ -805,7 +873,7 @@ mod tests {
         const QNAME: &[u8] = b"\x04mail\x07example\x03com\x00";
         // QR RD TC, RA NXDOMAIN
         let nx = packet([0x83, 0x83], "mail.example.com", 1, [&[], &[], &[]]);
-        let response = decode(&nx, RecordType::A).unwrap();
+        let response = decode(&nx, RecordType::A, None).unwrap();
         assert!(response.truncated);
         assert_eq!(response.rcode, ResponseCode::NXDomain);
         assert!(!response.negative && response.answers.is_empty());
@@ -827,7 +895,7 @@ mod tests {
         answer[11] = 1;
         answer.extend_from_slice(&[0, 0, 41, 0x04, 0xd0]);
         answer.extend_from_slice(&opt_ttl_rdlength);
-        let response = decode(&answer, RecordType::A).unwrap();
+        let response = decode(&answer, RecordType::A, None).unwrap();
         assert!(!response.truncated && response.negative);
         assert_eq!(u16::from(response.rcode), 16);
         assert!(response.answers[0].owned_by(&answer, QNAME));
@@ -849,7 +917,7 @@ mod tests {
             let mut packet = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
             packet.extend_from_slice(question);
             packet.extend_from_slice(answer);
-            decode(&packet, RecordType::from(asked)).map(|_| ())
+            decode(&packet, RecordType::from(asked), None).map(|_| ())
         };
         let record = |owner: &[u8], rtype: u16, rdata: &[u8]| {
             let mut record = owner.to_vec();
@@ -898,13 +966,13 @@ mod tests {
                 "{case}: {result:?}"
             );
         }
-        assert!(decode(&[0x12, 0x34, 0x81], RecordType::A).is_err());
+        assert!(decode(&[0x12, 0x34, 0x81], RecordType::A, None).is_err());
         // a name of 257 octets through a pointer: 128 × `\x01a`, then a
         // pointer back to the start of the labels
         let mut long = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0];
         long.extend_from_slice(&b"\x01a".repeat(128));
         long.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
-        assert!(decode(&long, RecordType::A).is_err());
+        assert!(decode(&long, RecordType::A, None).is_err());
     }
 
     /// A name of up to four labels from a few, in mixed case.
@@ -968,13 +1036,6 @@ mod tests {
             }
             let packet = message.to_vec().unwrap();
             let theirs = Message::from_vec(&packet).unwrap();
-            let ours = decode(&packet, asked).unwrap();
-            prop_assert_eq!(ours.truncated, theirs.truncation);
-            prop_assert_eq!(ours.rcode, theirs.response_code);
-            prop_assert_eq!(
-                ours.negative,
-                theirs.authorities.iter().any(|r| r.record_type() == RecordType::SOA)
-            );
             let wire = |name: &Name| {
                 let mut wire = Vec::new();
                 for label in name.iter() {
@@ -984,6 +1045,21 @@ mod tests {
                 wire.push(0);
                 wire
             };
+            let ours = decode(&packet, asked, None).unwrap();
+            // The question given, as asked or in another case: read the same.
+            for name in [wire(&question), wire(&question).to_ascii_uppercase()] {
+                let query = encode_query_wire(&name, asked);
+                prop_assert_eq!(
+                    format!("{:?}", decode(&packet, asked, Some(query.question())).unwrap()),
+                    format!("{ours:?}")
+                );
+            }
+            prop_assert_eq!(ours.truncated, theirs.truncation);
+            prop_assert_eq!(ours.rcode, theirs.response_code);
+            prop_assert_eq!(
+                ours.negative,
+                theirs.authorities.iter().any(|r| r.record_type() == RecordType::SOA)
+            );
             let of_type = |rtype: RecordType| theirs.answers.iter().filter(move |r| r.record_type() == rtype);
             prop_assert_eq!(ours.answers.len(), of_type(asked).count());
             for (ours, theirs) in ours.answers.iter().zip(of_type(asked)) {
