@@ -22,27 +22,59 @@ use crate::names::DomainName;
 pub fn reverse_name(ip: IpAddr) -> DomainName {
     match ip {
         IpAddr::V4(v4) => {
-            let mut name = String::with_capacity(29);
+            // At most "255." four times, then the suffix.
+            let mut name = [0; 16 + 12];
+            let mut len = 0;
             for octet in v4.octets().into_iter().rev() {
-                push_decimal(&mut name, octet);
-                name.push('.');
+                len += write_decimal(&mut name[len..], octet);
+                name[len] = b'.';
+                len += 1;
             }
-            name.push_str("in-addr.arpa");
-            DomainName::from_valid(name)
+            name[len..][..12].copy_from_slice(b"in-addr.arpa");
+            DomainName::from_valid(ascii(&name[..len + 12]))
         }
         IpAddr::V6(v6) => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            let mut name = String::with_capacity(72);
-            for byte in v6.octets().iter().rev() {
-                name.push(char::from(HEX[usize::from(byte & 0xf)]));
-                name.push('.');
-                name.push(char::from(HEX[usize::from(byte >> 4)]));
-                name.push('.');
+            // Two nibbles and two dots per octet, then the suffix.
+            let mut name = [0; 64 + 8];
+            for (labels, byte) in name.chunks_exact_mut(4).zip(v6.octets().iter().rev()) {
+                labels.copy_from_slice(&[
+                    HEX[usize::from(byte & 0xf)],
+                    b'.',
+                    HEX[usize::from(byte >> 4)],
+                    b'.',
+                ]);
             }
-            name.push_str("ip6.arpa");
-            DomainName::from_valid(name)
+            name[64..].copy_from_slice(b"ip6.arpa");
+            DomainName::from_valid(ascii(&name))
         }
     }
+}
+
+/// The text of a reverse name written as octets: digits, dots and
+/// letters, so always ASCII.
+fn ascii(name: &[u8]) -> String {
+    std::str::from_utf8(name)
+        .expect("a reverse name is ASCII")
+        .to_owned()
+}
+
+/// Writes `octet` in decimal at the start of `out` and returns how many
+/// digits it took.
+fn write_decimal(out: &mut [u8], octet: u8) -> usize {
+    let digits = [
+        b'0' + octet / 100,
+        b'0' + octet / 10 % 10,
+        b'0' + octet % 10,
+    ];
+    let skip = match octet {
+        100.. => 0,
+        10.. => 1,
+        _ => 2,
+    };
+    let len = 3 - skip;
+    out[..len].copy_from_slice(&digits[skip..]);
+    len
 }
 
 /// Appends `octet` in decimal, without the formatting machinery (generate
@@ -225,6 +257,7 @@ mod tests {
         use hickory_proto::rr::Name;
         for ip in [
             "198.51.100.65",
+            "9.10.99.100",
             "0.0.0.0",
             "255.255.255.255",
             "2001:db8::10",
@@ -233,6 +266,14 @@ mod tests {
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert_eq!(format!("{}.", reverse_name(ip)), Name::from(ip).to_ascii());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_ptr_name_matches_hickory(ip: IpAddr) {
+            use hickory_proto::rr::Name;
+            proptest::prop_assert_eq!(format!("{}.", reverse_name(ip)), Name::from(ip).to_ascii());
         }
     }
 
