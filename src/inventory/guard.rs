@@ -303,15 +303,20 @@ impl<'t> Lexer<'t> {
         }
     }
 
+    /// Steps over a run of spaces at once.
+    fn skip_spaces(&mut self) {
+        let spaces = self.bytes[self.i..]
+            .iter()
+            .take_while(|&&b| b == b' ')
+            .count();
+        self.i += spaces;
+        self.column += spaces;
+    }
+
     /// libyaml's `yaml_parser_scan_to_next_token`: blanks, comments, breaks.
     fn skip_to_token(&mut self) -> Step {
         loop {
-            let spaces = self.bytes[self.i..]
-                .iter()
-                .take_while(|&&b| b == b' ')
-                .count();
-            self.i += spaces;
-            self.column += spaces;
+            self.skip_spaces();
             match self.byte(self.i) {
                 // Whether libyaml skips a tab depends on state it is not
                 // worth following here.
@@ -429,15 +434,8 @@ impl<'t> Lexer<'t> {
             }
             while let Some(byte) = self.byte(self.i) {
                 match byte {
-                    b' ' => {
-                        // The run at once: a space is never unusual.
-                        let spaces = self.bytes[self.i..]
-                            .iter()
-                            .take_while(|&&b| b == b' ')
-                            .count();
-                        self.i += spaces;
-                        self.column += spaces;
-                    }
+                    // The run at once: a space is never unusual.
+                    b' ' => self.skip_spaces(),
                     b'\t' => return Err(Verdict::Unsure),
                     b'\n' | b'\r' => {
                         self.newline();
