@@ -174,10 +174,7 @@ pub trait Lookup {
     fn txt(&self, name: &str) -> impl Future<Output = LookupResult<Txt>> {
         async move {
             let answer = self.query(name, RecordType::TXT).await?;
-            Ok(answer.pick(|data| match data {
-                RecordData::Txt(strings) => Some(strings),
-                _ => None,
-            }))
+            Ok(answer.pick(RecordData::as_txt))
         }
     }
 
@@ -219,10 +216,7 @@ pub trait Lookup {
     fn ptr(&self, ip: IpAddr) -> impl Future<Output = LookupResult<String>> {
         async move {
             let answer = self.query(&reverse_name(ip), RecordType::PTR).await?;
-            Ok(answer.pick(|data| match data {
-                RecordData::Ptr(target) => Some(target),
-                _ => None,
-            }))
+            Ok(answer.pick(RecordData::as_ptr))
         }
     }
 

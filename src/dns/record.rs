@@ -225,6 +225,31 @@ impl RecordData {
         })
     }
 
+    /// The character-strings of TXT data.
+    pub fn as_txt(&self) -> Option<&Txt> {
+        match self {
+            RecordData::Txt(strings) => Some(strings),
+            _ => None,
+        }
+    }
+
+    /// The target of PTR data.
+    pub fn as_ptr(&self) -> Option<&String> {
+        match self {
+            RecordData::Ptr(target) => Some(target),
+            _ => None,
+        }
+    }
+
+    /// The address of A or AAAA data.
+    pub fn as_ip(&self) -> Option<IpAddr> {
+        match self {
+            RecordData::A(ip) => Some(IpAddr::V4(*ip)),
+            RecordData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+            _ => None,
+        }
+    }
+
     /// TXT data joined into one byte string (RFC 7208 §3.3).
     pub fn txt_joined(&self) -> Option<Vec<u8>> {
         match self {

@@ -969,10 +969,7 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         };
         let mut found = None;
         let mut count = 0;
-        let texts = records.iter().filter_map(|data| match data {
-            RecordData::Txt(strings) => Some(strings),
-            _ => None,
-        });
+        let texts = records.iter().filter_map(RecordData::as_txt);
         for record in texts {
             if is_spf_record(&joined(record)) {
                 count += 1;

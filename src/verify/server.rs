@@ -190,11 +190,7 @@ impl<L> ServerCtx<'_, '_, L> {
 /// The addresses of an A or AAAA answer, which holds records of its type
 /// only ([`Lookup::query`]).
 fn ips(answer: &Answer<RecordData>) -> impl Iterator<Item = IpAddr> + Clone + '_ {
-    answer.records().iter().filter_map(|data| match data {
-        RecordData::A(ip) => Some(IpAddr::V4(*ip)),
-        RecordData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
-        _ => None,
-    })
+    answer.records().iter().filter_map(RecordData::as_ip)
 }
 
 /// Whether two names are the same, without regard to case (RFC 4343).
@@ -207,18 +203,15 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// The names of a PTR answer.
 fn ptr_names(answer: &Answer<RecordData>) -> impl Iterator<Item = &str> + Clone + '_ {
-    answer.records().iter().filter_map(|data| match data {
-        RecordData::Ptr(name) => Some(name.as_str()),
-        _ => None,
-    })
+    answer
+        .records()
+        .iter()
+        .filter_map(|data| data.as_ptr().map(String::as_str))
 }
 
 /// The records of a TXT answer.
 fn txts(answer: &Answer<RecordData>) -> impl Iterator<Item = &Txt> + '_ {
-    answer.records().iter().filter_map(|data| match data {
-        RecordData::Txt(strings) => Some(strings),
-        _ => None,
-    })
+    answer.records().iter().filter_map(RecordData::as_txt)
 }
 
 /// The A and AAAA answers of one name (read with [`ips`]).
