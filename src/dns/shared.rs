@@ -179,7 +179,7 @@ impl Memos {
                 queries.push(Memo {
                     hash,
                     start,
-                    len: u32::try_from(name.len()).expect("a query name fits in memory"),
+                    len: u32::try_from(name.len()).expect("a query name is shorter than 4 GiB"),
                     rtype,
                     state: State::Asked {
                         driven: true,
