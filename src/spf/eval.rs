@@ -1120,7 +1120,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
         }
     }
 
-    /// Does `mechanism` match the client? Returns the answer and a detail for the trace.
+    /// Does `mechanism`, one that queries DNS, match the client? Returns
+    /// the answer and a detail for the trace.
     async fn mechanism(
         &mut self,
         mechanism: &Mechanism,
@@ -1143,14 +1144,8 @@ impl<'a, L: Lookup> Evaluator<'a, L> {
             return Ok((false, Detail::InvalidName(target)));
         }
         match mechanism {
-            Mechanism::All => Ok((true, Detail::All)),
-            Mechanism::Ip4 { addr, prefix } => {
-                let (hit, seen) = self.ip4(*addr, *prefix).map(Seen::local)?;
-                Ok((hit, seen.detail(self.ip)))
-            }
-            Mechanism::Ip6 { addr, prefix } => {
-                let (hit, seen) = self.ip6(*addr, *prefix).map(Seen::local)?;
-                Ok((hit, seen.detail(self.ip)))
+            Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
+                unreachable!("`all`, `ip4` and `ip6` are answered by the caller, without DNS")
             }
             Mechanism::A { cidr, .. } => {
                 let addrs = self.addresses(&target, true).await?;

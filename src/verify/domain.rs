@@ -15,9 +15,7 @@ use crate::dns::{Answer, Lookup, Txt};
 use crate::finding::{Cause, DNS_ERROR, Finding, SPF_DNS_ERROR, Severity};
 use crate::inventory::Domain;
 use crate::mailauth;
-use crate::spf::{
-    self, CheckParams, CompactText, Config, Evaluation, RecordCache, SpfResult, TraceEvent,
-};
+use crate::spf::{self, CheckParams, Config, Evaluation, RecordCache, SpfResult, TraceEvent};
 
 /// Every finding about `domains[index]`, `domain`.
 pub(super) async fn check<L: Lookup>(
@@ -446,14 +444,10 @@ async fn authorization<L: Lookup>(
     records: &RecordCache,
 ) -> Vec<Finding> {
     let name = &domain.name;
-    // One identity for every check, `postmaster@<domain>` (RFC 7208 §4.3):
-    // only the client's address and HELO name change from one to the next.
-    let mut params = CheckParams {
-        ip: Ipv4Addr::UNSPECIFIED.into(),
-        domain: name.as_str().into(),
-        sender: CompactText::concat(&["postmaster@", name]),
-        helo: CompactText::default(),
-    };
+    // One identity for every check, `postmaster@<domain>`: a MAIL FROM
+    // without a local-part (RFC 7208 §4.3). Only the client's address and
+    // HELO name change from one to the next.
+    let mut params = CheckParams::mail_from(Ipv4Addr::UNSPECIFIED.into(), name, "");
     // No finding shows the explanation of a fail: the default one is left
     // empty rather than expanded for each (RFC 7208 §6.2).
     let config = Config {
