@@ -211,8 +211,9 @@ fn lint_text<S: AsRef<[u8]>>(
     }
 }
 
-/// `bytes` as text, replacement characters for what is not UTF-8: read
-/// the quick way when it all is, as records nearly always are.
+/// `bytes` as text, replacement characters for what is not UTF-8: what
+/// `String::from_utf8_lossy` gives, but checked by `from_utf8` first, as
+/// records nearly always are UTF-8 and its chunked reading costs more.
 fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
