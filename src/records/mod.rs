@@ -138,12 +138,13 @@ pub fn plan(inventory: &Inventory) -> Plan {
             }
         }
     }
+    let zones = builder.server_zones();
+    let sizes = builder.forward_sizes(&zones);
     let parts = crate::parallel::map_balanced(
         crate::parallel::split(inventory.servers.len()),
         |range| range.len(),
-        |range| builder.servers(range),
+        |range| builder.servers(range, &zones, &sizes),
     );
-    builder.reserve_forward(&parts);
     let mut diagnostics = Vec::new();
     for part in parts {
         builder.absorb(part, &mut diagnostics);
@@ -193,10 +194,10 @@ struct ServerRecords {
 }
 
 impl ServerRecords {
-    /// The PTR records of the reverse zone `key`, and their order.
-    fn reverse_zone(&mut self, key: ZoneKey) -> (&mut Vec<Record>, &mut Ascending) {
+    /// Where in `reverse` the PTR records of the reverse zone `key` are.
+    fn reverse_slot(&mut self, key: ZoneKey) -> usize {
         let recent = &mut self.recent_slots[usize::from(key.v6)];
-        let slot = match self.reverse.get(*recent) {
+        match self.reverse.get(*recent) {
             Some((known, _, _)) if *known == key => *recent,
             _ => {
                 let next = self.reverse.len();
@@ -207,9 +208,7 @@ impl ServerRecords {
                 *recent = slot;
                 slot
             }
-        };
-        let (_, records, ascending) = &mut self.reverse[slot];
-        (records, ascending)
+        }
     }
 }
 
@@ -266,21 +265,53 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Plans A/AAAA, HELO TXT and PTR records for the servers in `range`.
-    fn servers(&self, range: Range<usize>) -> ServerRecords {
-        // Each server's zone first, to size the zones' records once: a
-        // server has an A/AAAA record per address and a HELO TXT record.
-        let servers = &self.inventory.servers[range.clone()];
-        let zones: Vec<usize> = servers
+    /// The index of the zone of each server's host name.
+    fn server_zones(&self) -> Vec<usize> {
+        self.inventory
+            .servers
             .iter()
             .map(|server| zone_of(&self.zone_index, &server.hostname))
-            .collect();
-        let mut forward = vec![Vec::new(); self.inventory.zones.len()];
-        let mut sizes = vec![0; forward.len()];
-        for (server, &zone) in servers.iter().zip(&zones) {
+            .collect()
+    }
+
+    /// How many records each forward zone will hold: an A/AAAA record per
+    /// address and a HELO TXT record for each server (`zones` gives their
+    /// zones), and the TXT records of the domains. HELO names other than
+    /// the host name are rare and not counted.
+    fn forward_sizes(&self, zones: &[usize]) -> Vec<usize> {
+        let mut sizes = vec![0; self.forward.len()];
+        for (server, &zone) in self.inventory.servers.iter().zip(zones) {
             sizes[zone] += server.ipv4.len() + server.ipv6.len() + 1;
         }
-        for (records, size) in forward.iter_mut().zip(sizes) {
+        for owner in self.txt.keys() {
+            sizes[zone_of(&self.zone_index, owner)] += 1;
+        }
+        sizes
+    }
+
+    /// Plans A/AAAA, HELO TXT and PTR records for the servers in `range`,
+    /// whose host names are in the zones `zones` gives by server index.
+    ///
+    /// The first run sizes its forward zones for the whole plan (`sizes`):
+    /// [`Builder::absorb`] then takes its records as they are and appends
+    /// those of the later runs, never copying the first run's.
+    fn servers(&self, range: Range<usize>, zones: &[usize], sizes: &[usize]) -> ServerRecords {
+        let servers = &self.inventory.servers[range.clone()];
+        let zones = &zones[range.clone()];
+        let mut forward = vec![Vec::new(); self.inventory.zones.len()];
+        let own_sizes;
+        let sizes = match range.start {
+            0 => sizes,
+            _ => {
+                let mut sizes = vec![0; forward.len()];
+                for (server, &zone) in servers.iter().zip(zones) {
+                    sizes[zone] += server.ipv4.len() + server.ipv6.len() + 1;
+                }
+                own_sizes = sizes;
+                &own_sizes
+            }
+        };
+        for (records, &size) in forward.iter_mut().zip(sizes) {
             records.reserve_exact(size);
         }
         let mut part = ServerRecords {
@@ -291,33 +322,37 @@ impl<'a> Builder<'a> {
             classless: Vec::new(),
             diagnostics: Vec::new(),
         };
-        for (index, zone) in range.zip(zones) {
-            self.server(index, zone, &mut part);
+        // Each address's reverse zone next, to size the zones' PTR records
+        // once: they would otherwise grow one record at a time.
+        let mut ptr_zones = Vec::with_capacity(
+            servers
+                .iter()
+                .map(|server| server.ipv4.len() + server.ipv6.len())
+                .sum(),
+        );
+        for ip in servers.iter().flat_map(addresses) {
+            let zone = self.reverse_zone_of(ip);
+            ptr_zones.push((zone, part.reverse_slot(zone_key(zone, false))));
+        }
+        let mut ptr_sizes = vec![0; part.reverse.len()];
+        for &(_, slot) in &ptr_zones {
+            ptr_sizes[slot] += 1;
+        }
+        for ((_, records, _), size) in part.reverse.iter_mut().zip(ptr_sizes) {
+            records.reserve_exact(size);
+        }
+        let mut ptr_zones = ptr_zones.into_iter();
+        for (index, &zone) in range.zip(zones) {
+            self.server(index, zone, &mut ptr_zones, &mut part);
         }
         part
     }
 
-    /// Sizes each forward zone for the records of every part and the TXT
-    /// records, before [`Builder::absorb`] and [`Builder::finish`] add them.
-    fn reserve_forward(&mut self, parts: &[ServerRecords]) {
-        let mut sizes = vec![0; self.forward.len()];
-        for part in parts {
-            for (size, records) in sizes.iter_mut().zip(&part.forward) {
-                *size += records.len();
-            }
-        }
-        for owner in self.txt.keys() {
-            sizes[zone_of(&self.zone_index, owner)] += 1;
-        }
-        for (records, size) in self.forward.iter_mut().zip(sizes) {
-            records.reserve_exact(size.saturating_sub(records.len()));
-        }
-    }
-
-    /// Adds the records of a run of servers, after those of earlier runs.
+    /// Adds the records of a run of servers, after those of earlier runs:
+    /// a zone's first records are taken as they are, not copied.
     fn absorb(&mut self, part: ServerRecords, diagnostics: &mut Vec<Diagnostic>) {
         for (zone, mut records) in self.forward.iter_mut().zip(part.forward) {
-            zone.append(&mut records);
+            take_or_append(zone, &mut records);
         }
         for (key, mut records, order) in part.reverse {
             let (zone, zone_order) = self.reverse.entry(key).or_default();
@@ -325,7 +360,7 @@ impl<'a> Builder<'a> {
                 true => order,
                 false => ascending(*zone_order, order),
             };
-            zone.append(&mut records);
+            take_or_append(zone, &mut records);
         }
         for (child, ttl) in part.classless {
             if self.delegated.insert(child) {
@@ -335,8 +370,16 @@ impl<'a> Builder<'a> {
         diagnostics.extend(part.diagnostics);
     }
 
-    /// The records of server `index`, whose host name is in zone `zone`.
-    fn server(&self, index: usize, zone: usize, part: &mut ServerRecords) {
+    /// The records of server `index`, whose host name is in zone `zone`;
+    /// `ptr_zones` gives the reverse zone of each of its addresses and
+    /// where that zone is in `part`.
+    fn server(
+        &self,
+        index: usize,
+        zone: usize,
+        ptr_zones: &mut impl Iterator<Item = (IpNet, usize)>,
+        part: &mut ServerRecords,
+    ) {
         let server = &self.inventory.servers[index];
         let ttl = server.ttl.unwrap_or(self.inventory.ttl);
         let mut helo_name = None;
@@ -376,13 +419,8 @@ impl<'a> Builder<'a> {
                 });
             }
         }
-        let addresses = server
-            .ipv4
-            .iter()
-            .map(|&ip| IpAddr::V4(ip))
-            .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)));
-        for ip in addresses {
-            self.add_ptr(ip, &server.hostname, ttl, part);
+        for (ip, (zone, slot)) in addresses(server).zip(ptr_zones) {
+            self.add_ptr(ip, zone, slot, &server.hostname, ttl, part);
         }
     }
 
@@ -467,11 +505,19 @@ impl<'a> Builder<'a> {
             .unwrap_or_else(|| default_zone(ip))
     }
 
-    fn add_ptr(&self, ip: IpAddr, hostname: &str, ttl: u32, part: &mut ServerRecords) {
+    /// The PTR record of `ip` in reverse zone `zone`, at `slot` of `part`.
+    fn add_ptr(
+        &self,
+        ip: IpAddr,
+        zone: IpNet,
+        slot: usize,
+        hostname: &str,
+        ttl: u32,
+        part: &mut ServerRecords,
+    ) {
         let labels = self.inventory.classless_labels;
-        let zone = self.reverse_zone_of(ip);
         let owner = reverse::ptr_owner(ip, zone, labels);
-        let (records, order) = part.reverse_zone(zone_key(zone, false));
+        let (_, records, order) = &mut part.reverse[slot];
         let number = match ip {
             IpAddr::V4(v4) => u128::from(u32::from(v4)),
             IpAddr::V6(v6) => u128::from(v6),
@@ -584,6 +630,25 @@ fn helo_values(inventory: &Inventory) -> HashMap<DomainName, (usize, usize)> {
         }
     }
     values
+}
+
+/// The addresses of `server`, IPv4 first.
+fn addresses(server: &crate::inventory::Server) -> impl Iterator<Item = IpAddr> + '_ {
+    server
+        .ipv4
+        .iter()
+        .map(|&ip| IpAddr::V4(ip))
+        .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
+}
+
+/// Moves `records` to the end of `zone`: into it when it holds nothing and
+/// has no more room, else by copying them.
+fn take_or_append(zone: &mut Vec<Record>, records: &mut Vec<Record>) {
+    if zone.is_empty() && zone.capacity() <= records.capacity() {
+        std::mem::swap(zone, records);
+    } else {
+        zone.append(records);
+    }
 }
 
 /// Index of the longest declared zone containing `owner`.

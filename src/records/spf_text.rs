@@ -62,14 +62,20 @@ pub fn domain_terms(inventory: &Inventory, domain: &Domain) -> Vec<Term> {
     }
     let extra4 = net::aggregate_v4(&domain.ip4);
     let extra6 = net::aggregate_v6(&domain.ip6);
-    let server4 = net::aggregate_v4(&v4)
+    let server4 = net::aggregate_v4(&v4);
+    let server6 = net::aggregate_v6(&v6);
+    // Sized once: filtered, the lists would grow the terms term by term.
+    let mut terms: Vec<Term> = Vec::with_capacity(
+        server4.len() + server6.len() + extra4.len() + extra6.len() + domain.include.len(),
+    );
+    let pass = |mechanism| Term::from(Directive::pass(mechanism));
+    let server4 = server4
         .into_iter()
         .filter(|n| !extra4.iter().any(|e| e.contains(n)));
-    let server6 = net::aggregate_v6(&v6)
+    let server6 = server6
         .into_iter()
         .filter(|n| !extra6.iter().any(|e| e.contains(n)));
-    let pass = |mechanism| Term::from(Directive::pass(mechanism));
-    let mut terms: Vec<Term> = server4.map(|n| pass(Mechanism::ip4(n))).collect();
+    terms.extend(server4.map(|n| pass(Mechanism::ip4(n))));
     terms.extend(server6.map(|n| pass(Mechanism::ip6(n))));
     terms.extend(extra4.into_iter().map(|n| pass(Mechanism::ip4(n))));
     terms.extend(extra6.into_iter().map(|n| pass(Mechanism::ip6(n))));

@@ -259,15 +259,11 @@ fn record_findings(record: &Record, profile: &Profile) -> Vec<Finding> {
                         .at_column(column),
                     );
                 }
-                out.extend(mechanism_findings(
-                    term,
-                    d.qualifier,
-                    &d.mechanism,
-                    profile,
-                    column,
-                ));
-                if let Some(target) = d.mechanism.target() {
-                    out.extend(target_name_finding(term, target, column));
+                mechanism_findings(term, d.qualifier, &d.mechanism, profile, column, &mut out);
+                if let Some(target) = d.mechanism.target()
+                    && let Some(finding) = target_name_finding(term, target, column)
+                {
+                    out.push(finding);
                 }
                 if let Mechanism::Include(target) = &d.mechanism
                     && !includes.insert(target.to_string().to_ascii_lowercase())
@@ -360,14 +356,16 @@ fn macro_partial(term: &Term, column: usize) -> Finding {
     .at_column(column)
 }
 
+/// Pushes the findings of one directive's mechanism to `out`: most terms
+/// have none, and write nothing.
 fn mechanism_findings(
     term: &Term,
     qualifier: Option<Qualifier>,
     mechanism: &Mechanism,
     profile: &Profile,
     column: usize,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
+    out: &mut Vec<Finding>,
+) {
     match mechanism {
         Mechanism::All => match qualifier {
             None => out.push(
@@ -414,29 +412,23 @@ fn mechanism_findings(
         Mechanism::Ip4 { addr, prefix } => {
             let len = prefix.unwrap_or(32);
             if let Ok(net) = Ipv4Net::new(*addr, len) {
-                out.extend(address_findings(
-                    term,
-                    qualifier,
-                    IpNet::V4(net.trunc()),
-                    profile,
-                    column,
-                ));
+                let net = IpNet::V4(net.trunc());
+                address_findings(term, qualifier, net, profile, column, out);
             }
         }
         Mechanism::Ip6 { addr, prefix } => {
             let len = prefix.unwrap_or(128);
             if let Ok(net) = Ipv6Net::new(*addr, len) {
-                out.extend(address_findings(
-                    term,
-                    qualifier,
-                    IpNet::V6(net.trunc()),
-                    profile,
-                    column,
-                ));
+                let net = IpNet::V6(net.trunc());
+                address_findings(term, qualifier, net, profile, column, out);
             }
         }
         Mechanism::A { cidr, .. } | Mechanism::Mx { cidr, .. } => {
-            out.extend(prefix_findings(term, qualifier, cidr.ip4, cidr.ip6, profile, column));
+            if let Some(finding) =
+                prefix_findings(term, qualifier, cidr.ip4, cidr.ip6, profile, column)
+            {
+                out.push(finding);
+            }
         }
         Mechanism::Include(_) | Mechanism::Exists(_) => {}
     }
@@ -445,7 +437,6 @@ fn mechanism_findings(
     {
         out.push(macro_partial(term, column));
     }
-    out
 }
 
 /// `spf-too-permissive` for a passing term whose prefix is broader than
@@ -588,14 +579,15 @@ fn special_overlaps(net: &IpNet) -> impl Iterator<Item = &'static Special> {
         .filter(move |s| s.first <= last && first <= s.last)
 }
 
+/// Pushes the findings of an `ip4` or `ip6` term for `net` to `out`.
 fn address_findings(
     term: &Term,
     qualifier: Option<Qualifier>,
     net: IpNet,
     profile: &Profile,
     column: usize,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
+    out: &mut Vec<Finding>,
+) {
     let (ip4, ip6) = match net {
         IpNet::V4(n) => (Some(n.prefix_len()), None),
         IpNet::V6(n) => (None, Some(n.prefix_len())),
@@ -604,7 +596,8 @@ fn address_findings(
     if let Some(open) = prefix.as_ref().filter(|f| f.id == TOO_PERMISSIVE) {
         // A block that holds nearly everything overlaps every special one:
         // listing them would bury the one finding that matters.
-        return vec![open.clone()];
+        out.push(open.clone());
+        return;
     }
     // Text only for a term that has a finding: nearly every term has none.
     if special_overlaps(&net).next().is_some() {
@@ -624,8 +617,10 @@ fn address_findings(
             .at_column(column),
         );
     }
-    out.extend(prefix);
-    out
+    // Moved only when there is one: a finding is large.
+    if let Some(prefix) = prefix {
+        out.push(prefix);
+    }
 }
 
 /// The `spf-dns-error` of a lint cut off after `limit`.
