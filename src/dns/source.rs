@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::pin::pin;
 
 use hickory_proto::rr::RecordType;
 use tokio::time::Instant;
@@ -257,7 +258,11 @@ impl DnsSource {
                 }
                 Network::Servers(stub) => {
                     usage.asked.set(usage.asked.get() + 1);
-                    stub.lookup(&asked, rtype, deadline).await
+                    // Pinned in place and awaited by reference: awaited by
+                    // value, its state (over 500 octets) was copied twice
+                    // on the way into ours.
+                    let lookup = pin!(stub.lookup(&asked, rtype, deadline));
+                    lookup.await
                 }
             };
             if let Err(LookupError::Refused(_)) = result {
