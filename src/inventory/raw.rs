@@ -117,10 +117,31 @@ pub(crate) struct SyntaxError {
 }
 
 /// Reads `text` into a tree.
+///
+/// serde_yaml types every plain scalar it hands over (null, boolean, four
+/// kinds of integer, float: some 750 instructions each), which for a key
+/// is wasted: keys are names. Without a tag (`!`) or an anchor (`&`) in the
+/// file, a key that starts with a letter and is not `null`, `true` or
+/// `false` in any of YAML's spellings is text whatever its style, so keys
+/// are first read as text, untyped. Any other key, and any problem at all,
+/// sends the file through the reader that types every key, which gives
+/// the tree, places and errors it always gave.
 pub(crate) fn read(text: &str) -> Result<Tree<'_>, SyntaxError> {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'!')
+        && !bytes.contains(&b'&')
+        && let Ok(tree) = read_with(text, Keys::Text)
+    {
+        return Ok(tree);
+    }
+    read_with(text, Keys::Typed)
+}
+
+fn read_with(text: &str, keys: Keys) -> Result<Tree<'_>, SyntaxError> {
     let reader = Reader {
         base: text.as_ptr() as usize,
         len: text.len(),
+        keys,
         cursor: Cell::new(0),
         skip: Cell::new(0),
         alias: Cell::new(None),
@@ -137,6 +158,26 @@ pub(crate) fn read(text: &str) -> Result<Tree<'_>, SyntaxError> {
         }
         Err(err) => Err(syntax_error(&err, reader.error_path.into_inner())),
     }
+}
+
+/// How mapping keys are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    /// Typed like every other scalar.
+    Typed,
+    /// As text; a key that might not read as text fails the read.
+    Text,
+}
+
+/// Whether serde_yaml types the plain scalar `text` as text: it starts
+/// with a letter, so it is no number (`inf` and `nan` are not finite, which
+/// serde_yaml refuses as floats), and it is not a null or a boolean.
+fn reads_as_text(text: &str) -> bool {
+    text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && !matches!(
+            text,
+            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        )
 }
 
 fn syntax_error(err: &yaml::Error, mut segments: Vec<Segment>) -> SyntaxError {
@@ -220,6 +261,7 @@ fn strip_mark(text: &str) -> (&str, Option<Position>) {
 struct Reader<'a> {
     base: usize,
     len: usize,
+    keys: Keys,
     /// End of the last lent text, in document order.
     cursor: Cell<u32>,
     /// Scalars read since `cursor` whose text was not lent.
@@ -385,9 +427,11 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let at = self.0.collection();
         let mark = self.0.pending.borrow().len();
-        while let Some(key) = map
-            .next_key_seed(self)
-            .inspect_err(|_| self.fail(mark, None))?
+        while let Some(key) = match self.0.keys {
+            Keys::Typed => map.next_key_seed(self),
+            Keys::Text => map.next_key_seed(KeySeed(self)),
+        }
+        .inspect_err(|_| self.fail(mark, None))?
         {
             self.0.pending.borrow_mut().push(key);
             let value = map.next_value_seed(self).inspect_err(|_| {
@@ -422,6 +466,40 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
             at: inner.at,
             value: Value::Tagged,
         })
+    }
+}
+
+/// A mapping key read as text (see [`read`]).
+#[derive(Clone, Copy)]
+struct KeySeed<'r, 'de>(Seed<'r, 'de>);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_, 'de> {
+    type Value = Node<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Node<'de>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_, 'de> {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key that reads as text")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Node<'de>, E> {
+        if !reads_as_text(text) {
+            return Err(E::custom("a key to type"));
+        }
+        self.0.visit_borrowed_str(text)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Node<'de>, E> {
+        if !reads_as_text(text) {
+            return Err(E::custom("a key to type"));
+        }
+        self.0.visit_str(text)
     }
 }
 
@@ -503,6 +581,32 @@ mod tests {
     fn nodes_stay_small() {
         // A 100,000-server inventory has 1.4 million nodes.
         assert!(std::mem::size_of::<Node<'_>>() <= 32);
+    }
+
+    #[test]
+    fn keys_read_as_text_give_the_tree_typed_keys_give() {
+        for text in [
+            "ttl: 60\nzones: [a.example, 'b', \"c\\x41\"]\nservers:\n  - hostname: m\n    x:\n",
+            "a: 1\n'5': x\n\"null\": y\n{b: c}: d\n",
+            "5: x\nnull: y\n~: z\ntrue: t\n: e\n",
+            "? [a, b]\n: c\n",
+            "{x: 1, y: [2, {z: 3}]}\n",
+        ] {
+            let typed = format!("{:?}", read_with(text, Keys::Typed).map_err(|e| e.message));
+            if let Ok(tree) = read_with(text, Keys::Text) {
+                assert_eq!(format!("{:?}", Ok::<_, String>(tree)), typed, "{text}");
+            }
+            assert_eq!(
+                typed,
+                format!("{:?}", read(text).map_err(|e| e.message)),
+                "{text}"
+            );
+        }
+        // A key serde_yaml would type fails the untyped read.
+        assert!(read_with("5: x\n", Keys::Text).is_err());
+        assert!(read_with("True: x\n", Keys::Text).is_err());
+        assert!(read_with("[a]: x\n", Keys::Text).is_err());
+        assert!(read_with("inf: x\nnan: y\n", Keys::Text).is_ok());
     }
 
     #[test]
