@@ -172,6 +172,7 @@ enum Keys {
 /// Whether serde_yaml types the plain scalar `text` as text: it starts
 /// with a letter, so it is no number (`inf` and `nan` are not finite, which
 /// serde_yaml refuses as floats), and it is not a null or a boolean.
+#[inline]
 fn reads_as_text(text: &str) -> bool {
     text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
         && !matches!(
@@ -286,6 +287,7 @@ enum Segment {
 
 impl Reader<'_> {
     /// The place of text lent from the file.
+    #[inline]
     fn lent(&self, text: &str) -> At {
         let offset = (text.as_ptr() as usize).wrapping_sub(self.base);
         if offset > self.len {
@@ -307,6 +309,7 @@ impl Reader<'_> {
     }
 
     /// The place of a scalar whose text was not lent.
+    #[inline]
     fn unlent(&self, null: bool) -> At {
         if let Some(alias) = self.alias.get() {
             return At::Alias(alias);
@@ -322,6 +325,7 @@ impl Reader<'_> {
 
     /// Moves the pending nodes from `mark` on into the tree, side by side;
     /// returns where they start and how many they are.
+    #[inline]
     fn settle(&self, mark: usize) -> (u32, u32) {
         let mut pending = self.pending.borrow_mut();
         let mut nodes = self.nodes.borrow_mut();
@@ -332,6 +336,7 @@ impl Reader<'_> {
         (start, nodes.len() as u32 - start)
     }
 
+    #[inline]
     fn collection(&self) -> At {
         match self.alias.get() {
             Some(alias) => At::Alias(alias),
@@ -361,6 +366,7 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
         f.write_str("any YAML value")
     }
 
+    #[inline]
     fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Node<'de>, E> {
         Ok(Node {
             at: self.0.lent(text),
@@ -403,6 +409,7 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
         })
     }
 
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         let at = self.0.collection();
         let mark = self.0.pending.borrow().len();
@@ -424,6 +431,7 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
         })
     }
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let at = self.0.collection();
         let mark = self.0.pending.borrow().len();
@@ -488,6 +496,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, 'de> {
         f.write_str("a key that reads as text")
     }
 
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Node<'de>, E> {
         if !reads_as_text(text) {
             return Err(E::custom("a key to type"));
@@ -504,6 +513,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, 'de> {
 }
 
 impl<'de> Seed<'_, 'de> {
+    #[inline]
     fn scalar(self, value: Value<'de>) -> Node<'de> {
         Node {
             at: self.0.unlent(false),
