@@ -172,6 +172,16 @@ enum Keys {
     Text,
 }
 
+/// YAML's spellings of null and the booleans that start with a letter.
+const NULLS_AND_BOOLEANS: [&str; 9] = [
+    "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+];
+
+/// Whether `first` starts one of [`NULLS_AND_BOOLEANS`].
+fn null_or_boolean_start(first: u8) -> bool {
+    matches!(first, b'n' | b'N' | b't' | b'T' | b'f' | b'F')
+}
+
 /// Whether serde_yaml types the plain scalar `text` as text. One that
 /// starts with a letter is no number (`inf` and `nan` are not finite,
 /// which serde_yaml refuses as floats) and, unless it is `null`, `true` or
@@ -181,10 +191,9 @@ enum Keys {
 fn reads_as_text(text: &str) -> bool {
     let bytes = text.as_bytes();
     match bytes.first() {
-        Some(b) if b.is_ascii_alphabetic() => !matches!(
-            text,
-            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
-        ),
+        Some(b) if b.is_ascii_alphabetic() => {
+            !(null_or_boolean_start(*b) && NULLS_AND_BOOLEANS.contains(&text))
+        }
         Some(_) => bytes.iter().filter(|&&b| b == b'.').nth(1).is_some() || bytes.contains(&b':'),
         None => false,
     }
@@ -377,11 +386,12 @@ impl Reader<'_> {
         }
         let start = spaces(i);
         match bytes.get(start) {
-            Some(b) if b.is_ascii_alphabetic() => ![
-                "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
-            ]
-            .iter()
-            .any(|word| bytes[start..].starts_with(word.as_bytes())),
+            Some(&b) if b.is_ascii_alphabetic() => {
+                !null_or_boolean_start(b)
+                    || !NULLS_AND_BOOLEANS
+                        .iter()
+                        .any(|word| bytes[start..].starts_with(word.as_bytes()))
+            }
             Some(b) if b.is_ascii_digit() => {
                 // Up to where the scalar surely still runs: a `:` inside
                 // it, or a second `.`, makes it text.
