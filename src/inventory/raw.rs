@@ -117,10 +117,33 @@ pub(crate) struct SyntaxError {
 }
 
 /// Reads `text` into a tree.
+///
+/// serde_yaml types every plain scalar it hands over (null, boolean, four
+/// kinds of integer, float: some 750 instructions each), which for a key
+/// is wasted: keys are names. Without a tag (`!`) or an anchor (`&`) in the
+/// file, a scalar that [`reads_as_text`] is text whatever its style, so
+/// keys, and values the text ahead shows to be such scalars, are first
+/// read as text, untyped. Any other key, any such value that turns out
+/// otherwise, and any problem at all, sends the file through the reader
+/// that types every scalar, which gives the tree, places and errors it
+/// always gave.
 pub(crate) fn read(text: &str) -> Result<Tree<'_>, SyntaxError> {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'!')
+        && !bytes.contains(&b'&')
+        && let Ok(tree) = read_with(text, Keys::Text)
+    {
+        return Ok(tree);
+    }
+    read_with(text, Keys::Typed)
+}
+
+fn read_with(text: &str, keys: Keys) -> Result<Tree<'_>, SyntaxError> {
     let reader = Reader {
+        text,
         base: text.as_ptr() as usize,
         len: text.len(),
+        keys,
         cursor: Cell::new(0),
         skip: Cell::new(0),
         alias: Cell::new(None),
@@ -136,6 +159,43 @@ pub(crate) fn read(text: &str) -> Result<Tree<'_>, SyntaxError> {
             Ok(Tree { nodes })
         }
         Err(err) => Err(syntax_error(&err, reader.error_path.into_inner())),
+    }
+}
+
+/// How mapping keys and scalar values are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    /// Typed, every scalar.
+    Typed,
+    /// Keys, and values that look like text, as text; one that might not
+    /// read as text fails the read.
+    Text,
+}
+
+/// YAML's spellings of null and the booleans that start with a letter.
+const NULLS_AND_BOOLEANS: [&str; 9] = [
+    "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+];
+
+/// Whether `first` starts one of [`NULLS_AND_BOOLEANS`].
+fn null_or_boolean_start(first: u8) -> bool {
+    matches!(first, b'n' | b'N' | b't' | b'T' | b'f' | b'F')
+}
+
+/// Whether serde_yaml types the plain scalar `text` as text. One that
+/// starts with a letter is no number (`inf` and `nan` are not finite,
+/// which serde_yaml refuses as floats) and, unless it is `null`, `true` or
+/// `false` in one of YAML's spellings, neither a null nor a boolean. One
+/// with a `:` or two `.` (addresses) is no number in any base, no float,
+/// no null and no boolean.
+fn reads_as_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    match bytes.first() {
+        Some(b) if b.is_ascii_alphabetic() => {
+            !(null_or_boolean_start(*b) && NULLS_AND_BOOLEANS.contains(&text))
+        }
+        Some(_) => bytes.iter().filter(|&&b| b == b'.').nth(1).is_some() || bytes.contains(&b':'),
+        None => false,
     }
 }
 
@@ -218,8 +278,10 @@ fn strip_mark(text: &str) -> (&str, Option<Position>) {
 /// State shared by every node of one read: where the last text lent from
 /// the file ended, to place the nodes that are not lent.
 struct Reader<'a> {
+    text: &'a str,
     base: usize,
     len: usize,
+    keys: Keys,
     /// End of the last lent text, in document order.
     cursor: Cell<u32>,
     /// Scalars read since `cursor` whose text was not lent.
@@ -244,6 +306,7 @@ enum Segment {
 
 impl Reader<'_> {
     /// The place of text lent from the file.
+    #[inline]
     fn lent(&self, text: &str) -> At {
         let offset = (text.as_ptr() as usize).wrapping_sub(self.base);
         if offset > self.len {
@@ -265,6 +328,7 @@ impl Reader<'_> {
     }
 
     /// The place of a scalar whose text was not lent.
+    #[inline]
     fn unlent(&self, null: bool) -> At {
         if let Some(alias) = self.alias.get() {
             return At::Alias(alias);
@@ -280,6 +344,7 @@ impl Reader<'_> {
 
     /// Moves the pending nodes from `mark` on into the tree, side by side;
     /// returns where they start and how many they are.
+    #[inline]
     fn settle(&self, mark: usize) -> (u32, u32) {
         let mut pending = self.pending.borrow_mut();
         let mut nodes = self.nodes.borrow_mut();
@@ -290,6 +355,72 @@ impl Reader<'_> {
         (start, nodes.len() as u32 - start)
     }
 
+    /// Whether the node after the cursor is a plain scalar on the same
+    /// line that [`reads_as_text`]: a guess from the text ahead, which a
+    /// wrong one costs a second read, never a wrong tree. `after` are the
+    /// indicators between the node just read and this one: `:` for a
+    /// mapping's value, `:[` for the first item of a flow list that is
+    /// one, `,` for the next item.
+    fn text_ahead(&self, after: &[u8]) -> bool {
+        if self.keys == Keys::Typed || self.alias.get().is_some() {
+            return false;
+        }
+        let bytes = self.text.as_bytes();
+        let mut i = self.cursor.get() as usize;
+        // The closing quote of the key or item just read.
+        if matches!(bytes.get(i), Some(b'\'' | b'"')) {
+            i += 1;
+        }
+        let spaces = |mut i: usize| {
+            while bytes.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            i
+        };
+        for &indicator in after {
+            i = spaces(i);
+            if bytes.get(i) != Some(&indicator) {
+                return false;
+            }
+            i += 1;
+        }
+        let start = spaces(i);
+        match bytes.get(start) {
+            Some(&b) if b.is_ascii_alphabetic() => {
+                !null_or_boolean_start(b)
+                    || !NULLS_AND_BOOLEANS
+                        .iter()
+                        .any(|word| bytes[start..].starts_with(word.as_bytes()))
+            }
+            Some(b) if b.is_ascii_digit() => {
+                // Up to where the scalar surely still runs: a `:` inside
+                // it, or a second `.`, makes it text.
+                let mut dots = 0;
+                for (j, &b) in bytes[start..].iter().enumerate() {
+                    match b {
+                        b'.' if dots == 1 => return true,
+                        b'.' => dots += 1,
+                        b':' => {
+                            return !matches!(
+                                bytes.get(start + j + 1),
+                                None | Some(
+                                    b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'
+                                )
+                            );
+                        }
+                        b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}' | b'#' => {
+                            return false;
+                        }
+                        _ => {}
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    #[inline]
     fn collection(&self) -> At {
         match self.alias.get() {
             Some(alias) => At::Alias(alias),
@@ -319,6 +450,7 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
         f.write_str("any YAML value")
     }
 
+    #[inline]
     fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Node<'de>, E> {
         Ok(Node {
             at: self.0.lent(text),
@@ -361,11 +493,21 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
         })
     }
 
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         let at = self.0.collection();
         let mark = self.0.pending.borrow().len();
         loop {
-            match seq.next_element_seed(self) {
+            let after: &[u8] = match self.0.pending.borrow().len() == mark {
+                true => b":[",
+                false => b",",
+            };
+            let item = if self.0.text_ahead(after) {
+                seq.next_element_seed(TextSeed(self))
+            } else {
+                seq.next_element_seed(self)
+            };
+            match item {
                 Ok(Some(item)) => self.0.pending.borrow_mut().push(item),
                 Ok(None) => break,
                 Err(err) => {
@@ -382,15 +524,23 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
         })
     }
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let at = self.0.collection();
         let mark = self.0.pending.borrow().len();
-        while let Some(key) = map
-            .next_key_seed(self)
-            .inspect_err(|_| self.fail(mark, None))?
+        while let Some(key) = match self.0.keys {
+            Keys::Typed => map.next_key_seed(self),
+            Keys::Text => map.next_key_seed(TextSeed(self)),
+        }
+        .inspect_err(|_| self.fail(mark, None))?
         {
             self.0.pending.borrow_mut().push(key);
-            let value = map.next_value_seed(self).inspect_err(|_| {
+            let value = if self.0.text_ahead(b":") {
+                map.next_value_seed(TextSeed(self))
+            } else {
+                map.next_value_seed(self)
+            };
+            let value = value.inspect_err(|_| {
                 // The key is still the last pending node: a failed value
                 // takes its own nodes away. Named only now, as the file
                 // fails: a key read costs no copy of its text.
@@ -425,7 +575,44 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
     }
 }
 
+/// A mapping key, or a value that looks like text, read as text (see
+/// [`read`]).
+#[derive(Clone, Copy)]
+struct TextSeed<'r, 'de>(Seed<'r, 'de>);
+
+impl<'de> DeserializeSeed<'de> for TextSeed<'_, 'de> {
+    type Value = Node<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Node<'de>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed<'_, 'de> {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar that reads as text")
+    }
+
+    #[inline]
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Node<'de>, E> {
+        if !reads_as_text(text) {
+            return Err(E::custom("a scalar to type"));
+        }
+        self.0.visit_borrowed_str(text)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Node<'de>, E> {
+        if !reads_as_text(text) {
+            return Err(E::custom("a scalar to type"));
+        }
+        self.0.visit_str(text)
+    }
+}
+
 impl<'de> Seed<'_, 'de> {
+    #[inline]
     fn scalar(self, value: Value<'de>) -> Node<'de> {
         Node {
             at: self.0.unlent(false),
@@ -503,6 +690,38 @@ mod tests {
     fn nodes_stay_small() {
         // A 100,000-server inventory has 1.4 million nodes.
         assert!(std::mem::size_of::<Node<'_>>() <= 32);
+    }
+
+    #[test]
+    fn scalars_read_as_text_give_the_tree_the_typed_reader_gives() {
+        for text in [
+            "ttl: 60\nzones: [a.example, 'b', \"c\\x41\"]\nservers:\n  - hostname: m\n    x:\n",
+            "a: 1\n'5': x\n\"null\": y\n{b: c}: d\n",
+            "5: x\nnull: y\n~: z\ntrue: t\n: e\n",
+            "? [a, b]\n: c\n",
+            "{x: 1, y: [2, {z: 3}]}\n",
+            "a: 1.2.3.4 # c\nb: [10:30, 1.2, 1.2.3, 0x1f, 1e5, -.inf, .nan, true, nope, ~]\n",
+            "a: [1.2.3: x, 2001:db8::1, '1.2.3', \"2:3\"]\nb:   nulls\nc: null\nd: True\ne: Falsey\n",
+            "a: one\n  two\nb: 1.2.\n  3\nc:\n  d: 1.2.3.4\n  e: [f]\ng: [h,\n  1.1.1.1]\n",
+            "\"a\": \"b\"\n'c': d\n\"e\":[1.2.3]\n",
+        ] {
+            let typed = format!("{:?}", read_with(text, Keys::Typed).map_err(|e| e.message));
+            if let Ok(tree) = read_with(text, Keys::Text) {
+                assert_eq!(format!("{:?}", Ok::<_, String>(tree)), typed, "{text}");
+            }
+            assert_eq!(
+                typed,
+                format!("{:?}", read(text).map_err(|e| e.message)),
+                "{text}"
+            );
+        }
+        // A key serde_yaml would type fails the untyped read.
+        assert!(read_with("5: x\n", Keys::Text).is_err());
+        assert!(read_with("True: x\n", Keys::Text).is_err());
+        assert!(read_with("[a]: x\n", Keys::Text).is_err());
+        assert!(read_with("inf: x\nnan: y\n", Keys::Text).is_ok());
+        // Values are read as text only where the text ahead says so.
+        assert!(read_with("a: [b, 1.2.3.4, 2001:db8::1]\nc: 5\nd: true\n", Keys::Text).is_ok());
     }
 
     #[test]

@@ -279,6 +279,19 @@ type RecordTags = (Vec<String>, Vec<String>);
 /// Where a server address is listed: server index, `ipv4`/`ipv6`, index.
 type AddressSlot = (usize, &'static str, usize);
 
+/// Indexes by name, the names lent from the file when written in the form
+/// the inventory keeps them in.
+type ByName<'n> = HashMap<Cow<'n, str>, usize>;
+
+/// `name`, lent from `written` when it is the same text: no copy of a
+/// name written in its form.
+fn lent_or_owned<'n>(written: Option<&Cow<'n, str>>, name: &str) -> Cow<'n, str> {
+    match written {
+        Some(Cow::Borrowed(text)) if *text == name => Cow::Borrowed(text),
+        _ => Cow::Owned(name.to_owned()),
+    }
+}
+
 /// The values of a mapping's known keys, each with its key node.
 type Fields<'n, 'a, const N: usize> = [Option<(&'n Node<'a>, &'n Node<'a>)>; N];
 
@@ -627,8 +640,8 @@ impl<'n, 'a> Checker<'n, 'a> {
                 "[{name: example.com, servers: [mail.example.com]}]",
             ),
         );
-        let servers = self.servers(raw_servers.unwrap_or(&[]));
-        let domains = self.domains(raw_domains.unwrap_or(&[]), &servers);
+        let (servers, by_hostname) = self.servers(raw_servers.unwrap_or(&[]));
+        let domains = self.domains(raw_domains.unwrap_or(&[]), &servers, &by_hostname);
         let servers = servers
             .into_iter()
             .filter_map(CheckedServer::valid)
@@ -655,7 +668,7 @@ impl<'n, 'a> Checker<'n, 'a> {
             spans: OnceLock::new(),
         };
         if self.errors.is_empty() {
-            self.placement(&inventory);
+            self.placement(&inventory, &by_hostname);
         }
         inventory
     }
@@ -804,9 +817,11 @@ impl<'n, 'a> Checker<'n, 'a> {
         Some(net)
     }
 
-    fn servers(&mut self, raw: &'n [Node<'a>]) -> Vec<CheckedServer> {
+    /// The server entries, and the index of each by host name (the last
+    /// entry of a name given twice).
+    fn servers(&mut self, raw: &'n [Node<'a>]) -> (Vec<CheckedServer>, ByName<'n>) {
         let mut servers = Vec::with_capacity(raw.len());
-        let mut hostnames: HashMap<String, usize> = HashMap::with_capacity(raw.len());
+        let mut hostnames: ByName<'n> = HashMap::with_capacity(raw.len());
         let mut owners: HashMap<IpAddr, AddressSlot> = HashMap::with_capacity(raw.len() * 3);
         let servers_key = KeyPath::ROOT.key("servers");
         for (i, node) in raw.iter().enumerate() {
@@ -835,7 +850,10 @@ impl<'n, 'a> Checker<'n, 'a> {
                             "invalid host name: {err}; accepted: a public fully qualified name such as `mail.example.com`"
                         ),
                     );
-                    Err(raw_hostname.unwrap_or_default().to_ascii_lowercase())
+                    Err(raw_hostname
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase())
                 }
                 None => Err(String::new()),
             };
@@ -843,8 +861,10 @@ impl<'n, 'a> Checker<'n, 'a> {
                 Ok(name) => name.as_str(),
                 Err(text) => text.as_str(),
             };
+            // Domains refer to unnamed servers too, by what was written.
+            let first = hostnames.insert(lent_or_owned(raw_hostname.as_ref(), hostname), i);
             if !hostname.is_empty()
-                && let Some(first) = hostnames.insert(hostname.to_owned(), i)
+                && let Some(first) = first
             {
                 self.error(
                     &path.key("hostname"),
@@ -906,7 +926,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 Err(hostname) => CheckedServer::Unnamed(hostname),
             });
         }
-        servers
+        (servers, hostnames)
     }
 
     fn server_address(
@@ -972,14 +992,14 @@ impl<'n, 'a> Checker<'n, 'a> {
         Some(ip)
     }
 
-    fn domains(&mut self, raw: &'n [Node<'a>], servers: &[CheckedServer]) -> Vec<Domain> {
+    fn domains(
+        &mut self,
+        raw: &'n [Node<'a>],
+        servers: &[CheckedServer],
+        by_hostname: &ByName<'n>,
+    ) -> Vec<Domain> {
         let mut domains = Vec::with_capacity(raw.len());
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.len());
-        let by_hostname: HashMap<&str, usize> = servers
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.hostname(), i))
-            .collect();
+        let mut seen: ByName<'n> = HashMap::with_capacity(raw.len());
         let domains_key = KeyPath::ROOT.key("domains");
         for (i, node) in raw.iter().enumerate() {
             let path = domains_key.index(i);
@@ -1024,7 +1044,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                         name_at,
                         format!("invalid domain name: {err}"),
                     );
-                    Err(raw_name.unwrap_or_default().to_ascii_lowercase())
+                    Err(raw_name.as_deref().unwrap_or_default().to_ascii_lowercase())
                 }
                 None => Err(String::new()),
             };
@@ -1033,7 +1053,7 @@ impl<'n, 'a> Checker<'n, 'a> {
                 Err(text) => text.as_str(),
             };
             if !name.is_empty()
-                && let Some(first) = seen.insert(name.to_owned(), i)
+                && let Some(first) = seen.insert(lent_or_owned(raw_name.as_ref(), name), i)
             {
                 self.error(
                     &path.key("name"),
@@ -1045,7 +1065,7 @@ impl<'n, 'a> Checker<'n, 'a> {
             }
             let senders = [servers_field, include, ip4, ip6].into_iter().any(nonempty);
             let server_indexes =
-                self.domain_servers(&path, given(servers_field), servers, &by_hostname);
+                self.domain_servers(&path, given(servers_field), servers, by_hostname);
             let include = self.includes(&path, given(include));
             let ip4 = self.extra_networks(&path, "ip4", given(ip4), Family::V4, name);
             let ip6 = self.extra_networks(&path, "ip6", given(ip6), Family::V6, name);
@@ -1103,7 +1123,7 @@ impl<'n, 'a> Checker<'n, 'a> {
         path: &KeyPath<'_>,
         node: Option<&'n Node<'a>>,
         servers: &[CheckedServer],
-        by_hostname: &HashMap<&str, usize>,
+        by_hostname: &ByName<'_>,
     ) -> Vec<usize> {
         let key = path.key("servers");
         let items = self
@@ -1875,7 +1895,9 @@ impl<'n, 'a> Checker<'n, 'a> {
 
     /// Every owner in a declared zone; every address in a declared reverse
     /// zone; at most one SPF record per owner. Located by key path.
-    fn placement(&mut self, inventory: &Inventory) {
+    /// Zones and reverse zones of a valid inventory; `hostnames` indexes
+    /// its servers by name.
+    fn placement(&mut self, inventory: &Inventory, hostnames: &ByName<'_>) {
         // A few zones are compared with each name; many are looked up by
         // each of its suffixes.
         let few = inventory.zones.len() <= FEW_ZONES;
@@ -1899,12 +1921,6 @@ impl<'n, 'a> Checker<'n, 'a> {
                 inventory.zones.join(", ")
             )
         };
-        let hostnames: HashMap<&str, usize> = inventory
-            .servers
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.hostname.as_str(), i))
-            .collect();
         let servers_key = KeyPath::ROOT.key("servers");
         for (i, server) in inventory.servers.iter().enumerate() {
             let path = servers_key.index(i);
