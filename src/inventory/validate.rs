@@ -1895,8 +1895,9 @@ impl<'n, 'a> Checker<'n, 'a> {
 
     /// Every owner in a declared zone; every address in a declared reverse
     /// zone; at most one SPF record per owner. Located by key path.
-    /// Zones and reverse zones of a valid inventory; `hostnames` indexes
-    /// its servers by name.
+    ///
+    /// For a valid inventory only, whose servers are the entries as
+    /// written: `hostnames` (from [`Checker::servers`]) indexes them by name.
     fn placement(&mut self, inventory: &Inventory, hostnames: &ByName<'_>) {
         // A few zones are compared with each name; many are looked up by
         // each of its suffixes.
