@@ -169,13 +169,11 @@ fn warn_unheld_zones(
 
 /// Every server address with its server's index.
 fn server_addresses(inventory: &Inventory) -> impl Iterator<Item = (IpAddr, usize)> + '_ {
-    inventory.servers.iter().enumerate().flat_map(|(i, s)| {
-        s.ipv4
-            .iter()
-            .map(|&ip| IpAddr::V4(ip))
-            .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
-            .map(move |ip| (ip, i))
-    })
+    inventory
+        .servers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.addresses().map(move |ip| (ip, i)))
 }
 
 /// For each server address, the subjects verify files findings about it

@@ -21,7 +21,7 @@ mod suggest;
 mod validate;
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -98,6 +98,12 @@ impl Server {
     /// The name the server announces in HELO/EHLO.
     pub fn helo_name(&self) -> &str {
         self.helo.as_deref().unwrap_or(&self.hostname)
+    }
+
+    /// The server's addresses, IPv4 first, each in the order listed.
+    pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        let v4 = self.ipv4.iter().map(|&ip| IpAddr::V4(ip));
+        v4.chain(self.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
     }
 }
 

@@ -19,7 +19,7 @@ pub use spf_text::helo_record;
 
 pub use crate::dns::RecordData;
 use crate::dns::memory::MemoryZone;
-use crate::inventory::{Dmarc, Inventory};
+use crate::inventory::{Dmarc, Inventory, Server};
 use crate::names::{self, DomainName};
 use crate::reverse::{classless_parent, default_zone, is_classless};
 
@@ -330,7 +330,7 @@ impl<'a> Builder<'a> {
                 .map(|server| server.ipv4.len() + server.ipv6.len())
                 .sum(),
         );
-        for ip in servers.iter().flat_map(addresses) {
+        for ip in servers.iter().flat_map(Server::addresses) {
             let zone = self.reverse_zone_of(ip);
             ptr_zones.push((zone, part.reverse_slot(zone_key(zone, false))));
         }
@@ -419,7 +419,7 @@ impl<'a> Builder<'a> {
                 });
             }
         }
-        for (ip, (zone, slot)) in addresses(server).zip(ptr_zones) {
+        for (ip, (zone, slot)) in server.addresses().zip(ptr_zones) {
             self.add_ptr(ip, zone, slot, &server.hostname, ttl, part);
         }
     }
@@ -630,15 +630,6 @@ fn helo_values(inventory: &Inventory) -> HashMap<DomainName, (usize, usize)> {
         }
     }
     values
-}
-
-/// The addresses of `server`, IPv4 first.
-fn addresses(server: &crate::inventory::Server) -> impl Iterator<Item = IpAddr> + '_ {
-    server
-        .ipv4
-        .iter()
-        .map(|&ip| IpAddr::V4(ip))
-        .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
 }
 
 /// Moves `records` to the end of `zone`: into it when it holds nothing and

@@ -458,12 +458,7 @@ async fn authorization<L: Lookup>(
     for &index in &domain.servers {
         let server = &ctx.inventory.servers[index];
         params.helo = server.helo_name().into();
-        let ips = server
-            .ipv4
-            .iter()
-            .map(|&ip| IpAddr::V4(ip))
-            .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)));
-        for ip in ips {
+        for ip in server.addresses() {
             params.ip = ip;
             // The result alone first: the trace is evaluated again, from
             // the run's memo of answers, only for a finding.

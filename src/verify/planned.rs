@@ -154,12 +154,7 @@ impl<'p> Planned<'p> {
         planned.taken_outsiders = inventory
             .servers
             .iter()
-            .flat_map(|s| {
-                s.ipv4
-                    .iter()
-                    .map(|&ip| IpAddr::V4(ip))
-                    .chain(s.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
-            })
+            .flat_map(Server::addresses)
             .filter(|&ip| super::domain::may_be_outsider(ip))
             .collect();
         planned.zones = inventory.zones.clone();

@@ -52,7 +52,7 @@ pub(super) async fn check<L: Lookup>(
     let host_spf = (helo.ok() != Some(hostname)
         && ctx.planned.host_txt(index) == PlannedTxt::HeloRecord)
         .then_some(hostname);
-    let reverse_names: Vec<DomainName> = addresses(server).map(reverse_name).collect();
+    let reverse_names: Vec<DomainName> = server.addresses().map(reverse_name).collect();
     let mut asks = Vec::with_capacity(reverse_names.len() + 6);
     asks.extend([(hostname, RecordType::A), (hostname, RecordType::AAAA)]);
     asks.extend(
@@ -90,7 +90,7 @@ pub(super) async fn check<L: Lookup>(
         ctx.planned.host_addresses(index),
         host,
     );
-    for (ip, ptr) in addresses(server).zip(ptrs) {
+    for (ip, ptr) in server.addresses().zip(ptrs) {
         findings.extend(reverse(&server_ctx, ip, ptr, host).await);
     }
     if let Some(cnames) = ctx.planned.block_cnames.get(&index) {
@@ -237,15 +237,6 @@ impl<'r> Addresses<'r> {
             IpAddr::V6(_) => self.v6,
         }
     }
-}
-
-/// The server's addresses, IPv4 first.
-fn addresses(server: &Server) -> impl Iterator<Item = IpAddr> + '_ {
-    server
-        .ipv4
-        .iter()
-        .map(|&ip| IpAddr::V4(ip))
-        .chain(server.ipv6.iter().map(|&ip| IpAddr::V6(ip)))
 }
 
 /// A/AAAA of `owner`, as `published`, against its planned IPv4 and IPv6
@@ -719,7 +710,7 @@ fn helo_findings<L>(
     };
     let refused = server.refused_helo();
     let mut findings = Vec::new();
-    let addresses_of_server = || addresses(server.server);
+    let addresses_of_server = || server.server.addresses();
     let signs = server.generic_signs(name);
     let generic = addresses_of_server().find_map(|ip| signs.check(Some(ip)));
     if let Some(generic) = generic.or_else(|| signs.check(None)) {
