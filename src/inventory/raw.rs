@@ -131,19 +131,19 @@ pub(crate) fn read(text: &str) -> Result<Tree<'_>, SyntaxError> {
     let bytes = text.as_bytes();
     if !bytes.contains(&b'!')
         && !bytes.contains(&b'&')
-        && let Ok(tree) = read_with(text, Keys::Text)
+        && let Ok(tree) = read_with(text, Scalars::Text)
     {
         return Ok(tree);
     }
-    read_with(text, Keys::Typed)
+    read_with(text, Scalars::Typed)
 }
 
-fn read_with(text: &str, keys: Keys) -> Result<Tree<'_>, SyntaxError> {
+fn read_with(text: &str, scalars: Scalars) -> Result<Tree<'_>, SyntaxError> {
     let reader = Reader {
         text,
         base: text.as_ptr() as usize,
         len: text.len(),
-        keys,
+        scalars,
         cursor: Cell::new(0),
         skip: Cell::new(0),
         alias: Cell::new(None),
@@ -162,9 +162,10 @@ fn read_with(text: &str, keys: Keys) -> Result<Tree<'_>, SyntaxError> {
     }
 }
 
-/// How mapping keys and scalar values are read.
+/// How the reader reads scalars: all typed, or keys and values that
+/// look like text untyped.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Keys {
+enum Scalars {
     /// Typed, every scalar.
     Typed,
     /// Keys, and values that look like text, as text; one that might not
@@ -281,7 +282,7 @@ struct Reader<'a> {
     text: &'a str,
     base: usize,
     len: usize,
-    keys: Keys,
+    scalars: Scalars,
     /// End of the last lent text, in document order.
     cursor: Cell<u32>,
     /// Scalars read since `cursor` whose text was not lent.
@@ -362,7 +363,7 @@ impl Reader<'_> {
     /// mapping's value, `:[` for the first item of a flow list that is
     /// one, `,` for the next item.
     fn text_ahead(&self, after: &[u8]) -> bool {
-        if self.keys == Keys::Typed || self.alias.get().is_some() {
+        if self.scalars == Scalars::Typed || self.alias.get().is_some() {
             return false;
         }
         let bytes = self.text.as_bytes();
@@ -528,9 +529,9 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let at = self.0.collection();
         let mark = self.0.pending.borrow().len();
-        while let Some(key) = match self.0.keys {
-            Keys::Typed => map.next_key_seed(self),
-            Keys::Text => map.next_key_seed(TextSeed(self)),
+        while let Some(key) = match self.0.scalars {
+            Scalars::Typed => map.next_key_seed(self),
+            Scalars::Text => map.next_key_seed(TextSeed(self)),
         }
         .inspect_err(|_| self.fail(mark, None))?
         {
@@ -705,8 +706,11 @@ mod tests {
             "a: one\n  two\nb: 1.2.\n  3\nc:\n  d: 1.2.3.4\n  e: [f]\ng: [h,\n  1.1.1.1]\n",
             "\"a\": \"b\"\n'c': d\n\"e\":[1.2.3]\n",
         ] {
-            let typed = format!("{:?}", read_with(text, Keys::Typed).map_err(|e| e.message));
-            if let Ok(tree) = read_with(text, Keys::Text) {
+            let typed = format!(
+                "{:?}",
+                read_with(text, Scalars::Typed).map_err(|e| e.message)
+            );
+            if let Ok(tree) = read_with(text, Scalars::Text) {
                 assert_eq!(format!("{:?}", Ok::<_, String>(tree)), typed, "{text}");
             }
             assert_eq!(
@@ -716,12 +720,18 @@ mod tests {
             );
         }
         // A key serde_yaml would type fails the untyped read.
-        assert!(read_with("5: x\n", Keys::Text).is_err());
-        assert!(read_with("True: x\n", Keys::Text).is_err());
-        assert!(read_with("[a]: x\n", Keys::Text).is_err());
-        assert!(read_with("inf: x\nnan: y\n", Keys::Text).is_ok());
+        assert!(read_with("5: x\n", Scalars::Text).is_err());
+        assert!(read_with("True: x\n", Scalars::Text).is_err());
+        assert!(read_with("[a]: x\n", Scalars::Text).is_err());
+        assert!(read_with("inf: x\nnan: y\n", Scalars::Text).is_ok());
         // Values are read as text only where the text ahead says so.
-        assert!(read_with("a: [b, 1.2.3.4, 2001:db8::1]\nc: 5\nd: true\n", Keys::Text).is_ok());
+        assert!(
+            read_with(
+                "a: [b, 1.2.3.4, 2001:db8::1]\nc: 5\nd: true\n",
+                Scalars::Text
+            )
+            .is_ok()
+        );
     }
 
     #[test]
